@@ -1,0 +1,49 @@
+// `npm start`: the whole service on this machine (see local/runtime.ts). Ctrl-C stops it cleanly.
+import { parseLocalConfig } from '../local/local-config.js';
+import { startLocalRuntime } from '../local/runtime.js';
+import { stateFilePath } from '../local/state-file.js';
+
+async function main() {
+  const local = parseLocalConfig(process.env);
+  const runtime = await startLocalRuntime(local);
+  const { state } = runtime;
+  process.stdout.write(
+    [
+      'Buildmarkets Webhooks — local runtime',
+      `  API              ${state.api_url}`,
+      `  DynamoDB         ${state.dynamodb_endpoint} (dynalite, data in ${local.dataDir})`,
+      `  State file       ${stateFilePath(local.dataDir)}`,
+      '',
+      '  Development API key (partner "dev", scopes webhooks:read,webhooks:write):',
+      `    X-API-Key:    ${state.dev_api_key}`,
+      `    X-API-Secret: ${state.dev_api_secret}`,
+      '',
+      local.allowLoopbackUrls
+        ? '  ALLOW_LOOPBACK_URLS=1: webhook URLs on loopback (http or https) are allowed for local testing.'
+        : '  ALLOW_LOOPBACK_URLS=0: loopback webhook URLs are refused, as in a deployed stack.',
+      '  Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`error while stopping: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Could not start the local runtime: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,43 @@
+// Issuing and checking API keys. Used by the auth middleware, the keys CLI and the local
+// runtime's dev-key bootstrap, so there is one way a key is made and one way it is checked.
+import type { ApiKeyRecord, ApiKeyStore, Scope } from '../stores/api-key-store.js';
+import { apiSecretMatches, generateApiKeyId, generateApiSecret, hashApiSecret } from './secrets.js';
+
+export type IssuedApiKey = { api_key: string; api_secret: string; partner_id: string; scopes: Scope[] };
+
+export async function issueApiKey(
+  store: ApiKeyStore,
+  request: { partnerId: string; scopes: Scope[]; apiKey?: string; apiSecret?: string; now?: Date },
+): Promise<IssuedApiKey> {
+  const apiKey = request.apiKey ?? generateApiKeyId();
+  const apiSecret = request.apiSecret ?? generateApiSecret();
+  await store.put({
+    apiKey,
+    partnerId: request.partnerId,
+    scopes: request.scopes,
+    secretHash: hashApiSecret(apiSecret),
+    createdAt: (request.now ?? new Date()).toISOString(),
+  });
+  return { api_key: apiKey, api_secret: apiSecret, partner_id: request.partnerId, scopes: request.scopes };
+}
+
+/** The public view of a key: never the secret or its hash. */
+export function describeApiKey(r: ApiKeyRecord) {
+  return {
+    api_key: r.apiKey,
+    partner_id: r.partnerId,
+    scopes: r.scopes,
+    created_at: r.createdAt,
+    status: r.revokedAt ? 'revoked' : 'active',
+    ...(r.revokedAt ? { revoked_at: r.revokedAt } : {}),
+  };
+}
+
+export type Principal = { apiKey: string; partnerId: string; scopes: Scope[] };
+
+/** The caller behind a key and secret, or undefined when they do not match an active key. */
+export async function authenticateApiKey(store: ApiKeyStore, apiKey: string, apiSecret: string): Promise<Principal | undefined> {
+  const record = await store.get(apiKey);
+  if (!record || record.revokedAt || !apiSecretMatches(apiSecret, record.secretHash)) return undefined;
+  return { apiKey: record.apiKey, partnerId: record.partnerId, scopes: record.scopes };
+}

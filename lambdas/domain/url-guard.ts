@@ -1,0 +1,109 @@
+// The one place that decides whether a webhook URL may be used (SPEC §5): at registration
+// (create, PATCH) and, through resolveTarget, at delivery.
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { ApiError } from './errors.js';
+
+export const MAX_URL_LENGTH = 2048;
+const DNS_TIMEOUT_MS = 2000;
+
+/** Resolves a host name to its addresses. A seam so tests can play DNS rebinding. */
+export type Resolver = (hostname: string) => Promise<string[]>;
+
+export const systemResolver: Resolver = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+
+export type AddressKind = 'public' | 'loopback' | 'non-public';
+
+/** Classifies an IP address; IPv4-mapped IPv6 counts as its IPv4 address. */
+export function classifyAddress(address: string): AddressKind {
+  let ip = ipaddr.parse(address);
+  if (ip.kind() === 'ipv6' && (ip as ipaddr.IPv6).isIPv4MappedAddress()) {
+    ip = (ip as ipaddr.IPv6).toIPv4Address();
+  }
+  const range = ip.range();
+  if (range === 'loopback') return 'loopback';
+  return range === 'unicast' ? 'public' : 'non-public';
+}
+
+const invalid = (message: string) => new ApiError('INVALID_URL', message, 'url');
+
+export type UrlGuardOptions = { allowLoopback: boolean; resolver?: Resolver };
+
+export class UrlGuard {
+  private readonly resolver: Resolver;
+
+  constructor(private readonly options: UrlGuardOptions) {
+    this.resolver = options.resolver ?? systemResolver;
+  }
+
+  /**
+   * Syntax and literal-address checks. The WHATWG parser already turns numeric spellings
+   * (2130706433, 0x7f.1, 0177.0.0.1, 127.1) into dotted IPv4 and lower-cases the host.
+   */
+  parse(raw: string): { url: URL; host: string } {
+    if (raw.length > MAX_URL_LENGTH) throw invalid(`url must be at most ${MAX_URL_LENGTH} characters.`);
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw invalid('url must be an absolute https:// URL.');
+    }
+    const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
+    const loopbackName = host === 'localhost' || (isIP(host) !== 0 && classifyAddress(host) === 'loopback');
+    const loopbackAllowed = this.options.allowLoopback && loopbackName;
+    if (url.protocol !== 'https:' && !(loopbackAllowed && url.protocol === 'http:')) {
+      throw invalid('url must be an absolute https:// URL.');
+    }
+    if (!host) throw invalid('url must name a host.');
+    if (url.username || url.password) throw invalid('url must not contain credentials.');
+    if (isIP(host) !== 0) this.assertAllowed(host);
+    else if (host === 'localhost' && !this.options.allowLoopback) throw invalid('url must not point at a non-public address.');
+    return { url, host };
+  }
+
+  /**
+   * Registration check: a name is resolved and every address must be public. A name that does
+   * not resolve (yet) is accepted (SPEC §6); delivery checks it again.
+   */
+  async checkRegistration(raw: string): Promise<URL> {
+    const { url, host } = this.parse(raw);
+    if (isIP(host) === 0) {
+      const addresses = await this.resolveQuietly(host);
+      for (const address of addresses) this.assertAllowed(address);
+    }
+    return url;
+  }
+
+  /**
+   * Delivery check: resolve once and return the address to connect to, so the connection goes
+   * to exactly the address that was checked (no DNS rebinding window).
+   */
+  async resolveTarget(raw: string): Promise<{ url: URL; address: string }> {
+    const { url, host } = this.parse(raw);
+    if (isIP(host) !== 0) return { url, address: host };
+    const addresses = await this.resolver(host);
+    if (addresses.length === 0) throw invalid('url host does not resolve.');
+    for (const address of addresses) this.assertAllowed(address);
+    return { url, address: addresses[0]! };
+  }
+
+  private assertAllowed(address: string): void {
+    const kind = classifyAddress(address);
+    if (kind === 'public' || (kind === 'loopback' && this.options.allowLoopback)) return;
+    throw invalid('url must not point at a non-public address.');
+  }
+
+  private async resolveQuietly(host: string): Promise<string[]> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), DNS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([this.resolver(host).catch(() => []), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// What the management API does with webhooks, free of HTTP and of the SDK (the store is injected).
+import { v7 as uuidv7 } from 'uuid';
+import type { WebhookStore } from '../stores/webhook-store.js';
+import { ApiError, webhookNotFound } from './errors.js';
+import type { SecretCipher } from './secret-cipher.js';
+import { generateWebhookSecret } from './secrets.js';
+import type { UrlGuard } from './url-guard.js';
+import { type CreateWebhookInput, type PublicWebhook, toPublicWebhook, type UpdateWebhookInput, type Webhook } from './webhook.js';
+
+/** Binds a stored secret to its webhook, so a ciphertext copied to another item fails to decrypt. */
+export const secretContext = (partnerId: string, webhookId: string) => `${partnerId}/${webhookId}`;
+
+export type WebhookServiceDeps = {
+  store: WebhookStore;
+  cipher: SecretCipher;
+  urlGuard: UrlGuard;
+  maxWebhooksPerPartner: number;
+  now?: () => Date;
+};
+
+export class WebhookService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: WebhookServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Creates the webhook; the only time its secret is returned. */
+  async create(partnerId: string, input: CreateWebhookInput): Promise<PublicWebhook & { secret: string }> {
+    await this.deps.urlGuard.checkRegistration(input.url);
+    const id = uuidv7();
+    const secret = generateWebhookSecret();
+    const at = this.now().toISOString();
+    const webhook: Webhook = {
+      id,
+      partnerId,
+      url: input.url,
+      events: input.events,
+      status: 'active',
+      createdAt: at,
+      updatedAt: at,
+      secretCiphertext: await this.deps.cipher.encrypt(secret, secretContext(partnerId, id)),
+    };
+    if (!(await this.deps.store.create(webhook, this.deps.maxWebhooksPerPartner))) {
+      throw new ApiError(
+        'WEBHOOK_LIMIT_REACHED',
+        `This partner already has the maximum of ${this.deps.maxWebhooksPerPartner} webhooks.`,
+      );
+    }
+    return { ...toPublicWebhook(webhook), secret };
+  }
+
+  async get(partnerId: string, id: string): Promise<PublicWebhook> {
+    const webhook = await this.deps.store.get(partnerId, id);
+    if (!webhook) throw webhookNotFound();
+    return toPublicWebhook(webhook);
+  }
+
+  async list(partnerId: string, page: { limit: number; afterId?: string }) {
+    const { items, hasMore } = await this.deps.store.list(partnerId, page);
+    return { items: items.map(toPublicWebhook), nextAfterId: hasMore ? items.at(-1)?.id : undefined };
+  }
+
+  async update(partnerId: string, id: string, input: UpdateWebhookInput): Promise<PublicWebhook> {
+    if (input.url !== undefined) await this.deps.urlGuard.checkRegistration(input.url);
+    const updated = await this.deps.store.update(partnerId, id, {
+      url: input.url,
+      events: input.events,
+      status: input.status,
+      updatedAt: this.now().toISOString(),
+    });
+    if (!updated) throw webhookNotFound();
+    return toPublicWebhook(updated);
+  }
+
+  async remove(partnerId: string, id: string): Promise<void> {
+    if (!(await this.deps.store.delete(partnerId, id))) throw webhookNotFound();
+  }
+}

@@ -1,0 +1,56 @@
+// The webhook resource: its stored shape, its public shape, and the API bodies that change it.
+import { z } from 'zod';
+import { isSubscribableEventType } from './event-catalog.js';
+
+export type WebhookStatus = 'active' | 'disabled';
+
+export type Webhook = {
+  id: string;
+  partnerId: string;
+  url: string;
+  /** `[]` means every event. */
+  events: string[];
+  status: WebhookStatus;
+  createdAt: string;
+  updatedAt: string;
+  /** Never leaves the service in clear except in the create response. */
+  secretCiphertext: string;
+};
+
+export type PublicWebhook = {
+  id: string;
+  url: string;
+  events: string[];
+  status: WebhookStatus;
+  created_at: string;
+  updated_at: string;
+};
+
+export function toPublicWebhook(w: Webhook): PublicWebhook {
+  return { id: w.id, url: w.url, events: w.events, status: w.status, created_at: w.createdAt, updated_at: w.updatedAt };
+}
+
+/** Issues carrying params.code pick their error code; see lambdas/http/validation.ts. */
+const eventList = z
+  .array(z.string({ error: 'events must be an array of strings' }), { error: 'events must be an array of event names' })
+  .max(64, 'too many events')
+  .superRefine((events, ctx) => {
+    const unknown = events.find((e) => !isSubscribableEventType(e));
+    if (unknown !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `Unknown event type: ${JSON.stringify(unknown).slice(0, 80)}`, params: { code: 'INVALID_EVENT' } });
+    }
+  })
+  .transform((events) => [...new Set(events)]);
+
+/** Shape only; the URL rules (scheme, length, address) are the UrlGuard's. */
+const url = z.string({ error: 'url must be a string' });
+
+export const createWebhookBody = z.strictObject({ url, events: eventList });
+export type CreateWebhookInput = z.infer<typeof createWebhookBody>;
+
+export const updateWebhookBody = z
+  .strictObject({ url: url.optional(), events: eventList.optional(), status: z.enum(['active', 'disabled']).optional() })
+  .refine((b) => b.url !== undefined || b.events !== undefined || b.status !== undefined, {
+    message: 'Provide at least one of url, events, status.',
+  });
+export type UpdateWebhookInput = z.infer<typeof updateWebhookBody>;

@@ -1,0 +1,65 @@
+// Configuration, read once from the environment at cold start and validated with zod.
+// Nothing else in lambdas/ reads process.env. A bad value fails fast, naming the variable.
+import { z } from 'zod';
+
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  AWS_REGION: z.string().default('us-east-1'),
+  /** Endpoint overrides: set only by the local runtime (dynalite, the SQS emulator). */
+  DYNAMODB_ENDPOINT: z.url().optional(),
+  SQS_ENDPOINT: z.url().optional(),
+  WEBHOOKS_TABLE: z.string().default('buildmarkets-webhooks'),
+  API_KEYS_TABLE: z.string().default('buildmarkets-api-keys'),
+  /** Local secret cipher: AES-256-GCM key file. In AWS, SECRETS_KMS_KEY_ID instead. */
+  SECRET_KEY_FILE: z.string().optional(),
+  SECRETS_KMS_KEY_ID: z.string().optional(),
+  MAX_WEBHOOKS_PER_PARTNER: positiveInt.default(100),
+  /** Local runtime only: permit http(s) webhook URLs on loopback. Never set in the stack. */
+  ALLOW_LOOPBACK_URLS: flag.default(false),
+  ENVIRONMENT: z.enum(['sandbox', 'live']).default('sandbox'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = {
+  region: string;
+  dynamodbEndpoint?: string;
+  sqsEndpoint?: string;
+  tables: { webhooks: string; apiKeys: string };
+  secretKeyFile?: string;
+  secretsKmsKeyId?: string;
+  maxWebhooksPerPartner: number;
+  allowLoopbackUrls: boolean;
+  environment: 'sandbox' | 'live';
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+};
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`Invalid configuration: ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  return {
+    region: e.AWS_REGION,
+    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
+    sqsEndpoint: e.SQS_ENDPOINT,
+    tables: { webhooks: e.WEBHOOKS_TABLE, apiKeys: e.API_KEYS_TABLE },
+    secretKeyFile: e.SECRET_KEY_FILE,
+    secretsKmsKeyId: e.SECRETS_KMS_KEY_ID,
+    maxWebhooksPerPartner: e.MAX_WEBHOOKS_PER_PARTNER,
+    allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS,
+    environment: e.ENVIRONMENT,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use. */
+export function config(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

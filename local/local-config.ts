@@ -1,0 +1,50 @@
+// The local runtime's own settings, read once from the environment (SPEC §6). The handlers'
+// settings are passed on to them as environment variables, as the Lambda service does.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+const schema = z.object({
+  PORT: port.default(3000),
+  EVENTS_PORT: port.default(4010),
+  /** 0 = any free port; the chosen one is printed and written to local.json. */
+  DYNAMODB_PORT: port.default(0),
+  SQS_PORT: port.default(0),
+  DATA_DIR: z.string().default('.data'),
+  DEV_API_KEY: z.string().min(8).max(128).optional(),
+  DEV_API_SECRET: z.string().min(16).max(256).optional(),
+  ALLOW_LOOPBACK_URLS: flag.default(true),
+});
+
+export type LocalConfig = {
+  port: number;
+  eventsPort: number;
+  dynamodbPort: number;
+  sqsPort: number;
+  dataDir: string;
+  devApiKey?: { apiKey: string; apiSecret: string };
+  allowLoopbackUrls: boolean;
+};
+
+export function parseLocalConfig(env: Record<string, string | undefined>): LocalConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`Invalid configuration: ${String(issue.path[0])}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if ((e.DEV_API_KEY === undefined) !== (e.DEV_API_SECRET === undefined)) {
+    throw new Error('Invalid configuration: set both DEV_API_KEY and DEV_API_SECRET, or neither');
+  }
+  return {
+    port: e.PORT,
+    eventsPort: e.EVENTS_PORT,
+    dynamodbPort: e.DYNAMODB_PORT,
+    sqsPort: e.SQS_PORT,
+    dataDir: resolve(e.DATA_DIR),
+    devApiKey: e.DEV_API_KEY && e.DEV_API_SECRET ? { apiKey: e.DEV_API_KEY, apiSecret: e.DEV_API_SECRET } : undefined,
+    allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS,
+  };
+}
