@@ -11,7 +11,9 @@ async function main() {
     [
       'Buildmarkets Webhooks — local runtime',
       `  API              ${state.api_url}`,
+      `  EventBridge      ${state.events_url} (PutEvents, bus ${state.event_bus_name})`,
       `  DynamoDB         ${state.dynamodb_endpoint} (dynalite, data in ${local.dataDir})`,
+      `  SQS              ${state.sqs_endpoint} (fauxqs, in memory; pending jobs are recovered from DynamoDB)`,
       `  State file       ${stateFilePath(local.dataDir)}`,
       '',
       '  Development API key (partner "dev", scopes webhooks:read,webhooks:write):',

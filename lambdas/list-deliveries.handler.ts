@@ -1,10 +1,31 @@
-// GET /v1/webhooks/{webhookId}/deliveries → 200, the delivery attempts, newest first.
+// GET /v1/webhooks/{webhookId}/deliveries → 200, the attempts newest first; `status` and
+// `event_id` filters, cursor pagination with a Link header.
+import { z } from 'zod';
+import { toPublicAttempt } from './domain/delivery.js';
 import { apiHandler } from './http/api-handler.js';
+import { decodeCursor, encodeCursor, limitParam, nextLinkHeader } from './http/pagination.js';
 import { webhookIdParam } from './http/params.js';
 import { json } from './http/responses.js';
+import { parseOrThrow } from './http/validation.js';
 import { ROUTES } from './routes.js';
 
+const query = z.object({
+  limit: limitParam,
+  cursor: z.string().optional(),
+  status: z.enum(['succeeded', 'failed']).optional(),
+  event_id: z.uuid().optional(),
+});
+const cursorShape = z.strictObject({ before: z.uuid() });
+
 export const handler = apiHandler(ROUTES.listDeliveries, {}, async (req, d) => {
-  await d.webhooks.get(req.principal.partnerId, webhookIdParam(req.pathParameters));
-  return json(200, []);
+  const webhook = await d.webhooks.require(req.principal.partnerId, webhookIdParam(req.pathParameters));
+  const { limit, cursor, status, event_id } = parseOrThrow(query, req.query);
+  const beforeId = cursor === undefined ? undefined : decodeCursor(cursor, cursorShape).before;
+  const page = await d.deliveries.list(webhook.id, { limit, beforeId, status, eventId: event_id?.toLowerCase() });
+  const last = page.items.at(-1);
+  const link =
+    page.hasMore && last
+      ? nextLinkHeader(req.path, { cursor: encodeCursor({ before: last.id }), limit, status, event_id })
+      : {};
+  return json(200, page.items.map(toPublicAttempt), link);
 });

@@ -11,7 +11,7 @@ import { FALLBACK_HANDLER, matchRoute } from '../lambdas/routes.js';
 import { lambdaContext } from './lambda-context.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
-export type HandlerLoader = (name: string) => Promise<HttpHandler>;
+export type HandlerLoader = <E, R>(name: string) => Promise<(event: E, context: Context) => Promise<R>>;
 
 /** API Gateway refuses larger payloads before any Lambda runs. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -49,7 +49,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, loadHandler: Ha
   const match = matchRoute(method, url.pathname);
   const event = toApiGatewayEvent(req, url, body, requestId, match.kind === 'route' ? match : undefined);
   const name = match.kind === 'route' ? match.route.name : FALLBACK_HANDLER;
-  const handler = await loadHandler(name);
+  const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(name);
   writeResponse(res, await handler(event, lambdaContext(name)));
 }
 

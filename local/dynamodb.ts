@@ -2,9 +2,9 @@
 // of lambdas/stores/table-definitions.ts created on start.
 import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLES, type TableName } from '../lambdas/stores/table-definitions.js';
+import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
 
 export type LocalDynamo = { endpoint: string; stop(): Promise<void> };
 
@@ -21,25 +21,41 @@ export async function startDynalite(dataDir: string, port: number): Promise<Loca
   };
 }
 
+export function createTableInput(tableName: string, def: TableDefinition): CreateTableCommandInput {
+  const attributes = new Map<string, 'S' | 'N'>([[def.partitionKey, 'S']]);
+  if (def.sortKey) attributes.set(def.sortKey, 'S');
+  for (const index of def.indexes ?? []) {
+    attributes.set(index.partitionKey, 'S');
+    attributes.set(index.sortKey, index.sortKeyType);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [
+      { AttributeName: def.partitionKey, KeyType: 'HASH' },
+      ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' as const }] : []),
+    ],
+    AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+    ...(def.indexes?.length
+      ? {
+          GlobalSecondaryIndexes: def.indexes.map((index) => ({
+            IndexName: index.name,
+            KeySchema: [
+              { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+              { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'ALL' as const },
+          })),
+        }
+      : {}),
+  };
+}
+
 /** Creates each table unless it exists (a restart on the same DATA_DIR keeps them). */
 export async function ensureTables(client: DynamoDBClient, names: Record<TableName, string>): Promise<void> {
-  for (const [key, def] of Object.entries(TABLES) as [TableName, (typeof TABLES)[TableName]][]) {
-    const sortKey = 'sortKey' in def ? def.sortKey : undefined;
+  for (const [key, def] of Object.entries(TABLES) as [TableName, TableDefinition][]) {
     try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: names[key],
-          BillingMode: 'PAY_PER_REQUEST',
-          KeySchema: [
-            { AttributeName: def.partitionKey, KeyType: 'HASH' },
-            ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' as const }] : []),
-          ],
-          AttributeDefinitions: [
-            { AttributeName: def.partitionKey, AttributeType: 'S' },
-            ...(sortKey ? [{ AttributeName: sortKey, AttributeType: 'S' as const }] : []),
-          ],
-        }),
-      );
+      await client.send(new CreateTableCommand(createTableInput(names[key], def)));
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }

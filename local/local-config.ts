@@ -16,6 +16,10 @@ const schema = z.object({
   DEV_API_KEY: z.string().min(8).max(128).optional(),
   DEV_API_SECRET: z.string().min(16).max(256).optional(),
   ALLOW_LOOPBACK_URLS: flag.default(true),
+  /** How often the sweeper looks for delivery jobs whose queue message was lost. */
+  SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
+  /** Concurrent SQS pollers, like the event source mapping's maximum concurrency. */
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
 });
 
 export type LocalConfig = {
@@ -26,6 +30,8 @@ export type LocalConfig = {
   dataDir: string;
   devApiKey?: { apiKey: string; apiSecret: string };
   allowLoopbackUrls: boolean;
+  sweepIntervalSeconds: number;
+  deliveryConcurrency: number;
 };
 
 export function parseLocalConfig(env: Record<string, string | undefined>): LocalConfig {
@@ -46,5 +52,7 @@ export function parseLocalConfig(env: Record<string, string | undefined>): Local
     dataDir: resolve(e.DATA_DIR),
     devApiKey: e.DEV_API_KEY && e.DEV_API_SECRET ? { apiKey: e.DEV_API_KEY, apiSecret: e.DEV_API_SECRET } : undefined,
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS,
+    sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
+    deliveryConcurrency: e.DELIVERY_CONCURRENCY,
   };
 }

@@ -9,7 +9,10 @@ export type LocalState = {
   dynamodb_endpoint: string;
   sqs_endpoint: string;
   region: string;
-  tables: { webhooks: string; apiKeys: string };
+  event_bus_name: string;
+  delivery_queue_url: string;
+  delivery_dlq_url: string;
+  tables: { webhooks: string; apiKeys: string; jobs: string; deliveries: string; rejectedEvents: string };
   dev_api_key: string;
   dev_api_secret: string;
 };

@@ -39,6 +39,7 @@ export class WebhookService {
       status: 'active',
       createdAt: at,
       updatedAt: at,
+      activeSince: at,
       secretCiphertext: await this.deps.cipher.encrypt(secret, secretContext(partnerId, id)),
     };
     if (!(await this.deps.store.create(webhook, this.deps.maxWebhooksPerPartner))) {
@@ -51,9 +52,14 @@ export class WebhookService {
   }
 
   async get(partnerId: string, id: string): Promise<PublicWebhook> {
+    return toPublicWebhook(await this.require(partnerId, id));
+  }
+
+  /** The caller's webhook with its internal fields; 404 when the partner has no such webhook. */
+  async require(partnerId: string, id: string): Promise<Webhook> {
     const webhook = await this.deps.store.get(partnerId, id);
     if (!webhook) throw webhookNotFound();
-    return toPublicWebhook(webhook);
+    return webhook;
   }
 
   async list(partnerId: string, page: { limit: number; afterId?: string }) {
@@ -63,11 +69,15 @@ export class WebhookService {
 
   async update(partnerId: string, id: string, input: UpdateWebhookInput): Promise<PublicWebhook> {
     if (input.url !== undefined) await this.deps.urlGuard.checkRegistration(input.url);
+    const at = this.now().toISOString();
+    // Re-enabling starts a new active period: retries left over from before the disable are dropped.
+    const reactivated = input.status === 'active' && (await this.deps.store.get(partnerId, id))?.status === 'disabled';
     const updated = await this.deps.store.update(partnerId, id, {
       url: input.url,
       events: input.events,
       status: input.status,
-      updatedAt: this.now().toISOString(),
+      updatedAt: at,
+      ...(reactivated ? { activeSince: at } : {}),
     });
     if (!updated) throw webhookNotFound();
     return toPublicWebhook(updated);

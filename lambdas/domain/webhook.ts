@@ -13,6 +13,8 @@ export type Webhook = {
   status: WebhookStatus;
   createdAt: string;
   updatedAt: string;
+  /** When the webhook last became active: jobs older than this were made before a disable and are dropped. */
+  activeSince: string;
   /** Never leaves the service in clear except in the create response. */
   secretCiphertext: string;
 };

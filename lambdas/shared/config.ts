@@ -1,6 +1,7 @@
 // Configuration, read once from the environment at cold start and validated with zod.
 // Nothing else in lambdas/ reads process.env. A bad value fails fast, naming the variable.
 import { z } from 'zod';
+import { DEFAULT_RETRY_SCHEDULE_SECONDS, RetryPolicy } from '../domain/retry-policy.js';
 
 const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 const positiveInt = z.coerce.number().int().positive();
@@ -12,6 +13,15 @@ const envSchema = z.object({
   SQS_ENDPOINT: z.url().optional(),
   WEBHOOKS_TABLE: z.string().default('buildmarkets-webhooks'),
   API_KEYS_TABLE: z.string().default('buildmarkets-api-keys'),
+  JOBS_TABLE: z.string().default('buildmarkets-delivery-jobs'),
+  DELIVERIES_TABLE: z.string().default('buildmarkets-deliveries'),
+  REJECTED_EVENTS_TABLE: z.string().default('buildmarkets-rejected-events'),
+  /** Needed by the routes and functions that queue deliveries (fan-out, test, delivery, sweeper). */
+  DELIVERY_QUEUE_URL: z.string().optional(),
+  RETRY_SCHEDULE_SECONDS: z.string().default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(',')),
+  DELIVERY_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
+  /** How long a pending job may be overdue before the sweeper re-queues it. */
+  SWEEP_GRACE_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Local secret cipher: AES-256-GCM key file. In AWS, SECRETS_KMS_KEY_ID instead. */
   SECRET_KEY_FILE: z.string().optional(),
   SECRETS_KMS_KEY_ID: z.string().optional(),
@@ -26,7 +36,11 @@ export type Config = {
   region: string;
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
-  tables: { webhooks: string; apiKeys: string };
+  tables: { webhooks: string; apiKeys: string; jobs: string; deliveries: string; rejectedEvents: string };
+  deliveryQueueUrl?: string;
+  retryPolicy: RetryPolicy;
+  deliveryTimeoutMs: number;
+  sweepGraceSeconds: number;
   secretKeyFile?: string;
   secretsKmsKeyId?: string;
   maxWebhooksPerPartner: number;
@@ -46,7 +60,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     region: e.AWS_REGION,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     sqsEndpoint: e.SQS_ENDPOINT,
-    tables: { webhooks: e.WEBHOOKS_TABLE, apiKeys: e.API_KEYS_TABLE },
+    tables: {
+      webhooks: e.WEBHOOKS_TABLE,
+      apiKeys: e.API_KEYS_TABLE,
+      jobs: e.JOBS_TABLE,
+      deliveries: e.DELIVERIES_TABLE,
+      rejectedEvents: e.REJECTED_EVENTS_TABLE,
+    },
+    deliveryQueueUrl: e.DELIVERY_QUEUE_URL,
+    retryPolicy: parseRetrySchedule(e.RETRY_SCHEDULE_SECONDS),
+    deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,
+    sweepGraceSeconds: e.SWEEP_GRACE_SECONDS,
     secretKeyFile: e.SECRET_KEY_FILE,
     secretsKmsKeyId: e.SECRETS_KMS_KEY_ID,
     maxWebhooksPerPartner: e.MAX_WEBHOOKS_PER_PARTNER,
@@ -54,6 +78,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     environment: e.ENVIRONMENT,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+function parseRetrySchedule(value: string): RetryPolicy {
+  try {
+    return RetryPolicy.parse(value);
+  } catch (error) {
+    throw new Error(`Invalid configuration: RETRY_SCHEDULE_SECONDS: ${(error as Error).message}`);
+  }
 }
 
 let cached: Config | undefined;

@@ -1,12 +1,21 @@
 // The object graph every handler shares, built once per process from config(): SDK clients,
 // stores and domain services. The Lambda and the local runtime build exactly this; only the
-// endpoints in the configuration differ.
+// endpoints in the configuration differ. Everything is cheap to construct; clients connect lazily.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeliveryWorker } from '../delivery/delivery-worker.js';
+import { FanOut } from '../delivery/fan-out.js';
+import { HttpSender } from '../delivery/http-sender.js';
+import { Sweeper } from '../delivery/sweeper.js';
 import { LocalKeyFileCipher, type SecretCipher } from '../domain/secret-cipher.js';
 import { UrlGuard } from '../domain/url-guard.js';
 import { WebhookService } from '../domain/webhook-service.js';
 import { ApiKeyStore } from '../stores/api-key-store.js';
+import { DeliveryQueue } from '../stores/delivery-queue.js';
+import { DeliveryStore } from '../stores/delivery-store.js';
+import { JobStore } from '../stores/job-store.js';
+import { RejectedEventStore } from '../stores/rejected-event-store.js';
 import { WebhookStore } from '../stores/webhook-store.js';
 import { type Config, config } from './config.js';
 import { Logger } from './logger.js';
@@ -18,6 +27,10 @@ export function createDocumentClient(cfg: Pick<Config, 'region' | 'dynamodbEndpo
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+export function createSqsClient(cfg: Pick<Config, 'region' | 'sqsEndpoint'>): SQSClient {
+  return new SQSClient({ region: cfg.region, ...(cfg.sqsEndpoint ? { endpoint: cfg.sqsEndpoint } : {}) });
+}
+
 function createCipher(cfg: Config): SecretCipher {
   if (cfg.secretKeyFile) return new LocalKeyFileCipher(cfg.secretKeyFile);
   throw new Error('Invalid configuration: SECRET_KEY_FILE (or SECRETS_KMS_KEY_ID in AWS) must be set');
@@ -25,23 +38,62 @@ function createCipher(cfg: Config): SecretCipher {
 
 export function buildDeps(cfg: Config) {
   const db = createDocumentClient(cfg);
+  const sqs = createSqsClient(cfg);
   const logger = Logger.fromConfig(cfg);
   const urlGuard = new UrlGuard({ allowLoopback: cfg.allowLoopbackUrls });
-  const apiKeys = new ApiKeyStore(db, cfg.tables.apiKeys);
-  const webhookStore = new WebhookStore(db, cfg.tables.webhooks);
   let cipher: SecretCipher | undefined;
-  // The cipher is built on first use: read-only routes never need the key.
+  // Built on first use: routes that never touch a secret never need the key.
   const lazyCipher: SecretCipher = {
     encrypt: (p, c) => (cipher ??= createCipher(cfg)).encrypt(p, c),
     decrypt: (p, c) => (cipher ??= createCipher(cfg)).decrypt(p, c),
   };
+  const queueUrl = () => {
+    if (!cfg.deliveryQueueUrl) throw new Error('Invalid configuration: DELIVERY_QUEUE_URL must be set');
+    return cfg.deliveryQueueUrl;
+  };
+
+  const apiKeys = new ApiKeyStore(db, cfg.tables.apiKeys);
+  const webhookStore = new WebhookStore(db, cfg.tables.webhooks);
+  const jobs = new JobStore(db, cfg.tables.jobs);
+  const deliveries = new DeliveryStore(db, cfg.tables.deliveries);
+  const rejectedEvents = new RejectedEventStore(db, cfg.tables.rejectedEvents);
+  const queue = new DeliveryQueue(sqs, queueUrl);
+
   const webhooks = new WebhookService({
     store: webhookStore,
     cipher: lazyCipher,
     urlGuard,
     maxWebhooksPerPartner: cfg.maxWebhooksPerPartner,
   });
-  return { config: cfg, db, logger, urlGuard, apiKeys, webhookStore, cipher: lazyCipher, webhooks };
+  const fanOut = new FanOut({ webhooks: webhookStore, jobs, queue });
+  const worker = new DeliveryWorker({
+    jobs,
+    webhooks: webhookStore,
+    deliveries,
+    cipher: lazyCipher,
+    sender: new HttpSender(urlGuard, cfg.deliveryTimeoutMs),
+    retryPolicy: cfg.retryPolicy,
+  });
+  const sweeper = new Sweeper({ jobs, queue });
+
+  return {
+    config: cfg,
+    db,
+    sqs,
+    logger,
+    urlGuard,
+    cipher: lazyCipher,
+    apiKeys,
+    webhookStore,
+    jobs,
+    deliveries,
+    rejectedEvents,
+    queue,
+    webhooks,
+    fanOut,
+    worker,
+    sweeper,
+  };
 }
 
 let cached: Deps | undefined;

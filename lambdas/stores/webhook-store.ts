@@ -24,6 +24,7 @@ type WebhookItem = {
   status: WebhookStatus;
   created_at: string;
   updated_at: string;
+  active_since: string;
   secret_ciphertext: string;
 };
 
@@ -36,6 +37,7 @@ const toItem = (w: Webhook): WebhookItem => ({
   status: w.status,
   created_at: w.createdAt,
   updated_at: w.updatedAt,
+  active_since: w.activeSince,
   secret_ciphertext: w.secretCiphertext,
 });
 
@@ -49,11 +51,12 @@ const fromItem = (i: Record<string, unknown>): Webhook => {
     status: item.status,
     createdAt: item.created_at,
     updatedAt: item.updated_at,
+    activeSince: item.active_since ?? item.created_at,
     secretCiphertext: item.secret_ciphertext,
   };
 };
 
-export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status'>> & { updatedAt: string };
+export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince'>> & { updatedAt: string };
 
 export class WebhookStore {
   constructor(
@@ -128,6 +131,7 @@ export class WebhookStore {
       events: changes.events,
       status: changes.status,
       updated_at: changes.updatedAt,
+      active_since: changes.activeSince,
     };
     const set = Object.entries(fields).filter(([, v]) => v !== undefined);
     try {

@@ -1,0 +1,178 @@
+// Delivery jobs in DynamoDB: created once per (webhook, event) with a conditional put, advanced
+// by each attempt with a conditional update on the attempt count.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryJob, JobStatus } from '../domain/delivery.js';
+import { DUE_BUCKET_PENDING, DUE_INDEX, expiresAt } from './table-definitions.js';
+
+type JobItem = {
+  job_id: string;
+  partner_id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: DeliveryJob['eventType'];
+  data: Record<string, unknown>;
+  environment: DeliveryJob['environment'];
+  event_created_at: string;
+  created_at: string;
+  attempts: number;
+  status: JobStatus;
+  next_attempt_at: number;
+  due_bucket?: string;
+  dropped_reason?: string;
+  expires_at: number;
+};
+
+const fromItem = (i: Record<string, unknown>): DeliveryJob => {
+  const item = i as JobItem;
+  return {
+    jobId: item.job_id,
+    partnerId: item.partner_id,
+    webhookId: item.webhook_id,
+    eventId: item.event_id,
+    eventType: item.event_type,
+    data: item.data,
+    environment: item.environment,
+    eventCreatedAt: item.event_created_at,
+    createdAt: item.created_at,
+    attempts: item.attempts,
+    status: item.status,
+    nextAttemptAt: item.next_attempt_at,
+    ...(item.dropped_reason ? { droppedReason: item.dropped_reason } : {}),
+  };
+};
+
+const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+
+export class JobStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Stores a new pending job; false when the job already exists (duplicate publish or retried fan-out). */
+  async createIfAbsent(job: DeliveryJob): Promise<boolean> {
+    const item: JobItem = {
+      job_id: job.jobId,
+      partner_id: job.partnerId,
+      webhook_id: job.webhookId,
+      event_id: job.eventId,
+      event_type: job.eventType,
+      data: job.data,
+      environment: job.environment,
+      event_created_at: job.eventCreatedAt,
+      created_at: job.createdAt,
+      attempts: job.attempts,
+      status: job.status,
+      next_attempt_at: job.nextAttemptAt,
+      due_bucket: DUE_BUCKET_PENDING,
+      expires_at: expiresAt(new Date(job.createdAt)),
+    };
+    try {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(job_id)' }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(jobId: string): Promise<DeliveryJob | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { job_id: jobId } }));
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  /**
+   * Records attempt `attempts` (1-based) unless another worker recorded it first. A pending
+   * result keeps the job in the due index; a final one takes it out.
+   */
+  async recordAttempt(
+    jobId: string,
+    result: { attempts: number; status: Exclude<JobStatus, 'dropped'>; nextAttemptAt?: number },
+  ): Promise<boolean> {
+    const pending = result.status === 'pending';
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: jobId },
+          UpdateExpression: pending
+            ? 'SET attempts = :n, #status = :s, next_attempt_at = :next'
+            : 'SET attempts = :n, #status = :s REMOVE due_bucket',
+          ConditionExpression: '#status = :pending AND attempts = :prev',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':n': result.attempts,
+            ':prev': result.attempts - 1,
+            ':s': result.status,
+            ':pending': 'pending',
+            ...(pending ? { ':next': result.nextAttemptAt } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Ends a pending job without an attempt (webhook disabled or deleted). */
+  async markDropped(jobId: string, reason: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: jobId },
+          UpdateExpression: 'SET #status = :dropped, dropped_reason = :r REMOVE due_bucket',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':dropped': 'dropped', ':r': reason, ':pending': 'pending' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Pending jobs due at or before `dueBefore` (epoch ms), oldest due first. */
+  async listDue(dueBefore: number, limit: number): Promise<DeliveryJob[]> {
+    const jobs: DeliveryJob[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: DUE_INDEX,
+          KeyConditionExpression: 'due_bucket = :b AND next_attempt_at <= :t',
+          ExpressionAttributeValues: { ':b': DUE_BUCKET_PENDING, ':t': dueBefore },
+          ExclusiveStartKey: start,
+          Limit: Math.min(1000, limit - jobs.length),
+        }),
+      );
+      jobs.push(...(page.Items ?? []).map(fromItem));
+      start = page.LastEvaluatedKey;
+    } while (start && jobs.length < limit);
+    return jobs;
+  }
+
+  /** Moves a pending job's due time, unless it changed meanwhile (the sweeper's lease). */
+  async reschedule(jobId: string, from: number, to: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: jobId },
+          UpdateExpression: 'SET next_attempt_at = :to',
+          ConditionExpression: '#status = :pending AND next_attempt_at = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':pending': 'pending' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// The local stand-in for EventBridge: a PutEvents endpoint (AWS JSON 1.1, what
+// @aws-sdk/client-eventbridge speaks) for the `buildmarkets-events` bus. Entries that match the
+// fan-out rule (FAN_OUT_RULE_PATTERN, the one the stack deploys) are passed to the fan-out
+// handler before PutEvents answers, so an accepted event is already durable in DynamoDB.
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { FAN_OUT_RULE_PATTERN } from '../lambdas/domain/event-rule.js';
+import type { Logger } from '../lambdas/shared/logger.js';
+import { type EventPattern, matchesPattern } from './event-pattern.js';
+import { lambdaContext } from './lambda-context.js';
+import type { LambdaHandler } from './handler-loader.js';
+
+type PutEventsEntry = { Source?: string; DetailType?: string; Detail?: string; EventBusName?: string; Time?: string | number; Resources?: string[] };
+type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+const MAX_ENTRIES = 10;
+const MAX_ENTRY_BYTES = 256 * 1024;
+/** EventBridge retries a failing target; locally a few quick tries, then the error is logged. */
+const TARGET_ATTEMPTS = 3;
+
+export type EventBusOptions = {
+  port: number;
+  busName: string;
+  region: string;
+  fanOut: () => Promise<LambdaHandler<EventBridgeEvent<string, unknown>, unknown>>;
+  logger: Logger;
+};
+
+export async function startEventBus(options: EventBusOptions): Promise<{ url: string; stop(): Promise<void> }> {
+  const busNames = new Set([options.busName, `arn:aws:events:${options.region}:000000000000:event-bus/${options.busName}`]);
+
+  async function putEntry(entry: PutEventsEntry): Promise<EntryResult> {
+    if (!entry.Source || !entry.DetailType || entry.Detail === undefined) {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Source, DetailType and Detail are required.' };
+    }
+    if (!busNames.has(entry.EventBusName ?? 'default')) {
+      return {
+        ErrorCode: 'ResourceNotFoundException',
+        ErrorMessage: `Event bus ${entry.EventBusName ?? 'default'} does not exist here; publish to ${options.busName}.`,
+      };
+    }
+    if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) {
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Entry exceeds 256 KB.' };
+    }
+    let detail: unknown;
+    try {
+      detail = JSON.parse(entry.Detail);
+    } catch {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+    }
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
+      return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail must be a JSON object.' };
+    }
+    const time = entry.Time === undefined ? new Date() : new Date(typeof entry.Time === 'number' ? entry.Time * 1000 : entry.Time);
+    const event: EventBridgeEvent<string, unknown> = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: '000000000000',
+      time: (Number.isNaN(time.getTime()) ? new Date() : time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: options.region,
+      resources: entry.Resources ?? [],
+      detail,
+    };
+    if (matchesPattern(FAN_OUT_RULE_PATTERN as unknown as EventPattern, event as unknown as Record<string, unknown>)) {
+      await invokeWithRetries(event);
+    } else {
+      options.logger.info('event matched no rule', { source: entry.Source, detail_type: entry.DetailType });
+    }
+    return { EventId: event.id };
+  }
+
+  async function invokeWithRetries(event: EventBridgeEvent<string, unknown>): Promise<void> {
+    const handler = await options.fanOut();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await handler(event, lambdaContext('fan-out'));
+        return;
+      } catch (error) {
+        if (attempt >= TARGET_ATTEMPTS) {
+          options.logger.error('fan-out failed; event kept in this log', { event, error });
+          return;
+        }
+      }
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const reply = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(body));
+      };
+      const target = req.headers['x-amz-target'];
+      if (req.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
+        reply(400, { __type: 'UnknownOperationException', message: `Only AWSEvents.PutEvents is served here (got ${String(target)}).` });
+        return;
+      }
+      let entries: PutEventsEntry[];
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Entries?: PutEventsEntry[] };
+        entries = Array.isArray(body.Entries) ? body.Entries : [];
+      } catch {
+        reply(400, { __type: 'SerializationException', message: 'Request body is not JSON.' });
+        return;
+      }
+      if (entries.length === 0 || entries.length > MAX_ENTRIES) {
+        reply(400, { __type: 'ValidationException', message: `Entries must hold 1 to ${MAX_ENTRIES} events.` });
+        return;
+      }
+      Promise.all(entries.map(putEntry)).then(
+        (results) => reply(200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results }),
+        () => reply(500, { __type: 'InternalException', message: 'Internal error.' }),
+      );
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

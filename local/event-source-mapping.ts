@@ -1,0 +1,104 @@
+// The local stand-in for the Lambda SQS event source mapping: long-polls the queue, invokes the
+// handler with batches, deletes what succeeded and leaves the reported batchItemFailures (and
+// everything, if the handler throws) for SQS to show again.
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Logger } from '../lambdas/shared/logger.js';
+import type { LambdaHandler } from './handler-loader.js';
+import { lambdaContext } from './lambda-context.js';
+
+export type EventSourceMappingOptions = {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn: string;
+  region: string;
+  batchSize: number;
+  /** Concurrent pollers, like the mapping's scaling up to its maximum concurrency. */
+  concurrency: number;
+  handler: () => Promise<LambdaHandler<SQSEvent, SQSBatchResponse>>;
+  logger: Logger;
+};
+
+function toRecord(message: Message, options: EventSourceMappingOptions): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: options.queueArn,
+    awsRegion: options.region,
+  };
+}
+
+export function startEventSourceMapping(options: EventSourceMappingOptions): { stop(): Promise<void> } {
+  let running = true;
+  const abort = new AbortController();
+
+  async function poll(): Promise<void> {
+    const handler = await options.handler();
+    while (running) {
+      let messages: Message[];
+      try {
+        const result = await options.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: options.batchSize,
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+          }),
+          { abortSignal: abort.signal },
+        );
+        messages = result.Messages ?? [];
+      } catch (error) {
+        if (!running) return;
+        options.logger.warn('event source mapping: receive failed', { error });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      if (messages.length === 0) continue;
+      const records = messages.map((m) => toRecord(m, options));
+      let failed: Set<string>;
+      try {
+        const response = await handler({ Records: records }, lambdaContext('deliver'));
+        failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      } catch (error) {
+        options.logger.error('delivery function failed; the batch will be received again', { error });
+        continue;
+      }
+      const done = records.filter((r) => !failed.has(r.messageId));
+      if (done.length > 0) {
+        await options.sqs
+          .send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: options.queueUrl,
+              Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+            }),
+          )
+          .catch((error: unknown) => options.logger.warn('event source mapping: delete failed', { error }));
+      }
+    }
+  }
+
+  const pollers = Array.from({ length: options.concurrency }, () => poll());
+  return {
+    stop: async () => {
+      running = false;
+      abort.abort();
+      await Promise.allSettled(pollers);
+    },
+  };
+}
