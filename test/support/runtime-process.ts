@@ -62,13 +62,22 @@ export async function startRuntime(options: { dataDir?: string; env?: Record<str
       return undefined; // being written
     }
   };
-  const state = await waitFor(
-    () => {
-      if (exitCode !== undefined) throw new Error(`local runtime exited (${exitCode}) before it was ready:\n${output}`);
-      return readState();
-    },
-    { timeoutMs: 20_000, what: () => `local runtime start:\n${output}` },
-  );
+  let state: LocalState;
+  try {
+    state = await waitFor(
+      () => {
+        if (exitCode !== undefined) throw new Error(`local runtime exited (${exitCode}) before it was ready:\n${output}`);
+        return readState();
+      },
+      { timeoutMs: 20_000, what: () => `local runtime start:\n${output}` },
+    );
+  } catch (error) {
+    // A failed start leaves neither a process nor (when we made it) a temp data dir behind.
+    if (exitCode === undefined) child.kill('SIGKILL');
+    await exited;
+    if (!options.dataDir) removeDataDir(dataDir);
+    throw error;
+  }
 
   return {
     state,
