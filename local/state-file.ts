@@ -12,7 +12,7 @@ export type LocalState = {
   event_bus_name: string;
   delivery_queue_url: string;
   delivery_dlq_url: string;
-  tables: { webhooks: string; apiKeys: string; jobs: string; deliveries: string; rejectedEvents: string };
+  tables: { webhooks: string; apiKeys: string; jobs: string; deliveries: string; rejectedEvents: string; rateLimits: string };
   dev_api_key: string;
   dev_api_secret: string;
 };

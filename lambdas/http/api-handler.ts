@@ -10,6 +10,7 @@ import type { ApiEvent } from './api-event.js';
 import { authenticate } from './authenticate.js';
 import { errorEnvelope } from './error-envelope.js';
 import { jsonBody } from './json-body.js';
+import { rateLimit } from './rate-limit.js';
 import type { ApiResponse } from './responses.js';
 import { parseOrThrow } from './validation.js';
 
@@ -33,6 +34,7 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(errorEnvelope(() => deps().logger))
     .use(authenticate(route.scope, () => deps().apiKeys))
+    .use(rateLimit(() => deps().rateLimiter))
     .use(jsonBody())
     .handler(async (rawEvent) => {
       const event = rawEvent as ApiEvent;

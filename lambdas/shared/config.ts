@@ -16,6 +16,9 @@ const envSchema = z.object({
   JOBS_TABLE: z.string().default('buildmarkets-delivery-jobs'),
   DELIVERIES_TABLE: z.string().default('buildmarkets-deliveries'),
   REJECTED_EVENTS_TABLE: z.string().default('buildmarkets-rejected-events'),
+  RATE_LIMITS_TABLE: z.string().default('buildmarkets-rate-limits'),
+  RATE_LIMIT_PER_SECOND: positiveInt.default(10),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(300),
   /** Needed by the routes and functions that queue deliveries (fan-out, test, delivery, sweeper). */
   DELIVERY_QUEUE_URL: z.string().optional(),
   RETRY_SCHEDULE_SECONDS: z.string().default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(',')),
@@ -36,7 +39,8 @@ export type Config = {
   region: string;
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
-  tables: { webhooks: string; apiKeys: string; jobs: string; deliveries: string; rejectedEvents: string };
+  tables: { webhooks: string; apiKeys: string; jobs: string; deliveries: string; rejectedEvents: string; rateLimits: string };
+  rateLimits: { perSecond: number; perMinute: number };
   deliveryQueueUrl?: string;
   retryPolicy: RetryPolicy;
   deliveryTimeoutMs: number;
@@ -66,7 +70,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       jobs: e.JOBS_TABLE,
       deliveries: e.DELIVERIES_TABLE,
       rejectedEvents: e.REJECTED_EVENTS_TABLE,
+      rateLimits: e.RATE_LIMITS_TABLE,
     },
+    rateLimits: { perSecond: e.RATE_LIMIT_PER_SECOND, perMinute: e.RATE_LIMIT_PER_MINUTE },
     deliveryQueueUrl: e.DELIVERY_QUEUE_URL,
     retryPolicy: parseRetrySchedule(e.RETRY_SCHEDULE_SECONDS),
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,

@@ -2,12 +2,14 @@
 // stores and domain services. The Lambda and the local runtime build exactly this; only the
 // endpoints in the configuration differ. Everything is cheap to construct; clients connect lazily.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeliveryWorker } from '../delivery/delivery-worker.js';
 import { FanOut } from '../delivery/fan-out.js';
 import { HttpSender } from '../delivery/http-sender.js';
 import { Sweeper } from '../delivery/sweeper.js';
+import { RateLimiter } from '../domain/rate-limiter.js';
 import { LocalKeyFileCipher, type SecretCipher } from '../domain/secret-cipher.js';
 import { UrlGuard } from '../domain/url-guard.js';
 import { WebhookService } from '../domain/webhook-service.js';
@@ -15,6 +17,8 @@ import { ApiKeyStore } from '../stores/api-key-store.js';
 import { DeliveryQueue } from '../stores/delivery-queue.js';
 import { DeliveryStore } from '../stores/delivery-store.js';
 import { JobStore } from '../stores/job-store.js';
+import { KmsSecretCipher } from '../stores/kms-secret-cipher.js';
+import { RateLimitStore } from '../stores/rate-limit-store.js';
 import { RejectedEventStore } from '../stores/rejected-event-store.js';
 import { WebhookStore } from '../stores/webhook-store.js';
 import { type Config, config } from './config.js';
@@ -32,6 +36,8 @@ export function createSqsClient(cfg: Pick<Config, 'region' | 'sqsEndpoint'>): SQ
 }
 
 function createCipher(cfg: Config): SecretCipher {
+  // In AWS: the stack's KMS key (only the create and delivery functions get it and may use it).
+  if (cfg.secretsKmsKeyId) return new KmsSecretCipher(new KMSClient({ region: cfg.region }), cfg.secretsKmsKeyId);
   if (cfg.secretKeyFile) return new LocalKeyFileCipher(cfg.secretKeyFile);
   throw new Error('Invalid configuration: SECRET_KEY_FILE (or SECRETS_KMS_KEY_ID in AWS) must be set');
 }
@@ -58,6 +64,7 @@ export function buildDeps(cfg: Config) {
   const deliveries = new DeliveryStore(db, cfg.tables.deliveries);
   const rejectedEvents = new RejectedEventStore(db, cfg.tables.rejectedEvents);
   const queue = new DeliveryQueue(sqs, queueUrl);
+  const rateLimiter = new RateLimiter(new RateLimitStore(db, cfg.tables.rateLimits), cfg.rateLimits);
 
   const webhooks = new WebhookService({
     store: webhookStore,
@@ -89,6 +96,7 @@ export function buildDeps(cfg: Config) {
     deliveries,
     rejectedEvents,
     queue,
+    rateLimiter,
     webhooks,
     fanOut,
     worker,

@@ -1,0 +1,76 @@
+// Rate limits per API key (SPEC §2): fixed windows on shared DynamoDB counters, 429 RATE_LIMITED
+// with Retry-After, and recovery when the window passes.
+import { apiClient } from '../support/api-client.js';
+import { issueTestApiKey } from '../support/api-keys.js';
+import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { waitFor } from '../support/wait-for.js';
+
+let rt: RuntimeProcess;
+let call: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  rt = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '5', RATE_LIMIT_PER_MINUTE: '40' } });
+  call = apiClient(rt.state);
+});
+
+afterAll(async () => {
+  expect(await rt.stop()).toBe(0);
+  removeDataDir(rt.dataDir);
+});
+
+/** Fixed windows: a burst that crosses a boundary may use two windows' worth. */
+const windowsSpanned = (startMs: number, endMs: number, windowMs: number) => Math.floor(endMs / windowMs) - Math.floor(startMs / windowMs) + 1;
+
+describe('rate limits', () => {
+  it('answers 429 RATE_LIMITED with Retry-After past the per-second limit, then recovers', async () => {
+    const key = await issueTestApiKey(rt.state, { partnerId: 'burst', scopes: ['webhooks:read'] });
+    const start = Date.now();
+    const results = await Promise.all(Array.from({ length: 20 }, () => call('GET', '/v1/webhooks', { auth: key.auth })));
+    const end = Date.now();
+    const ok = results.filter((r) => r.status === 200).length;
+    const limited = results.filter((r) => r.status === 429);
+    expect(ok + limited.length).toBe(20);
+    expect(limited.length).toBeGreaterThan(0);
+    expect(ok).toBeLessThanOrEqual(5 * windowsSpanned(start, end, 1000));
+    for (const r of limited) {
+      expect(r.body.error.code).toBe('RATE_LIMITED');
+      expect(r.body.error.request_id).toBe(r.headers.get('x-request-id'));
+      expect(Number(r.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    // Once the second has passed, the key works again.
+    const recovered = await waitFor(async () => {
+      const r = await call('GET', '/v1/webhooks', { auth: key.auth });
+      return r.status === 200 ? r : undefined;
+    }, { timeoutMs: 5000, intervalMs: 250 });
+    expect(recovered.status).toBe(200);
+  });
+
+  it('limits each key on its own', async () => {
+    const noisy = await issueTestApiKey(rt.state, { partnerId: 'noisy', scopes: ['webhooks:read'] });
+    const quiet = await issueTestApiKey(rt.state, { partnerId: 'quiet', scopes: ['webhooks:read'] });
+    await Promise.all(Array.from({ length: 12 }, () => call('GET', '/v1/webhooks', { auth: noisy.auth })));
+    expect((await call('GET', '/v1/webhooks', { auth: quiet.auth })).status).toBe(200);
+  });
+
+  it('enforces the per-minute limit with a Retry-After up to the end of the minute', async () => {
+    const key = await issueTestApiKey(rt.state, { partnerId: 'minute', scopes: ['webhooks:read'] });
+    const start = Date.now();
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<typeof call>> | undefined;
+    // 4 requests a second stays under the per-second limit; the 41st in a minute is refused.
+    for (let i = 0; i < 50 && !limited; i++) {
+      const batch = await Promise.all(Array.from({ length: 4 }, () => call('GET', '/v1/webhooks', { auth: key.auth })));
+      statuses.push(...batch.map((r) => r.status));
+      limited = batch.find((r) => r.status === 429);
+      // The next batch starts in a later one-second window than any this batch touched.
+      const second = Math.floor(Date.now() / 1000);
+      if (!limited) await waitFor(() => Math.floor(Date.now() / 1000) > second, { intervalMs: 20 });
+    }
+    expect(limited).toBeDefined();
+    const windows = windowsSpanned(start, Date.now(), 60_000);
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(40 * windows);
+    const retryAfter = Number(limited!.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+  }, 60_000);
+});
