@@ -19,7 +19,10 @@ export function errorEnvelope(logger: () => Logger): middy.MiddlewareObj<ApiEven
   };
   return {
     before: (request) => {
-      request.event.requestId = request.event.requestContext?.requestId || randomUUID();
+      const event = request.event;
+      event.requestId = event.requestContext?.requestId || randomUUID();
+      // Headers carry credentials: the logger's redaction layer removes them before writing.
+      logger().debug('request', { request_id: event.requestId, route: event.routeKey, path: event.rawPath, headers: event.headers });
     },
     after: stampRequestId,
     onError: (request) => {

@@ -1,0 +1,130 @@
+// Security guarantees through the local runtime as a deployed stack behaves
+// (ALLOW_LOOPBACK_URLS=0): SSRF refusals, loopback-only listeners, secrets kept out of logs.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { apiClient } from '../support/api-client.js';
+import { exampleData } from '../support/examples.js';
+import { localAws } from '../support/local-aws.js';
+import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { waitFor } from '../support/wait-for.js';
+
+let rt: RuntimeProcess;
+let call: ReturnType<typeof apiClient>;
+
+beforeAll(async () => {
+  rt = await startRuntime({ env: { ALLOW_LOOPBACK_URLS: '0', LOG_LEVEL: 'debug', RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
+  call = apiClient(rt.state);
+});
+
+afterAll(async () => {
+  expect(await rt.stop()).toBe(0);
+  removeDataDir(rt.dataDir);
+});
+
+const NON_PUBLIC_URLS = [
+  'http://127.0.0.1/hook',
+  'https://127.0.0.1/hook',
+  'https://localhost/hook',
+  'https://LOCALHOST./hook',
+  'https://[::1]/hook',
+  'https://2130706433/hook',
+  'https://0x7f000001/hook',
+  'https://0x7f.1/hook',
+  'https://0177.0.0.1/hook',
+  'https://127.1/hook',
+  'https://127.0.0.1./hook',
+  'https://[::ffff:127.0.0.1]/hook',
+  'https://169.254.169.254/latest/meta-data',
+  'https://10.0.0.1/hook',
+  'https://172.16.0.1/hook',
+  'https://192.168.1.1/hook',
+  'https://100.64.0.1/hook',
+  'https://0.0.0.0/hook',
+  'https://224.0.0.1/hook',
+  'https://[fc00::1]/hook',
+  'https://[fe80::1]/hook',
+  'https://[::]/hook',
+];
+
+describe('SSRF guard with ALLOW_LOOPBACK_URLS=0', () => {
+  it.each(NON_PUBLIC_URLS)('refuses %s at create and at PATCH', async (url) => {
+    const created = await call('POST', '/v1/webhooks', { body: { url, events: [] } });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatchObject({ code: 'INVALID_URL', field: 'url' });
+
+    const ok = await call('POST', '/v1/webhooks', { body: { url: 'https://93.184.216.34/hook', events: [] } });
+    expect(ok.status).toBe(201);
+    const patched = await call('PATCH', `/v1/webhooks/${ok.body.id}`, { body: { url } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.code).toBe('INVALID_URL');
+    await call('DELETE', `/v1/webhooks/${ok.body.id}`);
+  });
+
+  it('accepts a name that does not resolve yet, and records the failed resolution at delivery', async () => {
+    const created = await call('POST', '/v1/webhooks', { body: { url: 'https://hooks.partner.invalid/x', events: ['account.closed'] } });
+    expect(created.status).toBe(201);
+    const aws = localAws(rt.state);
+    try {
+      await aws.publish('account.closed', exampleData('account.closed'));
+      const [attempt] = await waitFor(async () => {
+        const history = (await call('GET', `/v1/webhooks/${created.body.id}/deliveries`)).body;
+        return history.length ? history : undefined;
+      });
+      expect(attempt).toMatchObject({ status: 'failed', http_status: null, error: 'dns_resolution_failed', attempt_number: 1 });
+      expect(attempt.next_retry_at).not.toBeNull();
+    } finally {
+      aws.destroy();
+      await call('DELETE', `/v1/webhooks/${created.body.id}`);
+    }
+  });
+});
+
+describe('local runtime exposure', () => {
+  it('listens on loopback only, on every port it opens', () => {
+    const pid = rt.child.pid!;
+    const inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`)
+        .map((fd) => {
+          try {
+            return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+          } catch {
+            return undefined;
+          }
+        })
+        .filter((inode): inode is string => inode !== undefined),
+    );
+    const listening = ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .slice(1)
+        .map((line) => line.trim().split(/\s+/))
+        .filter((cols) => cols[3] === '0A' && inodes.has(cols[9]!))
+        .map((cols) => cols[1]!.split(':')[0]!),
+    );
+    // API, EventBridge, DynamoDB and SQS endpoints.
+    expect(listening.length).toBeGreaterThanOrEqual(4);
+    // 127.0.0.1 as /proc/net/tcp writes it (little-endian hex), or ::1 in tcp6.
+    for (const address of listening) expect(['0100007F', '00000000000000000000000001000000']).toContain(address);
+  });
+});
+
+describe('secrets in logs', () => {
+  it('never writes an API secret, a webhook secret or an Authorization value to the logs', async () => {
+    const created = await call('POST', '/v1/webhooks', { body: { url: 'https://93.184.216.34/logged', events: [] } });
+    expect(created.status).toBe(201);
+    const webhookSecret: string = created.body.secret;
+    const basic = Buffer.from(`${rt.state.dev_api_key}:${rt.state.dev_api_secret}`).toString('base64');
+    await call('GET', '/v1/webhooks', { basic: true });
+    await call('GET', '/v1/webhooks', { auth: { apiKey: rt.state.dev_api_key, apiSecret: 'bms_wrong-secret-value' } });
+    await call('POST', '/v1/webhooks', { rawBody: '{"url": "https://x.example", "secret": "whsec_c2VjcmV0LWluLWEtYm9keQ=="', headers: { 'content-type': 'application/json' } });
+    await call('POST', `/v1/webhooks/${created.body.id}/test`);
+    // The debug request log must have been written, so the check below is not vacuous.
+    await waitFor(() => (rt.output().includes('"message":"request"') ? true : undefined));
+    // The structured log lines (the start-up banner prints the dev key on purpose, SPEC §6).
+    const output = rt.output().split('\n').filter((line) => line.startsWith('{')).join('\n');
+    expect(output).toContain('[REDACTED]');
+    for (const secret of [webhookSecret, webhookSecret.slice('whsec_'.length), rt.state.dev_api_secret, basic, 'bms_wrong-secret-value']) {
+      expect(output).not.toContain(secret);
+    }
+    await call('DELETE', `/v1/webhooks/${created.body.id}`);
+  });
+});
