@@ -1,4 +1,7 @@
 // `npm start`: the whole service on this machine (see local/runtime.ts). Ctrl-C stops it cleanly.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sdkCallCounts } from '../lambdas/shared/sdk-metrics.js';
 import { parseLocalConfig } from '../local/local-config.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { stateFilePath } from '../local/state-file.js';
@@ -41,6 +44,10 @@ async function main() {
       },
     );
   };
+  // For `npm run bench`: a snapshot of the AWS API calls made so far (see lambdas/shared/sdk-metrics.ts).
+  process.on('SIGUSR2', () => {
+    writeFileSync(join(local.dataDir, 'sdk-calls.json'), JSON.stringify({ at: Date.now(), calls: sdkCallCounts() }));
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
