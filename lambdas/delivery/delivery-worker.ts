@@ -1,16 +1,17 @@
-// One delivery attempt as explicit steps — load → check the webhook → sign and send → record →
-// schedule the next — returning a typed outcome that the handler turns into an SQS action.
+// Delivery attempts for a batch of queue messages, as explicit steps — resolve the job → check
+// the webhook → sign and send → record → schedule the next — each job ending in a typed outcome
+// that the handler turns into an SQS action. All results of a batch are recorded together.
 import { v7 as uuidv7 } from 'uuid';
-import type { DeliveryAttempt, DeliveryJob } from '../domain/delivery.js';
+import { type DeliveryAttempt, type DeliveryJob, jobFromSnapshot, type QueueMessage } from '../domain/delivery.js';
 import { buildEnvelope } from '../domain/envelope.js';
 import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
 import { signatureHeaders } from '../domain/signing.js';
 import { secretContext } from '../domain/webhook-service.js';
-import type { DeliveryStore } from '../stores/delivery-store.js';
+import type { DeliveryRecorder } from '../stores/delivery-recorder.js';
 import type { JobStore } from '../stores/job-store.js';
-import type { WebhookStore } from '../stores/webhook-store.js';
 import type { HttpSender } from './http-sender.js';
+import type { WebhookCache } from './webhook-cache.js';
 
 export type DeliveryOutcome =
   | { kind: 'succeeded'; attempt: DeliveryAttempt }
@@ -19,13 +20,17 @@ export type DeliveryOutcome =
   | { kind: 'dropped'; reason: 'webhook_deleted' | 'webhook_disabled' }
   /** Nothing to do: the job is finished or unknown (a duplicate message). */
   | { kind: 'stale' }
+  /** Something unexpected (e.g. the secret could not be decrypted): the message is kept and retried. */
+  | { kind: 'error'; error: unknown }
   /** The message came before the job is due (e.g. re-queued by the sweeper): wait the rest. */
   | { kind: 'not_due'; delaySeconds: number };
 
+export type QueueRecord = { messageId: string; receiptHandle: string; receiveCount: number; message: QueueMessage };
+
 export type DeliveryWorkerDeps = {
-  jobs: JobStore;
-  webhooks: WebhookStore;
-  deliveries: DeliveryStore;
+  jobs: Pick<JobStore, 'get'>;
+  webhooks: Pick<WebhookCache, 'get'>;
+  recorder: Pick<DeliveryRecorder, 'record'>;
   cipher: SecretCipher;
   sender: HttpSender;
   retryPolicy: RetryPolicy;
@@ -35,6 +40,12 @@ export type DeliveryWorkerDeps = {
 /** Messages that arrive up to this early are delivered rather than put back. */
 const EARLY_TOLERANCE_MS = 1000;
 
+type Step = { outcome: DeliveryOutcome; job?: DeliveryJob };
+
+function drop(job: DeliveryJob, reason: 'webhook_deleted' | 'webhook_disabled'): Step {
+  return { outcome: { kind: 'dropped', reason }, job: { ...job, status: 'dropped', droppedReason: reason } };
+}
+
 export class DeliveryWorker {
   constructor(private readonly deps: DeliveryWorkerDeps) {}
 
@@ -42,15 +53,45 @@ export class DeliveryWorker {
     return this.deps.now?.() ?? new Date();
   }
 
-  async process(jobId: string): Promise<DeliveryOutcome> {
-    const job = await this.deps.jobs.get(jobId);
-    if (!job || job.status !== 'pending') return { kind: 'stale' };
+  /** Attempts every record's job, then records all results in one write. Throws if recording fails. */
+  async processBatch(records: QueueRecord[]): Promise<Map<string, DeliveryOutcome>> {
+    const steps = await Promise.all(
+      records.map(async (record): Promise<Step> => {
+        try {
+          const job = await this.resolveJob(record);
+          return job ? await this.attempt(job) : { outcome: { kind: 'stale' } };
+        } catch (error) {
+          return { outcome: { kind: 'error', error } };
+        }
+      }),
+    );
+    await this.deps.recorder.record({
+      attempts: steps.flatMap((s) => ('attempt' in s.outcome ? [s.outcome.attempt] : [])),
+      jobs: steps.flatMap((s) => (s.job ? [s.job] : [])),
+    });
+    return new Map(records.map((r, i) => [r.messageId, steps[i]!.outcome]));
+  }
+
+  /**
+   * A fresh v2 message carries the job as queued; anything received again (a retry, an early
+   * message) reads the job's current state, since a message body never changes.
+   */
+  private async resolveJob(record: QueueRecord): Promise<DeliveryJob | undefined> {
+    const { message } = record;
+    if (message.v === 2 && record.receiveCount <= 1) return jobFromSnapshot(message.job);
+    const job = await this.deps.jobs.get(message.v === 2 ? message.job.job_id : message.job_id);
+    return job?.status === 'pending' ? job : undefined;
+  }
+
+  /** One attempt for one job; `job` in the result is the job's new state to record. */
+  private async attempt(job: DeliveryJob): Promise<Step> {
     const wait = job.nextAttemptAt - this.now().getTime();
-    if (wait > EARLY_TOLERANCE_MS) return { kind: 'not_due', delaySeconds: Math.ceil(wait / 1000) };
+    if (wait > EARLY_TOLERANCE_MS) return { outcome: { kind: 'not_due', delaySeconds: Math.ceil(wait / 1000) } };
 
     const webhook = await this.deps.webhooks.get(job.partnerId, job.webhookId);
-    if (!webhook) return this.drop(job, 'webhook_deleted');
-    if (webhook.status !== 'active' || job.createdAt < webhook.activeSince) return this.drop(job, 'webhook_disabled');
+    if (!webhook) return drop(job, 'webhook_deleted');
+    // A job made before the webhook's current active period began was pending across a disable.
+    if (webhook.status !== 'active' || job.createdAt < webhook.activeSince) return drop(job, 'webhook_disabled');
 
     const attemptNumber = job.attempts + 1;
     const deliveryId = uuidv7();
@@ -67,13 +108,12 @@ export class DeliveryWorker {
     );
     const secret = await this.deps.cipher.decrypt(webhook.secretCiphertext, secretContext(webhook.partnerId, webhook.id));
     const sentAt = this.now();
-    const headers = {
+    const result = await this.deps.sender.send(webhook.url, body, {
       ...signatureHeaders(secret, job.eventId, Math.floor(sentAt.getTime() / 1000), body),
       'x-tapp-event-type': job.eventType,
       'x-tapp-event-id': job.eventId,
       'x-tapp-delivery-id': deliveryId,
-    };
-    const result = await this.deps.sender.send(webhook.url, body, headers);
+    });
 
     const delaySeconds = result.ok ? undefined : this.deps.retryPolicy.delayAfterFailure(attemptNumber);
     const nextAttemptAt = delaySeconds === undefined ? undefined : this.now().getTime() + delaySeconds * 1000;
@@ -90,17 +130,11 @@ export class DeliveryWorker {
       nextRetryAt: nextAttemptAt === undefined ? null : new Date(nextAttemptAt).toISOString(),
       error: result.error,
     };
-    await this.deps.deliveries.put(attempt);
-    const status = result.ok ? 'succeeded' : nextAttemptAt === undefined ? 'failed' : 'pending';
-    await this.deps.jobs.recordAttempt(job.jobId, { attempts: attemptNumber, status, nextAttemptAt });
-
-    if (result.ok) return { kind: 'succeeded', attempt };
-    if (delaySeconds === undefined) return { kind: 'failed', attempt };
-    return { kind: 'retry', attempt, delaySeconds };
-  }
-
-  private async drop(job: DeliveryJob, reason: 'webhook_deleted' | 'webhook_disabled'): Promise<DeliveryOutcome> {
-    await this.deps.jobs.markDropped(job.jobId, reason);
-    return { kind: 'dropped', reason };
+    const attempted = { ...job, attempts: attemptNumber };
+    if (result.ok) return { outcome: { kind: 'succeeded', attempt }, job: { ...attempted, status: 'succeeded' } };
+    if (delaySeconds === undefined || nextAttemptAt === undefined) {
+      return { outcome: { kind: 'failed', attempt }, job: { ...attempted, status: 'failed' } };
+    }
+    return { outcome: { kind: 'retry', attempt, delaySeconds }, job: { ...attempted, status: 'pending', nextAttemptAt } };
   }
 }

@@ -66,11 +66,11 @@ export class FanOut {
           status: 'pending',
           nextAttemptAt: now.getTime(),
         };
-        return this.deps.jobs.createIfAbsent(job).then((isNew) => (isNew ? job.jobId : undefined));
+        return this.deps.jobs.createIfAbsent(job).then((isNew) => (isNew ? job : undefined));
       }),
     );
-    const fresh = created.filter((id): id is string => id !== undefined);
-    await this.deps.queue.enqueue(fresh.map((jobId) => ({ jobId })));
+    const fresh = created.filter((job) => job !== undefined);
+    await this.deps.queue.enqueue(fresh.map((job) => ({ job })));
     return { matched: targets.length, enqueued: fresh.length, duplicates: targets.length - fresh.length };
   }
 }

@@ -16,9 +16,11 @@ export class Sweeper {
   async requeueOverdue(graceMs: number): Promise<SweepResult> {
     const now = (this.deps.now?.() ?? new Date()).getTime();
     const due = await this.deps.jobs.listDue(now - graceMs, BATCH);
-    const leased = await Promise.all(due.map((job) => this.deps.jobs.reschedule(job.jobId, job.nextAttemptAt, now).then((ok) => (ok ? job : undefined))));
+    const leased = await Promise.all(
+      due.map((job) => this.deps.jobs.reschedule(job.jobId, job.nextAttemptAt, now).then((ok) => (ok ? { ...job, nextAttemptAt: now } : undefined))),
+    );
     const jobs = leased.filter((job) => job !== undefined);
-    await this.deps.queue.enqueue(jobs.map((job) => ({ jobId: job.jobId })));
+    await this.deps.queue.enqueue(jobs.map((job) => ({ job })));
     return { requeued: jobs.length };
   }
 
@@ -29,7 +31,7 @@ export class Sweeper {
   async requeueAllPending(): Promise<SweepResult> {
     const now = (this.deps.now?.() ?? new Date()).getTime();
     const jobs = await this.deps.jobs.listDue(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    await this.deps.queue.enqueue(jobs.map((job) => ({ jobId: job.jobId, delaySeconds: (job.nextAttemptAt - now) / 1000 })));
+    await this.deps.queue.enqueue(jobs.map((job) => ({ job, delaySeconds: (job.nextAttemptAt - now) / 1000 })));
     return { requeued: jobs.length };
   }
 }

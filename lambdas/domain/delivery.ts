@@ -1,7 +1,7 @@
 // Delivery jobs (one per event and webhook, the unit that is retried), their attempts (the
 // delivery history of SPEC §4) and the versioned queue message that triggers an attempt.
 import { z } from 'zod';
-import type { EventType } from './event-catalog.js';
+import { type EventType, isEventType } from './event-catalog.js';
 import type { Environment } from './published-event.js';
 
 export type JobStatus = 'pending' | 'succeeded' | 'failed' | 'dropped';
@@ -58,10 +58,65 @@ export function toPublicAttempt(a: DeliveryAttempt) {
   };
 }
 
-/** SQS message body: a tagged, versioned union so a deploy never strands in-flight messages. */
-export const queueMessageSchema = z.discriminatedUnion('kind', [
+/**
+ * SQS message body: a tagged, versioned union so a deploy never strands in-flight messages.
+ * v2 carries the job as it was when queued, so a first attempt needs no read; v1 (job id only)
+ * is still understood.
+ */
+const jobSnapshotSchema = z.object({
+  job_id: z.string().min(1).max(200),
+  partner_id: z.string().min(1),
+  webhook_id: z.string().min(1),
+  event_id: z.string().min(1),
+  event_type: z.string().refine(isEventType, 'unknown event type'),
+  data: z.record(z.string(), z.unknown()),
+  environment: z.enum(['sandbox', 'live']),
+  event_created_at: z.string(),
+  created_at: z.string(),
+  attempts: z.number().int().min(0),
+  next_attempt_at: z.number(),
+});
+
+export const queueMessageSchema = z.discriminatedUnion('v', [
   z.object({ v: z.literal(1), kind: z.literal('deliver'), job_id: z.string().min(1).max(200) }),
+  z.object({ v: z.literal(2), kind: z.literal('deliver'), job: jobSnapshotSchema }),
 ]);
 export type QueueMessage = z.infer<typeof queueMessageSchema>;
 
-export const deliverMessage = (jobId: string): QueueMessage => ({ v: 1, kind: 'deliver', job_id: jobId });
+export function deliverMessage(job: DeliveryJob): QueueMessage {
+  return {
+    v: 2,
+    kind: 'deliver',
+    job: {
+      job_id: job.jobId,
+      partner_id: job.partnerId,
+      webhook_id: job.webhookId,
+      event_id: job.eventId,
+      event_type: job.eventType,
+      data: job.data,
+      environment: job.environment,
+      event_created_at: job.eventCreatedAt,
+      created_at: job.createdAt,
+      attempts: job.attempts,
+      next_attempt_at: job.nextAttemptAt,
+    },
+  };
+}
+
+/** The job a v2 message carries, as it was when the message was sent. */
+export function jobFromSnapshot(snapshot: Extract<QueueMessage, { v: 2 }>['job']): DeliveryJob {
+  return {
+    jobId: snapshot.job_id,
+    partnerId: snapshot.partner_id,
+    webhookId: snapshot.webhook_id,
+    eventId: snapshot.event_id,
+    eventType: snapshot.event_type as EventType,
+    data: snapshot.data,
+    environment: snapshot.environment,
+    eventCreatedAt: snapshot.event_created_at,
+    createdAt: snapshot.created_at,
+    attempts: snapshot.attempts,
+    status: 'pending',
+    nextAttemptAt: snapshot.next_attempt_at,
+  };
+}

@@ -9,12 +9,14 @@ import { DeliveryWorker } from '../delivery/delivery-worker.js';
 import { FanOut } from '../delivery/fan-out.js';
 import { HttpSender } from '../delivery/http-sender.js';
 import { Sweeper } from '../delivery/sweeper.js';
+import { WebhookCache } from '../delivery/webhook-cache.js';
 import { RateLimiter } from '../domain/rate-limiter.js';
 import { LocalKeyFileCipher, type SecretCipher } from '../domain/secret-cipher.js';
 import { UrlGuard } from '../domain/url-guard.js';
 import { WebhookService } from '../domain/webhook-service.js';
 import { ApiKeyStore } from '../stores/api-key-store.js';
 import { DeliveryQueue } from '../stores/delivery-queue.js';
+import { DeliveryRecorder } from '../stores/delivery-recorder.js';
 import { DeliveryStore } from '../stores/delivery-store.js';
 import { JobStore } from '../stores/job-store.js';
 import { KmsSecretCipher } from '../stores/kms-secret-cipher.js';
@@ -76,8 +78,8 @@ export function buildDeps(cfg: Config) {
   const fanOut = new FanOut({ webhooks: webhookStore, jobs, queue });
   const worker = new DeliveryWorker({
     jobs,
-    webhooks: webhookStore,
-    deliveries,
+    webhooks: new WebhookCache(webhookStore, cfg.webhookCacheTtlMs),
+    recorder: new DeliveryRecorder(db, cfg.tables),
     cipher: lazyCipher,
     sender: new HttpSender(urlGuard, cfg.deliveryTimeoutMs),
     retryPolicy: cfg.retryPolicy,

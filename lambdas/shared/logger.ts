@@ -6,11 +6,13 @@ const LEVELS = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 } as cons
 type Level = Exclude<keyof typeof LEVELS, 'silent'>;
 
 const SECRET_KEY = /secret|authorization|password|api[-_]?key|signature|ciphertext|cookie/i;
-const SECRET_VALUE = /(whsec_|bms_)[A-Za-z0-9+/=_-]+|Basic\s+[A-Za-z0-9+/=]+/g;
+const SECRET_VALUE = /(whsec_|bms_)[A-Za-z0-9+/=_-]+|Basic\s+[A-Za-z0-9+/=]+/gi;
 
 export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return value.replace(SECRET_VALUE, '[REDACTED]');
-  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (value === null || typeof value !== 'object') return value;
+  // Deeper than any log field we write: drop it rather than risk an unredacted (or circular) value.
+  if (depth > 8) return '[TRUNCATED]';
   if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   return Object.fromEntries(

@@ -1,6 +1,7 @@
-// Delivery history in DynamoDB: one item per attempt, kept 30 days (TTL). Listed newest first
+// Delivery history in DynamoDB: one item per attempt, kept 30 days (TTL), written by the
+// delivery worker's batch (attemptToItem). Listed newest first
 // per webhook; `status` and `event_id` filters are applied while paging so a page stays full.
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttemptStatus, DeliveryAttempt } from '../domain/delivery.js';
 import { expiresAt } from './table-definitions.js';
 
@@ -36,6 +37,24 @@ const fromItem = (i: Record<string, unknown>): DeliveryAttempt => {
   };
 };
 
+/** The stored form of an attempt, kept 30 days (TTL). */
+export function attemptToItem(attempt: DeliveryAttempt): AttemptItem {
+  return {
+    webhook_id: attempt.webhookId,
+    id: attempt.id,
+    event_id: attempt.eventId,
+    event_type: attempt.eventType,
+    status: attempt.status,
+    http_status: attempt.httpStatus,
+    response_time_ms: attempt.responseTimeMs,
+    attempt_number: attempt.attemptNumber,
+    attempted_at: attempt.attemptedAt,
+    next_retry_at: attempt.nextRetryAt,
+    error: attempt.error,
+    expires_at: expiresAt(new Date(attempt.attemptedAt)),
+  };
+}
+
 export type DeliveryFilter = { status?: AttemptStatus; eventId?: string };
 
 export class DeliveryStore {
@@ -43,24 +62,6 @@ export class DeliveryStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
-
-  async put(attempt: DeliveryAttempt): Promise<void> {
-    const item: AttemptItem = {
-      webhook_id: attempt.webhookId,
-      id: attempt.id,
-      event_id: attempt.eventId,
-      event_type: attempt.eventType,
-      status: attempt.status,
-      http_status: attempt.httpStatus,
-      response_time_ms: attempt.responseTimeMs,
-      attempt_number: attempt.attemptNumber,
-      attempted_at: attempt.attemptedAt,
-      next_retry_at: attempt.nextRetryAt,
-      error: attempt.error,
-      expires_at: expiresAt(new Date(attempt.attemptedAt)),
-    };
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: item }));
-  }
 
   /** Newest first, after the attempt `beforeId` (a cursor), at most `limit`. */
   async list(

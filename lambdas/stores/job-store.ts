@@ -1,5 +1,5 @@
-// Delivery jobs in DynamoDB: created once per (webhook, event) with a conditional put, advanced
-// by each attempt with a conditional update on the attempt count.
+// Delivery jobs in DynamoDB: created once per (webhook, event) with a conditional put; each
+// attempt rewrites the job's item (batched with the history, see delivery/delivery-worker.ts).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryJob, JobStatus } from '../domain/delivery.js';
@@ -42,6 +42,31 @@ const fromItem = (i: Record<string, unknown>): DeliveryJob => {
   };
 };
 
+/**
+ * The stored form of a job. Only pending jobs carry `due_bucket`, so finished jobs leave the
+ * sweeper's index. Writing a job's full item (not an update) lets the delivery worker record
+ * many jobs' new state in one BatchWriteItem.
+ */
+export function jobToItem(job: DeliveryJob): JobItem {
+  return {
+    job_id: job.jobId,
+    partner_id: job.partnerId,
+    webhook_id: job.webhookId,
+    event_id: job.eventId,
+    event_type: job.eventType,
+    data: job.data,
+    environment: job.environment,
+    event_created_at: job.eventCreatedAt,
+    created_at: job.createdAt,
+    attempts: job.attempts,
+    status: job.status,
+    next_attempt_at: job.nextAttemptAt,
+    ...(job.status === 'pending' ? { due_bucket: DUE_BUCKET_PENDING } : {}),
+    ...(job.droppedReason ? { dropped_reason: job.droppedReason } : {}),
+    expires_at: expiresAt(new Date(job.createdAt)),
+  };
+}
+
 const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
 export class JobStore {
@@ -52,24 +77,10 @@ export class JobStore {
 
   /** Stores a new pending job; false when the job already exists (duplicate publish or retried fan-out). */
   async createIfAbsent(job: DeliveryJob): Promise<boolean> {
-    const item: JobItem = {
-      job_id: job.jobId,
-      partner_id: job.partnerId,
-      webhook_id: job.webhookId,
-      event_id: job.eventId,
-      event_type: job.eventType,
-      data: job.data,
-      environment: job.environment,
-      event_created_at: job.eventCreatedAt,
-      created_at: job.createdAt,
-      attempts: job.attempts,
-      status: job.status,
-      next_attempt_at: job.nextAttemptAt,
-      due_bucket: DUE_BUCKET_PENDING,
-      expires_at: expiresAt(new Date(job.createdAt)),
-    };
     try {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(job_id)' }));
+      await this.db.send(
+        new PutCommand({ TableName: this.tableName, Item: jobToItem(job), ConditionExpression: 'attribute_not_exists(job_id)' }),
+      );
       return true;
     } catch (error) {
       if (isConditionFailure(error)) return false;
@@ -80,59 +91,6 @@ export class JobStore {
   async get(jobId: string): Promise<DeliveryJob | undefined> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { job_id: jobId } }));
     return Item ? fromItem(Item) : undefined;
-  }
-
-  /**
-   * Records attempt `attempts` (1-based) unless another worker recorded it first. A pending
-   * result keeps the job in the due index; a final one takes it out.
-   */
-  async recordAttempt(
-    jobId: string,
-    result: { attempts: number; status: Exclude<JobStatus, 'dropped'>; nextAttemptAt?: number },
-  ): Promise<boolean> {
-    const pending = result.status === 'pending';
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { job_id: jobId },
-          UpdateExpression: pending
-            ? 'SET attempts = :n, #status = :s, next_attempt_at = :next'
-            : 'SET attempts = :n, #status = :s REMOVE due_bucket',
-          ConditionExpression: '#status = :pending AND attempts = :prev',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':n': result.attempts,
-            ':prev': result.attempts - 1,
-            ':s': result.status,
-            ':pending': 'pending',
-            ...(pending ? { ':next': result.nextAttemptAt } : {}),
-          },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  /** Ends a pending job without an attempt (webhook disabled or deleted). */
-  async markDropped(jobId: string, reason: string): Promise<void> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { job_id: jobId },
-          UpdateExpression: 'SET #status = :dropped, dropped_reason = :r REMOVE due_bucket',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':dropped': 'dropped', ':r': reason, ':pending': 'pending' },
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
   }
 
   /** Pending jobs due at or before `dueBefore` (epoch ms), oldest due first. */

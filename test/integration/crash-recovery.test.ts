@@ -21,7 +21,7 @@ afterAll(() => receiver.close());
 describe('crash safety', () => {
   it('makes the pending retry after kill -9 during the retry wait and a restart on the same DATA_DIR', async () => {
     const dataDir = makeDataDir();
-    const env = { RETRY_SCHEDULE_SECONDS: '3,3,3,3,3', SWEEP_INTERVAL_SECONDS: '1', SWEEP_GRACE_SECONDS: '30' };
+    const env = { RETRY_SCHEDULE_SECONDS: '3,3,3,3,3', SWEEP_INTERVAL_SECONDS: '1', SWEEP_GRACE_SECONDS: '30', RATE_LIMIT_PER_SECOND: '1000' };
     receiver.script('/crash', { statuses: [503, 200] });
     const first = await startRuntime({ dataDir, env });
     const created = await apiClient(first.state)('POST', '/v1/webhooks', { body: { url: receiver.url('/crash'), events: [] } });

@@ -18,7 +18,15 @@ let pathCounter = 0;
 beforeAll(async () => {
   [rt, receiver] = await Promise.all([
     startRuntime({
-      env: { RETRY_SCHEDULE_SECONDS: '1,1,1,1,1', DELIVERY_TIMEOUT_MS: '1000', SWEEP_INTERVAL_SECONDS: '1', SWEEP_GRACE_SECONDS: '10' },
+      env: {
+        RETRY_SCHEDULE_SECONDS: '1,1,1,1,1',
+        DELIVERY_TIMEOUT_MS: '1000',
+        SWEEP_INTERVAL_SECONDS: '1',
+        SWEEP_GRACE_SECONDS: '10',
+        // The tests poll the deliveries route; the limits have their own test.
+        RATE_LIMIT_PER_SECOND: '100000',
+        RATE_LIMIT_PER_MINUTE: '1000000',
+      },
     }),
     startReceiver(),
   ]);
