@@ -1,0 +1,67 @@
+import { WebhookCache } from '../../lambdas/delivery/webhook-cache.js';
+import type { Webhook } from '../../lambdas/domain/webhook.js';
+
+const webhook = (id: string, status: Webhook['status'] = 'active'): Webhook => ({
+  id,
+  partnerId: 'p',
+  url: 'https://example.com',
+  events: [],
+  status,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  activeSince: '2026-01-01T00:00:00.000Z',
+  secretCiphertext: 'x',
+});
+
+function fakeStore(answers: (Webhook | undefined | Error)[]) {
+  const calls: string[] = [];
+  return {
+    calls,
+    get: async (partnerId: string, id: string) => {
+      calls.push(`${partnerId}/${id}`);
+      const answer = answers.shift();
+      if (answer instanceof Error) throw answer;
+      return answer;
+    },
+  };
+}
+
+describe('webhook cache', () => {
+  it('serves a read for the TTL and reads again after it', async () => {
+    let now = 1000;
+    const store = fakeStore([webhook('a'), webhook('a', 'disabled')]);
+    const cache = new WebhookCache(store, 1000, () => now);
+    expect((await cache.get('p', 'a'))?.status).toBe('active');
+    now += 999;
+    expect((await cache.get('p', 'a'))?.status).toBe('active');
+    expect(store.calls).toHaveLength(1);
+    now += 1;
+    expect((await cache.get('p', 'a'))?.status).toBe('disabled');
+    expect(store.calls).toHaveLength(2);
+  });
+
+  it('shares one read among concurrent lookups and keeps webhooks apart', async () => {
+    const store = fakeStore([webhook('a'), webhook('b')]);
+    const cache = new WebhookCache(store, 1000);
+    const [a1, a2, b] = await Promise.all([cache.get('p', 'a'), cache.get('p', 'a'), cache.get('p', 'b')]);
+    expect([a1?.id, a2?.id, b?.id]).toEqual(['a', 'a', 'b']);
+    expect(store.calls).toEqual(['p/a', 'p/b']);
+  });
+
+  it('remembers a deleted webhook (undefined) but not a failed read', async () => {
+    const store = fakeStore([new Error('throttled'), undefined]);
+    const cache = new WebhookCache(store, 1000);
+    await expect(cache.get('p', 'a')).rejects.toThrow('throttled');
+    expect(await cache.get('p', 'a')).toBeUndefined();
+    expect(await cache.get('p', 'a')).toBeUndefined();
+    expect(store.calls).toHaveLength(2);
+  });
+
+  it('reads every time with a TTL of 0', async () => {
+    const store = fakeStore([webhook('a'), webhook('a')]);
+    const cache = new WebhookCache(store, 0);
+    await cache.get('p', 'a');
+    await cache.get('p', 'a');
+    expect(store.calls).toHaveLength(2);
+  });
+});
