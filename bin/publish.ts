@@ -5,9 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { isEventType, SUBSCRIBABLE_EVENT_TYPES } from '../lambdas/domain/event-catalog.js';
-import { fail, localTarget, printJson } from './cli-target.js';
+import { fail, printJson, resolveTarget } from './cli-target.js';
 
 const EXAMPLES_DIR = join(import.meta.dirname, '..', 'events', 'examples');
 
@@ -31,13 +32,17 @@ async function main() {
       environment: { type: 'string' },
       source: { type: 'string', default: 'buildmarkets.cli' },
       'data-dir': { type: 'string' },
+      stack: { type: 'string' },
     },
   });
   const eventType = positionals[0];
   if (!eventType || !isEventType(eventType)) {
-    fail(`usage: npm run publish -- <event_type> [--partner <id>] [--data <file|json>] [--event-id <uuid>]\nevent types: ${SUBSCRIBABLE_EVENT_TYPES.join(', ')}`);
+    fail(`usage: npm run publish -- <event_type> [--partner <id>] [--data <file|json>] [--event-id <uuid>] [--stack <name>]\nevent types: ${SUBSCRIBABLE_EVENT_TYPES.join(', ')}`);
   }
-  const target = localTarget(values['data-dir']);
+  // The fan-out would refuse these (and keep the event as rejected): say so before publishing.
+  if (values['event-id'] !== undefined && !z.uuid().safeParse(values['event-id']).success) fail('--event-id must be a UUID');
+  if (values.environment !== undefined && !['sandbox', 'live'].includes(values.environment)) fail('--environment must be sandbox or live');
+  const target = await resolveTarget({ stack: values.stack, dataDir: values['data-dir'] });
   const eventId = values['event-id'] ?? randomUUID();
   const detail = {
     partner_id: values.partner,

@@ -3,12 +3,12 @@
 // `$default` fallback) and writes back the handler's response.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ApiError } from '../lambdas/domain/errors.js';
 import { errorResponse } from '../lambdas/http/responses.js';
 import { FALLBACK_HANDLER, matchRoute } from '../lambdas/routes.js';
 import { lambdaContext } from './lambda-context.js';
+import { listenOnLoopback } from './loopback-server.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 export type HandlerLoader = <E, R>(name: string) => Promise<(event: E, context: Context) => Promise<R>>;
@@ -22,19 +22,7 @@ export async function startApiGateway(options: { port: number; loadHandler: Hand
       if (!res.headersSent) writeResponse(res, errorResponse(new ApiError('INTERNAL_ERROR', 'Internal error.'), randomUUID()));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, options.port);
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, loadHandler: HandlerLoader): Promise<void> {

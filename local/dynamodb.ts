@@ -1,24 +1,17 @@
 // DynamoDB for the local runtime: dynalite in-process, on disk under DATA_DIR, with the tables
 // of lambdas/stores/table-definitions.ts created on start.
-import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { listenOnLoopback } from './loopback-server.js';
 import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
 
 export type LocalDynamo = { endpoint: string; stop(): Promise<void> };
 
 export async function startDynalite(dataDir: string, port: number): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: join(dataDir, 'dynamodb') });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const { port: actual } = server.address() as AddressInfo;
-  return {
-    endpoint: `http://127.0.0.1:${actual}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  const { url, stop } = await listenOnLoopback(server, port);
+  return { endpoint: url, stop };
 }
 
 export function createTableInput(tableName: string, def: TableDefinition): CreateTableCommandInput {

@@ -4,12 +4,12 @@
 // handler before PutEvents answers, so an accepted event is already durable in DynamoDB.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { FAN_OUT_RULE_PATTERN } from '../lambdas/domain/event-rule.js';
 import type { Logger } from '../lambdas/shared/logger.js';
 import { type EventPattern, matchesPattern } from './event-pattern.js';
 import { lambdaContext } from './lambda-context.js';
+import { listenOnLoopback } from './loopback-server.js';
 import type { LambdaHandler } from './handler-loader.js';
 
 type PutEventsEntry = { Source?: string; DetailType?: string; Detail?: string; EventBusName?: string; Time?: string | number; Resources?: string[] };
@@ -119,17 +119,5 @@ export async function startEventBus(options: EventBusOptions): Promise<{ url: st
       );
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, options.port);
 }

@@ -2,9 +2,9 @@
 // settings are passed on to them as environment variables, as the Lambda service does.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { flag, parseEnv } from '../lambdas/shared/config.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
-const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 
 const schema = z.object({
   PORT: port.default(3000),
@@ -35,12 +35,7 @@ export type LocalConfig = {
 };
 
 export function parseLocalConfig(env: Record<string, string | undefined>): LocalConfig {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`Invalid configuration: ${String(issue.path[0])}: ${issue.message}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(schema, env);
   if ((e.DEV_API_KEY === undefined) !== (e.DEV_API_SECRET === undefined)) {
     throw new Error('Invalid configuration: set both DEV_API_KEY and DEV_API_SECRET, or neither');
   }

@@ -2,7 +2,7 @@
 // the webhook → sign and send → record → schedule the next — each job ending in a typed outcome
 // that the handler turns into an SQS action. All results of a batch are recorded together.
 import { v7 as uuidv7 } from 'uuid';
-import { type DeliveryAttempt, type DeliveryJob, jobFromSnapshot, type QueueMessage } from '../domain/delivery.js';
+import { type DeliveryAttempt, type DeliveryJob, jobFromRecord, type QueueMessage } from '../domain/delivery.js';
 import { buildEnvelope } from '../domain/envelope.js';
 import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
@@ -78,7 +78,7 @@ export class DeliveryWorker {
    */
   private async resolveJob(record: QueueRecord): Promise<DeliveryJob | undefined> {
     const { message } = record;
-    if (message.v === 2 && record.receiveCount <= 1) return jobFromSnapshot(message.job);
+    if (message.v === 2 && record.receiveCount <= 1) return jobFromRecord(message.job);
     const job = await this.deps.jobs.get(message.v === 2 ? message.job.job_id : message.job_id);
     return job?.status === 'pending' ? job : undefined;
   }

@@ -58,12 +58,8 @@ export function toPublicAttempt(a: DeliveryAttempt) {
   };
 }
 
-/**
- * SQS message body: a tagged, versioned union so a deploy never strands in-flight messages.
- * v2 carries the job as it was when queued, so a first attempt needs no read; v1 (job id only)
- * is still understood.
- */
-const jobSnapshotSchema = z.object({
+/** A job's wire and storage form (snake_case): queue messages carry it, the jobs table stores it. */
+export const jobRecordSchema = z.object({
   job_id: z.string().min(1).max(200),
   partner_id: z.string().min(1),
   webhook_id: z.string().min(1),
@@ -74,49 +70,57 @@ const jobSnapshotSchema = z.object({
   event_created_at: z.string(),
   created_at: z.string(),
   attempts: z.number().int().min(0),
+  status: z.enum(['pending', 'succeeded', 'failed', 'dropped']).default('pending'),
   next_attempt_at: z.number(),
+  dropped_reason: z.string().optional(),
 });
+export type JobRecord = z.output<typeof jobRecordSchema>;
 
+export function jobToRecord(job: DeliveryJob): JobRecord {
+  return {
+    job_id: job.jobId,
+    partner_id: job.partnerId,
+    webhook_id: job.webhookId,
+    event_id: job.eventId,
+    event_type: job.eventType,
+    data: job.data,
+    environment: job.environment,
+    event_created_at: job.eventCreatedAt,
+    created_at: job.createdAt,
+    attempts: job.attempts,
+    status: job.status,
+    next_attempt_at: job.nextAttemptAt,
+    ...(job.droppedReason ? { dropped_reason: job.droppedReason } : {}),
+  };
+}
+
+export function jobFromRecord(record: z.input<typeof jobRecordSchema>): DeliveryJob {
+  return {
+    jobId: record.job_id,
+    partnerId: record.partner_id,
+    webhookId: record.webhook_id,
+    eventId: record.event_id,
+    eventType: record.event_type as EventType,
+    data: record.data,
+    environment: record.environment,
+    eventCreatedAt: record.event_created_at,
+    createdAt: record.created_at,
+    attempts: record.attempts,
+    status: record.status ?? 'pending',
+    nextAttemptAt: record.next_attempt_at,
+    ...(record.dropped_reason ? { droppedReason: record.dropped_reason } : {}),
+  };
+}
+
+/**
+ * SQS message body: a tagged, versioned union so a deploy never strands in-flight messages.
+ * v2 carries the job as it was when queued, so a first attempt needs no read; v1 (job id only)
+ * is still understood.
+ */
 export const queueMessageSchema = z.discriminatedUnion('v', [
   z.object({ v: z.literal(1), kind: z.literal('deliver'), job_id: z.string().min(1).max(200) }),
-  z.object({ v: z.literal(2), kind: z.literal('deliver'), job: jobSnapshotSchema }),
+  z.object({ v: z.literal(2), kind: z.literal('deliver'), job: jobRecordSchema }),
 ]);
 export type QueueMessage = z.infer<typeof queueMessageSchema>;
 
-export function deliverMessage(job: DeliveryJob): QueueMessage {
-  return {
-    v: 2,
-    kind: 'deliver',
-    job: {
-      job_id: job.jobId,
-      partner_id: job.partnerId,
-      webhook_id: job.webhookId,
-      event_id: job.eventId,
-      event_type: job.eventType,
-      data: job.data,
-      environment: job.environment,
-      event_created_at: job.eventCreatedAt,
-      created_at: job.createdAt,
-      attempts: job.attempts,
-      next_attempt_at: job.nextAttemptAt,
-    },
-  };
-}
-
-/** The job a v2 message carries, as it was when the message was sent. */
-export function jobFromSnapshot(snapshot: Extract<QueueMessage, { v: 2 }>['job']): DeliveryJob {
-  return {
-    jobId: snapshot.job_id,
-    partnerId: snapshot.partner_id,
-    webhookId: snapshot.webhook_id,
-    eventId: snapshot.event_id,
-    eventType: snapshot.event_type as EventType,
-    data: snapshot.data,
-    environment: snapshot.environment,
-    eventCreatedAt: snapshot.event_created_at,
-    createdAt: snapshot.created_at,
-    attempts: snapshot.attempts,
-    status: 'pending',
-    nextAttemptAt: snapshot.next_attempt_at,
-  };
-}
+export const deliverMessage = (job: DeliveryJob): QueueMessage => ({ v: 2, kind: 'deliver', job: jobToRecord(job) });

@@ -2,45 +2,12 @@
 // attempt rewrites the job's item (batched with the history, see delivery/delivery-worker.ts).
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryJob, JobStatus } from '../domain/delivery.js';
+import { type DeliveryJob, type JobRecord, jobFromRecord, jobToRecord } from '../domain/delivery.js';
 import { DUE_BUCKET_PENDING, DUE_INDEX, expiresAt } from './table-definitions.js';
 
-type JobItem = {
-  job_id: string;
-  partner_id: string;
-  webhook_id: string;
-  event_id: string;
-  event_type: DeliveryJob['eventType'];
-  data: Record<string, unknown>;
-  environment: DeliveryJob['environment'];
-  event_created_at: string;
-  created_at: string;
-  attempts: number;
-  status: JobStatus;
-  next_attempt_at: number;
-  due_bucket?: string;
-  dropped_reason?: string;
-  expires_at: number;
-};
+type JobItem = JobRecord & { due_bucket?: string; expires_at: number };
 
-const fromItem = (i: Record<string, unknown>): DeliveryJob => {
-  const item = i as JobItem;
-  return {
-    jobId: item.job_id,
-    partnerId: item.partner_id,
-    webhookId: item.webhook_id,
-    eventId: item.event_id,
-    eventType: item.event_type,
-    data: item.data,
-    environment: item.environment,
-    eventCreatedAt: item.event_created_at,
-    createdAt: item.created_at,
-    attempts: item.attempts,
-    status: item.status,
-    nextAttemptAt: item.next_attempt_at,
-    ...(item.dropped_reason ? { droppedReason: item.dropped_reason } : {}),
-  };
-};
+const fromItem = (item: Record<string, unknown>): DeliveryJob => jobFromRecord(item as JobItem);
 
 /**
  * The stored form of a job. Only pending jobs carry `due_bucket`, so finished jobs leave the
@@ -49,20 +16,8 @@ const fromItem = (i: Record<string, unknown>): DeliveryJob => {
  */
 export function jobToItem(job: DeliveryJob): JobItem {
   return {
-    job_id: job.jobId,
-    partner_id: job.partnerId,
-    webhook_id: job.webhookId,
-    event_id: job.eventId,
-    event_type: job.eventType,
-    data: job.data,
-    environment: job.environment,
-    event_created_at: job.eventCreatedAt,
-    created_at: job.createdAt,
-    attempts: job.attempts,
-    status: job.status,
-    next_attempt_at: job.nextAttemptAt,
+    ...jobToRecord(job),
     ...(job.status === 'pending' ? { due_bucket: DUE_BUCKET_PENDING } : {}),
-    ...(job.droppedReason ? { dropped_reason: job.droppedReason } : {}),
     expires_at: expiresAt(new Date(job.createdAt)),
   };
 }
