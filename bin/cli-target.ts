@@ -1,6 +1,9 @@
 // Where the CLIs act: the running local runtime (from `$DATA_DIR/local.json`), or — with
-// `--stack` or `--use-aws` — the AWS account of the usual AWS environment (see README).
+// `--stack <name>` — a deployed stack, found through its CloudFormation outputs in the account
+// and region of the usual AWS environment (AWS_PROFILE / AWS_REGION …; see docs/deploy.md).
 import { resolve } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand, type DescribeStacksCommandOutput, type Output } from '@aws-sdk/client-cloudformation';
+import { STACK_OUTPUTS, TABLE_OUTPUTS } from '../lib/stack-outputs.js';
 import { readLocalState } from '../local/state-file.js';
 
 export type CliTarget = {
@@ -23,6 +26,41 @@ export function localTarget(dataDir = process.env.DATA_DIR ?? '.data'): CliTarge
     eventBusName: state.event_bus_name,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   };
+}
+
+/** The slice of CloudFormationClient the stack target uses (a test fakes it). */
+export type StackDescriber = { send(command: DescribeStacksCommand): Promise<DescribeStacksCommandOutput> };
+
+/** A deployed stack: table and bus names from its outputs, in the stack's region. */
+export async function stackTarget(stackName: string, cloudFormation?: StackDescriber): Promise<CliTarget> {
+  const client = cloudFormation ?? new CloudFormationClient({});
+  try {
+    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = Stacks?.[0];
+    if (!stack?.StackId) throw new Error(`stack ${stackName} not found`);
+    // arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>
+    return targetFromStackOutputs(stackName, stack.Outputs ?? [], stack.StackId.split(':')[3]);
+  } finally {
+    if (!cloudFormation) (client as CloudFormationClient).destroy();
+  }
+}
+
+export function targetFromStackOutputs(stackName: string, outputs: Output[], region: string | undefined): CliTarget {
+  const output = (key: string) => {
+    const value = outputs.find((o) => o.OutputKey === key)?.OutputValue;
+    if (!value) throw new Error(`stack ${stackName} has no output ${key}: is it a Buildmarkets Webhooks stack?`);
+    return value;
+  };
+  return {
+    ...(region ? { region } : {}),
+    tables: { apiKeys: output(TABLE_OUTPUTS.apiKeys) },
+    eventBusName: output(STACK_OUTPUTS.eventBusName),
+  };
+}
+
+/** `--stack <name>` → that stack; otherwise the running local runtime. */
+export async function resolveTarget(options: { stack?: string; dataDir?: string }): Promise<CliTarget> {
+  return options.stack ? stackTarget(options.stack) : localTarget(options.dataDir);
 }
 
 /** Prints one JSON document on stdout (the CLIs' output contract) . */

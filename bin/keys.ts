@@ -5,20 +5,21 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describeApiKey, issueApiKey } from '../lambdas/domain/api-keys.js';
 import { ApiKeyStore, SCOPES, type Scope } from '../lambdas/stores/api-key-store.js';
-import { fail, localTarget, printJson } from './cli-target.js';
+import { fail, printJson, resolveTarget } from './cli-target.js';
 
 const USAGE = `usage:
-  npm run keys -- create --partner <partner_id> [--scopes webhooks:read,webhooks:write]
-  npm run keys -- list [--partner <partner_id>]
-  npm run keys -- revoke <api_key>`;
+  npm run keys -- create --partner <partner_id> [--scopes webhooks:read,webhooks:write] [--stack <name>]
+  npm run keys -- list [--partner <partner_id>] [--stack <name>]
+  npm run keys -- revoke <api_key> [--stack <name>]
+--stack: a deployed stack (AWS credentials and region from the usual AWS environment); default: the local runtime`;
 
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { partner: { type: 'string' }, scopes: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: { partner: { type: 'string' }, scopes: { type: 'string' }, 'data-dir': { type: 'string' }, stack: { type: 'string' } },
   });
   const [command, ...rest] = positionals;
-  const target = localTarget(values['data-dir']);
+  const target = await resolveTarget({ stack: values.stack, dataDir: values['data-dir'] });
   const client = new DynamoDBClient({ region: target.region, endpoint: target.dynamodbEndpoint, credentials: target.credentials });
   const store = new ApiKeyStore(DynamoDBDocumentClient.from(client), target.tables.apiKeys);
   try {

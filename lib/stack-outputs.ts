@@ -1,0 +1,22 @@
+// The stack's CloudFormation output keys, defined once: the stack writes them and the CLIs
+// (`--stack <name>`, bin/cli-target.ts) read them. No CDK import here: the CLIs load this file.
+import type { TableName } from '../lambdas/stores/table-definitions.js';
+
+export const STACK_OUTPUTS = {
+  apiUrl: 'ApiUrl',
+  eventBusName: 'EventBusName',
+  eventBusArn: 'EventBusArn',
+  deliveryQueueUrl: 'DeliveryQueueUrl',
+  deliveryDeadLetterQueueUrl: 'DeliveryDeadLetterQueueUrl',
+  fanOutDeadLetterQueueUrl: 'FanOutDeadLetterQueueUrl',
+  secretsKeyArn: 'SecretsKeyArn',
+} as const;
+
+export const TABLE_OUTPUTS: Record<TableName, string> = {
+  webhooks: 'WebhooksTableName',
+  apiKeys: 'ApiKeysTableName',
+  jobs: 'JobsTableName',
+  deliveries: 'DeliveriesTableName',
+  rateLimits: 'RateLimitsTableName',
+  rejectedEvents: 'RejectedEventsTableName',
+};

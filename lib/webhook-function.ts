@@ -1,0 +1,157 @@
+// One Lambda function of the service: `lambdas/<name>.handler.ts` bundled by esbuild (ESM,
+// minified, source maps) for nodejs24.x on arm64, with its own role, log group and exactly the
+// access FUNCTION_ACCESS gives it — the IAM statements and the environment come from one entry.
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { KMS_CONTEXT_KEY } from '../lambdas/stores/kms-secret-cipher.js';
+import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
+import { FUNCTION_ACCESS, type FunctionName, TABLE_OPERATIONS, type TableOperation } from './function-access.js';
+import type { StageConfig } from './stage-config.js';
+import type { WebhooksState } from './webhooks-state.js';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
+
+/** The environment variables lambdas/shared/config.ts reads for each table's name. */
+export const TABLE_ENV: Record<TableName, string> = {
+  webhooks: 'WEBHOOKS_TABLE',
+  apiKeys: 'API_KEYS_TABLE',
+  jobs: 'JOBS_TABLE',
+  deliveries: 'DELIVERIES_TABLE',
+  rateLimits: 'RATE_LIMITS_TABLE',
+  rejectedEvents: 'REJECTED_EVENTS_TABLE',
+};
+
+/**
+ * ESM output for our ESM sources (and ESM-only @middy/core). The banner gives bundled CommonJS
+ * dependencies a `require`; the AWS SDK is bundled too, pinned to the lock file's version.
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  minify: true,
+  sourceMap: true,
+  sourcesContent: false,
+  bundleAwsSDK: true,
+  banner: "import { createRequire as __bmCreateRequire } from 'node:module';const require = __bmCreateRequire(import.meta.url);",
+} as const;
+
+export type WebhookFunctionProps = {
+  name: FunctionName;
+  description: string;
+  state: WebhooksState;
+  stage: StageConfig;
+  timeout: Duration;
+  memorySize?: number;
+  environment?: Record<string, string>;
+};
+
+export class WebhookFunction extends Construct {
+  readonly name: FunctionName;
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: WebhookFunctionProps) {
+    super(scope, id);
+    const { name, state, stage } = props;
+    const access = FUNCTION_ACCESS[name];
+    this.name = name;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: stage.logRetentionDays as logs.RetentionDays,
+      removalPolicy: stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of AWSLambdaBasicExecutionRole: logs to this log group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `${stage.stackName} ${name} function`,
+    });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteOwnLogs',
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
+    );
+
+    const environment: Record<string, string> = {
+      ENVIRONMENT: stage.environment,
+      LOG_LEVEL: stage.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    for (const [table, operations] of Object.entries(access.tables ?? {}) as [TableName, readonly TableOperation[]][]) {
+      const resource = state.tables[table];
+      const tableActions = operations.filter((op) => op !== 'queryIndexes').flatMap((op) => TABLE_OPERATIONS[op]);
+      if (tableActions.length > 0) {
+        this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: [...new Set(tableActions)], resources: [resource.tableArn] }));
+      }
+      if (operations.includes('queryIndexes')) {
+        const definition: TableDefinition = TABLES[table];
+        const indexes = definition.indexes ?? [];
+        if (indexes.length === 0) throw new Error(`${name}: table ${table} has no index to query`);
+        this.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: [...TABLE_OPERATIONS.queryIndexes],
+            resources: indexes.map((i) => `${resource.tableArn}/index/${i.name}`),
+          }),
+        );
+      }
+      environment[TABLE_ENV[table]] = resource.tableName;
+    }
+
+    if (access.secrets) {
+      const verb = access.secrets === 'encrypt' ? 'Encrypt' : 'Decrypt';
+      const usage = {
+        actions: [`kms:${verb}`],
+        conditions: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [KMS_CONTEXT_KEY] },
+          Null: { [`kms:EncryptionContext:${KMS_CONTEXT_KEY}`]: 'false' },
+        },
+      };
+      // The key policy is the gate: it names this role. The role's statement says the same.
+      state.secretsKey.addToResourcePolicy(
+        new iam.PolicyStatement({ sid: `${verb}WebhookSecrets`, principals: [this.role], resources: ['*'], ...usage }),
+      );
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ resources: [state.secretsKey.keyArn], ...usage }));
+      environment.SECRETS_KMS_KEY_ID = state.secretsKey.keyArn;
+    }
+
+    if (access.deliveryQueue) {
+      environment.DELIVERY_QUEUE_URL = state.deliveryQueue.queueUrl;
+      if (access.deliveryQueue === 'send') {
+        // SendMessageBatch is authorised as sqs:SendMessage; the queue uses SSE-SQS (no KMS).
+        this.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [state.deliveryQueue.queueArn] }),
+        );
+      }
+      // 'consume': the SQS event source grants receive/delete/change-visibility (DeliveryPipeline).
+    }
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      description: props.description,
+      entry: `${PROJECT_ROOT}lambdas/${name}.handler.ts`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      runtime: LAMBDA_RUNTIME,
+      architecture: LAMBDA_ARCHITECTURE,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      environment: { ...environment, ...props.environment },
+      bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields] },
+    });
+  }
+}

@@ -1,0 +1,108 @@
+// The management API: an HTTP API whose routes come from lambdas/routes.ts (the table the local
+// runtime routes with), one function per route, the fallback function on `$default`.
+//
+// Authentication is not an API Gateway authorizer: each route function authenticates in its
+// middy middleware (lambdas/http/authenticate.ts) against the api-keys table. An HTTP API
+// REQUEST authorizer cannot serve both credential forms of SPEC §2 with caching (identity
+// sources must all be present, so X-API-Key/X-API-Secret and Basic would need two APIs), and
+// its 401/403 would bypass the SPEC error envelope and X-Request-Id. See docs/deploy.md.
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { FALLBACK_HANDLER, ROUTE_LIST } from '../lambdas/routes.js';
+import type { RouteFunctionName } from './function-access.js';
+import type { StageConfig } from './stage-config.js';
+import { WebhookFunction } from './webhook-function.js';
+import type { WebhooksState } from './webhooks-state.js';
+
+/** Route functions answer within API Gateway's 30 s integration limit. */
+const ROUTE_TIMEOUT = Duration.seconds(10);
+
+/** Access log line: who, what, outcome, latency. No headers or query strings (credentials). */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  httpMethod: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+};
+
+export type WebhooksApiProps = { state: WebhooksState; stage: StageConfig };
+
+export class WebhooksApi extends Construct {
+  readonly httpApi: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogs: logs.LogGroup;
+  /** One function per route of ROUTE_LIST, plus the fallback. */
+  readonly functions: WebhookFunction[] = [];
+  readonly routeFunctions = new Map<RouteFunctionName, WebhookFunction>();
+  readonly fallback: WebhookFunction;
+
+  constructor(scope: Construct, id: string, props: WebhooksApiProps) {
+    super(scope, id);
+    const { state, stage } = props;
+    const make = (name: RouteFunctionName | typeof FALLBACK_HANDLER, description: string) => {
+      const fn = new WebhookFunction(this, pascalCase(name), { name, description, state, stage, timeout: ROUTE_TIMEOUT });
+      this.functions.push(fn);
+      return fn;
+    };
+
+    this.fallback = make(FALLBACK_HANDLER, 'Buildmarkets Webhooks: $default route (404 / 405)');
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: `${stage.stackName}-api`,
+      description: 'Buildmarkets Webhooks management API (SPEC §2)',
+      createDefaultStage: false,
+      defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', this.fallback.fn),
+    });
+
+    for (const route of ROUTE_LIST) {
+      const name = route.name as RouteFunctionName;
+      const fn = make(name, `Buildmarkets Webhooks: ${route.method} ${route.path}`);
+      this.routeFunctions.set(name, fn);
+      this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.fn),
+      });
+    }
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: stage.logRetentionDays as logs.RetentionDays,
+      removalPolicy: stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.stage = this.httpApi.addStage('DefaultStage', {
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: stage.apiThrottleRateLimit, burstLimit: stage.apiThrottleBurstLimit },
+      accessLogSettings: {
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    // Covers the seven routes and `$default` (the fallback only answers 404/405 from the route table).
+    Validations.of(this.httpApi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Each route function authenticates the caller itself (lambdas/http/authenticate.ts: X-API-Key/X-API-Secret or Basic, checked against the hashed ' +
+        'api-keys table, scope per route, then the per-key rate limit). An HTTP API Lambda authorizer cannot accept both credential forms with caching ' +
+        '(every identity source must be present) and would answer 401/403 outside the SPEC error envelope. The $default route only answers 404/405.',
+    });
+  }
+}
+
+export function pascalCase(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}

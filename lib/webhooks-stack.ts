@@ -1,0 +1,61 @@
+// The whole service in one stack: stateful resources (WebhooksState) passed by props to the
+// stateless parts (API, delivery pipeline, alarms). Outputs are what operators and the CLIs need.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { TableName } from '../lambdas/stores/table-definitions.js';
+import { DeliveryPipeline } from './delivery-pipeline.js';
+import { STACK_OUTPUTS, TABLE_OUTPUTS } from './stack-outputs.js';
+import type { StageConfig } from './stage-config.js';
+import type { WebhookFunction } from './webhook-function.js';
+import { WebhooksAlarms } from './webhooks-alarms.js';
+import { WebhooksApi } from './webhooks-api.js';
+import { WebhooksState } from './webhooks-state.js';
+
+export type WebhooksStackProps = StackProps & { stage: StageConfig };
+
+export class WebhooksStack extends Stack {
+  readonly stage: StageConfig;
+  readonly state: WebhooksState;
+  readonly api: WebhooksApi;
+  readonly pipeline: DeliveryPipeline;
+  readonly alarms: WebhooksAlarms;
+  /** Every function of the service, by handler name. */
+  readonly functions: WebhookFunction[];
+
+  constructor(scope: Construct, id: string, props: WebhooksStackProps) {
+    super(scope, id, {
+      description: `Buildmarkets Webhooks (${props.stage.environment})`,
+      ...props,
+    });
+    this.stage = props.stage;
+    this.state = new WebhooksState(this, 'State', { stage: this.stage });
+    this.api = new WebhooksApi(this, 'Api', { state: this.state, stage: this.stage });
+    this.pipeline = new DeliveryPipeline(this, 'Delivery', { state: this.state, stage: this.stage });
+    this.functions = [...this.api.functions, ...this.pipeline.functions];
+    this.alarms = new WebhooksAlarms(this, 'Alarms', {
+      stage: this.stage,
+      state: this.state,
+      api: this.api,
+      functions: this.functions,
+    });
+
+    const output = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
+    output(STACK_OUTPUTS.apiUrl, this.api.stage.url, 'Management API base URL (routes under /v1)');
+    output(STACK_OUTPUTS.eventBusName, this.state.eventBus.eventBusName, 'EventBridge bus platform services publish to');
+    output(STACK_OUTPUTS.eventBusArn, this.state.eventBus.eventBusArn, 'EventBridge bus ARN (for PutEvents permissions)');
+    output(STACK_OUTPUTS.deliveryQueueUrl, this.state.deliveryQueue.queueUrl, 'SQS delivery queue');
+    output(STACK_OUTPUTS.deliveryDeadLetterQueueUrl, this.state.deliveryDeadLetterQueue.queueUrl, 'Delivery messages past maxReceiveCount');
+    output(STACK_OUTPUTS.fanOutDeadLetterQueueUrl, this.state.fanOutDeadLetterQueue.queueUrl, 'Events the fan-out could not process');
+    output(STACK_OUTPUTS.secretsKeyArn, this.state.secretsKey.keyArn, 'KMS key of the webhook secrets');
+    for (const [name, table] of Object.entries(this.state.tables) as [TableName, { tableName: string }][]) {
+      output(TABLE_OUTPUTS[name], table.tableName, `DynamoDB table: ${name}`);
+    }
+  }
+
+  /** The function built from `lambdas/<name>.handler.ts`. */
+  functionNamed(name: string): WebhookFunction {
+    const fn = this.functions.find((f) => f.name === name);
+    if (!fn) throw new Error(`No function ${name} in the stack`);
+    return fn;
+  }
+}

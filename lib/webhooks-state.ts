@@ -1,0 +1,140 @@
+// The stateful half of the stack: DynamoDB tables, the secrets key, the event bus and the queues.
+// Everything else (functions, API, schedules, alarms) is stateless and receives this by props.
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
+import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
+import type { StageConfig } from './stage-config.js';
+
+/**
+ * Administration of the secrets key, for the account (that is, IAM principals the account
+ * allows). Deliberately no usage action (Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*) and
+ * no CreateGrant: only the roles named in the key policy can use the key.
+ */
+export const KEY_ADMIN_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+] as const;
+
+export type WebhooksStateProps = { stage: StageConfig };
+
+export class WebhooksState extends Construct {
+  readonly tables: Record<TableName, dynamodb.Table>;
+  /** Encrypts webhook secrets; its policy admits only the create and delivery functions. */
+  readonly secretsKey: kms.Key;
+  readonly eventBus: events.EventBus;
+  readonly deliveryQueue: sqs.Queue;
+  readonly deliveryDeadLetterQueue: sqs.Queue;
+  /** Events the fan-out could not take: EventBridge invocation failures and failed async invocations. */
+  readonly fanOutDeadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: WebhooksStateProps) {
+    super(scope, id);
+    const { stage } = props;
+    const removalPolicy = stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.tables = Object.fromEntries(
+      (Object.entries(TABLES) as [TableName, TableDefinition][]).map(([name, def]) => [name, this.table(name, def, stage, removalPolicy)]),
+    ) as Record<TableName, dynamodb.Table>;
+
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: `${stage.stackName}: webhook signing secrets`,
+      alias: `alias/${stage.stackName}/webhook-secrets`,
+      enableKeyRotation: true,
+      removalPolicy,
+      pendingWindow: Duration.days(30),
+      // Replaces CDK's default policy (account root: kms:*). Usage statements for the two
+      // functions are added by WebhookFunction.
+      policy: new iam.PolicyDocument({
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'AccountAdministersKeyButCannotUseIt',
+            principals: [new iam.AccountRootPrincipal()],
+            actions: [...KEY_ADMIN_ACTIONS],
+            resources: ['*'],
+          }),
+        ],
+      }),
+    });
+
+    this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: stage.eventBusName, description: 'Buildmarkets platform events' });
+
+    this.deliveryDeadLetterQueue = this.queue('DeliveryDeadLetterQueue', removalPolicy);
+    this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(DELIVERY_QUEUE.visibilityTimeoutSeconds),
+      // The longest retry schedule is well under a day; a long retention rides out an outage.
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.fanOutDeadLetterQueue = this.queue('FanOutDeadLetterQueue', removalPolicy);
+    Validations.of(this.fanOutDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is a dead-letter queue: of the fan-out rule target (DeadLetterConfig) and of the fan-out function\'s asynchronous invocations (OnFailure ' +
+        'destination). cdk-nag only recognises DLQs referenced by another queue\'s RedrivePolicy. A DLQ needs no DLQ of its own.',
+    });
+  }
+
+  private table(name: TableName, def: TableDefinition, stage: StageConfig, removalPolicy: RemovalPolicy): dynamodb.Table {
+    const attribute = (attr: string, type: 'S' | 'N' = 'S') => ({
+      name: attr,
+      type: type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING,
+    });
+    const table = new dynamodb.Table(this, `${name[0]!.toUpperCase()}${name.slice(1)}Table`, {
+      partitionKey: attribute(def.partitionKey),
+      ...(def.sortKey ? { sortKey: attribute(def.sortKey) } : {}),
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: stage.retainData,
+      removalPolicy,
+      ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
+    });
+    for (const index of def.indexes ?? []) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: attribute(index.partitionKey),
+        sortKey: attribute(index.sortKey, index.sortKeyType),
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  /** A dead-letter queue: encrypted, TLS only, 14 days to look at what landed there. */
+  private queue(id: string, removalPolicy: RemovalPolicy): sqs.Queue {
+    return new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      removalPolicy,
+    });
+  }
+}

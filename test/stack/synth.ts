@@ -1,0 +1,49 @@
+// Builds the app exactly as bin/app.ts does (cdk.json's feature flags included), for assertions.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { App, CfnResource } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PROJECT_ROOT } from '../../lib/webhook-function.js';
+import { createWebhooksApp } from '../../lib/webhooks-app.js';
+import type { WebhooksStack } from '../../lib/webhooks-stack.js';
+
+const CDK_JSON_CONTEXT = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
+
+export type SynthOptions = { context?: Record<string, unknown>; bundle?: boolean; nag?: boolean };
+
+export function buildApp(options: SynthOptions = {}) {
+  return createWebhooksApp({
+    nag: options.nag ?? false,
+    outdir: mkdtempSync(join(tmpdir(), 'bm-cdk-')),
+    context: {
+      ...CDK_JSON_CONTEXT,
+      // Unit tests skip esbuild; the bundling test turns it on.
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...options.context,
+    },
+  });
+}
+
+export function synth(options: SynthOptions = {}): { app: App; stack: WebhooksStack; template: Template } {
+  const { app, stack } = buildApp(options);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/** The logical ID of a construct's CloudFormation resource. */
+export function logicalId(stack: WebhooksStack, resource: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(resource.node.defaultChild as CfnResource);
+}
+
+export type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown; Sid?: string };
+
+export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** Every IAM statement attached to a function's role (its inline policies). */
+export function roleStatements(template: Template, stack: WebhooksStack, functionName: string): Statement[] {
+  const roleId = logicalId(stack, stack.functionNamed(functionName).role);
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as { Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } } }[];
+  const managed = template.findResources('AWS::IAM::Role')[roleId]?.Properties?.ManagedPolicyArns;
+  if (managed) throw new Error(`${functionName}: role has managed policies ${JSON.stringify(managed)}`);
+  return policies.filter((p) => p.Properties.Roles.some((r) => r.Ref === roleId)).flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
