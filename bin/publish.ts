@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { isEventType, SUBSCRIBABLE_EVENT_TYPES } from '../lambdas/domain/event-catalog.js';
 import { fail, printJson, resolveTarget } from './cli-target.js';

@@ -1,6 +1,6 @@
 // GET /v1/webhooks/{webhookId}/deliveries → 200, the attempts newest first; `status` and
 // `event_id` filters, cursor pagination with a Link header.
-import { z } from 'zod';
+import * as z from 'zod';
 import { toPublicAttempt } from './domain/delivery.js';
 import { apiHandler } from './http/api-handler.js';
 import { decodeCursor, encodeCursor, limitParam, nextLinkHeader } from './http/pagination.js';

@@ -1,5 +1,5 @@
 // GET /v1/webhooks → 200, a bare array, oldest first, with a Link header when more exist.
-import { z } from 'zod';
+import * as z from 'zod';
 import { apiHandler } from './http/api-handler.js';
 import { decodeCursor, encodeCursor, limitParam, nextLinkHeader } from './http/pagination.js';
 import { json } from './http/responses.js';

@@ -2,7 +2,7 @@
 // `npx cdk deploy -c key=value`) and validated, so a bad value fails the synth with its name.
 // docs/deploy.md lists them; the defaults below are the ones it documents.
 import type { Node } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_EVENT_BUS_NAME } from '../lambdas/domain/event-rule.js';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, RetryPolicy } from '../lambdas/domain/retry-policy.js';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';

@@ -1,7 +1,7 @@
 // The local runtime's own settings, read once from the environment (SPEC §6). The handlers'
 // settings are passed on to them as environment variables, as the Lambda service does.
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { flag, parseEnv } from '../lambdas/shared/config.js';
 
 const port = z.coerce.number().int().min(0).max(65535);

@@ -1,7 +1,7 @@
 // The event catalog: every event type and the schema of its `data`, defined once (events.md).
 // Validation is strict on required fields and types, lenient on extra fields (z.looseObject):
 // a producer may add a field before the catalog documents it.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const uuid = z.uuid();
 const timestamp = z.iso.datetime();

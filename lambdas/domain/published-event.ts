@@ -1,6 +1,6 @@
 // The edge of the pipeline: an EventBridge event as platform services publish it (SPEC §3
 // "Publishing"), parsed once into a PublishedEvent or refused with a reason.
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_DATA_SCHEMAS, isSubscribableEventType, type SubscribableEventType } from './event-catalog.js';
 
 export type Environment = 'sandbox' | 'live';

@@ -1,5 +1,5 @@
 // The webhook resource: its stored shape, its public shape, and the API bodies that change it.
-import { z } from 'zod';
+import * as z from 'zod';
 import { isSubscribableEventType } from './event-catalog.js';
 
 export type WebhookStatus = 'active' | 'disabled';

@@ -1,6 +1,6 @@
 // Cursor pagination shared by the list routes: `limit` (1–100, default 50), an opaque `cursor`,
 // and a `Link: <…>; rel="next"` header when another page exists.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApiError } from '../domain/errors.js';
 
 export const DEFAULT_LIMIT = 50;

@@ -1,5 +1,5 @@
 // Path and query parameters shared by several routes, validated before any store access.
-import { z } from 'zod';
+import * as z from 'zod';
 import { webhookNotFound } from '../domain/errors.js';
 
 const uuid = z.uuid();

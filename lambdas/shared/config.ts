@@ -1,6 +1,6 @@
 // Configuration, read once from the environment at cold start and validated with zod.
 // Nothing else in lambdas/ reads process.env. A bad value fails fast, naming the variable.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, RetryPolicy } from '../domain/retry-policy.js';
 
 export const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
