@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { isEventType, SUBSCRIBABLE_EVENT_TYPES } from '../lambdas/domain/event-catalog.js';
+import { isEventType, SUBSCRIBABLE_EVENT_TYPES } from '../lambdas/domain/event-types.js';
 import { fail, printJson, resolveTarget } from './cli-target.js';
 
 const EXAMPLES_DIR = join(import.meta.dirname, '..', 'events', 'examples');

@@ -2,7 +2,7 @@
 // whatever it subscribes to. A disabled webhook answers 409 WEBHOOK_DISABLED.
 import { randomUUID } from 'node:crypto';
 import { ApiError } from './domain/errors.js';
-import { TEST_EVENT_TYPE } from './domain/event-catalog.js';
+import { TEST_EVENT_TYPE } from './domain/event-types.js';
 import { apiHandler } from './http/api-handler.js';
 import { webhookIdParam } from './http/params.js';
 import { json } from './http/responses.js';

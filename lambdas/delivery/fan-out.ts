@@ -2,7 +2,7 @@
 // written to DynamoDB first (conditional put = idempotent per event and webhook), then queued;
 // a crash between the two leaves a pending job that the sweeper re-queues.
 import { type DeliveryJob, jobIdFor } from '../domain/delivery.js';
-import { isSubscribedTo, TEST_EVENT_TYPE, type EventType } from '../domain/event-catalog.js';
+import { isSubscribedTo, TEST_EVENT_TYPE, type EventType } from '../domain/event-types.js';
 import type { Environment, PublishedEvent } from '../domain/published-event.js';
 import type { Webhook } from '../domain/webhook.js';
 import type { DeliveryQueue } from '../stores/delivery-queue.js';

@@ -1,7 +1,7 @@
 // Delivery jobs (one per event and webhook, the unit that is retried), their attempts (the
 // delivery history of SPEC §4) and the versioned queue message that triggers an attempt.
 import * as z from 'zod';
-import { type EventType, isEventType } from './event-catalog.js';
+import { type EventType, isEventType } from './event-types.js';
 import type { Environment } from './published-event.js';
 
 export type JobStatus = 'pending' | 'succeeded' | 'failed' | 'dropped';

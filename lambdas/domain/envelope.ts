@@ -1,6 +1,6 @@
 // The JSON envelope delivered to integrators (SPEC §3). A new `id` for every attempt; `event_id`
 // stays the same across retries and is what integrators deduplicate on.
-import type { EventType } from './event-catalog.js';
+import type { EventType } from './event-types.js';
 
 export const API_VERSION = 'v1';
 

@@ -1,7 +1,12 @@
-// The event catalog: every event type and the schema of its `data`, defined once (events.md).
+// The event catalog: the schema of each event type's `data`, defined once (events.md); the names
+// are in event-types.ts, and `satisfies` below keeps the two in step. Only the fan-out needs the
+// schemas, so functions that only handle names do not build them at start-up.
 // Validation is strict on required fields and types, lenient on extra fields (z.looseObject):
 // a producer may add a field before the catalog documents it.
 import * as z from 'zod';
+import type { EventType } from './event-types.js';
+
+export * from './event-types.js';
 
 const uuid = z.uuid();
 const timestamp = z.iso.datetime();
@@ -98,27 +103,5 @@ export const EVENT_DATA_SCHEMAS = {
   }),
   /** Sent only by POST /v1/webhooks/{id}/test; not subscribable. */
   'webhook.test': z.looseObject({ webhook_id: uuid, message: z.string() }),
-} as const;
+} as const satisfies Record<EventType, z.ZodType>;
 
-export type EventType = keyof typeof EVENT_DATA_SCHEMAS;
-export const TEST_EVENT_TYPE = 'webhook.test' satisfies EventType;
-export type SubscribableEventType = Exclude<EventType, typeof TEST_EVENT_TYPE>;
-
-export const ALL_EVENT_TYPES = Object.keys(EVENT_DATA_SCHEMAS) as EventType[];
-/** The 13 event types a webhook can subscribe to. */
-export const SUBSCRIBABLE_EVENT_TYPES = ALL_EVENT_TYPES.filter(
-  (t): t is SubscribableEventType => t !== TEST_EVENT_TYPE,
-);
-
-export function isEventType(value: string): value is EventType {
-  return Object.hasOwn(EVENT_DATA_SCHEMAS, value);
-}
-
-export function isSubscribableEventType(value: string): value is SubscribableEventType {
-  return isEventType(value) && value !== TEST_EVENT_TYPE;
-}
-
-/** Does a webhook subscribed to `events` (`[]` = all) receive `type`? The test event reaches it either way. */
-export function isSubscribedTo(events: readonly string[], type: EventType): boolean {
-  return type === TEST_EVENT_TYPE || events.length === 0 || events.includes(type);
-}

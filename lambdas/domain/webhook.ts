@@ -1,6 +1,6 @@
 // The webhook resource: its stored shape, its public shape, and the API bodies that change it.
 import * as z from 'zod';
-import { isSubscribableEventType } from './event-catalog.js';
+import { isSubscribableEventType } from './event-types.js';
 
 export type WebhookStatus = 'active' | 'disabled';
 
