@@ -1,0 +1,98 @@
+// `api`: GET and POST /v1/webhooks at a fixed number of connections with autocannon, against the
+// runtime's API (rate limits raised for the bench by the runtime's environment). A partner of its
+// own (bench-api), so the webhooks it creates never receive the pipeline's events.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import autocannon, { type Result } from 'autocannon';
+import type { LocalState } from '../local/state-file.js';
+import { progress } from './log.js';
+import { ROOT } from './paths.js';
+import { round } from './stats.js';
+
+const API_PARTNER = 'bench-api';
+const POST_BODY = JSON.stringify({ url: 'https://93.184.216.34/bench', events: [] });
+
+type Key = { apiKey: string; apiSecret: string; partner: string };
+
+/** A key for partner bench-api through `npm run keys` (bin/keys.ts) against this runtime. */
+function createKey(dataDir: string): Promise<Key> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'bin', 'keys.ts'), 'create', '--partner', API_PARTNER, '--scopes', 'webhooks:read,webhooks:write', '--data-dir', dataDir],
+      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('exit', (code) => {
+      try {
+        const key = JSON.parse(out) as { api_key: string; api_secret: string };
+        if (code === 0 && key.api_key && key.api_secret) return resolve({ apiKey: key.api_key, apiSecret: key.api_secret, partner: API_PARTNER });
+      } catch {
+        // fall through
+      }
+      reject(new Error(`keys create exited ${code}: ${err.trim() || out.trim()}`));
+    });
+  });
+}
+
+export type ApiEndpointResult = {
+  connections: number;
+  duration_s: number;
+  requests_per_sec: number | null;
+  requests: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
+  non_2xx: number;
+  errors: number;
+  timeouts: number;
+  status_codes: Record<string, number>;
+};
+
+function summarise(r: Result, connections: number): ApiEndpointResult {
+  return {
+    connections,
+    duration_s: r.duration,
+    requests_per_sec: round(r.requests.total / r.duration, 0),
+    requests: r.requests.total,
+    p50_ms: round(r.latency.p50, 1),
+    p99_ms: round(r.latency.p99, 1),
+    max_ms: round(r.latency.max, 1),
+    non_2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    status_codes: Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count])),
+  };
+}
+
+export async function runApi(state: LocalState, dataDir: string, options: { connections: number; durationS: number }) {
+  let key: Key;
+  let keyNote: string;
+  try {
+    key = await createKey(dataDir);
+    keyNote = `partner ${API_PARTNER} (key made with bin/keys.ts)`;
+  } catch (error) {
+    key = { apiKey: state.dev_api_key, apiSecret: state.dev_api_secret, partner: 'dev' };
+    keyNote = `partner dev (bin/keys.ts failed: ${(error as Error).message.split('\n')[0]})`;
+    progress(`api: ${keyNote}`);
+  }
+  const headers = { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret, 'content-type': 'application/json' };
+  const url = `${state.api_url}/v1/webhooks`;
+  const run = async (method: 'GET' | 'POST', durationS: number) =>
+    autocannon({ url, method, headers, connections: options.connections, duration: durationS, timeout: 10, ...(method === 'POST' ? { body: POST_BODY } : {}) });
+
+  // POST first, so the GET lists a full default page (50) of a partner with many webhooks.
+  progress(`api: POST /v1/webhooks, ${options.connections} connections, ${options.durationS} s (+1 s warm-up)…`);
+  await run('POST', 1);
+  const post = summarise(await run('POST', options.durationS), options.connections);
+  progress(`api: POST ${post.requests_per_sec} req/s, p99 ${post.p99_ms} ms; GET /v1/webhooks…`);
+  await run('GET', 1);
+  const get = summarise(await run('GET', options.durationS), options.connections);
+  progress(`api: GET ${get.requests_per_sec} req/s, p99 ${get.p99_ms} ms`);
+  return { key: keyNote, post_body: JSON.parse(POST_BODY) as unknown, get_webhooks: get, post_webhooks: post };
+}
+
+export type ApiResult = Awaited<ReturnType<typeof runApi>>;

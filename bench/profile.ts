@@ -1,0 +1,144 @@
+// `--profile`: the runtime runs with --cpu-prof; its main-thread profile is cut to the pipeline
+// window (V8 profile timestamps and process.hrtime share the monotonic clock) and summarised:
+// self time by component (dynalite + leveldb, fauxqs, AWS SDK, our code, Node core, GC, idle)
+// and the top functions. Work on other threads (leveldb's I/O on the libuv pool) is not in it.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from './paths.js';
+import { round } from './stats.js';
+
+type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
+type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
+type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
+
+const SDK_PREFIXES = ['@aws-sdk/', '@smithy/', '@aws-crypto/'];
+
+function readPackageDeps(dir: string): string[] {
+  try {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+    return Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies });
+  } catch {
+    return [];
+  }
+}
+
+/** A package and everything it depends on, as installed (hoisted or nested). */
+function closure(name: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (pkg: string, from: string) => {
+    if (seen.has(pkg)) return;
+    seen.add(pkg);
+    const nested = join(from, 'node_modules', pkg);
+    const dir = existsSync(nested) ? nested : join(ROOT, 'node_modules', pkg);
+    for (const dep of readPackageDeps(dir)) visit(dep, dir);
+  };
+  visit(name, ROOT);
+  return seen;
+}
+
+function packageOf(url: string): string | undefined {
+  const i = url.indexOf('/node_modules/');
+  if (i < 0) return undefined;
+  const parts = url.slice(i + '/node_modules/'.length).split('/');
+  return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+}
+
+const CORE = 'Node core';
+
+export function summariseProfile(dir: string, window: { startUs: number; endUs: number }) {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return { error: `no .cpuprofile in ${dir}` };
+  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+
+  const dynalite = closure('dynalite');
+  const fauxqs = closure('fauxqs');
+  const product = new Set(['zod', '@middy/core', 'uuid', 'ipaddr.js']);
+  const group = (frame: CallFrame): string => {
+    const name = frame.functionName;
+    if (name === '(garbage collector)') return 'GC';
+    if (name === '(idle)') return 'idle';
+    if (name === '(program)') return 'V8/native (program)';
+    if (name === '(root)') return 'idle';
+    const url = frame.url;
+    const pkg = packageOf(url);
+    if (pkg) {
+      if (SDK_PREFIXES.some((p) => pkg.startsWith(p))) return 'AWS SDK';
+      if (pkg === 'tsx' || pkg === 'esbuild' || pkg === 'get-tsconfig') return 'tsx loader';
+      if (dynalite.has(pkg)) return 'dynalite+leveldb';
+      if (fauxqs.has(pkg)) return 'fauxqs+fastify';
+      if (product.has(pkg)) return 'our deps (zod, middy, uuid, ipaddr)';
+      return `other npm: ${pkg}`;
+    }
+    if (url.includes('/lambdas/')) return 'our code lambdas/';
+    if (url.includes('/local/')) return 'our code local/';
+    if (url.includes('/bin/')) return 'our code bin/';
+    return CORE;
+  };
+
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const attributed = new Map<number, string>();
+  const attribute = (id: number): string => {
+    const cached = attributed.get(id);
+    if (cached) return cached;
+    let g = group(byId.get(id)!.callFrame);
+    if (g === CORE) {
+      let p = parent.get(id);
+      while (p !== undefined) {
+        const pg = group(byId.get(p)!.callFrame);
+        if (pg !== CORE && pg !== 'idle') {
+          g = pg;
+          break;
+        }
+        p = parent.get(p);
+      }
+      if (g === CORE) g = `${CORE} (no JS caller)`;
+    }
+    attributed.set(id, g);
+    return g;
+  };
+
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let t = profile.startTime;
+  let total = 0;
+  let idle = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    t += profile.timeDeltas[i] ?? 0;
+    if (t < window.startUs || t > window.endUs) continue;
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    const node = byId.get(profile.samples[i]!)!;
+    const g = group(node.callFrame);
+    total += us;
+    if (g === 'idle') {
+      idle += us;
+      continue;
+    }
+    self.set(g, (self.get(g) ?? 0) + us);
+    const a = attribute(node.id);
+    inclusive.set(a, (inclusive.get(a) ?? 0) + us);
+    const f = node.callFrame;
+    const where = f.url ? `${f.url.replace(/^file:\/\//, '').replace(ROOT, '')}:${f.lineNumber + 1}` : '(native)';
+    const key = `${f.functionName || '(anonymous)'} ${where}`;
+    functions.set(key, (functions.get(key) ?? 0) + us);
+  }
+  const busy = total - idle;
+  const table = (m: Map<string, number>, limit: number) =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, us]) => ({ name, ms: round(us / 1000, 0), pct_of_busy: round((us / busy) * 100, 1) }));
+
+  return {
+    window_s: round((window.endUs - window.startUs) / 1e6, 2),
+    main_thread_busy_pct: round((busy / Math.max(1, total)) * 100, 1),
+    note: 'Main-thread samples only (1 ms interval) within the pipeline window (first publish → last delivery); leveldb I/O on the libuv pool and GC helper threads are not included. self = the leaf frame\'s component; attributed = Node-core/V8-builtin frames charged to the nearest caller outside Node core ("Node core (no JS caller)" = socket I/O, HTTP parsing, timers with no JS frame above). Components: dynalite+leveldb = the DynamoDB emulator and its dependency closure; fauxqs+fastify = the SQS emulator and its closure; AWS SDK = @aws-sdk/*, @smithy/*, @aws-crypto/* (the runtime\'s clients; fauxqs also uses SDK serializers); our code = lambdas/, local/.',
+    self_by_component: table(self, 20),
+    attributed_by_component: table(inclusive, 20),
+    top_functions: table(functions, 25),
+  };
+}
+
+export type ProfileSummary = ReturnType<typeof summariseProfile>;

@@ -1,0 +1,144 @@
+// The targets of issue 6, pass/fail checks, and the short table printed on stdout.
+import type { ApiResult } from './api.js';
+import type { ColdStartResult } from './cold-start.js';
+import type { CostResult } from './cost.js';
+import type { PipelineResult } from './pipeline.js';
+import type { ProfileSummary } from './profile.js';
+import type { RawResult } from './raw.js';
+
+export const TARGETS = {
+  deliveries_per_sec: { min: 1000, label: '≥ 1,000 deliveries/s' },
+  p99_ms: { max: 250, label: 'p99 < 250 ms' },
+  calls_per_delivery: { max: 2.5, label: '≤ 2.5 AWS API calls per delivery' },
+  cold_start_max_ms: { max: 60, label: 'slowest bundle import < 60 ms' },
+} as const;
+
+export type Results = {
+  bench: string;
+  generated_at: string;
+  mode: 'quick' | 'full';
+  duration_s?: number;
+  git: { commit: string | null; dirty_files: number | null };
+  machine: { cpus: number; cpu_model: string; node: string; loadavg_at_start: number[]; loadavg_at_end?: number[]; caveat: string };
+  options: Record<string, unknown>;
+  runtime_env: Record<string, string>;
+  targets: typeof TARGETS;
+  checks: { name: string; value: number | null; target: string; pass: boolean | null }[];
+  ratio: number | null;
+  pipeline?: PipelineResult & { warm_up: unknown };
+  raw?: RawResult;
+  cost?: CostResult;
+  cold_start?: ColdStartResult;
+  api?: ApiResult;
+  profile?: ProfileSummary;
+  runtime_output?: { lines: number; by_level: Record<string, number>; messages: { count: number; message: string }[]; unstructured_sample: string[] };
+  /** The bench could not measure something. */
+  errors: string[];
+  /** Measured oddities of the product: missing or duplicate deliveries, runtime errors, … */
+  findings: string[];
+};
+
+export function computeChecks(r: Results): Results['checks'] {
+  const checks: Results['checks'] = [];
+  const min = (name: string, value: number | null | undefined, target: number, label: string) =>
+    checks.push({ name, value: value ?? null, target: label, pass: value == null ? null : value >= target });
+  const max = (name: string, value: number | null | undefined, target: number, label: string, strict: boolean) =>
+    checks.push({ name, value: value ?? null, target: label, pass: value == null ? null : strict ? value < target : value <= target });
+  if (r.pipeline) {
+    min('pipeline.deliveries_per_sec', r.pipeline.deliveries_per_sec, TARGETS.deliveries_per_sec.min, TARGETS.deliveries_per_sec.label);
+    max('pipeline.p99_ms', r.pipeline.p99_ms, TARGETS.p99_ms.max, TARGETS.p99_ms.label, true);
+    checks.push({ name: 'pipeline.missing', value: r.pipeline.missing, target: 'no missing deliveries', pass: r.pipeline.missing === 0 });
+  }
+  if (r.cost) max('cost.calls_per_delivery', r.cost.calls_per_delivery, TARGETS.calls_per_delivery.max, TARGETS.calls_per_delivery.label, false);
+  if (r.cold_start) max('cold_start.max_ms', r.cold_start.max_ms, TARGETS.cold_start_max_ms.max, TARGETS.cold_start_max_ms.label, true);
+  return checks;
+}
+
+const fmt = (v: number | null | undefined, digits = 0) =>
+  v == null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const mark = (pass: boolean | null | undefined) => (pass == null ? '' : pass ? 'PASS' : 'FAIL');
+
+export function renderTable(r: Results): string {
+  const rows: [string, string, string, string, string][] = [];
+  const check = (name: string) => r.checks.find((c) => c.name === name);
+  const row = (section: string, metric: string, value: string, target = '', status = '') => rows.push([section, metric, value, target, status]);
+
+  if (r.pipeline) {
+    const p = r.pipeline;
+    row('pipeline', 'offered', `${fmt(p.offered.events_per_sec)} events/s × ${p.webhooks} webhooks = ${fmt(p.offered.deliveries_per_sec)}/s for ${p.offered.duration_s} s`);
+    const c1 = check('pipeline.deliveries_per_sec');
+    row('', 'deliveries/s (sustained)', `${fmt(p.deliveries_per_sec)}  (${fmt(p.during_load_deliveries_per_sec)}/s while publishing)`, c1?.target ?? '', mark(c1?.pass));
+    const c2 = check('pipeline.p99_ms');
+    row('', 'publish → receipt p50 / p99', `${fmt(p.p50_ms, 1)} / ${fmt(p.p99_ms, 1)} ms  (max ${fmt(p.max_ms)})`, c2?.target ?? '', mark(c2?.pass));
+    if (p.deliveries_per_sec != null && p.offered.deliveries_per_sec > 1.1 * p.deliveries_per_sec) {
+      const sustainable = Math.max(1, Math.floor((0.8 * p.deliveries_per_sec) / p.webhooks));
+      row('', '  note', `overloaded (offered ${fmt(p.offered.deliveries_per_sec)}/s > sustained): latency is backlog; --rate ${sustainable} for latency at a sustainable load`);
+    }
+    if (p.phases.delivery_only_per_sec != null) row(
+      '',
+      'fan-out rate / delivery rate after it',
+      `${fmt(p.phases.fan_out_events_per_sec)} events/s (${fmt((p.phases.fan_out_events_per_sec ?? 0) * p.webhooks)} jobs/s) / ${fmt(p.phases.delivery_only_per_sec)} deliveries/s after fan-out finished`,
+    );
+    const u = p.warm_up as { unloaded?: { p50_ms: number | null; p99_ms: number | null } };
+    if (u?.unloaded) row('', 'one event at a time p50 / p99', `${fmt(u.unloaded.p50_ms, 1)} / ${fmt(u.unloaded.p99_ms, 1)} ms`);
+    const c3 = check('pipeline.missing');
+    row('', 'delivered / verified / missing', `${fmt(p.delivered)} / ${fmt(p.verified)} / ${fmt(p.missing)}  (dup ${p.duplicates})`, 'none missing', mark(c3?.pass));
+    row('', 'runtime CPU', `${fmt(p.cpu.runtime_pct_of_one_core)}% of a core, ${fmt(p.cpu.runtime_cpu_ms_per_delivery, 2)} ms/delivery (receivers ${fmt(p.cpu.receivers_pct_of_one_core)}%)`);
+  }
+  if (r.raw) {
+    row('raw', `signed POSTs/s (${r.raw.concurrency} concurrent)`, `${fmt(r.raw.posts_per_sec)}  (p99 ${fmt(r.raw.latency.p99_ms, 1)} ms, verified ${fmt(r.raw.verified)})`);
+  }
+  if (r.ratio != null) row('', 'ratio pipeline / raw', fmt(r.ratio, 2));
+  if (r.cost) {
+    const c = check('cost.calls_per_delivery');
+    const by = Object.entries(r.cost.calls_per_delivery_by_service)
+      .map(([s, n]) => `${s} ${fmt(n, 2)}`)
+      .join(', ');
+    row('cost', 'AWS API calls per delivery', `${fmt(r.cost.calls_per_delivery, 2)}  (${by})`, c?.target ?? '', mark(c?.pass));
+    row('', 'USD per 1M deliveries', `$${fmt(r.cost.usd_per_million_deliveries.total, 2)}  (us-east-1 list prices; see results.json)`);
+  }
+  if (r.cold_start) {
+    const cs = r.cold_start;
+    const c = check('cold_start.max_ms');
+    row('cold start', 'slowest bundle import', `${fmt(cs.max_ms, 1)} ms (${cs.max_ms_handler})`, c?.target ?? '', mark(c?.pass));
+    const slowest = Object.entries(cs.handlers)
+      .sort((a, b) => (b[1].import_ms ?? 0) - (a[1].import_ms ?? 0))
+      .slice(0, 3)
+      .map(([h, v]) => `${h} ${fmt(v.import_ms, 1)}`)
+      .join(', ');
+    row('', 'slowest three (ms)', slowest);
+    row('', 'biggest bundle', `${fmt(cs.max_kb, 0)} KB (${cs.max_kb_handler})`);
+  }
+  if (r.api) {
+    for (const [label, a] of [
+      ['GET /v1/webhooks', r.api.get_webhooks],
+      ['POST /v1/webhooks', r.api.post_webhooks],
+    ] as const) {
+      row(r.api.get_webhooks === a ? 'api' : '', `${label} (${a.connections} conn.)`, `${fmt(a.requests_per_sec)} req/s, p99 ${fmt(a.p99_ms, 1)} ms, non-2xx ${a.non_2xx}, errors ${a.errors}`);
+    }
+  }
+  if (r.profile?.attributed_by_component) {
+    row('profile', 'runtime main thread busy', `${fmt(r.profile.main_thread_busy_pct, 0)}% of the pipeline window`);
+    const list = (items: { name: string; pct_of_busy: number | null }[], n: number) =>
+      items
+        .slice(0, n)
+        .map((c) => `${c.name} ${fmt(c.pct_of_busy, 0)}%`)
+        .join(', ');
+    row('', 'CPU by component (attributed)', list(r.profile.attributed_by_component, 4));
+    row('', '', list(r.profile.attributed_by_component.slice(4), 4));
+  }
+
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((x) => x[i]!.length), 0));
+  const lines = rows.map(([a, b, c, d, e]) => `${a.padEnd(widths[0]!)}  ${b.padEnd(widths[1]!)}  ${c.padEnd(widths[2]!)}  ${d.padEnd(widths[3]!)}  ${e}`.trimEnd());
+  const head =
+    `Buildmarkets Webhooks bench (${r.mode}) — ${r.generated_at}, commit ${r.git.commit?.slice(0, 10) ?? '?'}` +
+    `${r.git.dirty_files ? ` +${r.git.dirty_files} changed files` : ''}, ${r.machine.cpus} CPUs, load ${r.machine.loadavg_at_start.map((l) => l.toFixed(2)).join(' ')}`;
+  const busy = r.machine.loadavg_at_start[0]! >= r.machine.cpus * 0.5;
+  const tail = [
+    ...(busy ? [`Warning: the machine was already busy when the bench started (1-min load ${r.machine.loadavg_at_start[0]} on ${r.machine.cpus} cores): numbers are pessimistic.`] : []),
+    `Caveat: ${r.machine.caveat}`,
+    ...r.findings.map((f) => `Finding: ${f}`),
+    ...r.errors.map((e) => `Error: ${e}`),
+  ];
+  return [head, '', ...lines, '', ...tail, ''].join('\n');
+}
