@@ -10,6 +10,7 @@ import type { Logger } from '../lambdas/shared/logger.js';
 import { type EventPattern, matchesPattern } from './event-pattern.js';
 import { lambdaContext } from './lambda-context.js';
 import { listenOnLoopback } from './loopback-server.js';
+import { Semaphore } from './semaphore.js';
 import type { LambdaHandler } from './handler-loader.js';
 
 type PutEventsEntry = { Source?: string; DetailType?: string; Detail?: string; EventBusName?: string; Time?: string | number; Resources?: string[] };
@@ -26,9 +27,13 @@ export type EventBusOptions = {
   region: string;
   fanOut: () => Promise<LambdaHandler<EventBridgeEvent<string, unknown>, unknown>>;
   logger: Logger;
+  fanOutConcurrency: number;
 };
 
 export async function startEventBus(options: EventBusOptions): Promise<{ url: string; stop(): Promise<void> }> {
+  // Like the fan-out function's concurrency in AWS: a burst of PutEvents waits its turn instead
+  // of starving the delivery function of DynamoDB connections.
+  const fanOutSlots = new Semaphore(options.fanOutConcurrency);
   const busNames = new Set([options.busName, `arn:aws:events:${options.region}:000000000000:event-bus/${options.busName}`]);
 
   async function putEntry(entry: PutEventsEntry): Promise<EntryResult> {
@@ -66,23 +71,28 @@ export async function startEventBus(options: EventBusOptions): Promise<{ url: st
       detail,
     };
     if (matchesPattern(FAN_OUT_RULE_PATTERN as unknown as EventPattern, event as unknown as Record<string, unknown>)) {
-      await invokeWithRetries(event);
+      // Not accepted unless the fan-out stored it: the publisher sees a failed entry and retries,
+      // as it must for any PutEvents entry failure, instead of the event living only in a log.
+      if (!(await fanOutSlots.run(() => invokeWithRetries(event)))) {
+        return { ErrorCode: 'InternalFailure', ErrorMessage: 'The event could not be processed; retry it.' };
+      }
     } else {
       options.logger.info('event matched no rule', { source: entry.Source, detail_type: entry.DetailType });
     }
     return { EventId: event.id };
   }
 
-  async function invokeWithRetries(event: EventBridgeEvent<string, unknown>): Promise<void> {
+  /** true once the fan-out handled the event (stored its jobs, or stored it as rejected). */
+  async function invokeWithRetries(event: EventBridgeEvent<string, unknown>): Promise<boolean> {
     const handler = await options.fanOut();
     for (let attempt = 1; ; attempt++) {
       try {
         await handler(event, lambdaContext('fan-out'));
-        return;
+        return true;
       } catch (error) {
         if (attempt >= TARGET_ATTEMPTS) {
-          options.logger.error('fan-out failed; event kept in this log', { event, error });
-          return;
+          options.logger.error('fan-out failed; PutEvents reports the entry as failed', { event_id: event.id, error });
+          return false;
         }
       }
     }

@@ -20,6 +20,8 @@ const schema = z.object({
   SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
   /** Concurrent SQS pollers, like the event source mapping's maximum concurrency. */
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Concurrent fan-out invocations, like the fan-out function's reserved concurrency. */
+  FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
 });
 
 export type LocalConfig = {
@@ -32,6 +34,7 @@ export type LocalConfig = {
   allowLoopbackUrls: boolean;
   sweepIntervalSeconds: number;
   deliveryConcurrency: number;
+  fanOutConcurrency: number;
 };
 
 export function parseLocalConfig(env: Record<string, string | undefined>): LocalConfig {
@@ -49,5 +52,6 @@ export function parseLocalConfig(env: Record<string, string | undefined>): Local
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     deliveryConcurrency: e.DELIVERY_CONCURRENCY,
+    fanOutConcurrency: e.FAN_OUT_CONCURRENCY,
   };
 }

@@ -1,6 +1,8 @@
 // Every server of the local runtime listens on 127.0.0.1 only; this is the one place that binds.
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+const STOP_GRACE_MS = 10_000;
 
 export async function listenOnLoopback(server: Server, port: number): Promise<{ url: string; stop(): Promise<void> }> {
   await new Promise<void>((resolve, reject) => {
@@ -8,12 +10,24 @@ export async function listenOnLoopback(server: Server, port: number): Promise<{ 
     server.listen(port, '127.0.0.1', () => resolve());
   });
   const { port: actual } = server.address() as AddressInfo;
+  let closing = false;
+  // Once stopping, every response closes its connection, so keep-alive clients cannot hold it open.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (closing) res.setHeader('connection', 'close');
+  });
   return {
     url: `http://127.0.0.1:${actual}`,
+    // Stop accepting, let requests in progress finish (their handlers still need the stores),
+    // then cut whatever is left after a grace period.
     stop: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
+        closing = true;
+        const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
+        server.closeIdleConnections();
       }),
   };
 }

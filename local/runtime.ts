@@ -67,8 +67,9 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
     handler: () => load('deliver'),
     logger: host.logger,
   });
+  let sweeping: Promise<unknown> = Promise.resolve();
   const sweepTimer = setInterval(() => {
-    load('sweeper')
+    sweeping = load('sweeper')
       .then((sweep) => sweep({}, lambdaContext('sweeper')))
       .catch((error: unknown) => host.logger.error('sweeper failed', { error }));
   }, local.sweepIntervalSeconds * 1000);
@@ -79,6 +80,7 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
     region: REGION,
     fanOut: () => load('fan-out'),
     logger: host.logger,
+    fanOutConcurrency: local.fanOutConcurrency,
   });
   const api = await startApiGateway({ port: local.port, loadHandler: load });
 
@@ -100,11 +102,10 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
 
   return {
     state,
+    // Outside in: no new work, then the work in progress finishes, then the engines close.
     stop: async () => {
       clearInterval(sweepTimer);
-      await api.stop();
-      await bus.stop();
-      await mapping.stop();
+      await Promise.all([api.stop(), bus.stop(), mapping.stop(), sweeping]);
       await sqsServer.stop();
       host.db.destroy();
       host.sqs.destroy();

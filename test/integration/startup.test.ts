@@ -1,11 +1,12 @@
 import { apiClient } from '../support/api-client.js';
+import { exampleData } from '../support/examples.js';
+import { localAws } from '../support/local-aws.js';
 import { removeDataDir, startRuntime } from '../support/runtime-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 describe('local runtime', () => {
   it('starts, serves the API with the dev key and stops cleanly on SIGTERM', async () => {
-    const t0 = Date.now();
     const rt = await startRuntime();
-    console.log('startup ms', Date.now() - t0);
     try {
       const call = apiClient(rt.state);
       const res = await call('GET', '/v1/webhooks');
@@ -13,6 +14,37 @@ describe('local runtime', () => {
       expect(res.body).toEqual([]);
     } finally {
       expect(await rt.stop()).toBe(0);
+      removeDataDir(rt.dataDir);
+    }
+  });
+});
+
+describe('local runtime stop', () => {
+  it('exits 0 on SIGTERM while requests and events are still in flight', async () => {
+    const rt = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
+    const call = apiClient(rt.state);
+    const aws = localAws(rt.state);
+    try {
+      const created = await call('POST', '/v1/webhooks', { body: { url: 'http://127.0.0.1:1/unreachable', events: [] } });
+      expect(created.status).toBe(201);
+      // Steady traffic that is still running when the signal arrives; its outcome does not matter.
+      let running = true;
+      let completed = 0;
+      const loop = async (send: () => Promise<unknown>) => {
+        while (running) await send().then(() => completed++, () => (running = false));
+      };
+      const traffic = [
+        ...Array.from({ length: 16 }, () => loop(() => call('GET', '/v1/webhooks'))),
+        ...Array.from({ length: 8 }, () => loop(() => aws.publish('account.closed', exampleData('account.closed')))),
+      ];
+      await waitFor(() => (completed >= 200 ? true : undefined), { timeoutMs: 20_000 });
+      const exitCode = await rt.stop();
+      running = false;
+      await Promise.all(traffic);
+      expect(exitCode).toBe(0);
+      expect(rt.output()).not.toMatch(/Database is (not open|closed)|Iterator is not open/);
+    } finally {
+      aws.destroy();
       removeDataDir(rt.dataDir);
     }
   });
