@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { isEventType, SUBSCRIBABLE_EVENT_TYPES } from '../lambdas/domain/event-types.js';
+import { isSubscribableEventType, SUBSCRIBABLE_EVENT_TYPES } from '../lambdas/domain/event-types.js';
 import { fail, printJson, resolveTarget } from './cli-target.js';
 
 const EXAMPLES_DIR = join(import.meta.dirname, '..', 'events', 'examples');
@@ -36,7 +36,7 @@ async function main() {
     },
   });
   const eventType = positionals[0];
-  if (!eventType || !isEventType(eventType)) {
+  if (!eventType || !isSubscribableEventType(eventType)) {
     fail(`usage: npm run publish -- <event_type> [--partner <id>] [--data <file|json>] [--event-id <uuid>] [--stack <name>]\nevent types: ${SUBSCRIBABLE_EVENT_TYPES.join(', ')}`);
   }
   // The fan-out would refuse these (and keep the event as rejected): say so before publishing.

@@ -40,6 +40,10 @@ export const core = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const outcome = outcomes.get(record.messageId)!;
     switch (outcome.kind) {
       case 'retry':
+        // Counted from now, not from the attempt: the batch may have taken a while since.
+        later.push({ receiptHandle: record.receiptHandle, seconds: (Date.parse(outcome.attempt.nextRetryAt!) - Date.now()) / 1000 });
+        keep.add(record.messageId);
+        break;
       case 'not_due':
         later.push({ receiptHandle: record.receiptHandle, seconds: outcome.delaySeconds });
         keep.add(record.messageId);

@@ -24,7 +24,19 @@ export function classifyAddress(address: string): AddressKind {
   }
   const range = ip.range();
   if (range === 'loopback') return 'loopback';
-  return range === 'unicast' ? 'public' : 'non-public';
+  if (range !== 'unicast') return 'non-public';
+  // IPv6: only global unicast (2000::/3) is public; ipaddr.js calls the rest of the space
+  // "unicast" too, including IPv4-compatible ::a.b.c.d.
+  if (ip.kind() === 'ipv6' && ((ip as ipaddr.IPv6).parts[0]! & 0xe000) !== 0x2000) return 'non-public';
+  return 'public';
+}
+
+/** The loopback hosts the local runtime may allow, exactly as written (SPEC §5): other spellings do not qualify. */
+const ALLOWABLE_LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** The host as the URL spells it, before the parser canonicalises numeric forms. */
+function writtenHost(raw: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(raw)?.[1]?.toLowerCase() ?? '';
 }
 
 const invalid = (message: string) => new ApiError('INVALID_URL', message, 'url');
@@ -42,7 +54,7 @@ export class UrlGuard {
    * Syntax and literal-address checks. The WHATWG parser already turns numeric spellings
    * (2130706433, 0x7f.1, 0177.0.0.1, 127.1) into dotted IPv4 and lower-cases the host.
    */
-  parse(raw: string): { url: URL; host: string } {
+  parse(raw: string): { url: URL; host: string; loopbackAllowed: boolean } {
     if (raw.length > MAX_URL_LENGTH) throw invalid(`url must be at most ${MAX_URL_LENGTH} characters.`);
     let url: URL;
     try {
@@ -51,16 +63,15 @@ export class UrlGuard {
       throw invalid('url must be an absolute https:// URL.');
     }
     const host = url.hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
-    const loopbackName = host === 'localhost' || (isIP(host) !== 0 && classifyAddress(host) === 'loopback');
-    const loopbackAllowed = this.options.allowLoopback && loopbackName;
+    const loopbackAllowed = this.options.allowLoopback && ALLOWABLE_LOOPBACK_HOSTS.has(writtenHost(raw));
     if (url.protocol !== 'https:' && !(loopbackAllowed && url.protocol === 'http:')) {
       throw invalid('url must be an absolute https:// URL.');
     }
     if (!host) throw invalid('url must name a host.');
     if (url.username || url.password) throw invalid('url must not contain credentials.');
-    if (isIP(host) !== 0) this.assertAllowed(host);
-    else if (host === 'localhost' && !this.options.allowLoopback) throw invalid('url must not point at a non-public address.');
-    return { url, host };
+    if (isIP(host) !== 0) this.assertAllowed(host, loopbackAllowed);
+    else if (host === 'localhost' && !loopbackAllowed) throw invalid('url must not point at a non-public address.');
+    return { url, host, loopbackAllowed };
   }
 
   /**
@@ -68,10 +79,10 @@ export class UrlGuard {
    * not resolve (yet) is accepted (SPEC §6); delivery checks it again.
    */
   async checkRegistration(raw: string): Promise<URL> {
-    const { url, host } = this.parse(raw);
+    const { url, host, loopbackAllowed } = this.parse(raw);
     if (isIP(host) === 0) {
       const addresses = await this.resolveQuietly(host);
-      for (const address of addresses) this.assertAllowed(address);
+      for (const address of addresses) this.assertAllowed(address, loopbackAllowed);
     }
     return url;
   }
@@ -81,17 +92,18 @@ export class UrlGuard {
    * to exactly the address that was checked (no DNS rebinding window).
    */
   async resolveTarget(raw: string): Promise<{ url: URL; address: string }> {
-    const { url, host } = this.parse(raw);
+    const { url, host, loopbackAllowed } = this.parse(raw);
     if (isIP(host) !== 0) return { url, address: host };
     const addresses = await this.resolver(host);
     if (addresses.length === 0) throw invalid('url host does not resolve.');
-    for (const address of addresses) this.assertAllowed(address);
+    for (const address of addresses) this.assertAllowed(address, loopbackAllowed);
     return { url, address: addresses[0]! };
   }
 
-  private assertAllowed(address: string): void {
+  /** Public addresses only; loopback too when the URL names one of the allowable loopback hosts. */
+  private assertAllowed(address: string, loopbackAllowed: boolean): void {
     const kind = classifyAddress(address);
-    if (kind === 'public' || (kind === 'loopback' && this.options.allowLoopback)) return;
+    if (kind === 'public' || (kind === 'loopback' && loopbackAllowed)) return;
     throw invalid('url must not point at a non-public address.');
   }
 

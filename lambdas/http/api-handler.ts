@@ -12,6 +12,7 @@ import { errorEnvelope } from './error-envelope.js';
 import { jsonBody } from './json-body.js';
 import { rateLimit } from './rate-limit.js';
 import type { ApiResponse } from './responses.js';
+import { webhookIdParam } from './params.js';
 import { parseOrThrow } from './validation.js';
 
 export type ApiRequest<B> = {
@@ -38,6 +39,8 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
     .use(jsonBody())
     .handler(async (rawEvent) => {
       const event = rawEvent as ApiEvent;
+      // A malformed id is a 404 whatever the body says (SPEC §2), and is checked before any store access.
+      if (route.path.includes('{webhookId}')) webhookIdParam(event.pathParameters ?? {});
       const body = (spec.body ? parseOrThrow(spec.body, event.jsonBody) : undefined) as S extends z.ZodType ? z.output<S> : undefined;
       return core(
         {

@@ -18,6 +18,6 @@ export function errorResponse(error: ApiError, requestId: string): ApiResponse {
   return json(
     error.status,
     { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}), request_id: requestId } },
-    error.headers,
+    { ...error.headers, 'x-request-id': requestId },
   );
 }

@@ -23,8 +23,8 @@ const envSchema = z.object({
   DELIVERY_QUEUE_URL: z.string().optional(),
   RETRY_SCHEDULE_SECONDS: z.string().default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(',')),
   DELIVERY_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
-  /** How long the delivery function trusts a webhook it read (disable/delete take effect within this). */
-  WEBHOOK_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** How long the delivery function may reuse a webhook it read; 0 = only overlapping lookups share a read. */
+  WEBHOOK_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** How long a pending job may be overdue before the sweeper re-queues it. */
   SWEEP_GRACE_SECONDS: z.coerce.number().int().min(0).default(300),
   /** Local secret cipher: AES-256-GCM key file. In AWS, SECRETS_KMS_KEY_ID instead. */

@@ -2,7 +2,7 @@
 // DNS answer that changes between check and connect cannot redirect it), and reports refusals
 // and network failures as short reasons.
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
+import { createServer } from 'node:http';
 import { HttpSender, USER_AGENT } from '../../lambdas/delivery/http-sender.js';
 import { UrlGuard } from '../../lambdas/domain/url-guard.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
@@ -16,25 +16,25 @@ afterAll(() => receiver.close());
 
 describe('http sender', () => {
   it('connects to the checked address, resolving the name only once', async () => {
-    // A name that exists in no DNS: only the guard's single resolution can lead anywhere. A raw
-    // TCP server stands in for the endpoint (the TLS handshake then fails, which is fine here).
-    const connections: string[] = [];
-    const server = createServer((socket) => {
-      connections.push(socket.localAddress ?? '');
-      socket.destroy();
+    // The guard's resolver answers 127.0.0.2 for localhost, where the system resolver says
+    // 127.0.0.1: the request reaches the server on 127.0.0.2 only if the connection is pinned.
+    const hits: string[] = [];
+    const server = createServer((req, res) => {
+      hits.push(`${req.socket.localAddress} ${req.headers.host}`);
+      res.end('ok');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const { port: tcpPort } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', () => resolve()));
+    const { port } = server.address() as AddressInfo;
     let lookups = 0;
-    const guard = new UrlGuard({ allowLoopback: true, resolver: async () => (lookups++ === 0 ? ['127.0.0.1'] : ['10.0.0.1']) });
+    const guard = new UrlGuard({ allowLoopback: true, resolver: async () => (lookups++ === 0 ? ['127.0.0.2'] : ['10.0.0.1']) });
     try {
-      const result = await new HttpSender(guard, 2000).send(`https://hooks.rebind.invalid:${tcpPort}/pinned`, '{}', {});
-      expect(result.ok).toBe(false);
-      expect(['connection_reset', 'tls_error']).toContain(result.error);
+      const result = await new HttpSender(guard, 2000).send(`http://localhost:${port}/pinned`, '{}', {});
+      expect(result).toMatchObject({ ok: true, httpStatus: 200 });
       expect(lookups).toBe(1);
-      expect(connections).toEqual(['127.0.0.1']);
+      expect(hits).toEqual([`127.0.0.2 localhost:${port}`]);
     } finally {
       server.close();
+      server.closeAllConnections();
     }
   });
 

@@ -283,3 +283,41 @@ describe('classifyAddress', () => {
     expect(classifyAddress('100.128.0.0')).toBe('public');
   });
 });
+
+describe('url guard: the local loopback allowance (SPEC §5)', () => {
+  const local = new UrlGuard({ allowLoopback: true, resolver: async (host) => (host === 'localhost' ? ['127.0.0.1', '::1'] : ['127.0.0.1']) });
+
+  it.each(['http://127.0.0.1:4999/h', 'https://127.0.0.1/h', 'http://localhost:4999/h', 'http://LOCALHOST/h', 'http://[::1]:4999/h'])(
+    'allows %s, a loopback host as the SPEC lists it',
+    async (url) => {
+      await expect(local.checkRegistration(url)).resolves.toBeInstanceOf(URL);
+    },
+  );
+
+  it.each([
+    'https://2130706433/h',
+    'http://2130706433/h',
+    'https://0x7f.1/h',
+    'https://0177.0.0.1/h',
+    'https://127.1/h',
+    'https://127.0.0.2/h',
+    'https://[::ffff:127.0.0.1]/h',
+    'https://[::ffff:7f00:1]/h',
+    'https://loopback-name.example/h',
+  ])('refuses %s even with the allowance: numeric spellings and names that resolve to loopback do not qualify', async (url) => {
+    await expect(local.checkRegistration(url)).rejects.toMatchObject({ code: 'INVALID_URL' });
+  });
+});
+
+describe('url guard: IPv6 outside global unicast', () => {
+  const strict = new UrlGuard({ allowLoopback: false, resolver: async () => [] });
+  it.each(['https://[::127.0.0.1]/h', 'https://[::10.0.0.1]/h', 'https://[::7f00:1]/h', 'https://[100::1]/h', 'https://[2001:db8::1]/h'])(
+    'refuses %s',
+    async (url) => {
+      await expect(strict.checkRegistration(url)).rejects.toMatchObject({ code: 'INVALID_URL' });
+    },
+  );
+  it('accepts a global unicast address', async () => {
+    await expect(strict.checkRegistration('https://[2606:2800:220:1:248:1893:25c8:1946]/h')).resolves.toBeInstanceOf(URL);
+  });
+});

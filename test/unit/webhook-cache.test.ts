@@ -65,3 +65,16 @@ describe('webhook cache', () => {
     expect(store.calls).toHaveLength(2);
   });
 });
+
+describe('webhook cache with the default TTL of 0', () => {
+  it('shares a read between overlapping lookups only', async () => {
+    const store = fakeStore([webhook('a'), webhook('a', 'disabled')]);
+    const cache = new WebhookCache(store, 0);
+    const [first, second] = await Promise.all([cache.get('p', 'a'), cache.get('p', 'a')]);
+    expect([first?.status, second?.status]).toEqual(['active', 'active']);
+    expect(store.calls).toHaveLength(1);
+    // A lookup that starts after the read finished sees the change at once.
+    expect((await cache.get('p', 'a'))?.status).toBe('disabled');
+    expect(store.calls).toHaveLength(2);
+  });
+});
