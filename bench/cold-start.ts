@@ -30,26 +30,10 @@ type CdkBundling = {
   loader?: Record<string, string>;
 };
 
-/** Used only when lib/ cannot be imported: the same options, written out. */
-const FALLBACK_BUNDLING: CdkBundling = {
-  format: 'esm',
-  target: 'node24',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  bundleAwsSDK: true,
-  banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-};
-
+/** The stack's own bundling options (lib/webhook-function.ts), so the bench measures what deploys. */
 async function loadBundling(): Promise<{ bundling: CdkBundling; source: string }> {
-  try {
-    const lib = (await import('../lib/webhook-function.js')) as { BUNDLING?: CdkBundling };
-    if (lib.BUNDLING) return { bundling: lib.BUNDLING, source: 'lib/webhook-function.ts BUNDLING' };
-  } catch (error) {
-    progress(`cold_start: could not import lib/webhook-function.ts (${(error as Error).message.split('\n')[0]}); using bench defaults`);
-  }
-  return { bundling: FALLBACK_BUNDLING, source: 'bench/cold-start.ts FALLBACK_BUNDLING' };
+  const lib = (await import('../lib/webhook-function.js')) as { BUNDLING: CdkBundling };
+  return { bundling: lib.BUNDLING, source: 'lib/webhook-function.ts BUNDLING' };
 }
 
 /** What aws-lambda-nodejs passes to esbuild for these props (its bundling.js, createBundlingCommand). */

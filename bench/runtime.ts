@@ -1,12 +1,11 @@
 // The local runtime under test (`bin/local.ts`, what `npm start` runs) as a child process on free
 // ports and a temporary DATA_DIR; SDK-call snapshots (SIGUSR2) and CPU time from /proc.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startRuntime as launchRuntime, type RuntimeProcess } from '../local/runtime-process.js';
 import type { LocalState } from '../local/state-file.js';
-import { ROOT } from './paths.js';
-import { sleep } from './stats.js';
+import { waitFor } from '../local/wait-for.js';
 
 export type SdkCalls = Record<string, number>;
 
@@ -42,57 +41,16 @@ export function processCpuSeconds(pid: number): number {
 
 export async function startRuntime(options: { env: Record<string, string>; nodeFlags?: string[] }): Promise<Runtime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bmw-bench-'));
-  const statePath = join(dataDir, 'local.json');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    DATA_DIR: dataDir,
-    PORT: '0',
-    EVENTS_PORT: '0',
-    LOG_LEVEL: 'warn',
-    ...options.env,
-  };
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'bin', 'local.ts')], {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      exitCode = code;
-      resolve(code);
-    }),
-  );
-
-  const cleanUp = () => rmSync(dataDir, { recursive: true, force: true });
-  const deadline = Date.now() + 60_000;
-  let state: LocalState | undefined;
-  while (!state) {
-    if (exitCode !== undefined) {
-      cleanUp();
-      throw new Error(`the local runtime exited (${exitCode}) before it was ready:\n${output}`);
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      await exited;
-      cleanUp();
-      throw new Error(`the local runtime did not write ${statePath} within 60 s:\n${output}`);
-    }
-    if (existsSync(statePath)) {
-      try {
-        const parsed = JSON.parse(readFileSync(statePath, 'utf8')) as LocalState;
-        if (parsed.pid === child.pid) state = parsed;
-      } catch {
-        // being written
-      }
-    }
-    if (!state) await sleep(100);
+  const env: Record<string, string> = { LOG_LEVEL: 'warn', ...options.env };
+  let rt: RuntimeProcess;
+  try {
+    rt = await launchRuntime({ dataDir, env, nodeFlags: options.nodeFlags });
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
   }
-  const bannerEnd = output.length;
+  const { child, state } = rt;
+  const bannerEnd = rt.output().length;
   const pid = child.pid!;
   const callsPath = join(dataDir, 'sdk-calls.json');
 
@@ -102,35 +60,37 @@ export async function startRuntime(options: { env: Record<string, string>; nodeF
     pid,
     env,
     lines: () =>
-      output
+      rt
+        .output()
         .slice(bannerEnd)
         .split('\n')
         .filter((l) => l.trim() !== ''),
     sdkCalls: async () => {
       const asked = Date.now();
       child.kill('SIGUSR2');
-      const until = asked + 10_000;
-      while (Date.now() < until) {
-        try {
-          const snapshot = JSON.parse(readFileSync(callsPath, 'utf8')) as { at: number; calls: SdkCalls };
-          if (snapshot.at >= asked) return snapshot.calls;
-        } catch {
-          // not written yet, or being written
-        }
-        await sleep(20);
-      }
-      throw new Error('the local runtime did not answer SIGUSR2 with sdk-calls.json within 10 s');
+      return waitFor(
+        () => {
+          try {
+            const snapshot = JSON.parse(readFileSync(callsPath, 'utf8')) as { at: number; calls: SdkCalls };
+            return snapshot.at >= asked ? snapshot.calls : undefined;
+          } catch {
+            return undefined; // not written yet, or being written
+          }
+        },
+        { timeoutMs: 10_000, intervalMs: 20, what: () => 'sdk-calls.json after SIGUSR2' },
+      );
     },
     cpuSeconds: () => processCpuSeconds(pid),
     assertRunning: () => {
-      if (exitCode !== undefined) throw new Error(`the local runtime exited (${exitCode}) during the bench:\n${output.slice(bannerEnd).slice(-3000)}`);
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`the local runtime exited (${child.exitCode ?? child.signalCode}) during the bench:\n${rt.output().slice(bannerEnd).slice(-3000)}`);
+      }
     },
     stop: async () => {
-      if (exitCode === undefined) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      const code = await exited;
+      const code = await rt.stop();
       clearTimeout(timer);
-      cleanUp();
+      rmSync(dataDir, { recursive: true, force: true });
       return code;
     },
   };

@@ -24,7 +24,7 @@ async function main() {
       `    X-API-Secret: ${state.dev_api_secret}`,
       '',
       local.allowLoopbackUrls
-        ? '  ALLOW_LOOPBACK_URLS=1: webhook URLs on loopback (http or https) are allowed for local testing.'
+        ? '  ALLOW_LOOPBACK_URLS=1: http(s) webhook URLs on 127.0.0.1, localhost and [::1] are allowed for local testing.'
         : '  ALLOW_LOOPBACK_URLS=0: loopback webhook URLs are refused, as in a deployed stack.',
       '  Press Ctrl-C to stop.',
       '',
