@@ -30,9 +30,10 @@ export type FunctionAccess = {
 
 /**
  * Every route authenticates against the keys table (lambdas/http/authenticate.ts), then counts
- * the request in the rate-limit table (lambdas/http/rate-limit.ts: one atomic UpdateItem ADD).
+ * the request in the rate-limit table (lambdas/http/rate-limit.ts: an atomic UpdateItem ADD per
+ * window, and a GetItem of each previous window for the sliding estimate).
  */
-const AUTH = { apiKeys: ['read'], rateLimits: ['update'] } as const;
+const AUTH = { apiKeys: ['read'], rateLimits: ['read', 'update'] } as const;
 
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // WebhookStore.create: counter UpdateItem + conditional PutItem; the secret is encrypted first.

@@ -1,7 +1,7 @@
-// Shared fixed-window counters in DynamoDB (atomic ADD), so a limit holds across every
+// Shared window counters in DynamoDB (atomic ADD), so a limit holds across every
 // concurrent function instance. Each window's item expires by TTL shortly after it closes.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
 export class RateLimitStore {
   constructor(
@@ -21,5 +21,10 @@ export class RateLimitStore {
       }),
     );
     return Number(Attributes?.hits ?? 1);
+  }
+
+  async read(bucket: string): Promise<number> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { bucket } }));
+    return Number(Item?.hits ?? 0);
   }
 }

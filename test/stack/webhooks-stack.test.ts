@@ -194,7 +194,7 @@ describe('IAM', () => {
     expect(readRoutes.map((r) => r.name).sort()).toEqual(['get-webhook', 'list-deliveries', 'list-webhooks']);
     for (const route of readRoutes) {
       const { rateLimits, ...data } = dynamoAccess(route.name);
-      expect(rateLimits).toEqual(['dynamodb:UpdateItem']);
+      expect(rateLimits).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
       for (const actions of Object.values(data)) expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
       const other = roleStatements(template, stack, route.name).flatMap(actionsOf).filter((a) => !/^(dynamodb|logs):/.test(a));
       expect(other).toEqual([]);
@@ -203,7 +203,7 @@ describe('IAM', () => {
 
   it('grants each function exactly the table actions its handler needs', () => {
     const read = ['dynamodb:GetItem', 'dynamodb:Query'];
-    const auth = { apiKeys: read, rateLimits: ['dynamodb:UpdateItem'] };
+    const auth = { apiKeys: read, rateLimits: [...read, 'dynamodb:UpdateItem'] };
     expect(dynamoAccess('create-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] });
     expect(dynamoAccess('update-webhook')).toEqual({ ...auth, webhooks: [...read, 'dynamodb:UpdateItem'] });
     expect(dynamoAccess('delete-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'] });
