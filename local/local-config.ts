@@ -21,6 +21,8 @@ const schema = z.object({
   SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
   /** Concurrent SQS pollers, like the event source mapping's maximum concurrency. */
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How often expired items (TTL) are deleted: dynalite has no TTL of its own. */
+  TTL_SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   /** Concurrent fan-out invocations, like the fan-out function's reserved concurrency. */
   FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
 });
@@ -36,6 +38,7 @@ export type LocalConfig = {
   sweepIntervalSeconds: number;
   deliveryConcurrency: number;
   fanOutConcurrency: number;
+  ttlSweepSeconds: number;
 };
 
 export function parseLocalConfig(env: Record<string, string | undefined>): LocalConfig {
@@ -54,5 +57,6 @@ export function parseLocalConfig(env: Record<string, string | undefined>): Local
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     deliveryConcurrency: e.DELIVERY_CONCURRENCY,
     fanOutConcurrency: e.FAN_OUT_CONCURRENCY,
+    ttlSweepSeconds: e.TTL_SWEEP_INTERVAL_SECONDS,
   };
 }

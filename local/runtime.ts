@@ -18,6 +18,7 @@ import { handlerLoader } from './handler-loader.js';
 import { lambdaContext } from './lambda-context.js';
 import type { LocalConfig } from './local-config.js';
 import { startSqs } from './sqs.js';
+import { deleteExpiredItems } from './ttl-sweeper.js';
 import { type LocalState, writeLocalState } from './state-file.js';
 
 export type LocalRuntime = { state: LocalState; stop(): Promise<void> };
@@ -42,9 +43,9 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
   const handlerConfig = parseConfig(process.env);
   const host = buildDeps(handlerConfig);
 
+  // The engine's own client (table set-up, TTL): not one of the functions', so not counted as theirs.
   const admin = new DynamoDBClient({ region: REGION, endpoint: dynamo.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await ensureTables(admin, handlerConfig.tables);
-  admin.destroy();
   // Make (or check) the key file now, so a broken key fails at start, not at the first create.
   await host.cipher.decrypt(await host.cipher.encrypt('check', 'start'), 'start');
   const devKey = await bootstrapDevKey(host.apiKeys, local.dataDir, local.devApiKey);
@@ -67,6 +68,12 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
     handler: () => load('deliver'),
     logger: host.logger,
   });
+  let expiring: Promise<unknown> = Promise.resolve();
+  const ttlTimer = setInterval(() => {
+    expiring = deleteExpiredItems(admin, handlerConfig.tables, Math.floor(Date.now() / 1000)).catch((error: unknown) =>
+      host.logger.warn('local TTL sweep failed', { error }),
+    );
+  }, local.ttlSweepSeconds * 1000);
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweepTimer = setInterval(() => {
     sweeping = load('sweeper')
@@ -105,7 +112,9 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
     // Outside in: no new work, then the work in progress finishes, then the engines close.
     stop: async () => {
       clearInterval(sweepTimer);
-      await Promise.all([api.stop(), bus.stop(), mapping.stop(), sweeping]);
+      clearInterval(ttlTimer);
+      await Promise.all([api.stop(), bus.stop(), mapping.stop(), sweeping, expiring]);
+      admin.destroy();
       await sqsServer.stop();
       host.db.destroy();
       host.sqs.destroy();
