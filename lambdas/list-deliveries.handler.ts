@@ -4,7 +4,6 @@ import * as z from 'zod';
 import { toPublicAttempt } from './domain/delivery.js';
 import { apiHandler } from './http/api-handler.js';
 import { decodeCursor, encodeCursor, limitParam, nextLinkHeader } from './http/pagination.js';
-import { webhookIdParam } from './http/params.js';
 import { json } from './http/responses.js';
 import { parseOrThrow } from './http/validation.js';
 import { ROUTES } from './routes.js';
@@ -18,7 +17,7 @@ const query = z.object({
 const cursorShape = z.strictObject({ before: z.uuid() });
 
 export const handler = apiHandler(ROUTES.listDeliveries, {}, async (req, d) => {
-  const webhook = await d.webhooks.require(req.principal.partnerId, webhookIdParam(req.pathParameters));
+  const webhook = await d.webhooks.require(req.principal.partnerId, req.webhookId);
   const { limit, cursor, status, event_id } = parseOrThrow(query, req.query);
   const beforeId = cursor === undefined ? undefined : decodeCursor(cursor, cursorShape).before;
   const page = await d.deliveries.list(webhook.id, { limit, beforeId, status, eventId: event_id?.toLowerCase() });

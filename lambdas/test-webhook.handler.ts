@@ -4,12 +4,11 @@ import { randomUUID } from 'node:crypto';
 import { ApiError } from './domain/errors.js';
 import { TEST_EVENT_TYPE } from './domain/event-types.js';
 import { apiHandler } from './http/api-handler.js';
-import { webhookIdParam } from './http/params.js';
 import { json } from './http/responses.js';
 import { ROUTES } from './routes.js';
 
 export const handler = apiHandler(ROUTES.testWebhook, {}, async (req, d) => {
-  const webhook = await d.webhooks.require(req.principal.partnerId, webhookIdParam(req.pathParameters));
+  const webhook = await d.webhooks.require(req.principal.partnerId, req.webhookId);
   if (webhook.status !== 'active') throw new ApiError('WEBHOOK_DISABLED', 'This webhook is disabled; enable it to send a test event.');
   const eventId = randomUUID();
   await d.fanOut.sendTest(webhook, eventId, d.config.environment);

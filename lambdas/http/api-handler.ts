@@ -18,7 +18,8 @@ import { parseOrThrow } from './validation.js';
 export type ApiRequest<B> = {
   principal: Principal;
   body: B;
-  pathParameters: Record<string, string | undefined>;
+  /** The validated `{webhookId}` of routes that have one (lower-cased UUID); '' on the others. */
+  webhookId: string;
   query: Record<string, string | undefined>;
   /** The request path, for building Link headers. */
   path: string;
@@ -40,13 +41,13 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
     .handler(async (rawEvent) => {
       const event = rawEvent as ApiEvent;
       // A malformed id is a 404 whatever the body says (SPEC §2), and is checked before any store access.
-      if (route.path.includes('{webhookId}')) webhookIdParam(event.pathParameters ?? {});
+      const webhookId = route.path.includes('{webhookId}') ? webhookIdParam(event.pathParameters ?? {}) : '';
       const body = (spec.body ? parseOrThrow(spec.body, event.jsonBody) : undefined) as S extends z.ZodType ? z.output<S> : undefined;
       return core(
         {
           principal: event.principal!,
           body,
-          pathParameters: event.pathParameters ?? {},
+          webhookId,
           query: event.queryStringParameters ?? {},
           path: event.rawPath,
           requestId: event.requestId!,
