@@ -8,7 +8,7 @@ import { ApiError } from '../lambdas/domain/errors.js';
 import { errorResponse } from '../lambdas/http/responses.js';
 import { FALLBACK_HANDLER, matchRoute } from '../lambdas/routes.js';
 import { lambdaContext } from './lambda-context.js';
-import { listenOnLoopback } from './loopback-server.js';
+import { listenOnLoopback, readBody } from './loopback-server.js';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 export type HandlerLoader = <E, R>(name: string) => Promise<(event: E, context: Context) => Promise<R>>;
@@ -27,7 +27,7 @@ export async function startApiGateway(options: { port: number; loadHandler: Hand
 
 async function handle(req: IncomingMessage, res: ServerResponse, loadHandler: HandlerLoader): Promise<void> {
   const requestId = randomUUID();
-  const body = await readBody(req);
+  const body = await readBody(req, GATEWAY_MAX_BODY_BYTES);
   if (body === undefined) {
     writeResponse(res, errorResponse(new ApiError('PAYLOAD_TOO_LARGE', 'Request body is too large.'), requestId));
     return;
@@ -39,21 +39,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, loadHandler: Ha
   const name = match.kind === 'route' ? match.route.name : FALLBACK_HANDLER;
   const handler = await loadHandler<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>(name);
   writeResponse(res, await handler(event, lambdaContext(name)));
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > GATEWAY_MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function toApiGatewayEvent(

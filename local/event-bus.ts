@@ -9,7 +9,7 @@ import { FAN_OUT_RULE_PATTERN } from '../lambdas/domain/event-rule.js';
 import type { Logger } from '../lambdas/shared/logger.js';
 import { type EventPattern, matchesPattern } from './event-pattern.js';
 import { lambdaContext } from './lambda-context.js';
-import { listenOnLoopback } from './loopback-server.js';
+import { listenOnLoopback, readBody } from './loopback-server.js';
 import { Semaphore } from './semaphore.js';
 import type { LambdaHandler } from './handler-loader.js';
 
@@ -18,6 +18,8 @@ type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: stri
 
 const MAX_ENTRIES = 10;
 const MAX_ENTRY_BYTES = 256 * 1024;
+/** Ten entries of the largest size, plus the request's own JSON. */
+const MAX_REQUEST_BYTES = MAX_ENTRIES * MAX_ENTRY_BYTES + 64 * 1024;
 /** EventBridge retries a failing target; locally a few quick tries, then the error is logged. */
 const TARGET_ATTEMPTS = 3;
 
@@ -99,13 +101,15 @@ export async function startEventBus(options: EventBusOptions): Promise<{ url: st
   }
 
   const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
+    void readBody(req, MAX_REQUEST_BYTES).then((raw) => {
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
         res.end(JSON.stringify(body));
       };
+      if (raw === undefined) {
+        reply(413, { __type: 'RequestEntityTooLargeException', message: `A PutEvents request is at most ${MAX_REQUEST_BYTES} bytes.` });
+        return;
+      }
       const target = req.headers['x-amz-target'];
       if (req.method !== 'POST' || target !== 'AWSEvents.PutEvents') {
         reply(400, { __type: 'UnknownOperationException', message: `Only AWSEvents.PutEvents is served here (got ${String(target)}).` });
@@ -113,7 +117,7 @@ export async function startEventBus(options: EventBusOptions): Promise<{ url: st
       }
       let entries: PutEventsEntry[];
       try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Entries?: PutEventsEntry[] };
+        const body = JSON.parse(raw.toString('utf8')) as { Entries?: PutEventsEntry[] };
         entries = Array.isArray(body.Entries) ? body.Entries : [];
       } catch {
         reply(400, { __type: 'SerializationException', message: 'Request body is not JSON.' });
@@ -127,7 +131,7 @@ export async function startEventBus(options: EventBusOptions): Promise<{ url: st
         (results) => reply(200, { FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length, Entries: results }),
         () => reply(500, { __type: 'InternalException', message: 'Internal error.' }),
       );
-    });
+    }, () => res.destroy());
   });
   return listenOnLoopback(server, options.port);
 }

@@ -1,5 +1,6 @@
 // Every server of the local runtime listens on 127.0.0.1 only; this is the one place that binds.
-import type { Server, ServerResponse } from 'node:http';
+// Also the one way those servers read a request body, with a size cap.
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const STOP_GRACE_MS = 10_000;
@@ -30,4 +31,18 @@ export async function listenOnLoopback(server: Server, port: number): Promise<{ 
         server.closeIdleConnections();
       }),
   };
+}
+
+/** The whole request body, or undefined once it exceeds `maxBytes` (the rest is read and dropped). */
+export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > maxBytes ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
 }
