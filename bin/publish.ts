@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ENVIRONMENTS } from '../lambdas/domain/environments.js';
 import { isSubscribableEventType, SUBSCRIBABLE_EVENT_TYPES } from '../lambdas/domain/event-types.js';
 import { fail, printJson, resolveTarget } from './cli-target.js';
 
@@ -41,7 +42,7 @@ async function main() {
   }
   // The fan-out would refuse these (and keep the event as rejected): say so before publishing.
   if (values['event-id'] !== undefined && !z.uuid().safeParse(values['event-id']).success) fail('--event-id must be a UUID');
-  if (values.environment !== undefined && !['sandbox', 'live'].includes(values.environment)) fail('--environment must be sandbox or live');
+  if (values.environment !== undefined && !(ENVIRONMENTS as readonly string[]).includes(values.environment)) fail('--environment must be sandbox or live');
   const target = await resolveTarget({ stack: values.stack, dataDir: values['data-dir'] });
   const eventId = values['event-id'] ?? randomUUID();
   const detail = {

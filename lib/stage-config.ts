@@ -3,6 +3,7 @@
 // docs/deploy.md lists them; the defaults below are the ones it documents.
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { ENVIRONMENTS, type Environment } from '../lambdas/domain/environments.js';
 import { DEFAULT_EVENT_BUS_NAME } from '../lambdas/domain/event-rule.js';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, RetryPolicy } from '../lambdas/domain/retry-policy.js';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
@@ -15,7 +16,7 @@ export const MIN_RECEIVE_MARGIN = 3;
 
 export type StageConfig = {
   /** `sandbox` | `live`: the `environment` of delivered envelopes, and how stateful resources are kept. */
-  environment: 'sandbox' | 'live';
+  environment: Environment;
   stackName: string;
   eventBusName: string;
   /** CloudWatch Logs retention of the function and API access logs. */
@@ -38,7 +39,7 @@ const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const contextSchema = z.object({
-  environment: z.enum(['sandbox', 'live']).default('sandbox'),
+  environment: z.enum(ENVIRONMENTS).default('sandbox'),
   stackName: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,100}$/, 'letters, digits and "-", starting with a letter').default('BuildmarketsWebhooks'),
   eventBusName: z.string().regex(/^[A-Za-z0-9._-]{1,256}$/).default(DEFAULT_EVENT_BUS_NAME),
   logRetentionDays: z.coerce

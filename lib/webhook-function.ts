@@ -13,21 +13,14 @@ import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/
 import { FUNCTION_ACCESS, type FunctionName, TABLE_OPERATIONS, type TableOperation } from './function-access.js';
 import type { StageConfig } from './stage-config.js';
 import type { WebhooksState } from './webhooks-state.js';
+import { QUEUE_ENV, TABLE_ENV } from '../lambdas/shared/config-names.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
 
-/** The environment variables lambdas/shared/config.ts reads for each table's name. */
-export const TABLE_ENV: Record<TableName, string> = {
-  webhooks: 'WEBHOOKS_TABLE',
-  apiKeys: 'API_KEYS_TABLE',
-  jobs: 'JOBS_TABLE',
-  deliveries: 'DELIVERIES_TABLE',
-  rateLimits: 'RATE_LIMITS_TABLE',
-  rejectedEvents: 'REJECTED_EVENTS_TABLE',
-};
+export { TABLE_ENV };
 
 /**
  * ESM output for our ESM sources (and ESM-only @middy/core). The banner gives bundled CommonJS
@@ -127,7 +120,7 @@ export class WebhookFunction extends Construct {
     }
 
     if (access.deliveryQueue) {
-      environment.DELIVERY_QUEUE_URL = state.deliveryQueue.queueUrl;
+      environment[QUEUE_ENV.fast] = state.deliveryQueue.queueUrl;
       if (access.deliveryQueue === 'send') {
         // SendMessageBatch is authorised as sqs:SendMessage; the queue uses SSE-SQS (no KMS).
         this.role.addToPrincipalPolicy(

@@ -37,7 +37,7 @@ export function createTableInput(tableName: string, def: TableDefinition): Creat
               { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
               { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
             ],
-            Projection: { ProjectionType: 'ALL' as const },
+            Projection: { ProjectionType: index.projection },
           })),
         }
       : {}),

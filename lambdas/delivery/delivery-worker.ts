@@ -1,50 +1,71 @@
 // Delivery attempts for a batch of queue messages, as explicit steps — resolve the job → check
-// the webhook → sign and send → record → schedule the next — each job ending in a typed outcome
-// that the handler turns into an SQS action. All results of a batch are recorded together.
+// the webhook → admit (lane, circuit) → sign and send → record → schedule the next — each
+// message ending in a typed outcome that the handler turns into SQS actions (queue-actions.ts).
+//
+// Each message is worked on alone: nothing in one message's path waits for another's, and the
+// history of the batch is written together at the end (one BatchWriteItem).
 import { v7 as uuidv7 } from 'uuid';
-import { type DeliveryAttempt, type DeliveryJob, jobFromRecord, type QueueMessage } from '../domain/delivery.js';
+import {
+  type DeliveryAttempt,
+  type DeliveryJob,
+  type DropReason,
+  type Lane,
+  type QueueMessage,
+  type StoredJob,
+  attemptFromWire,
+  jobFromWire,
+} from '../domain/delivery.js';
 import { buildEnvelope } from '../domain/envelope.js';
 import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
 import { signatureHeaders } from '../domain/signing.js';
+import type { Webhook } from '../domain/webhook.js';
 import { secretContext } from '../domain/webhook-service.js';
-import type { DeliveryRecorder } from '../stores/delivery-recorder.js';
+import type { StoredEvent } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
-import type { HttpSender } from './http-sender.js';
-import type { WebhookCache } from './webhook-cache.js';
+import type { EndpointTracker } from './endpoint-tracker.js';
+import type { HttpSender, SendResult } from './http-sender.js';
 
 export type DeliveryOutcome =
-  | { kind: 'succeeded'; attempt: DeliveryAttempt }
-  | { kind: 'retry'; attempt: DeliveryAttempt; delaySeconds: number }
+  /** `recorded: false` when the history write failed: the record travels through the queue instead of a second POST. */
+  | { kind: 'succeeded'; attempt: DeliveryAttempt; recorded: boolean }
+  /** Failed, tried again at `attempt.nextRetryAt`: from the queue (visibility) or, when `parked`, from the jobs table. */
+  | { kind: 'retry'; attempt: DeliveryAttempt; parked: boolean }
+  /** Failed for good: the schedule is exhausted. */
   | { kind: 'failed'; attempt: DeliveryAttempt }
-  | { kind: 'dropped'; reason: 'webhook_deleted' | 'webhook_disabled' }
-  /** Nothing to do: the job is finished or unknown (a duplicate message). */
+  | { kind: 'dropped'; reason: DropReason }
+  /** The endpoint is served by the slow lane: the job moves there as it stands. */
+  | { kind: 'moved'; to: Lane; job: DeliveryJob }
+  /** Nothing to do: the job is finished, or this message is older than the job (a duplicate). */
   | { kind: 'stale' }
+  /** A history record carried by the queue was written. */
+  | { kind: 'recorded' }
   /** Something unexpected (e.g. the secret could not be decrypted): the message is kept and retried. */
   | { kind: 'error'; error: unknown }
-  /** The message came before the job is due (e.g. re-queued by the sweeper): wait the rest. */
+  /** The message came before the job is due: wait the rest. */
   | { kind: 'not_due'; delaySeconds: number };
 
 export type QueueRecord = { messageId: string; receiptHandle: string; receiveCount: number; message: QueueMessage };
 
 export type DeliveryWorkerDeps = {
-  jobs: Pick<JobStore, 'get'>;
-  webhooks: Pick<WebhookCache, 'get'>;
-  recorder: Pick<DeliveryRecorder, 'record'>;
+  jobs: Pick<JobStore, 'get' | 'save'>;
+  events: { get(partnerId: string, eventId: string): Promise<StoredEvent | undefined> };
+  webhooks: { get(partnerId: string, webhookId: string): Promise<Webhook | undefined> };
+  endpoints: Pick<EndpointTracker, 'admit' | 'markSlow' | 'recordResult' | 'policy'>;
+  history: { record(attempts: DeliveryAttempt[]): Promise<void> };
   cipher: SecretCipher;
-  sender: HttpSender;
+  sender: Pick<HttpSender, 'send'>;
   retryPolicy: RetryPolicy;
+  /** Retry waits longer than this leave the queue: the job is parked in the jobs table. */
+  parkAfterSeconds: number;
   now?: () => Date;
 };
 
 /** Messages that arrive up to this early are delivered rather than put back. */
 const EARLY_TOLERANCE_MS = 1000;
 
-type Step = { outcome: DeliveryOutcome; job?: DeliveryJob };
-
-function drop(job: DeliveryJob, reason: 'webhook_deleted' | 'webhook_disabled'): Step {
-  return { outcome: { kind: 'dropped', reason }, job: { ...job, status: 'dropped', droppedReason: reason } };
-}
+/** A job as this message sees it, with the stored state it was resolved against (if any). */
+type Resolved = { job: DeliveryJob; stored?: StoredJob };
 
 export class DeliveryWorker {
   constructor(private readonly deps: DeliveryWorkerDeps) {}
@@ -53,70 +74,79 @@ export class DeliveryWorker {
     return this.deps.now?.() ?? new Date();
   }
 
-  /** Attempts every record's job, then records all results in one write. Throws if recording fails. */
-  async processBatch(records: QueueRecord[]): Promise<Map<string, DeliveryOutcome>> {
-    const steps = await Promise.all(
-      records.map(async (record): Promise<Step> => {
-        try {
-          const job = await this.resolveJob(record);
-          return job ? await this.attempt(job) : { outcome: { kind: 'stale' } };
-        } catch (error) {
-          return { outcome: { kind: 'error', error } };
-        }
+  /** Works every record; then writes the batch's history. Never throws: failures become outcomes. */
+  async processBatch(records: QueueRecord[], lane: Lane): Promise<Map<string, DeliveryOutcome>> {
+    const outcomes = await Promise.all(records.map((record) => this.process(record, lane).catch((error: unknown) => ({ kind: 'error', error }) as const)));
+    const attempts = outcomes.flatMap((o) => ('attempt' in o ? [o.attempt] : []));
+    const written = await this.deps.history.record(attempts).then(
+      () => true,
+      (error: unknown) => error,
+    );
+    return new Map(
+      records.map((r, i) => {
+        const outcome = outcomes[i]!;
+        // The history write failed: a success is not repeated (the handler queues its record
+        // instead); anything else is kept and attempted again.
+        if (written === true || !('attempt' in outcome)) return [r.messageId, outcome];
+        return [r.messageId, outcome.kind === 'succeeded' ? { ...outcome, recorded: false } : { kind: 'error', error: written }];
       }),
     );
-    await this.deps.recorder.record({
-      attempts: steps.flatMap((s) => ('attempt' in s.outcome ? [s.outcome.attempt] : [])),
-      jobs: steps.flatMap((s) => (s.job ? [s.job] : [])),
-    });
-    return new Map(records.map((r, i) => [r.messageId, steps[i]!.outcome]));
+  }
+
+  private async process(record: QueueRecord, lane: Lane): Promise<DeliveryOutcome> {
+    const { message } = record;
+    if (message.kind === 'record') {
+      await this.deps.history.record([attemptFromWire(message.attempt)]);
+      return { kind: 'recorded' };
+    }
+    const resolved = await this.resolve(record, jobFromWire(message.job));
+    if (!resolved) return { kind: 'stale' };
+    const wait = (resolved.stored?.nextAttemptAt ?? 0) - this.now().getTime();
+    if (wait > EARLY_TOLERANCE_MS) return { kind: 'not_due', delaySeconds: Math.ceil(wait / 1000) };
+    const outcome = await this.attempt(resolved, lane);
+    return (await this.saveJob(resolved, outcome, record.messageId)) ? outcome : { kind: 'stale' };
   }
 
   /**
-   * A fresh v2 message carries the job as queued; anything received again (a retry, an early
-   * message) reads the job's current state, since a message body never changes.
+   * A message fresh from the fan-out carries its job and needs no read. Anything else — a message
+   * received again, or re-queued by the sweeper — is checked against the stored job (a consistent
+   * read): a message older than the job's state is stale, never a second POST.
    */
-  private async resolveJob(record: QueueRecord): Promise<DeliveryJob | undefined> {
-    const { message } = record;
-    if (message.v === 2 && record.receiveCount <= 1) return jobFromRecord(message.job);
-    const job = await this.deps.jobs.get(message.v === 2 ? message.job.job_id : message.job_id);
-    return job?.status === 'pending' ? job : undefined;
+  private async resolve(record: QueueRecord, job: DeliveryJob): Promise<Resolved | undefined> {
+    if (job.version === 0 && record.receiveCount <= 1) return { job };
+    const stored = await this.deps.jobs.get(job.webhookId, job.eventId);
+    if (job.version > 0) {
+      if (!stored || stored.version !== job.version || stored.status !== 'pending') return undefined;
+    } else if (stored) {
+      // A first message seen again: it still carries the job only while the job waits in it.
+      if (stored.status !== 'pending' || stored.parked || stored.messageId !== record.messageId) return undefined;
+    } else {
+      // Received again with nothing stored: the first attempt never got recorded. Make it.
+      return { job };
+    }
+    return { job: { ...job, attempts: stored.attempts, version: stored.version }, stored };
   }
 
-  /** One attempt for one job; `job` in the result is the job's new state to record. */
-  private async attempt(job: DeliveryJob): Promise<Step> {
-    const wait = job.nextAttemptAt - this.now().getTime();
-    if (wait > EARLY_TOLERANCE_MS) return { outcome: { kind: 'not_due', delaySeconds: Math.ceil(wait / 1000) } };
-
+  private async attempt({ job }: Resolved, lane: Lane): Promise<DeliveryOutcome> {
     const webhook = await this.deps.webhooks.get(job.partnerId, job.webhookId);
-    if (!webhook) return drop(job, 'webhook_deleted');
+    if (!webhook) return { kind: 'dropped', reason: 'webhook_deleted' };
     // A job made before the webhook's current active period began was pending across a disable.
-    if (webhook.status !== 'active' || job.createdAt < webhook.activeSince) return drop(job, 'webhook_disabled');
+    if (webhook.status !== 'active' || job.eventCreatedAt < webhook.activeSince) return { kind: 'dropped', reason: 'webhook_disabled' };
 
+    const admission = await this.deps.endpoints.admit(webhook.id, lane);
+    if (admission === 'move_to_slow_lane') return { kind: 'moved', to: 'slow', job };
     const attemptNumber = job.attempts + 1;
     const deliveryId = uuidv7();
-    const body = JSON.stringify(
-      buildEnvelope({
-        deliveryId,
-        eventId: job.eventId,
-        eventType: job.eventType,
-        eventCreatedAt: job.eventCreatedAt,
-        environment: job.environment,
-        partnerId: job.partnerId,
-        data: job.data,
-      }),
-    );
-    const secret = await this.deps.cipher.decrypt(webhook.secretCiphertext, secretContext(webhook.partnerId, webhook.id));
-    const sentAt = this.now();
-    const result = await this.deps.sender.send(webhook.url, body, {
-      ...signatureHeaders(secret, job.eventId, Math.floor(sentAt.getTime() / 1000), body),
-      'x-tapp-event-type': job.eventType,
-      'x-tapp-event-id': job.eventId,
-      'x-tapp-delivery-id': deliveryId,
-    });
+    const attemptedAt = this.now();
+    const result: SendResult =
+      admission === 'hold'
+        ? { ok: false, httpStatus: null, responseTimeMs: null, error: 'circuit_open' }
+        : await this.send(job, webhook, deliveryId, attemptedAt, lane);
+    if (admission !== 'hold') {
+      await this.deps.endpoints.recordResult(webhook.id, { ok: result.ok, timedOut: result.error === 'timeout', responseTimeMs: result.responseTimeMs }, lane);
+    }
 
     const delaySeconds = result.ok ? undefined : this.deps.retryPolicy.delayAfterFailure(attemptNumber);
-    const nextAttemptAt = delaySeconds === undefined ? undefined : this.now().getTime() + delaySeconds * 1000;
     const attempt: DeliveryAttempt = {
       id: deliveryId,
       webhookId: job.webhookId,
@@ -126,15 +156,90 @@ export class DeliveryWorker {
       httpStatus: result.httpStatus,
       responseTimeMs: result.responseTimeMs,
       attemptNumber,
-      attemptedAt: sentAt.toISOString(),
-      nextRetryAt: nextAttemptAt === undefined ? null : new Date(nextAttemptAt).toISOString(),
+      attemptedAt: attemptedAt.toISOString(),
+      nextRetryAt: delaySeconds === undefined ? null : new Date(this.now().getTime() + delaySeconds * 1000).toISOString(),
       error: result.error,
     };
-    const attempted = { ...job, attempts: attemptNumber };
-    if (result.ok) return { outcome: { kind: 'succeeded', attempt }, job: { ...attempted, status: 'succeeded' } };
-    if (delaySeconds === undefined || nextAttemptAt === undefined) {
-      return { outcome: { kind: 'failed', attempt }, job: { ...attempted, status: 'failed' } };
+    if (result.ok) return { kind: 'succeeded', attempt, recorded: true };
+    if (delaySeconds === undefined) return { kind: 'failed', attempt };
+    return { kind: 'retry', attempt, parked: delaySeconds > this.deps.parkAfterSeconds };
+  }
+
+  /** Signs and POSTs; on the fast lane, an answer slower than `slowAfterMs` moves the endpoint to the slow lane at once. */
+  private async send(job: DeliveryJob, webhook: Webhook, deliveryId: string, sentAt: Date, lane: Lane): Promise<SendResult> {
+    const data = job.data ?? (await this.loadData(job));
+    const body = JSON.stringify(
+      buildEnvelope({
+        deliveryId,
+        eventId: job.eventId,
+        eventType: job.eventType,
+        eventCreatedAt: job.eventCreatedAt,
+        environment: job.environment,
+        partnerId: job.partnerId,
+        data,
+      }),
+    );
+    const secret = await this.deps.cipher.decrypt(webhook.secretCiphertext, secretContext(webhook.partnerId, webhook.id));
+    const slowTimer =
+      lane === 'fast'
+        ? setTimeout(() => void this.deps.endpoints.markSlow(webhook.id).catch(() => undefined), this.deps.endpoints.policy.slowAfterMs)
+        : undefined;
+    try {
+      return await this.deps.sender.send(webhook.url, body, {
+        ...signatureHeaders(secret, job.eventId, Math.floor(sentAt.getTime() / 1000), body),
+        'x-tapp-event-type': job.eventType,
+        'x-tapp-event-id': job.eventId,
+        'x-tapp-delivery-id': deliveryId,
+      });
+    } finally {
+      clearTimeout(slowTimer);
     }
-    return { outcome: { kind: 'retry', attempt, delaySeconds }, job: { ...attempted, status: 'pending', nextAttemptAt } };
+  }
+
+  private async loadData(job: DeliveryJob): Promise<Record<string, unknown>> {
+    const event = await this.deps.events.get(job.partnerId, job.eventId);
+    if (!event) throw new Error(`event ${job.eventId} of a queued delivery is not in the event store`);
+    return event.data;
+  }
+
+  /**
+   * The job's new state, written only when it has one worth keeping: a first attempt that
+   * succeeded writes nothing here. false when another message changed the job first.
+   */
+  private async saveJob({ job, stored }: Resolved, outcome: DeliveryOutcome, messageId: string): Promise<boolean> {
+    const now = this.now();
+    const next = nextJobState(job, outcome, now);
+    if (!next || (outcome.kind === 'succeeded' && !stored)) return true;
+    return this.deps.jobs.save(
+      {
+        ...job,
+        ...next,
+        version: job.version + 1,
+        ...(next.status === 'pending' && !next.parked ? { messageId } : {}),
+        createdAt: stored?.createdAt ?? now.toISOString(),
+        updatedAt: now.toISOString(),
+      },
+      job.version,
+    );
+  }
+}
+
+/** What an outcome makes of the job; undefined when the job itself does not change. */
+export function nextJobState(
+  job: DeliveryJob,
+  outcome: DeliveryOutcome,
+  now: Date,
+): Pick<StoredJob, 'status' | 'attempts' | 'nextAttemptAt' | 'parked' | 'droppedReason'> | undefined {
+  switch (outcome.kind) {
+    case 'succeeded':
+      return { status: 'succeeded', attempts: outcome.attempt.attemptNumber, nextAttemptAt: now.getTime(), parked: false };
+    case 'failed':
+      return { status: 'failed', attempts: outcome.attempt.attemptNumber, nextAttemptAt: now.getTime(), parked: false };
+    case 'retry':
+      return { status: 'pending', attempts: outcome.attempt.attemptNumber, nextAttemptAt: Date.parse(outcome.attempt.nextRetryAt!), parked: outcome.parked };
+    case 'dropped':
+      return { status: 'dropped', attempts: job.attempts, nextAttemptAt: now.getTime(), parked: false, droppedReason: outcome.reason };
+    default:
+      return undefined;
   }
 }

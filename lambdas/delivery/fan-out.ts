@@ -1,76 +1,134 @@
-// Fan-out: one delivery job per subscribed, active webhook of the event's partner. Jobs are
-// written to DynamoDB first (conditional put = idempotent per event and webhook), then queued;
-// a crash between the two leaves a pending job that the sweeper re-queues.
-import { type DeliveryJob, jobIdFor } from '../domain/delivery.js';
+// Fan-out: one delivery job per subscribed, active webhook of the event's partner, queued on the
+// fast lane. The event is stored first (a conditional put, the idempotency record per event_id);
+// only then are its jobs queued, so a crash in between is repaired by the same invocation's retry
+// (same `fanOutId`: EventBridge retries a target with the event's own id), while a publisher
+// sending the same event_id again is a duplicate and queues nothing.
+import { v7 as uuidv7 } from 'uuid';
+import { type DeliveryAttempt, type DeliveryJob, deliverMessage, type StoredJob } from '../domain/delivery.js';
+import type { Environment } from '../domain/environments.js';
 import { isSubscribedTo, TEST_EVENT_TYPE, type EventType } from '../domain/event-types.js';
-import type { Environment, PublishedEvent } from '../domain/published-event.js';
+import type { PublishedEvent } from '../domain/published-event.js';
 import type { Webhook } from '../domain/webhook.js';
-import type { DeliveryQueue } from '../stores/delivery-queue.js';
+import type { SendResult } from '../stores/delivery-queue.js';
+import type { EventStore } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
-import type { WebhookStore } from '../stores/webhook-store.js';
+import { asciiJson } from '../domain/ascii-json.js';
 
-export type FanOutResult = { matched: number; enqueued: number; duplicates: number };
+export type FanOutResult = { matched: number; enqueued: number; duplicates: number; refused: number };
 
-type JobEvent = {
-  eventId: string;
-  eventType: EventType;
-  partnerId: string;
-  data: Record<string, unknown>;
-  environment: Environment;
-  createdAt: string;
+type FanOutEvent = Omit<PublishedEvent, 'eventType'> & { eventType: EventType };
+
+/** Larger events travel by reference (the worker reads the event store); SQS bills each 64 KB as a request. */
+export const INLINE_DATA_MAX_BYTES = 60 * 1024;
+
+export type FanOutDeps = {
+  webhooks: { listAll(partnerId: string): Promise<Webhook[]> };
+  events: Pick<EventStore, 'putIfAbsent' | 'deleteIfStoredBy'>;
+  queue: { send(lane: 'fast', outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
+  jobs: Pick<JobStore, 'save'>;
+  history: { record(attempts: DeliveryAttempt[]): Promise<void> };
+  now?: () => Date;
 };
 
 export class FanOut {
-  constructor(
-    private readonly deps: { webhooks: WebhookStore; jobs: JobStore; queue: DeliveryQueue; now?: () => Date },
-  ) {}
+  constructor(private readonly deps: FanOutDeps) {}
 
-  async publish(event: PublishedEvent): Promise<FanOutResult> {
+  /** Queues the event for each subscribed webhook; `fanOutId` identifies this invocation across its retries. */
+  async fanOut(event: PublishedEvent, fanOutId: string): Promise<FanOutResult> {
     const targets = (await this.deps.webhooks.listAll(event.partnerId)).filter(
       (w) => w.status === 'active' && isSubscribedTo(w.events, event.eventType),
     );
-    return this.schedule(event, targets);
+    return this.store(event, targets, fanOutId);
   }
 
   /** The test route's path: one webhook.test job for one webhook. */
   async sendTest(webhook: Webhook, eventId: string, environment: Environment): Promise<FanOutResult> {
-    const now = (this.deps.now?.() ?? new Date()).toISOString();
-    return this.schedule(
-      {
-        eventId,
-        eventType: TEST_EVENT_TYPE,
-        partnerId: webhook.partnerId,
-        data: { webhook_id: webhook.id, message: 'This is a test event from Buildmarkets Webhooks.' },
-        environment,
-        createdAt: now,
-      },
-      [webhook],
-    );
+    const event: FanOutEvent = {
+      eventId,
+      eventType: TEST_EVENT_TYPE,
+      partnerId: webhook.partnerId,
+      data: { webhook_id: webhook.id, message: 'This is a test event from Buildmarkets Webhooks.' },
+      environment,
+      createdAt: this.now().toISOString(),
+    };
+    return this.store(event, [webhook], eventId);
   }
 
-  private async schedule(event: JobEvent, targets: Webhook[]): Promise<FanOutResult> {
-    const now = this.deps.now?.() ?? new Date();
-    const created = await Promise.all(
-      targets.map((webhook) => {
-        const job: DeliveryJob = {
-          jobId: jobIdFor(webhook.id, event.eventId),
-          partnerId: event.partnerId,
-          webhookId: webhook.id,
-          eventId: event.eventId,
-          eventType: event.eventType,
-          data: event.data,
-          environment: event.environment,
-          eventCreatedAt: event.createdAt,
-          createdAt: now.toISOString(),
-          attempts: 0,
-          status: 'pending',
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private async store(event: FanOutEvent, targets: Webhook[], fanOutId: string): Promise<FanOutResult> {
+    const stored = await this.deps.events.putIfAbsent({ ...event, webhookIds: targets.map((w) => w.id), fanOutId });
+    if (!stored.created) {
+      if (stored.existing.fanOutId !== fanOutId) return { matched: targets.length, enqueued: 0, duplicates: targets.length, refused: 0 };
+      // This invocation again, after a failure: queue again what it stored (a duplicate at worst).
+      targets = targets.filter((w) => stored.existing.webhookIds.includes(w.id));
+    }
+    try {
+      return await this.enqueue(event, targets);
+    } catch (error) {
+      // Nothing may be half-done for a publisher's retry (a new fan-out id) to find as a duplicate.
+      await this.deps.events.deleteIfStoredBy(event.partnerId, event.eventId, fanOutId);
+      throw error;
+    }
+  }
+
+  private async enqueue(event: FanOutEvent, targets: Webhook[]): Promise<FanOutResult> {
+    const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
+    const jobs: DeliveryJob[] = targets.map((webhook) => ({
+      partnerId: event.partnerId,
+      webhookId: webhook.id,
+      eventId: event.eventId,
+      eventType: event.eventType,
+      environment: event.environment,
+      eventCreatedAt: event.createdAt,
+      ...(inline ? { data: event.data } : {}),
+      attempts: 0,
+      version: 0,
+    }));
+    const results = await this.deps.queue.send('fast', jobs.map((job) => ({ message: deliverMessage(job) })));
+    const refused = jobs.flatMap((job, i) => {
+      const result = results[i]!;
+      return result.ok ? [] : [{ job, reason: result.reason }];
+    });
+    await this.recordRefused(refused);
+    return { matched: targets.length, enqueued: jobs.length - refused.length, duplicates: 0, refused: refused.length };
+  }
+
+  /** A job the queue can never take ends as a failed attempt with the reason, never as "accepted". */
+  private async recordRefused(refused: { job: DeliveryJob; reason: string }[]): Promise<void> {
+    if (refused.length === 0) return;
+    const now = this.now();
+    await this.deps.history.record(
+      refused.map(({ job, reason }) => ({
+        id: uuidv7(),
+        webhookId: job.webhookId,
+        eventId: job.eventId,
+        eventType: job.eventType,
+        status: 'failed',
+        httpStatus: null,
+        responseTimeMs: null,
+        attemptNumber: 1,
+        attemptedAt: now.toISOString(),
+        nextRetryAt: null,
+        error: reason,
+      })),
+    );
+    await Promise.all(
+      refused.map(({ job }) => {
+        const failed: StoredJob = {
+          ...job,
+          attempts: 1,
+          version: 1,
+          status: 'failed',
           nextAttemptAt: now.getTime(),
+          parked: false,
+          createdAt: now.toISOString(),
+          updatedAt: now.toISOString(),
         };
-        return this.deps.jobs.createIfAbsent(job).then((isNew) => (isNew ? job : undefined));
+        return this.deps.jobs.save(failed, 0);
       }),
     );
-    const fresh = created.filter((job) => job !== undefined);
-    await this.deps.queue.enqueue(fresh.map((job) => ({ job })));
-    return { matched: targets.length, enqueued: fresh.length, duplicates: targets.length - fresh.length };
   }
 }

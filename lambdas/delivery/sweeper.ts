@@ -1,37 +1,56 @@
-// Crash safety: SQS (in AWS, between the DynamoDB write and the send; locally, always — the
-// emulator is memory-only) can lose the message of a pending job. The sweeper re-queues every
-// pending job that is overdue by more than the grace period; duplicates are possible, losses not.
-import type { DeliveryQueue } from '../stores/delivery-queue.js';
+// Re-queues parked jobs (retries whose wait was too long to hold in SQS) once they are due. The
+// due index is sharded; all shards are read in parallel. Each job is leased before its message is
+// sent (its version moves on and it stays in the index until the lease runs out), so a message
+// that is lost is sent again after the lease, and one that is merely lagging behind a backlog
+// finds a newer version on arrival and sends nothing: no duplicate POST.
+import { deliverMessage, type DeliveryJob, type Lane } from '../domain/delivery.js';
+import type { SendResult } from '../stores/delivery-queue.js';
 import type { JobStore } from '../stores/job-store.js';
+import { DUE_SHARDS } from '../stores/table-definitions.js';
 
-export type SweepResult = { requeued: number };
+export type SweepResult = { requeued: number; refused: number };
 
-/** Jobs re-queued per sweep at most; the next sweep takes the rest. */
-const BATCH = 500;
+/** Jobs leased and queued together: a page of the index, at most. */
+const PAGE = 500;
+/** Leases in flight per shard. */
+const LEASES_IN_PARALLEL = 25;
+
+export type SweeperDeps = {
+  jobs: Pick<JobStore, 'listDue' | 'lease'>;
+  queue: { send(lane: Lane, outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
+  /** How long a re-queued job may take to reach the worker before it is sent again. */
+  leaseMs: number;
+  now?: () => Date;
+};
 
 export class Sweeper {
-  constructor(private readonly deps: { jobs: JobStore; queue: DeliveryQueue; now?: () => Date }) {}
+  constructor(private readonly deps: SweeperDeps) {}
 
-  /** Re-queues pending jobs due more than `graceMs` ago, and takes a lease of `graceMs` on each. */
-  async requeueOverdue(graceMs: number): Promise<SweepResult> {
-    const now = (this.deps.now?.() ?? new Date()).getTime();
-    const due = await this.deps.jobs.listDue(now - graceMs, BATCH);
-    const leased = await Promise.all(
-      due.map((job) => this.deps.jobs.reschedule(job.jobId, job.nextAttemptAt, now).then((ok) => (ok ? { ...job, nextAttemptAt: now } : undefined))),
-    );
-    const jobs = leased.filter((job) => job !== undefined);
-    await this.deps.queue.enqueue(jobs.map((job) => ({ job })));
-    return { requeued: jobs.length };
+  /** Re-queues every parked job due now, up to `maxJobs` (the next sweep takes the rest). */
+  async requeueDue(maxJobs = 100_000): Promise<SweepResult> {
+    const perShard = Math.ceil(maxJobs / DUE_SHARDS);
+    const results = await Promise.all(Array.from({ length: DUE_SHARDS }, (_, shard) => this.sweepShard(String(shard), perShard)));
+    return results.reduce((a, b) => ({ requeued: a.requeued + b.requeued, refused: a.refused + b.refused }), { requeued: 0, refused: 0 });
   }
 
-  /**
-   * After a start with an empty queue (the local emulator keeps nothing): queue every pending
-   * job again, delayed until it is due (the worker waits out the rest if SQS's 15-minute delay cap cuts it short).
-   */
-  async requeueAllPending(): Promise<SweepResult> {
-    const now = (this.deps.now?.() ?? new Date()).getTime();
-    const jobs = await this.deps.jobs.listDue(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-    await this.deps.queue.enqueue(jobs.map((job) => ({ job, delaySeconds: (job.nextAttemptAt - now) / 1000 })));
-    return { requeued: jobs.length };
+  private async sweepShard(shard: string, maxJobs: number): Promise<SweepResult> {
+    const total: SweepResult = { requeued: 0, refused: 0 };
+    while (total.requeued + total.refused < maxJobs) {
+      const now = this.deps.now?.() ?? new Date();
+      const due = await this.deps.jobs.listDue(shard, now.getTime(), Math.min(PAGE, maxJobs - total.requeued - total.refused));
+      if (due.length === 0) break;
+      const leased: DeliveryJob[] = [];
+      for (let i = 0; i < due.length; i += LEASES_IN_PARALLEL) {
+        const jobs = await Promise.all(due.slice(i, i + LEASES_IN_PARALLEL).map((d) => this.deps.jobs.lease(d, now.getTime() + this.deps.leaseMs, now)));
+        leased.push(...jobs.filter((j) => j !== undefined));
+      }
+      // Parked jobs travel by reference: the worker reads the event's data.
+      const results = await this.deps.queue.send('fast', leased.map((job) => ({ message: deliverMessage({ ...job, data: undefined }) })));
+      const refused = results.filter((r) => !r.ok).length;
+      total.requeued += leased.length - refused;
+      total.refused += refused;
+      if (due.length < PAGE) break;
+    }
+    return total;
   }
 }

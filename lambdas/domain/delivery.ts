@@ -1,33 +1,60 @@
 // Delivery jobs (one per event and webhook, the unit that is retried), their attempts (the
 // delivery history of SPEC §4) and the versioned queue message that triggers an attempt.
+//
+// A job lives in the queue message while it is healthy: the fan-out queues it and the first
+// attempt needs no read and no job write. The jobs table holds a job only once it has a state
+// worth keeping — a retry, a parked wait, an end other than success — and every change of a
+// stored job is conditional on its `version`.
 import * as z from 'zod';
+import { asciiJson } from './ascii-json.js';
+import { ENVIRONMENTS, type Environment } from './environments.js';
 import { type EventType, isEventType } from './event-types.js';
-import type { Environment } from './published-event.js';
 
-export type JobStatus = 'pending' | 'succeeded' | 'failed' | 'dropped';
+export const JOB_STATUSES = ['pending', 'succeeded', 'failed', 'dropped'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const DROP_REASONS = ['webhook_deleted', 'webhook_disabled'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/** The two delivery lanes: endpoints that answer slowly are served apart (SPEC §9). */
+export const LANES = ['fast', 'slow'] as const;
+export type Lane = (typeof LANES)[number];
 
 export type DeliveryJob = {
-  jobId: string;
   partnerId: string;
   webhookId: string;
   eventId: string;
   eventType: EventType;
-  data: Record<string, unknown>;
   environment: Environment;
   eventCreatedAt: string;
-  createdAt: string;
+  /** Absent when the event is too large to travel in a queue message: read from the event store. */
+  data?: Record<string, unknown>;
   /** Attempts made so far. */
   attempts: number;
+  /** 0 = never stored (fresh from the fan-out); otherwise the stored job's version this message is for. */
+  version: number;
+};
+
+/** The stored state of a job (jobs table). */
+export type StoredJob = DeliveryJob & {
   status: JobStatus;
   /** Epoch milliseconds of the next attempt (pending jobs). */
   nextAttemptAt: number;
-  droppedReason?: string;
+  /** Parked: waiting in the table, not in the queue, until the sweeper re-queues it. */
+  parked: boolean;
+  /** The queue message that carries a retry waiting out its visibility timeout. */
+  messageId?: string;
+  droppedReason?: DropReason;
+  createdAt: string;
+  updatedAt: string;
 };
 
-/** One job per (webhook, event): the fan-out's idempotency key. */
+/** One job per (webhook, event): the key of the jobs table. */
 export const jobIdFor = (webhookId: string, eventId: string) => `${webhookId}/${eventId}`;
+export const jobIdOf = (job: Pick<DeliveryJob, 'webhookId' | 'eventId'>) => jobIdFor(job.webhookId, job.eventId);
 
-export type AttemptStatus = 'succeeded' | 'failed';
+export const ATTEMPT_STATUSES = ['succeeded', 'failed'] as const;
+export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 export type DeliveryAttempt = {
   id: string;
@@ -58,69 +85,103 @@ export function toPublicAttempt(a: DeliveryAttempt) {
   };
 }
 
-/** A job's wire and storage form (snake_case): queue messages carry it, the jobs table stores it. */
-export const jobRecordSchema = z.object({
-  job_id: z.string().min(1).max(200),
+/** A job as a queue message carries it (snake_case, the wire form). */
+const jobWireSchema = z.object({
   partner_id: z.string().min(1),
   webhook_id: z.string().min(1),
   event_id: z.string().min(1),
   event_type: z.string().refine(isEventType, 'unknown event type'),
-  data: z.record(z.string(), z.unknown()),
-  environment: z.enum(['sandbox', 'live']),
+  environment: z.enum(ENVIRONMENTS),
   event_created_at: z.string(),
-  created_at: z.string(),
+  data: z.record(z.string(), z.unknown()).optional(),
   attempts: z.number().int().min(0),
-  status: z.enum(['pending', 'succeeded', 'failed', 'dropped']).default('pending'),
-  next_attempt_at: z.number(),
-  dropped_reason: z.string().optional(),
+  version: z.number().int().min(0).default(0),
 });
-export type JobRecord = z.output<typeof jobRecordSchema>;
+type JobWire = z.output<typeof jobWireSchema>;
 
-export function jobToRecord(job: DeliveryJob): JobRecord {
+export function jobToWire(job: DeliveryJob): JobWire {
   return {
-    job_id: job.jobId,
     partner_id: job.partnerId,
     webhook_id: job.webhookId,
     event_id: job.eventId,
     event_type: job.eventType,
-    data: job.data,
     environment: job.environment,
     event_created_at: job.eventCreatedAt,
-    created_at: job.createdAt,
+    ...(job.data ? { data: job.data } : {}),
     attempts: job.attempts,
-    status: job.status,
-    next_attempt_at: job.nextAttemptAt,
-    ...(job.droppedReason ? { dropped_reason: job.droppedReason } : {}),
+    version: job.version,
   };
 }
 
-export function jobFromRecord(record: z.input<typeof jobRecordSchema>): DeliveryJob {
+export function jobFromWire(wire: JobWire): DeliveryJob {
   return {
-    jobId: record.job_id,
-    partnerId: record.partner_id,
-    webhookId: record.webhook_id,
-    eventId: record.event_id,
-    eventType: record.event_type as EventType,
-    data: record.data,
-    environment: record.environment,
-    eventCreatedAt: record.event_created_at,
-    createdAt: record.created_at,
-    attempts: record.attempts,
-    status: record.status ?? 'pending',
-    nextAttemptAt: record.next_attempt_at,
-    ...(record.dropped_reason ? { droppedReason: record.dropped_reason } : {}),
+    partnerId: wire.partner_id,
+    webhookId: wire.webhook_id,
+    eventId: wire.event_id,
+    eventType: wire.event_type as EventType,
+    environment: wire.environment,
+    eventCreatedAt: wire.event_created_at,
+    ...(wire.data ? { data: wire.data } : {}),
+    attempts: wire.attempts,
+    version: wire.version,
   };
 }
+
+const attemptWireSchema = z.object({
+  id: z.string(),
+  webhook_id: z.string(),
+  event_id: z.string(),
+  event_type: z.string().refine(isEventType, 'unknown event type'),
+  status: z.enum(ATTEMPT_STATUSES),
+  http_status: z.number().int().nullable(),
+  response_time_ms: z.number().int().nullable(),
+  attempt_number: z.number().int().min(1),
+  attempted_at: z.string(),
+  next_retry_at: z.string().nullable(),
+  error: z.string().nullable(),
+});
+
+export const attemptFromWire = (w: z.output<typeof attemptWireSchema>): DeliveryAttempt => ({
+  id: w.id,
+  webhookId: w.webhook_id,
+  eventId: w.event_id,
+  eventType: w.event_type as EventType,
+  status: w.status,
+  httpStatus: w.http_status,
+  responseTimeMs: w.response_time_ms,
+  attemptNumber: w.attempt_number,
+  attemptedAt: w.attempted_at,
+  nextRetryAt: w.next_retry_at,
+  error: w.error,
+});
+
+export const attemptToWire = (a: DeliveryAttempt): z.output<typeof attemptWireSchema> => ({
+  id: a.id,
+  webhook_id: a.webhookId,
+  event_id: a.eventId,
+  event_type: a.eventType,
+  status: a.status,
+  http_status: a.httpStatus,
+  response_time_ms: a.responseTimeMs,
+  attempt_number: a.attemptNumber,
+  attempted_at: a.attemptedAt,
+  next_retry_at: a.nextRetryAt,
+  error: a.error,
+});
 
 /**
  * SQS message body: a tagged, versioned union so a deploy never strands in-flight messages.
- * v2 carries the job as it was when queued, so a first attempt needs no read; v1 (job id only)
- * is still understood.
+ * v3 `deliver` carries the job; v3 `record` carries an attempt whose history write failed after
+ * the POST succeeded (it is written later instead of the POST being repeated).
  */
-export const queueMessageSchema = z.discriminatedUnion('v', [
-  z.object({ v: z.literal(1), kind: z.literal('deliver'), job_id: z.string().min(1).max(200) }),
-  z.object({ v: z.literal(2), kind: z.literal('deliver'), job: jobRecordSchema }),
+export const queueMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ v: z.literal(3), kind: z.literal('deliver'), job: jobWireSchema }),
+  z.object({ v: z.literal(3), kind: z.literal('record'), attempt: attemptWireSchema }),
 ]);
 export type QueueMessage = z.infer<typeof queueMessageSchema>;
 
-export const deliverMessage = (job: DeliveryJob): QueueMessage => ({ v: 2, kind: 'deliver', job: jobToRecord(job) });
+export const deliverMessage = (job: DeliveryJob): QueueMessage => ({ v: 3, kind: 'deliver', job: jobToWire(job) });
+export const recordMessage = (attempt: DeliveryAttempt): QueueMessage => ({ v: 3, kind: 'record', attempt: attemptToWire(attempt) });
+
+/** The body as sent to SQS: any string in the data travels and parses back unchanged. */
+export const encodeQueueMessage = (message: QueueMessage): string => asciiJson(message);

@@ -1,5 +1,6 @@
 // The JSON envelope delivered to integrators (SPEC §3). A new `id` for every attempt; `event_id`
 // stays the same across retries and is what integrators deduplicate on.
+import type { Environment } from './environments.js';
 import type { EventType } from './event-types.js';
 
 export const API_VERSION = 'v1';
@@ -10,7 +11,7 @@ export type Envelope = {
   event_type: EventType;
   api_version: typeof API_VERSION;
   created_at: string;
-  environment: 'sandbox' | 'live';
+  environment: Environment;
   partner_id: string;
   data: Record<string, unknown>;
 };
@@ -20,7 +21,7 @@ export function buildEnvelope(input: {
   eventId: string;
   eventType: EventType;
   eventCreatedAt: string;
-  environment: 'sandbox' | 'live';
+  environment: Environment;
   partnerId: string;
   data: Record<string, unknown>;
 }): Envelope {

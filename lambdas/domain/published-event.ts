@@ -3,7 +3,9 @@
 import * as z from 'zod';
 import { EVENT_DATA_SCHEMAS, isSubscribableEventType, type SubscribableEventType } from './event-catalog.js';
 
-export type Environment = 'sandbox' | 'live';
+import { ENVIRONMENTS, type Environment } from './environments.js';
+
+export type { Environment };
 
 export type PublishedEvent = {
   eventId: string;
@@ -20,7 +22,7 @@ const detailSchema = z.looseObject({
   partner_id: z.string().min(1).max(128),
   data: z.record(z.string(), z.unknown()),
   event_id: z.uuid().optional(),
-  environment: z.enum(['sandbox', 'live']).optional(),
+  environment: z.enum(ENVIRONMENTS).optional(),
 });
 
 export type ParseResult = { ok: true; event: PublishedEvent } | { ok: false; reason: string };

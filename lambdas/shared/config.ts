@@ -1,7 +1,15 @@
 // Configuration, read once from the environment at cold start and validated with zod.
 // Nothing else in lambdas/ reads process.env. A bad value fails fast, naming the variable.
 import * as z from 'zod';
+import { ENVIRONMENTS, type Environment } from '../domain/environments.js';
+import type { Lane } from '../domain/delivery.js';
+import type { IsolationPolicy } from '../domain/endpoint-health.js';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, RetryPolicy } from '../domain/retry-policy.js';
+import type { TableName } from '../stores/table-definitions.js';
+import { QUEUE_ENV, TABLE_ENV } from './config-names.js';
+
+/** Quick successes in a row that bring an endpoint back from the slow lane. */
+const FAST_STREAK_TO_RETURN = 3;
 
 export const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 const positiveInt = z.coerce.number().int().positive();
@@ -11,29 +19,43 @@ const envSchema = z.object({
   /** Endpoint overrides: set only by the local runtime (dynalite, the SQS emulator). */
   DYNAMODB_ENDPOINT: z.url().optional(),
   SQS_ENDPOINT: z.url().optional(),
-  WEBHOOKS_TABLE: z.string().default('buildmarkets-webhooks'),
-  API_KEYS_TABLE: z.string().default('buildmarkets-api-keys'),
-  JOBS_TABLE: z.string().default('buildmarkets-delivery-jobs'),
-  DELIVERIES_TABLE: z.string().default('buildmarkets-deliveries'),
-  REJECTED_EVENTS_TABLE: z.string().default('buildmarkets-rejected-events'),
-  RATE_LIMITS_TABLE: z.string().default('buildmarkets-rate-limits'),
+  [TABLE_ENV.webhooks]: z.string().default('buildmarkets-webhooks'),
+  [TABLE_ENV.apiKeys]: z.string().default('buildmarkets-api-keys'),
+  [TABLE_ENV.events]: z.string().default('buildmarkets-events'),
+  [TABLE_ENV.jobs]: z.string().default('buildmarkets-delivery-jobs'),
+  [TABLE_ENV.endpoints]: z.string().default('buildmarkets-endpoints'),
+  [TABLE_ENV.deliveries]: z.string().default('buildmarkets-deliveries'),
+  [TABLE_ENV.rejectedEvents]: z.string().default('buildmarkets-rejected-events'),
+  [TABLE_ENV.rateLimits]: z.string().default('buildmarkets-rate-limits'),
   RATE_LIMIT_PER_SECOND: positiveInt.default(10),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(300),
   /** Needed by the routes and functions that queue deliveries (fan-out, test, delivery, sweeper). */
-  DELIVERY_QUEUE_URL: z.string().optional(),
+  [QUEUE_ENV.fast]: z.string().optional(),
+  /** The slow lane's queue: the delivery function moves slow endpoints' jobs there. */
+  [QUEUE_ENV.slow]: z.string().optional(),
   RETRY_SCHEDULE_SECONDS: z.string().default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(',')),
   DELIVERY_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
   /** How long the delivery function may reuse a webhook it read; 0 = only overlapping lookups share a read. */
   WEBHOOK_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(0),
-  /** How long a pending job may be overdue before the sweeper re-queues it. */
-  SWEEP_GRACE_SECONDS: z.coerce.number().int().min(0).default(300),
+  /** Retry waits longer than this leave SQS: the job is parked in DynamoDB until due (SPEC §9). */
+  PARK_AFTER_SECONDS: z.coerce.number().int().min(0).max(43_200).default(60),
+  /** How long a job the sweeper re-queued may take to reach the delivery function before it is sent again. */
+  SWEEP_LEASE_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** An attempt unanswered this long moves its endpoint to the slow lane. */
+  SLOW_ENDPOINT_MS: positiveInt.max(60_000).default(1000),
+  /** Failures in a row that open an endpoint's circuit. */
+  CIRCUIT_FAILURE_THRESHOLD: positiveInt.max(1000).default(5),
+  /** How often an open circuit lets one probe attempt through. */
+  CIRCUIT_PROBE_SECONDS: positiveInt.max(86_400).default(60),
+  /** How long a delivery function instance reuses an endpoint's health it read. */
+  ENDPOINT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Local secret cipher: AES-256-GCM key file. In AWS, SECRETS_KMS_KEY_ID instead. */
   SECRET_KEY_FILE: z.string().optional(),
   SECRETS_KMS_KEY_ID: z.string().optional(),
   MAX_WEBHOOKS_PER_PARTNER: positiveInt.default(100),
   /** Local runtime only: permit http(s) webhook URLs on loopback. Never set in the stack. */
   ALLOW_LOOPBACK_URLS: flag.default(false),
-  ENVIRONMENT: z.enum(['sandbox', 'live']).default('sandbox'),
+  ENVIRONMENT: z.enum(ENVIRONMENTS).default('sandbox'),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -41,18 +63,21 @@ export type Config = {
   region: string;
   dynamodbEndpoint?: string;
   sqsEndpoint?: string;
-  tables: { webhooks: string; apiKeys: string; jobs: string; deliveries: string; rejectedEvents: string; rateLimits: string };
+  tables: Record<TableName, string>;
   rateLimits: { perSecond: number; perMinute: number };
-  deliveryQueueUrl?: string;
+  queueUrls: Partial<Record<Lane, string>>;
   retryPolicy: RetryPolicy;
   deliveryTimeoutMs: number;
-  sweepGraceSeconds: number;
+  parkAfterSeconds: number;
+  sweepLeaseSeconds: number;
+  isolation: IsolationPolicy;
+  endpointCacheTtlMs: number;
   webhookCacheTtlMs: number;
   secretKeyFile?: string;
   secretsKmsKeyId?: string;
   maxWebhooksPerPartner: number;
   allowLoopbackUrls: boolean;
-  environment: 'sandbox' | 'live';
+  environment: Environment;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 };
 
@@ -70,19 +95,20 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     region: e.AWS_REGION,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     sqsEndpoint: e.SQS_ENDPOINT,
-    tables: {
-      webhooks: e.WEBHOOKS_TABLE,
-      apiKeys: e.API_KEYS_TABLE,
-      jobs: e.JOBS_TABLE,
-      deliveries: e.DELIVERIES_TABLE,
-      rejectedEvents: e.REJECTED_EVENTS_TABLE,
-      rateLimits: e.RATE_LIMITS_TABLE,
-    },
+    tables: Object.fromEntries(Object.entries(TABLE_ENV).map(([table, variable]) => [table, e[variable]])) as Record<TableName, string>,
     rateLimits: { perSecond: e.RATE_LIMIT_PER_SECOND, perMinute: e.RATE_LIMIT_PER_MINUTE },
-    deliveryQueueUrl: e.DELIVERY_QUEUE_URL,
+    queueUrls: { fast: e[QUEUE_ENV.fast], slow: e[QUEUE_ENV.slow] },
     retryPolicy: parseRetrySchedule(e.RETRY_SCHEDULE_SECONDS),
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,
-    sweepGraceSeconds: e.SWEEP_GRACE_SECONDS,
+    parkAfterSeconds: e.PARK_AFTER_SECONDS,
+    sweepLeaseSeconds: e.SWEEP_LEASE_SECONDS,
+    isolation: {
+      slowAfterMs: e.SLOW_ENDPOINT_MS,
+      failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
+      probeIntervalMs: e.CIRCUIT_PROBE_SECONDS * 1000,
+      fastStreakToReturn: FAST_STREAK_TO_RETURN,
+    },
+    endpointCacheTtlMs: e.ENDPOINT_CACHE_TTL_MS,
     webhookCacheTtlMs: e.WEBHOOK_CACHE_TTL_MS,
     secretKeyFile: e.SECRET_KEY_FILE,
     secretsKmsKeyId: e.SECRETS_KMS_KEY_ID,

@@ -1,28 +1,87 @@
-// Delivery jobs in DynamoDB: created once per (webhook, event) with a conditional put; each
-// attempt rewrites the job's item (batched with the history, see delivery/delivery-worker.ts).
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+// Delivery jobs in DynamoDB (only those that need state beyond a first attempt, see
+// domain/delivery.ts). Every write is conditional on the job's version, so a duplicate or
+// late message can never move a job backwards (a succeeded job back to pending, say).
+// Parked jobs carry the due-index keys: a shard (spread over DUE_SHARDS partitions) and a due time.
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type DeliveryJob, type JobRecord, jobFromRecord, jobToRecord } from '../domain/delivery.js';
-import { DUE_BUCKET_PENDING, DUE_INDEX, expiresAt } from './table-definitions.js';
+import { type DropReason, type JobStatus, jobIdFor, jobIdOf, type StoredJob } from '../domain/delivery.js';
+import type { Environment } from '../domain/environments.js';
+import type { EventType } from '../domain/event-types.js';
+import { writeIf } from './conditional.js';
+import { DUE_INDEX, DUE_SHARDS, expiresAt } from './table-definitions.js';
 
-type JobItem = JobRecord & { due_bucket?: string; expires_at: number };
+type JobItem = {
+  job_id: string;
+  partner_id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  environment: Environment;
+  event_created_at: string;
+  attempts: number;
+  status: JobStatus;
+  version: number;
+  next_attempt_at: number;
+  parked?: boolean;
+  due_shard?: string;
+  due_at?: number;
+  message_id?: string;
+  dropped_reason?: DropReason;
+  created_at: string;
+  updated_at: string;
+  expires_at: number;
+};
 
-const fromItem = (item: Record<string, unknown>): DeliveryJob => jobFromRecord(item as JobItem);
+/** A stable shard per job, so its index entry moves only in time, never between shards. */
+export function dueShardOf(jobId: string): string {
+  let hash = 0;
+  for (let i = 0; i < jobId.length; i++) hash = (hash * 31 + jobId.charCodeAt(i)) >>> 0;
+  return String(hash % DUE_SHARDS);
+}
 
-/**
- * The stored form of a job. Only pending jobs carry `due_bucket`, so finished jobs leave the
- * sweeper's index. Writing a job's full item (not an update) lets the delivery worker record
- * many jobs' new state in one BatchWriteItem.
- */
-export function jobToItem(job: DeliveryJob): JobItem {
+function toItem(job: StoredJob): JobItem {
+  const jobId = jobIdOf(job);
   return {
-    ...jobToRecord(job),
-    ...(job.status === 'pending' ? { due_bucket: DUE_BUCKET_PENDING } : {}),
+    job_id: jobId,
+    partner_id: job.partnerId,
+    webhook_id: job.webhookId,
+    event_id: job.eventId,
+    event_type: job.eventType,
+    environment: job.environment,
+    event_created_at: job.eventCreatedAt,
+    attempts: job.attempts,
+    status: job.status,
+    version: job.version,
+    next_attempt_at: job.nextAttemptAt,
+    ...(job.parked && job.status === 'pending' ? { parked: true, due_shard: dueShardOf(jobId), due_at: job.nextAttemptAt } : {}),
+    ...(job.messageId ? { message_id: job.messageId } : {}),
+    ...(job.droppedReason ? { dropped_reason: job.droppedReason } : {}),
+    created_at: job.createdAt,
+    updated_at: job.updatedAt,
     expires_at: expiresAt(new Date(job.createdAt)),
   };
 }
 
-const isConditionFailure = (error: unknown) => error instanceof ConditionalCheckFailedException;
+function fromItem(item: JobItem): StoredJob {
+  return {
+    partnerId: item.partner_id,
+    webhookId: item.webhook_id,
+    eventId: item.event_id,
+    eventType: item.event_type as EventType,
+    environment: item.environment,
+    eventCreatedAt: item.event_created_at,
+    attempts: item.attempts,
+    version: item.version,
+    status: item.status,
+    nextAttemptAt: item.next_attempt_at,
+    parked: item.parked === true,
+    ...(item.message_id ? { messageId: item.message_id } : {}),
+    ...(item.dropped_reason ? { droppedReason: item.dropped_reason } : {}),
+    createdAt: item.created_at,
+    updatedAt: item.updated_at,
+  };
+}
+
+export type DueJob = { jobId: string; dueAt: number };
 
 export class JobStore {
   constructor(
@@ -30,62 +89,74 @@ export class JobStore {
     private readonly tableName: string,
   ) {}
 
-  /** Stores a new pending job; false when the job already exists (duplicate publish or retried fan-out). */
-  async createIfAbsent(job: DeliveryJob): Promise<boolean> {
-    try {
-      await this.db.send(
-        new PutCommand({ TableName: this.tableName, Item: jobToItem(job), ConditionExpression: 'attribute_not_exists(job_id)' }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+  /** The job's current state (a strongly consistent read). */
+  async get(webhookId: string, eventId: string): Promise<StoredJob | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { job_id: jobIdFor(webhookId, eventId) }, ConsistentRead: true }),
+    );
+    return Item ? fromItem(Item as JobItem) : undefined;
   }
 
-  async get(jobId: string): Promise<DeliveryJob | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { job_id: jobId } }));
-    return Item ? fromItem(Item) : undefined;
+  /**
+   * Writes `job` (whose version must be `expectedVersion + 1`) if the stored job is still at
+   * `expectedVersion` (0: not stored yet). false when another writer got there first.
+   */
+  async save(job: StoredJob, expectedVersion: number): Promise<boolean> {
+    return writeIf(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(job),
+          ...(expectedVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(job_id)' }
+            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': expectedVersion } }),
+        }),
+      ),
+    );
   }
 
-  /** Pending jobs due at or before `dueBefore` (epoch ms), oldest due first. */
-  async listDue(dueBefore: number, limit: number): Promise<DeliveryJob[]> {
-    const jobs: DeliveryJob[] = [];
+  /** Parked jobs of one shard due at or before `dueBefore` (epoch ms), oldest first. */
+  async listDue(shard: string, dueBefore: number, limit: number): Promise<DueJob[]> {
+    const jobs: DueJob[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: DUE_INDEX,
-          KeyConditionExpression: 'due_bucket = :b AND next_attempt_at <= :t',
-          ExpressionAttributeValues: { ':b': DUE_BUCKET_PENDING, ':t': dueBefore },
+          KeyConditionExpression: 'due_shard = :s AND due_at <= :t',
+          ExpressionAttributeValues: { ':s': shard, ':t': dueBefore },
           ExclusiveStartKey: start,
           Limit: Math.min(1000, limit - jobs.length),
         }),
       );
-      jobs.push(...(page.Items ?? []).map(fromItem));
+      jobs.push(...(page.Items ?? []).map((i) => ({ jobId: i.job_id as string, dueAt: i.due_at as number })));
       start = page.LastEvaluatedKey;
     } while (start && jobs.length < limit);
     return jobs;
   }
 
-  /** Moves a pending job's due time, unless it changed meanwhile (the sweeper's lease). */
-  async reschedule(jobId: string, from: number, to: number): Promise<boolean> {
-    try {
-      await this.db.send(
+  /**
+   * The sweeper's lease: moves a parked job's due time to `leaseUntil` and bumps its version,
+   * unless it changed since it was listed. The job stays in the index, so if the message the
+   * sweeper sends is lost the job comes due again; a message of an older version is stale.
+   */
+  async lease(due: DueJob, leaseUntil: number, now: Date): Promise<StoredJob | undefined> {
+    let leased: StoredJob | undefined;
+    await writeIf(async () => {
+      const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { job_id: jobId },
-          UpdateExpression: 'SET next_attempt_at = :to',
-          ConditionExpression: '#status = :pending AND next_attempt_at = :from',
+          Key: { job_id: due.jobId },
+          UpdateExpression: 'SET due_at = :lease, version = version + :one, updated_at = :now',
+          ConditionExpression: 'due_at = :seen AND #status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':to': to, ':from': from, ':pending': 'pending' },
+          ExpressionAttributeValues: { ':lease': leaseUntil, ':seen': due.dueAt, ':pending': 'pending', ':one': 1, ':now': now.toISOString() },
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      leased = Attributes ? fromItem(Attributes as JobItem) : undefined;
+    });
+    return leased;
   }
 }

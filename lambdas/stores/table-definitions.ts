@@ -3,30 +3,50 @@
 
 export type KeyType = 'S' | 'N';
 
+export type IndexDefinition = {
+  name: string;
+  partitionKey: string;
+  sortKey: string;
+  sortKeyType: KeyType;
+  /** KEYS_ONLY keeps each index write at the minimum (1 write unit); ALL copies the item. */
+  projection: 'KEYS_ONLY' | 'ALL';
+};
+
 export type TableDefinition = {
   partitionKey: string;
   sortKey?: string;
-  /** Sparse global secondary indexes (all attributes projected). */
-  indexes?: { name: string; partitionKey: string; sortKey: string; sortKeyType: KeyType }[];
+  /** Sparse global secondary indexes: only items carrying the index's keys land in them. */
+  indexes?: readonly IndexDefinition[];
   /** Attribute holding an epoch-seconds expiry (DynamoDB TTL). */
   timeToLiveAttribute?: string;
 };
 
-/** Only pending jobs carry `due_bucket`, so the index lists exactly the work still to do. */
+/**
+ * Parked jobs (retries waiting longer than a queue should hold them) by due time. The partition
+ * key is one of DUE_SHARDS buckets, so no single partition takes every park and re-queue
+ * (a constant key tops out near 1,000 writes/s); the sweeper reads the shards in parallel.
+ */
 export const DUE_INDEX = 'due-index';
-export const DUE_BUCKET_PENDING = 'pending';
+export const DUE_SHARDS = 16;
 
 export const TABLES = {
   /** Webhooks by partner: sk `webhook#<uuidv7>` (time ordered) and one `partner` counter item. */
   webhooks: { partitionKey: 'partner_id', sortKey: 'sk' },
   /** API keys by key id; the secret is stored as a hash. */
   apiKeys: { partitionKey: 'api_key' },
-  /** Delivery jobs, one per (webhook, event): the durable record of work still to do. */
+  /**
+   * Published events, one item per (partner, event_id): the fan-out's idempotency record and the
+   * event's data for 30 days (large data continues in `<key>#<n>` chunk items).
+   */
+  events: { partitionKey: 'event_key', timeToLiveAttribute: 'expires_at' },
+  /** Delivery jobs that needed state beyond their first attempt: retries, parked waits, ends. */
   jobs: {
     partitionKey: 'job_id',
-    indexes: [{ name: DUE_INDEX, partitionKey: 'due_bucket', sortKey: 'next_attempt_at', sortKeyType: 'N' }],
+    indexes: [{ name: DUE_INDEX, partitionKey: 'due_shard', sortKey: 'due_at', sortKeyType: 'N', projection: 'KEYS_ONLY' }],
     timeToLiveAttribute: 'expires_at',
   },
+  /** Per-endpoint (webhook) delivery health: lane, circuit breaker, consecutive failures. */
+  endpoints: { partitionKey: 'webhook_id', timeToLiveAttribute: 'expires_at' },
   /** Delivery history: one item per attempt, by webhook, newest last (ids are UUIDv7). */
   deliveries: { partitionKey: 'webhook_id', sortKey: 'id', timeToLiveAttribute: 'expires_at' },
   /** Fixed-window request counters per API key (rate limits), expired by TTL. */
@@ -37,7 +57,7 @@ export const TABLES = {
 
 export type TableName = keyof typeof TABLES;
 
-/** How long delivery history, jobs and rejected events are kept (SPEC §4: 30 days). */
+/** How long delivery history, jobs, events and rejected events are kept (SPEC §4: 30 days). */
 export const RETENTION_DAYS = 30;
 
 export const expiresAt = (from: Date, days = RETENTION_DAYS) => Math.floor(from.getTime() / 1000) + days * 86_400;

@@ -1,0 +1,96 @@
+// Per-endpoint isolation (SPEC §9), as pure decisions: which lane serves an endpoint, whether its
+// circuit lets an attempt through, and how one attempt's result changes its health.
+//
+// - An attempt still unanswered after `slowAfterMs` moves its endpoint to the slow lane (its own
+//   queue, function and concurrency), so a slow or silent endpoint holds no slot that healthy
+//   endpoints need. Quick answers there (`fastStreakToReturn` in a row) bring it back.
+// - `failureThreshold` failures in a row open the circuit: no attempt is made until the next
+//   probe time; one attempt (the probe) goes through per `probeIntervalMs`; the first success
+//   closes it. An attempt that comes due while the circuit is open is recorded as a failed
+//   attempt (`circuit_open`) and keeps its place in the retry schedule.
+import type { Lane } from './delivery.js';
+
+export type EndpointHealth = {
+  webhookId: string;
+  lane: Lane;
+  consecutiveFailures: number;
+  circuit: 'closed' | 'open';
+  /** Epoch ms from which the next probe may go (open circuit). */
+  probeAt: number | null;
+  /** Slow lane: quick successes in a row. */
+  fastStreak: number;
+  lastSuccessAt: string | null;
+  lastFailureAt: string | null;
+};
+
+export type IsolationPolicy = {
+  slowAfterMs: number;
+  failureThreshold: number;
+  probeIntervalMs: number;
+  fastStreakToReturn: number;
+};
+
+export const healthyEndpoint = (webhookId: string): EndpointHealth => ({
+  webhookId,
+  lane: 'fast',
+  consecutiveFailures: 0,
+  circuit: 'closed',
+  probeAt: null,
+  fastStreak: 0,
+  lastSuccessAt: null,
+  lastFailureAt: null,
+});
+
+export type Admission = 'attempt' | 'probe' | 'hold' | 'move_to_slow_lane';
+
+/** What to do with a job for this endpoint that is due now, received on `lane`. */
+export function admission(health: EndpointHealth, lane: Lane, now: number): Admission {
+  if (lane === 'fast' && health.lane === 'slow') return 'move_to_slow_lane';
+  if (health.circuit === 'open') return health.probeAt !== null && now >= health.probeAt ? 'probe' : 'hold';
+  return 'attempt';
+}
+
+export type AttemptResult = { ok: boolean; timedOut: boolean; responseTimeMs: number | null };
+
+/**
+ * The endpoint's health after one attempt made on `lane`, or undefined when nothing changed —
+ * the healthy path (a quick success on a healthy endpoint) writes nothing.
+ */
+export function afterAttempt(
+  health: EndpointHealth,
+  result: AttemptResult,
+  lane: Lane,
+  policy: IsolationPolicy,
+  now: Date,
+): EndpointHealth | undefined {
+  if (result.ok) {
+    const quick = (result.responseTimeMs ?? Infinity) < policy.slowAfterMs;
+    if (lane === 'fast' && health.consecutiveFailures === 0 && health.circuit === 'closed') return undefined;
+    const fastStreak = lane === 'slow' && quick ? health.fastStreak + 1 : 0;
+    const backToFast = health.lane === 'slow' && fastStreak >= policy.fastStreakToReturn;
+    return {
+      ...health,
+      lane: backToFast ? 'fast' : health.lane,
+      consecutiveFailures: 0,
+      circuit: 'closed',
+      probeAt: null,
+      fastStreak: backToFast ? 0 : fastStreak,
+      lastSuccessAt: now.toISOString(),
+    };
+  }
+  const consecutiveFailures = health.consecutiveFailures + 1;
+  const opens = health.circuit === 'open' || consecutiveFailures >= policy.failureThreshold;
+  return {
+    ...health,
+    lane: result.timedOut ? 'slow' : health.lane,
+    consecutiveFailures,
+    circuit: opens ? 'open' : 'closed',
+    probeAt: opens ? now.getTime() + policy.probeIntervalMs : null,
+    fastStreak: 0,
+    lastFailureAt: now.toISOString(),
+  };
+}
+
+/** An attempt on the fast lane has waited `slowAfterMs`: the endpoint moves to the slow lane. */
+export const markedSlow = (health: EndpointHealth): EndpointHealth | undefined =>
+  health.lane === 'slow' ? undefined : { ...health, lane: 'slow', fastStreak: 0 };
