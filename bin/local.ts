@@ -16,7 +16,7 @@ async function main() {
       `  API              ${state.api_url}`,
       `  EventBridge      ${state.events_url} (PutEvents, bus ${state.event_bus_name})`,
       `  DynamoDB         ${state.dynamodb_endpoint} (dynalite, data in ${local.dataDir})`,
-      `  SQS              ${state.sqs_endpoint} (fauxqs, in memory; pending jobs are recovered from DynamoDB)`,
+      `  SQS              ${state.sqs_endpoint} (fauxqs, data in ${join(local.dataDir, 'sqs')}; queues: fast and slow delivery lanes)`,
       `  State file       ${stateFilePath(local.dataDir)}`,
       '',
       '  Development API key (partner "dev", scopes webhooks:read,webhooks:write):',

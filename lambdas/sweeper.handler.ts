@@ -1,13 +1,13 @@
-// Scheduled: re-queue pending delivery jobs whose SQS message was lost (see delivery/sweeper.ts).
+// Scheduled: re-queue parked delivery jobs that are due (see delivery/sweeper.ts).
 import middy from '@middy/core';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { sweeperGraph } from './delivery/delivery-deps.js';
 import type { SweepResult } from './delivery/sweeper.js';
-import { deps } from './shared/deps.js';
 
 export const core = async (): Promise<SweepResult> => {
-  const d = deps();
-  const result = await d.sweeper.requeueOverdue(d.config.sweepGraceSeconds * 1000);
-  if (result.requeued > 0) d.logger.warn('sweeper re-queued overdue delivery jobs', { ...result });
+  const { sweeper, logger } = sweeperGraph();
+  const result = await sweeper.requeueDue();
+  if (result.requeued + result.refused > 0) logger.info('sweeper re-queued parked delivery jobs', { ...result });
   return result;
 };
 

@@ -17,10 +17,12 @@ const schema = z.object({
   DEV_API_KEY: z.string().min(1).max(512).optional(),
   DEV_API_SECRET: z.string().min(1).max(512).optional(),
   ALLOW_LOOPBACK_URLS: flag.default(true),
-  /** How often the sweeper looks for delivery jobs whose queue message was lost. */
+  /** How often the sweeper re-queues parked delivery jobs that are due. */
   SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
   /** Concurrent SQS pollers, like the event source mapping's maximum concurrency. */
-  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  /** The same for the slow lane (SPEC §9: endpoints that answer slowly, served apart). */
+  SLOW_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** How often expired items (TTL) are deleted: dynalite has no TTL of its own. */
   TTL_SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   /** Concurrent fan-out invocations, like the fan-out function's reserved concurrency. */
@@ -37,6 +39,7 @@ export type LocalConfig = {
   allowLoopbackUrls: boolean;
   sweepIntervalSeconds: number;
   deliveryConcurrency: number;
+  slowDeliveryConcurrency: number;
   fanOutConcurrency: number;
   ttlSweepSeconds: number;
 };
@@ -56,6 +59,7 @@ export function parseLocalConfig(env: Record<string, string | undefined>): Local
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS,
     sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     deliveryConcurrency: e.DELIVERY_CONCURRENCY,
+    slowDeliveryConcurrency: e.SLOW_DELIVERY_CONCURRENCY,
     fanOutConcurrency: e.FAN_OUT_CONCURRENCY,
     ttlSweepSeconds: e.TTL_SWEEP_INTERVAL_SECONDS,
   };

@@ -4,11 +4,15 @@
 // the SQS event source mapping → event-source-mapping.ts, the sweeper schedule → a timer.
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { LANES } from '../lambdas/domain/delivery.js';
 import { DEFAULT_EVENT_BUS_NAME } from '../lambdas/domain/event-rule.js';
-import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
-import { parseConfig } from '../lambdas/shared/config.js';
-import { buildDeps } from '../lambdas/shared/deps.js';
+import { DELIVERY_QUEUES } from '../lambdas/stores/queue-definitions.js';
+import { documentClient } from '../lambdas/shared/aws-clients.js';
+import { cipher } from '../lambdas/shared/cipher.js';
+import { config } from '../lambdas/shared/config.js';
+import { QUEUE_ENV } from '../lambdas/shared/config-names.js';
+import { deps } from '../lambdas/shared/deps.js';
+import { sqsClient } from '../lambdas/shared/sqs-client.js';
 import { startApiGateway } from './api-gateway.js';
 import { bootstrapDevKey } from './dev-key.js';
 import { ensureTables, startDynalite } from './dynamodb.js';
@@ -27,7 +31,7 @@ const REGION = 'us-east-1';
 
 export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntime> {
   const dynamo = await startDynalite(local.dataDir, local.dynamodbPort);
-  const sqsServer = await startSqs(local.sqsPort, REGION);
+  const sqsServer = await startSqs(local.sqsPort, REGION, local.dataDir);
 
   // What the Lambda service gives a function: its environment. The handlers read it once.
   Object.assign(process.env, {
@@ -36,38 +40,36 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     SQS_ENDPOINT: sqsServer.endpoint,
-    DELIVERY_QUEUE_URL: sqsServer.deliveryQueueUrl,
+    [QUEUE_ENV.fast]: sqsServer.queues.fast.url,
+    [QUEUE_ENV.slow]: sqsServer.queues.slow.url,
     SECRET_KEY_FILE: join(local.dataDir, 'secret.key'),
     ALLOW_LOOPBACK_URLS: local.allowLoopbackUrls ? '1' : '0',
   });
-  const handlerConfig = parseConfig(process.env);
-  const host = buildDeps(handlerConfig);
+  // The process's object graph: built once, from that environment, and shared by every handler.
+  const handlerConfig = config();
+  const host = deps();
 
   // The engine's own client (table set-up, TTL): not one of the functions', so not counted as theirs.
   const admin = new DynamoDBClient({ region: REGION, endpoint: dynamo.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   await ensureTables(admin, handlerConfig.tables);
   // Make (or check) the key file now, so a broken key fails at start, not at the first create.
-  await host.cipher.decrypt(await host.cipher.encrypt('check', 'start'), 'start');
+  await cipher().decrypt(await cipher().encrypt('check', 'start'), 'start');
   const devKey = await bootstrapDevKey(host.apiKeys, local.dataDir, local.devApiKey);
 
   const load = handlerLoader();
-  const queueArn = (
-    await host.sqs.send(new GetQueueAttributesCommand({ QueueUrl: sqsServer.deliveryQueueUrl, AttributeNames: ['QueueArn'] }))
-  ).Attributes!.QueueArn!;
-  // The emulator starts empty: re-queue every pending job (each waits until it is due).
-  const recovered = await host.sweeper.requeueAllPending();
-  if (recovered.requeued > 0) host.logger.warn('re-queued pending delivery jobs from DynamoDB', { ...recovered });
-
-  const mapping = startEventSourceMapping({
-    sqs: host.sqs,
-    queueUrl: sqsServer.deliveryQueueUrl,
-    queueArn,
-    region: REGION,
-    batchSize: DELIVERY_QUEUE.batchSize,
-    concurrency: local.deliveryConcurrency,
-    handler: () => load('deliver'),
-    logger: host.logger,
-  });
+  // One event source mapping per delivery lane, each with its own concurrency (as in the stack).
+  const mappings = LANES.map((lane) =>
+    startEventSourceMapping({
+      sqs: sqsClient(),
+      queueUrl: sqsServer.queues[lane].url,
+      queueArn: sqsServer.queues[lane].arn,
+      region: REGION,
+      batchSize: DELIVERY_QUEUES[lane].batchSize,
+      concurrency: lane === 'fast' ? local.deliveryConcurrency : local.slowDeliveryConcurrency,
+      handler: () => load(lane === 'fast' ? 'deliver' : 'deliver-slow'),
+      logger: host.logger,
+    }),
+  );
   let expiring: Promise<unknown> = Promise.resolve();
   const ttlTimer = setInterval(() => {
     expiring = deleteExpiredItems(admin, handlerConfig.tables, Math.floor(Date.now() / 1000)).catch((error: unknown) =>
@@ -99,8 +101,10 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
     sqs_endpoint: sqsServer.endpoint,
     region: REGION,
     event_bus_name: DEFAULT_EVENT_BUS_NAME,
-    delivery_queue_url: sqsServer.deliveryQueueUrl,
-    delivery_dlq_url: sqsServer.deadLetterQueueUrl,
+    delivery_queue_url: sqsServer.queues.fast.url,
+    delivery_dlq_url: sqsServer.queues.fast.deadLetterQueueUrl,
+    slow_delivery_queue_url: sqsServer.queues.slow.url,
+    slow_delivery_dlq_url: sqsServer.queues.slow.deadLetterQueueUrl,
     tables: handlerConfig.tables,
     dev_api_key: devKey.apiKey,
     dev_api_secret: devKey.apiSecret,
@@ -113,11 +117,11 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
     stop: async () => {
       clearInterval(sweepTimer);
       clearInterval(ttlTimer);
-      await Promise.all([api.stop(), bus.stop(), mapping.stop(), sweeping, expiring]);
+      await Promise.all([api.stop(), bus.stop(), ...mappings.map((m) => m.stop()), sweeping, expiring]);
       admin.destroy();
       await sqsServer.stop();
-      host.db.destroy();
-      host.sqs.destroy();
+      documentClient().destroy();
+      sqsClient().destroy();
       await dynamo.stop();
     },
   };

@@ -1,6 +1,7 @@
 // `$DATA_DIR/local.json`: where a running local runtime listens, for the CLIs and tests.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TableName } from '../lambdas/stores/table-definitions.js';
 
 export type LocalState = {
   pid: number;
@@ -12,7 +13,9 @@ export type LocalState = {
   event_bus_name: string;
   delivery_queue_url: string;
   delivery_dlq_url: string;
-  tables: { webhooks: string; apiKeys: string; jobs: string; deliveries: string; rejectedEvents: string; rateLimits: string };
+  slow_delivery_queue_url: string;
+  slow_delivery_dlq_url: string;
+  tables: Record<TableName, string>;
   dev_api_key: string;
   dev_api_secret: string;
 };

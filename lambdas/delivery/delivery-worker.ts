@@ -131,7 +131,7 @@ export class DeliveryWorker {
     const webhook = await this.deps.webhooks.get(job.partnerId, job.webhookId);
     if (!webhook) return { kind: 'dropped', reason: 'webhook_deleted' };
     // A job made before the webhook's current active period began was pending across a disable.
-    if (webhook.status !== 'active' || job.eventCreatedAt < webhook.activeSince) return { kind: 'dropped', reason: 'webhook_disabled' };
+    if (webhook.status !== 'active' || job.queuedAt < webhook.activeSince) return { kind: 'dropped', reason: 'webhook_disabled' };
 
     const admission = await this.deps.endpoints.admit(webhook.id, lane);
     if (admission === 'move_to_slow_lane') return { kind: 'moved', to: 'slow', job };

@@ -75,6 +75,7 @@ export class FanOut {
   }
 
   private async enqueue(event: FanOutEvent, targets: Webhook[]): Promise<FanOutResult> {
+    const queuedAt = this.now().toISOString();
     const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
     const jobs: DeliveryJob[] = targets.map((webhook) => ({
       partnerId: event.partnerId,
@@ -83,6 +84,7 @@ export class FanOut {
       eventType: event.eventType,
       environment: event.environment,
       eventCreatedAt: event.createdAt,
+      queuedAt,
       ...(inline ? { data: event.data } : {}),
       attempts: 0,
       version: 0,

@@ -27,6 +27,8 @@ export type DeliveryJob = {
   eventType: EventType;
   environment: Environment;
   eventCreatedAt: string;
+  /** When the fan-out queued it: a job queued before its webhook's current active period began is dropped. */
+  queuedAt: string;
   /** Absent when the event is too large to travel in a queue message: read from the event store. */
   data?: Record<string, unknown>;
   /** Attempts made so far. */
@@ -93,6 +95,7 @@ const jobWireSchema = z.object({
   event_type: z.string().refine(isEventType, 'unknown event type'),
   environment: z.enum(ENVIRONMENTS),
   event_created_at: z.string(),
+  queued_at: z.string(),
   data: z.record(z.string(), z.unknown()).optional(),
   attempts: z.number().int().min(0),
   version: z.number().int().min(0).default(0),
@@ -107,6 +110,7 @@ export function jobToWire(job: DeliveryJob): JobWire {
     event_type: job.eventType,
     environment: job.environment,
     event_created_at: job.eventCreatedAt,
+    queued_at: job.queuedAt,
     ...(job.data ? { data: job.data } : {}),
     attempts: job.attempts,
     version: job.version,
@@ -121,6 +125,7 @@ export function jobFromWire(wire: JobWire): DeliveryJob {
     eventType: wire.event_type as EventType,
     environment: wire.environment,
     eventCreatedAt: wire.event_created_at,
+    queuedAt: wire.queued_at,
     ...(wire.data ? { data: wire.data } : {}),
     attempts: wire.attempts,
     version: wire.version,

@@ -3,6 +3,7 @@
 // per webhook; `status` and `event_id` filters are applied while paging so a page stays full.
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttemptStatus, DeliveryAttempt } from '../domain/delivery.js';
+import { batchPut } from './batch-writer.js';
 import { expiresAt } from './table-definitions.js';
 
 type AttemptItem = {
@@ -62,6 +63,11 @@ export class DeliveryStore {
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
+
+  /** Writes a batch's attempts together (BatchWriteItem, unprocessed items retried). */
+  async record(attempts: DeliveryAttempt[]): Promise<void> {
+    await batchPut(this.db, attempts.map((a) => ({ tableName: this.tableName, item: attemptToItem(a) })));
+  }
 
   /** Newest first, after the attempt `beforeId` (a cursor), at most `limit`. */
   async list(

@@ -17,6 +17,7 @@ type JobItem = {
   event_type: string;
   environment: Environment;
   event_created_at: string;
+  queued_at: string;
   attempts: number;
   status: JobStatus;
   version: number;
@@ -48,6 +49,7 @@ function toItem(job: StoredJob): JobItem {
     event_type: job.eventType,
     environment: job.environment,
     event_created_at: job.eventCreatedAt,
+    queued_at: job.queuedAt,
     attempts: job.attempts,
     status: job.status,
     version: job.version,
@@ -69,6 +71,7 @@ function fromItem(item: JobItem): StoredJob {
     eventType: item.event_type as EventType,
     environment: item.environment,
     eventCreatedAt: item.event_created_at,
+    queuedAt: item.queued_at,
     attempts: item.attempts,
     version: item.version,
     status: item.status,

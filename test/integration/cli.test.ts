@@ -220,7 +220,7 @@ describe('publish CLI', () => {
     const rejected = await waitFor(async () => (await aws.rejectedEvents()).find((e) => String(e.detail).includes(printed.event_id)));
     expect(rejected.detail_type).toBe('order.rejected');
     expect(rejected.reason).toMatch(/detail\.data\./);
-    expect(await aws.job(hook.id, printed.event_id)).toBeUndefined();
+    expect(await aws.queuedFor(hook.id, printed.event_id)).toBe(false);
 
     // A valid event published after it is delivered, and the bad one still is not.
     const good = await runJson('publish', ['order.rejected']);
@@ -238,7 +238,7 @@ describe('publish CLI', () => {
     ];
     expect(first.event_id).toBe(eventId);
     expect(second.event_id).toBe(eventId);
-    await waitFor(async () => (await aws.job(hook.id, eventId))?.status === 'succeeded');
+    await waitFor(async () => (await aws.outcome(hook.id, eventId)) === 'succeeded');
     expect(receivedFor(hook.path, eventId)).toHaveLength(1);
     const history = (await call('GET', `/v1/webhooks/${hook.id}/deliveries?event_id=${eventId}`)).body as any[];
     expect(history).toHaveLength(1);
@@ -248,7 +248,7 @@ describe('publish CLI', () => {
     const hook = await webhook(['account.kyc_approved']);
     const other = await runJson('publish', ['account.kyc_approved', '--partner', 'someone-else']);
     expect(other.partner_id).toBe('someone-else');
-    expect(await aws.job(hook.id, other.event_id)).toBeUndefined();
+    expect(await aws.queuedFor(hook.id, other.event_id, 'someone-else')).toBe(false);
     const mine = await runJson('publish', ['account.kyc_approved']);
     await waitFor(() => receivedFor(hook.path, mine.event_id).length === 1);
     expect(receiver.received(hook.path).map((r) => JSON.parse(r.body).event_id)).toEqual([mine.event_id]);

@@ -1,10 +1,6 @@
-// No pending delivery is lost to a crash: the local SQS emulator is memory-only, so after a
-// kill -9 everything pending is recovered from DynamoDB; and a job whose queue message never
-// got sent (a crash between the DynamoDB write and the SQS send, in AWS) is found by the sweeper.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { jobIdFor } from '../../lambdas/domain/delivery.js';
-import { JobStore } from '../../lambdas/stores/job-store.js';
+// No pending delivery is lost to a crash: a short retry wait stays in the queue (the local SQS
+// emulator persists, as SQS does), a long one is parked in DynamoDB and re-queued by the sweeper.
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { apiClient } from '../support/api-client.js';
 import { exampleData } from '../support/examples.js';
 import { localAws } from '../support/local-aws.js';
@@ -21,7 +17,7 @@ afterAll(() => receiver.close());
 describe('crash safety', () => {
   it('makes the pending retry after kill -9 during the retry wait and a restart on the same DATA_DIR', async () => {
     const dataDir = makeDataDir();
-    const env = { RETRY_SCHEDULE_SECONDS: '3,3,3,3,3', SWEEP_INTERVAL_SECONDS: '1', SWEEP_GRACE_SECONDS: '30', RATE_LIMIT_PER_SECOND: '1000' };
+    const env = { RETRY_SCHEDULE_SECONDS: '3,3,3,3,3', SWEEP_INTERVAL_SECONDS: '1', RATE_LIMIT_PER_SECOND: '1000' };
     receiver.script('/crash', { statuses: [503, 200] });
     const first = await startRuntime({ dataDir, env });
     const created = await apiClient(first.state)('POST', '/v1/webhooks', { body: { url: receiver.url('/crash'), events: [] } });
@@ -53,38 +49,56 @@ describe('crash safety', () => {
     }
   });
 
-  it('delivers a job that reached DynamoDB but never SQS, once the sweeper finds it overdue', async () => {
-    const rt = await startRuntime({ env: { SWEEP_INTERVAL_SECONDS: '1', SWEEP_GRACE_SECONDS: '1' } });
-    const db = DynamoDBDocumentClient.from(
-      new DynamoDBClient({ region: rt.state.region, endpoint: rt.state.dynamodb_endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
-    );
+  it('parks a long retry wait in DynamoDB (nothing in flight in SQS) and the sweeper re-queues it when due, across kill -9', async () => {
+    const dataDir = makeDataDir();
+    const env = { RETRY_SCHEDULE_SECONDS: '4,4,4,4,4', PARK_AFTER_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '1', RATE_LIMIT_PER_SECOND: '1000' };
+    receiver.script('/parked', { statuses: [503, 200] });
+    const first = await startRuntime({ dataDir, env });
+    const created = await apiClient(first.state)('POST', '/v1/webhooks', { body: { url: receiver.url('/parked'), events: [] } });
+    let aws = localAws(first.state);
+    const sqs = new SQSClient({ region: first.state.region, endpoint: first.state.sqs_endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
     try {
-      const created = await apiClient(rt.state)('POST', '/v1/webhooks', { body: { url: receiver.url('/orphan'), events: [] } });
-      const eventId = '0b5c1f5e-4d7a-4c1e-9a53-0f6a2b9d8e11';
-      // What a fan-out that crashed right after its DynamoDB write leaves behind.
-      const now = new Date();
-      await new JobStore(db, rt.state.tables.jobs).createIfAbsent({
-        jobId: jobIdFor(created.body.id, eventId),
-        partnerId: 'dev',
-        webhookId: created.body.id,
-        eventId,
-        eventType: 'account.closed',
-        data: exampleData('account.closed'),
-        environment: 'sandbox',
-        eventCreatedAt: now.toISOString(),
-        createdAt: now.toISOString(),
-        attempts: 0,
-        status: 'pending',
-        nextAttemptAt: now.getTime(),
+      const { eventId } = await aws.publish('account.closed', exampleData('account.closed'));
+      const job = await waitFor(async () => {
+        const item = await aws.job(created.body.id, eventId);
+        return item?.attempts === 1 ? item : undefined;
       });
-      const [delivery] = await waitFor(() => (receiver.received('/orphan').length ? receiver.received('/orphan') : undefined), {
-        timeoutMs: 10_000,
+      expect(job).toMatchObject({ status: 'pending', parked: true, due_shard: expect.any(String), due_at: expect.any(Number) });
+      // The failed first message is deleted, not left waiting in flight.
+      await waitFor(async () => {
+        const { Attributes } = await sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: first.state.delivery_queue_url, AttributeNames: ['ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessages'] }),
+        );
+        return Attributes?.ApproximateNumberOfMessagesNotVisible === '0' && Attributes?.ApproximateNumberOfMessages === '0';
       });
-      expect(JSON.parse(delivery!.body)).toMatchObject({ event_id: eventId, event_type: 'account.closed' });
     } finally {
-      db.destroy();
-      expect(await rt.stop()).toBe(0);
-      removeDataDir(rt.dataDir);
+      sqs.destroy();
+      aws.destroy();
+    }
+    await first.kill9();
+
+    const second = await startRuntime({ dataDir, env });
+    try {
+      aws = localAws(second.state);
+      const history = await waitFor(
+        async () => {
+          const items = (await apiClient(second.state)('GET', `/v1/webhooks/${created.body.id}/deliveries`)).body as any[];
+          return items.length === 2 ? items : undefined;
+        },
+        { timeoutMs: 15_000 },
+      );
+      expect(history.map((d: any) => [d.attempt_number, d.status])).toEqual([
+        [2, 'succeeded'],
+        [1, 'failed'],
+      ]);
+      expect(receiver.received('/parked')).toHaveLength(2);
+      const job = await aws.job(created.body.id, JSON.parse(receiver.received('/parked')[0]!.body).event_id);
+      expect(job).toMatchObject({ status: 'succeeded' });
+      expect(job!.due_shard).toBeUndefined();
+    } finally {
+      aws.destroy();
+      expect(await second.stop()).toBe(0);
+      removeDataDir(dataDir);
     }
   });
 });

@@ -102,7 +102,7 @@ describe('functions', () => {
     const deliver = parseConfig(environmentOf('deliver'));
     expect(deliver.retryPolicy.scheduleSeconds).toEqual([300, 1800, 7200, 18000, 36000]);
     expect(deliver.secretsKmsKeyId).toBe(JSON.stringify(getAtt(logicalId(stack, stack.state.secretsKey))));
-    expect(deliver.deliveryQueueUrl).toBe(JSON.stringify({ Ref: queueId('deliveryQueue') }));
+    expect(deliver.queueUrls.fast).toBe(JSON.stringify({ Ref: queueId('deliveryQueue') }));
   });
 });
 

@@ -1,7 +1,7 @@
 // Issues extra API keys (another partner, a read-only key) straight into a running local
 // runtime's DynamoDB, the same way the keys CLI and the dev-key bootstrap do.
 import { issueApiKey, type IssuedApiKey } from '../../lambdas/domain/api-keys.js';
-import { createDocumentClient } from '../../lambdas/shared/deps.js';
+import { createDocumentClient } from '../../lambdas/shared/aws-clients.js';
 import { ApiKeyStore, type Scope } from '../../lambdas/stores/api-key-store.js';
 import type { LocalState } from '../../local/state-file.js';
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { jobIdFor } from '../../lambdas/domain/delivery.js';
 import type { LocalState } from '../../local/state-file.js';
 
@@ -34,6 +34,29 @@ export function localAws(state: LocalState) {
     async job(webhookId: string, eventId: string) {
       const { Item } = await db.send(new GetCommand({ TableName: state.tables.jobs, Key: { job_id: jobIdFor(webhookId, eventId) } }));
       return Item;
+    },
+    /**
+     * Where a delivery stands: the stored job's status, or 'succeeded' for a job that succeeded
+     * on its first attempt (such a job is never stored: only its history item is written).
+     */
+    async outcome(webhookId: string, eventId: string): Promise<string | undefined> {
+      const job = await this.job(webhookId, eventId);
+      if (job) return job.status as string;
+      const { Items } = await db.send(
+        new QueryCommand({
+          TableName: state.tables.deliveries,
+          KeyConditionExpression: 'webhook_id = :w',
+          FilterExpression: 'event_id = :e AND #s = :ok',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':w': webhookId, ':e': eventId, ':ok': 'succeeded' },
+        }),
+      );
+      return Items?.length ? 'succeeded' : undefined;
+    },
+    /** Whether the fan-out queued the event for this webhook (the event store lists its webhooks). */
+    async queuedFor(webhookId: string, eventId: string, partnerId = 'dev'): Promise<boolean> {
+      const { Item } = await db.send(new GetCommand({ TableName: state.tables.events, Key: { event_key: `${partnerId}/${eventId}` }, ConsistentRead: true }));
+      return ((Item?.webhook_ids as string[] | undefined) ?? []).includes(webhookId);
     },
     async rejectedEvents() {
       return (await db.send(new ScanCommand({ TableName: state.tables.rejectedEvents }))).Items ?? [];

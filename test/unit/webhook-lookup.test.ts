@@ -1,4 +1,4 @@
-import { WebhookCache } from '../../lambdas/delivery/webhook-cache.js';
+import { WebhookLookup } from '../../lambdas/delivery/webhook-lookup.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
 
 const webhook = (id: string, status: Webhook['status'] = 'active'): Webhook => ({
@@ -30,7 +30,7 @@ describe('webhook cache', () => {
   it('serves a read for the TTL and reads again after it', async () => {
     let now = 1000;
     const store = fakeStore([webhook('a'), webhook('a', 'disabled')]);
-    const cache = new WebhookCache(store, 1000, () => now);
+    const cache = new WebhookLookup(store, 1000, () => now);
     expect((await cache.get('p', 'a'))?.status).toBe('active');
     now += 999;
     expect((await cache.get('p', 'a'))?.status).toBe('active');
@@ -42,7 +42,7 @@ describe('webhook cache', () => {
 
   it('shares one read among concurrent lookups and keeps webhooks apart', async () => {
     const store = fakeStore([webhook('a'), webhook('b')]);
-    const cache = new WebhookCache(store, 1000);
+    const cache = new WebhookLookup(store, 1000);
     const [a1, a2, b] = await Promise.all([cache.get('p', 'a'), cache.get('p', 'a'), cache.get('p', 'b')]);
     expect([a1?.id, a2?.id, b?.id]).toEqual(['a', 'a', 'b']);
     expect(store.calls).toEqual(['p/a', 'p/b']);
@@ -50,7 +50,7 @@ describe('webhook cache', () => {
 
   it('remembers a deleted webhook (undefined) but not a failed read', async () => {
     const store = fakeStore([new Error('throttled'), undefined]);
-    const cache = new WebhookCache(store, 1000);
+    const cache = new WebhookLookup(store, 1000);
     await expect(cache.get('p', 'a')).rejects.toThrow('throttled');
     expect(await cache.get('p', 'a')).toBeUndefined();
     expect(await cache.get('p', 'a')).toBeUndefined();
@@ -59,7 +59,7 @@ describe('webhook cache', () => {
 
   it('reads every time with a TTL of 0', async () => {
     const store = fakeStore([webhook('a'), webhook('a')]);
-    const cache = new WebhookCache(store, 0);
+    const cache = new WebhookLookup(store, 0);
     await cache.get('p', 'a');
     await cache.get('p', 'a');
     expect(store.calls).toHaveLength(2);
@@ -69,7 +69,7 @@ describe('webhook cache', () => {
 describe('webhook cache with the default TTL of 0', () => {
   it('shares a read between overlapping lookups only', async () => {
     const store = fakeStore([webhook('a'), webhook('a', 'disabled')]);
-    const cache = new WebhookCache(store, 0);
+    const cache = new WebhookLookup(store, 0);
     const [first, second] = await Promise.all([cache.get('p', 'a'), cache.get('p', 'a')]);
     expect([first?.status, second?.status]).toEqual(['active', 'active']);
     expect(store.calls).toHaveLength(1);

@@ -9,7 +9,7 @@ type Entry = { fetchedAt: number; pending: boolean; webhook: Promise<Webhook | u
 
 const MAX_ENTRIES = 1000;
 
-export class WebhookCache {
+export class WebhookLookup {
   private readonly entries = new Map<string, Entry>();
 
   constructor(

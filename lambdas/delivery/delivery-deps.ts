@@ -1,0 +1,65 @@
+// The object graphs of the delivery functions (fan-out, deliver, sweeper, and the test route's
+// fan-out), each built once per process from config() and the shared clients.
+import { documentClient } from '../shared/aws-clients.js';
+import { cipher } from '../shared/cipher.js';
+import { config } from '../shared/config.js';
+import { Logger } from '../shared/logger.js';
+import { once } from '../shared/once.js';
+import { deliveryQueue } from '../shared/sqs-client.js';
+import { UrlGuard } from '../domain/url-guard.js';
+import { DeliveryStore } from '../stores/delivery-store.js';
+import { EndpointStore } from '../stores/endpoint-store.js';
+import { EventStore } from '../stores/event-store.js';
+import { JobStore } from '../stores/job-store.js';
+import { RejectedEventStore } from '../stores/rejected-event-store.js';
+import { WebhookStore } from '../stores/webhook-store.js';
+import { DeliveryWorker } from './delivery-worker.js';
+import { EndpointTracker } from './endpoint-tracker.js';
+import { FanOut } from './fan-out.js';
+import { HttpSender } from './http-sender.js';
+import { Sweeper } from './sweeper.js';
+import { WebhookLookup } from './webhook-lookup.js';
+
+export const logger = once(() => Logger.fromConfig(config()));
+
+const stores = once(() => {
+  const { tables } = config();
+  const db = documentClient();
+  return {
+    webhooks: new WebhookStore(db, tables.webhooks),
+    events: new EventStore(db, tables.events),
+    jobs: new JobStore(db, tables.jobs),
+    history: new DeliveryStore(db, tables.deliveries),
+  };
+});
+
+export const fanOutGraph = once(() => {
+  const { webhooks, events, jobs, history } = stores();
+  return {
+    logger: logger(),
+    fanOut: new FanOut({ webhooks, events, jobs, history, queue: deliveryQueue() }),
+    rejectedEvents: new RejectedEventStore(documentClient(), config().tables.rejectedEvents),
+  };
+});
+
+export const deliveryGraph = once(() => {
+  const cfg = config();
+  const { webhooks, events, jobs, history } = stores();
+  const worker = new DeliveryWorker({
+    jobs,
+    events,
+    webhooks: new WebhookLookup(webhooks, cfg.webhookCacheTtlMs),
+    endpoints: new EndpointTracker({ store: new EndpointStore(documentClient(), cfg.tables.endpoints), policy: cfg.isolation, cacheTtlMs: cfg.endpointCacheTtlMs }),
+    history,
+    cipher: cipher(),
+    sender: new HttpSender(new UrlGuard({ allowLoopback: cfg.allowLoopbackUrls }), cfg.deliveryTimeoutMs),
+    retryPolicy: cfg.retryPolicy,
+    parkAfterSeconds: cfg.parkAfterSeconds,
+  });
+  return { logger: logger(), worker, queue: deliveryQueue() };
+});
+
+export const sweeperGraph = once(() => ({
+  logger: logger(),
+  sweeper: new Sweeper({ jobs: stores().jobs, queue: deliveryQueue(), leaseMs: config().sweepLeaseSeconds * 1000 }),
+}));

@@ -1,0 +1,21 @@
+// The test route's rule (SPEC §2): a webhook.test delivery to one active webhook, whatever it
+// subscribes to; a disabled webhook is a 409 WEBHOOK_DISABLED.
+import { randomUUID } from 'node:crypto';
+import type { Environment } from '../domain/environments.js';
+import { ApiError } from '../domain/errors.js';
+import { TEST_EVENT_TYPE } from '../domain/event-types.js';
+import type { WebhookService } from '../domain/webhook-service.js';
+import type { FanOut } from './fan-out.js';
+
+export async function sendTestEvent(
+  deps: { webhooks: Pick<WebhookService, 'require'>; fanOut: Pick<FanOut, 'sendTest'> },
+  partnerId: string,
+  webhookId: string,
+  environment: Environment,
+): Promise<{ event_id: string; event_type: typeof TEST_EVENT_TYPE }> {
+  const webhook = await deps.webhooks.require(partnerId, webhookId);
+  if (webhook.status !== 'active') throw new ApiError('WEBHOOK_DISABLED', 'This webhook is disabled; enable it to send a test event.');
+  const eventId = randomUUID();
+  await deps.fanOut.sendTest(webhook, eventId, environment);
+  return { event_id: eventId, event_type: TEST_EVENT_TYPE };
+}

@@ -1,0 +1,16 @@
+// The webhook-secret cipher of a process, built on first use: KMS in AWS (only the create and
+// delivery functions have the key), the local key file in the local runtime.
+import { KMSClient } from '@aws-sdk/client-kms';
+import { LocalKeyFileCipher, type SecretCipher } from '../domain/secret-cipher.js';
+import { KmsSecretCipher } from '../stores/kms-secret-cipher.js';
+import { type Config, config } from './config.js';
+import { once } from './once.js';
+import { countCalls } from './sdk-metrics.js';
+
+export function createCipher(cfg: Config): SecretCipher {
+  if (cfg.secretsKmsKeyId) return new KmsSecretCipher(countCalls(new KMSClient({ region: cfg.region }), 'KMS'), cfg.secretsKmsKeyId);
+  if (cfg.secretKeyFile) return new LocalKeyFileCipher(cfg.secretKeyFile);
+  throw new Error('Invalid configuration: SECRET_KEY_FILE (or SECRETS_KMS_KEY_ID in AWS) must be set');
+}
+
+export const cipher = once(() => createCipher(config()));
