@@ -8,6 +8,8 @@ export const STACK_OUTPUTS = {
   eventBusArn: 'EventBusArn',
   deliveryQueueUrl: 'DeliveryQueueUrl',
   deliveryDeadLetterQueueUrl: 'DeliveryDeadLetterQueueUrl',
+  slowDeliveryQueueUrl: 'SlowDeliveryQueueUrl',
+  slowDeliveryDeadLetterQueueUrl: 'SlowDeliveryDeadLetterQueueUrl',
   fanOutDeadLetterQueueUrl: 'FanOutDeadLetterQueueUrl',
   secretsKeyArn: 'SecretsKeyArn',
 } as const;
@@ -15,7 +17,9 @@ export const STACK_OUTPUTS = {
 export const TABLE_OUTPUTS: Record<TableName, string> = {
   webhooks: 'WebhooksTableName',
   apiKeys: 'ApiKeysTableName',
+  events: 'EventsTableName',
   jobs: 'JobsTableName',
+  endpoints: 'EndpointsTableName',
   deliveries: 'DeliveriesTableName',
   rateLimits: 'RateLimitsTableName',
   rejectedEvents: 'RejectedEventsTableName',
