@@ -6,6 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Lane } from '../lambdas/domain/delivery.js';
 import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
+import { DELIVERY_FUNCTIONS } from './function-access.js';
 import type { StageConfig } from './stage-config.js';
 import type { WebhookFunction } from './webhook-function.js';
 import type { WebhooksApi } from './webhooks-api.js';
@@ -53,9 +54,8 @@ export class WebhooksAlarms extends Construct {
       this.alarms.push(created);
       return created;
     };
-    const anyMessage = { threshold: 1, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
-
     const atLeast = (threshold: number) => ({ threshold, evaluationPeriods: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
+    const anyMessage = atLeast(1);
     const fiveMinutes = (statistic: string) => ({ period: Duration.minutes(5), statistic });
 
     alarm(
@@ -69,8 +69,8 @@ export class WebhooksAlarms extends Construct {
       { metric: state.deliveryDeadLetterQueues.slow.metricApproximateNumberOfMessagesVisible(fiveMinutes('Maximum')), ...anyMessage },
     );
     const laneAlarms: Record<Lane, { prefix: string; fn: string; ageMinutes: number }> = {
-      fast: { prefix: 'delivery', fn: 'deliver', ageMinutes: stage.fastQueueAgeAlarmMinutes },
-      slow: { prefix: 'slow-delivery', fn: 'deliver-slow', ageMinutes: stage.slowQueueAgeAlarmMinutes },
+      fast: { prefix: 'delivery', fn: DELIVERY_FUNCTIONS.fast, ageMinutes: stage.fastQueueAgeAlarmMinutes },
+      slow: { prefix: 'slow-delivery', fn: DELIVERY_FUNCTIONS.slow, ageMinutes: stage.slowQueueAgeAlarmMinutes },
     };
     for (const [lane, { prefix, fn, ageMinutes }] of Object.entries(laneAlarms) as [Lane, (typeof laneAlarms)[Lane]][]) {
       const queue = state.deliveryQueues[lane];
