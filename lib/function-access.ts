@@ -34,7 +34,7 @@ export type FunctionAccess = {
   /**
    * The delivery lanes' queues (lambdas/stores/queue-definitions.ts). send: SendMessage on each
    * named lane. consume: the lane's SQS event source (receive, delete, change visibility).
-   * Each named lane's URL is in the environment (QUEUE_ENV).
+   * A function with queue access has every lane's URL in its environment (QUEUE_ENV).
    */
   queues?: { send?: readonly Lane[]; consume?: Lane };
 };

@@ -122,8 +122,12 @@ export class WebhookFunction extends Construct {
     }
 
     const { send = [], consume } = access.queues ?? {};
-    for (const lane of new Set([...send, ...(consume ? [consume] : [])])) {
-      environment[QUEUE_ENV[lane]] = state.deliveryQueues[lane].queueUrl;
+    if (access.queues) {
+      // Every lane's URL, not only the granted ones: the process's DeliveryQueue
+      // (lambdas/shared/sqs-client.ts) resolves all lanes' URLs together. A URL grants nothing.
+      for (const [lane, queue] of Object.entries(state.deliveryQueues) as [keyof typeof QUEUE_ENV, { queueUrl: string }][]) {
+        environment[QUEUE_ENV[lane]] = queue.queueUrl;
+      }
     }
     if (send.length > 0) {
       // SendMessageBatch is authorised as sqs:SendMessage; the queues use SSE-SQS (no KMS).
