@@ -1,5 +1,5 @@
 // `npx cdk synth` / `npx cdk deploy`: the Buildmarkets Webhooks stack (see docs/deploy.md).
-// Stage parameters come from context: `-c environment=live`, `-c stackName=...`, ….
+// Stage parameters come from context: `-c environment=live -c alarmTopicArn=arn:aws:sns:…`, `-c stackName=...`, ….
 import { createWebhooksApp } from '../lib/webhooks-app.js';
 
 createWebhooksApp();

@@ -1,5 +1,6 @@
-// The event path: bus rule → fan-out function → delivery queue → delivery function, plus the
-// sweeper on a schedule (the crash-safety net of lambdas/delivery/sweeper.ts).
+// The event path: bus rule → fan-out function → fast lane queue → `deliver`; endpoints that answer
+// slowly are moved to the slow lane queue → `deliver-slow` (SPEC §9: their own queue, function and
+// concurrency); the sweeper on a schedule re-queues parked retries (lambdas/delivery/sweeper.ts).
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,24 +8,33 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { FAN_OUT_RULE_PATTERN } from '../lambdas/domain/event-rule.js';
-import { DELIVERY_FUNCTION_TIMEOUT_SECONDS, DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
+import type { Lane } from '../lambdas/domain/delivery.js';
+import { DELIVERY_FUNCTION_TIMEOUT_SECONDS, DELIVERY_QUEUES } from '../lambdas/stores/queue-definitions.js';
+import { DELIVERY_FUNCTIONS } from './function-access.js';
 import type { StageConfig } from './stage-config.js';
 import { WebhookFunction } from './webhook-function.js';
 import type { WebhooksState } from './webhooks-state.js';
 
-/** How often the sweeper looks for pending jobs whose queue message was lost. */
+/** How often the sweeper re-queues parked jobs that are due (and jobs whose queue message was lost). */
 export const SWEEP_INTERVAL = Duration.minutes(1);
 
 export type DeliveryPipelineProps = { state: WebhooksState; stage: StageConfig };
 
 export class DeliveryPipeline extends Construct {
   readonly fanOut: WebhookFunction;
+  /** The fast lane's delivery function (`deliver`). */
   readonly deliver: WebhookFunction;
+  /** Each lane's delivery function. */
+  readonly deliverers: Record<Lane, WebhookFunction>;
   readonly sweeper: WebhookFunction;
   readonly fanOutRule: events.Rule;
   readonly sweepSchedule: events.Rule;
 
-  constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: DeliveryPipelineProps,
+  ) {
     super(scope, id);
     const { state, stage } = props;
 
@@ -34,6 +44,7 @@ export class DeliveryPipeline extends Construct {
       state,
       stage,
       timeout: Duration.seconds(30),
+      reservedConcurrentExecutions: stage.fanOutReservedConcurrency,
     });
     // EventBridge invokes asynchronously: a thrown error (e.g. DynamoDB unavailable) is retried by
     // Lambda, then the event goes to the fan-out DLQ — never silently dropped.
@@ -57,26 +68,27 @@ export class DeliveryPipeline extends Construct {
       }),
     );
 
-    this.deliver = new WebhookFunction(this, 'Deliver', {
-      name: 'deliver',
-      description: 'Buildmarkets Webhooks: signed delivery attempts from the delivery queue',
-      state,
-      stage,
-      timeout: Duration.seconds(DELIVERY_FUNCTION_TIMEOUT_SECONDS),
-      memorySize: 512,
-      environment: { RETRY_SCHEDULE_SECONDS: stage.retrySchedule },
-    });
-    this.deliver.fn.addEventSource(
-      new SqsEventSource(state.deliveryQueue, {
-        batchSize: DELIVERY_QUEUE.batchSize,
-        reportBatchItemFailures: true,
+    // One delivery function per lane: the same core (lambdas/delivery/deliver-batch.ts) on its
+    // lane's queue, with its own event source concurrency and reserved concurrency.
+    this.deliverers = {
+      fast: this.deliverer('fast', 'Deliver', {
+        memorySize: 512,
+        description: 'Buildmarkets Webhooks: signed delivery attempts from the fast lane queue',
         maxConcurrency: stage.deliveryMaxConcurrency,
+        reservedConcurrency: stage.deliveryReservedConcurrency,
       }),
-    );
+      slow: this.deliverer('slow', 'DeliverSlow', {
+        memorySize: 512,
+        description: 'Buildmarkets Webhooks: signed delivery attempts to slow endpoints, from the slow lane queue',
+        maxConcurrency: stage.slowDeliveryMaxConcurrency,
+        reservedConcurrency: stage.slowDeliveryReservedConcurrency,
+      }),
+    };
+    this.deliver = this.deliverers.fast;
 
     this.sweeper = new WebhookFunction(this, 'Sweeper', {
       name: 'sweeper',
-      description: 'Buildmarkets Webhooks: re-queue overdue pending delivery jobs',
+      description: 'Buildmarkets Webhooks: re-queue parked delivery jobs that are due',
       state,
       stage,
       timeout: Duration.seconds(60),
@@ -89,7 +101,33 @@ export class DeliveryPipeline extends Construct {
     });
   }
 
+  private deliverer(
+    lane: Lane,
+    id: string,
+    options: { memorySize: number; description: string; maxConcurrency: number; reservedConcurrency: number | undefined },
+  ): WebhookFunction {
+    const { state, stage } = this.props;
+    const fn = new WebhookFunction(this, id, {
+      name: DELIVERY_FUNCTIONS[lane],
+      description: options.description,
+      state,
+      stage,
+      timeout: Duration.seconds(DELIVERY_FUNCTION_TIMEOUT_SECONDS),
+      memorySize: options.memorySize,
+      environment: { RETRY_SCHEDULE_SECONDS: stage.retrySchedule },
+      reservedConcurrentExecutions: options.reservedConcurrency,
+    });
+    fn.fn.addEventSource(
+      new SqsEventSource(state.deliveryQueues[lane], {
+        batchSize: DELIVERY_QUEUES[lane].batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: options.maxConcurrency,
+      }),
+    );
+    return fn;
+  }
+
   get functions(): WebhookFunction[] {
-    return [this.fanOut, this.deliver, this.sweeper];
+    return [this.fanOut, this.deliverers.fast, this.deliverers.slow, this.sweeper];
   }
 }

@@ -1,15 +1,22 @@
 // What each function may touch, in one table a reviewer can check against the handlers
-// (lambdas/*.handler.ts and the stores they reach through lambdas/shared/deps.ts).
+// (lambdas/*.handler.ts and the stores they reach through lambdas/shared/deps.ts and
+// lambdas/delivery/delivery-deps.ts).
 // WebhookFunction turns each entry into exactly those IAM statements and environment variables.
 import { FALLBACK_HANDLER, ROUTES } from '../lambdas/routes.js';
+import type { Lane } from '../lambdas/domain/delivery.js';
 import type { TableName } from '../lambdas/stores/table-definitions.js';
 
 export type RouteFunctionName = (typeof ROUTES)[keyof typeof ROUTES]['name'];
-export type FunctionName = RouteFunctionName | typeof FALLBACK_HANDLER | 'fan-out' | 'deliver' | 'sweeper';
+export type FunctionName = RouteFunctionName | typeof FALLBACK_HANDLER | 'fan-out' | 'deliver' | 'deliver-slow' | 'sweeper';
+
+/** The delivery functions, one per lane (`lambdas/<name>.handler.ts`), each on its lane's queue. */
+export const DELIVERY_FUNCTIONS = { fast: 'deliver', slow: 'deliver-slow' } as const satisfies Record<Lane, FunctionName>;
 
 /** DynamoDB operations and their IAM actions: the stores use nothing else (no Scan, no deletes in batches). */
 export const TABLE_OPERATIONS = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  /** BatchGetItem (lambdas/stores/event-store.ts reads an event's chunk items). */
+  batchGet: ['dynamodb:BatchGetItem'],
   /** Query on the table's secondary indexes (granted on each named index, not `index/*`). */
   queryIndexes: ['dynamodb:Query'],
   put: ['dynamodb:PutItem'],
@@ -22,10 +29,14 @@ export type TableOperation = keyof typeof TABLE_OPERATIONS;
 
 export type FunctionAccess = {
   tables?: Partial<Record<TableName, readonly TableOperation[]>>;
-  /** The secrets key: create-webhook encrypts, the delivery function decrypts; nobody else. */
+  /** The secrets key: create-webhook encrypts, the delivery functions decrypt; nobody else. */
   secrets?: 'encrypt' | 'decrypt';
-  /** send: SendMessage. consume: the SQS event source (receive, delete, change visibility). */
-  deliveryQueue?: 'send' | 'consume';
+  /**
+   * The delivery lanes' queues (lambdas/stores/queue-definitions.ts). send: SendMessage on each
+   * named lane. consume: the lane's SQS event source (receive, delete, change visibility).
+   * A function with queue access has every lane's URL in its environment (QUEUE_ENV).
+   */
+  queues?: { send?: readonly Lane[]; consume?: Lane };
 };
 
 /**
@@ -34,6 +45,31 @@ export type FunctionAccess = {
  * window, and a GetItem of each previous window for the sliding estimate).
  */
 const AUTH = { apiKeys: ['read'], rateLimits: ['read', 'update'] } as const;
+
+/**
+ * The fan-out's path (lambdas/delivery/fan-out.ts, also the test route's): the event item is a
+ * conditional PutItem (large data first as chunk items, BatchWriteItem), read back (GetItem) when
+ * it already exists and taken back (conditional DeleteItem) when queueing fails; jobs the queue
+ * refuses end as a failed job (PutItem) and a history item (BatchWriteItem). Fast lane only.
+ */
+const FAN_OUT = {
+  tables: { webhooks: ['read'], events: ['put', 'batchPut', 'read', 'delete'], jobs: ['put'], deliveries: ['batchPut'] },
+  queues: { send: ['fast'] },
+} as const satisfies FunctionAccess;
+
+/**
+ * DeliveryWorker (lambdas/delivery/delivery-worker.ts), either lane: job GetItem (messages seen
+ * again) and conditional PutItem (versioned state); the event's data when the message carries it
+ * by reference (GetItem, chunks by BatchGetItem); webhook GetItem; endpoint health (GetItem,
+ * PutItem, the probe's conditional UpdateItem); the batch's history in one BatchWriteItem.
+ */
+const DELIVER_TABLES = {
+  jobs: ['read', 'put'],
+  events: ['read', 'batchGet'],
+  webhooks: ['read'],
+  endpoints: ['read', 'put', 'update'],
+  deliveries: ['batchPut'],
+} as const;
 
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // WebhookStore.create: counter UpdateItem + conditional PutItem; the secret is encrypted first.
@@ -44,20 +80,18 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'] } },
   // WebhookStore.delete: DeleteItem + counter UpdateItem.
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
-  // FanOut.sendTest: one job (conditional PutItem) and its queue message.
-  'test-webhook': { tables: { ...AUTH, webhooks: ['read'], jobs: ['put'] }, deliveryQueue: 'send' },
+  // sendTestEvent: WebhookService.require (GetItem), then FanOut.sendTest (the fan-out's path).
+  'test-webhook': { ...FAN_OUT, tables: { ...AUTH, ...FAN_OUT.tables } },
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },
   // 404/405 from the route table alone.
   fallback: {},
-  // FanOut.publish: the partner's webhooks, a job per target, queue messages; refused events kept.
-  'fan-out': { tables: { webhooks: ['read'], jobs: ['put'], rejectedEvents: ['put'] }, deliveryQueue: 'send' },
-  // DeliveryWorker: job GetItem (retries), webhook GetItem; DeliveryRecorder writes the batch's
-  // history items and new job states with BatchWriteItem.
-  deliver: {
-    tables: { jobs: ['read', 'batchPut'], webhooks: ['read'], deliveries: ['batchPut'] },
-    secrets: 'decrypt',
-    deliveryQueue: 'consume',
-  },
-  // Sweeper: due-index Query, lease UpdateItem, re-queue.
-  sweeper: { tables: { jobs: ['queryIndexes', 'update'] }, deliveryQueue: 'send' },
+  // acceptEvent: the fan-out's path; refused events are kept (PutItem).
+  'fan-out': { ...FAN_OUT, tables: { ...FAN_OUT.tables, rejectedEvents: ['put'] } },
+  // deliverBatch(…, 'fast'): jobs of slow-lane endpoints move to the slow queue; a success whose
+  // history write failed queues its record on the fast queue.
+  deliver: { tables: DELIVER_TABLES, secrets: 'decrypt', queues: { consume: 'fast', send: ['fast', 'slow'] } },
+  // deliverBatch(…, 'slow'): the same core; records go back on its own (slow) queue, nothing moves lanes.
+  'deliver-slow': { tables: DELIVER_TABLES, secrets: 'decrypt', queues: { consume: 'slow', send: ['slow'] } },
+  // Sweeper: due-index Query per shard, lease UpdateItem, re-queue on the fast lane.
+  sweeper: { tables: { jobs: ['queryIndexes', 'update'] }, queues: { send: ['fast'] } },
 };

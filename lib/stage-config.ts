@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { ENVIRONMENTS, type Environment } from '../lambdas/domain/environments.js';
 import { DEFAULT_EVENT_BUS_NAME } from '../lambdas/domain/event-rule.js';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, RetryPolicy } from '../lambdas/domain/retry-policy.js';
+import { ROUTE_LIST } from '../lambdas/routes.js';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
 
 /** Log retention periods CloudWatch Logs accepts. */
@@ -13,6 +14,9 @@ export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 
 /** Receives of one delivery message beyond its attempts (early re-shows, crashes) before the DLQ. */
 export const MIN_RECEIVE_MARGIN = 3;
+
+/** Lambda refuses reserved concurrency that leaves less than this unreserved in the account. */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
 
 export type StageConfig = {
   /** `sandbox` | `live`: the `environment` of delivered envelopes, and how stateful resources are kept. */
@@ -24,14 +28,30 @@ export type StageConfig = {
   /** RETRY_SCHEDULE_SECONDS of the delivery function (comma-separated seconds). */
   retrySchedule: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** Maximum concurrent delivery function instances the SQS event source may run (2-1000). */
+  /** Maximum concurrent `deliver` instances the fast lane's SQS event source may run (2-1000). */
   deliveryMaxConcurrency: number;
+  /** The same for `deliver-slow` on the slow lane's queue. */
+  slowDeliveryMaxConcurrency: number;
+  /**
+   * Reserved concurrency (docs/capacity.md): undefined = none, the default, because a new
+   * account's quota can be as low as 10 and Lambda refuses a reservation that leaves less than
+   * MIN_UNRESERVED_CONCURRENCY unreserved. `apiReservedConcurrency` is per route function.
+   */
+  fanOutReservedConcurrency?: number;
+  deliveryReservedConcurrency?: number;
+  slowDeliveryReservedConcurrency?: number;
+  apiReservedConcurrency?: number;
+  /** The account's Lambda concurrency quota, if known: the reservations are checked against it. */
+  accountConcurrencyLimit?: number;
+  /** Age of the oldest message on each lane's queue that raises an alarm (minutes). */
+  fastQueueAgeAlarmMinutes: number;
+  slowQueueAgeAlarmMinutes: number;
   /** API Gateway stage-wide default route throttling (requests per second, burst). */
   apiThrottleRateLimit: number;
   apiThrottleBurstLimit: number;
   /** Tables keep deletion protection and survive `cdk destroy`; the KMS key is retained. */
   retainData: boolean;
-  /** Existing SNS topic the alarms notify (optional). */
+  /** Existing SNS topic the alarms notify: required for `live`, optional for `sandbox`. */
   alarmTopicArn?: string;
 };
 
@@ -51,6 +71,14 @@ const contextSchema = z.object({
   retrySchedule: z.string().default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(',')),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   deliveryMaxConcurrency: int(2, 1000).default(10),
+  slowDeliveryMaxConcurrency: int(2, 1000).default(5),
+  fanOutReservedConcurrency: int(1, 10_000).optional(),
+  deliveryReservedConcurrency: int(1, 10_000).optional(),
+  slowDeliveryReservedConcurrency: int(1, 10_000).optional(),
+  apiReservedConcurrency: int(1, 10_000).optional(),
+  accountConcurrencyLimit: int(10, 1_000_000).optional(),
+  fastQueueAgeAlarmMinutes: int(1, 1440).default(15),
+  slowQueueAgeAlarmMinutes: int(1, 1440).default(60),
   apiThrottleRateLimit: int(1, 10_000).default(100),
   apiThrottleBurstLimit: int(1, 5_000).default(200),
   retainData: flag.optional(),
@@ -78,6 +106,10 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
       `Invalid context: retrySchedule: ${policy.maxAttempts} attempts leave too few receives before the DLQ (maxReceiveCount ${DELIVERY_QUEUE.maxReceiveCount})`,
     );
   }
+  if (c.environment === 'live' && !c.alarmTopicArn) {
+    throw new Error('Invalid context: alarmTopicArn: required for environment live (an SNS topic ARN), so that alarms reach a person');
+  }
+  checkConcurrency(c);
   return {
     environment: c.environment,
     stackName: c.stackName,
@@ -86,11 +118,55 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     retrySchedule: policy.scheduleSeconds.join(','),
     logLevel: c.logLevel,
     deliveryMaxConcurrency: c.deliveryMaxConcurrency,
+    slowDeliveryMaxConcurrency: c.slowDeliveryMaxConcurrency,
+    ...defined({
+      fanOutReservedConcurrency: c.fanOutReservedConcurrency,
+      deliveryReservedConcurrency: c.deliveryReservedConcurrency,
+      slowDeliveryReservedConcurrency: c.slowDeliveryReservedConcurrency,
+      apiReservedConcurrency: c.apiReservedConcurrency,
+      accountConcurrencyLimit: c.accountConcurrencyLimit,
+    }),
+    fastQueueAgeAlarmMinutes: c.fastQueueAgeAlarmMinutes,
+    slowQueueAgeAlarmMinutes: c.slowQueueAgeAlarmMinutes,
     apiThrottleRateLimit: c.apiThrottleRateLimit,
     apiThrottleBurstLimit: c.apiThrottleBurstLimit,
     retainData: c.retainData ?? c.environment === 'live',
     ...(c.alarmTopicArn ? { alarmTopicArn: c.alarmTopicArn } : {}),
   };
+}
+
+/** The route functions that take `apiReservedConcurrency` each (the fallback does not). */
+export const RESERVED_API_FUNCTIONS = ROUTE_LIST.length;
+
+/**
+ * An event source mapping above its function's reserved concurrency is throttled; reservations
+ * that leave the account less than MIN_UNRESERVED_CONCURRENCY fail the deploy.
+ */
+function checkConcurrency(c: z.output<typeof contextSchema>): void {
+  const lanes = [
+    ['deliveryMaxConcurrency', c.deliveryMaxConcurrency, 'deliveryReservedConcurrency', c.deliveryReservedConcurrency],
+    ['slowDeliveryMaxConcurrency', c.slowDeliveryMaxConcurrency, 'slowDeliveryReservedConcurrency', c.slowDeliveryReservedConcurrency],
+  ] as const;
+  for (const [maxKey, max, reservedKey, reserved] of lanes) {
+    if (reserved !== undefined && max > reserved) {
+      throw new Error(`Invalid context: ${maxKey}: ${max} is above ${reservedKey} (${reserved}); the event source would be throttled`);
+    }
+  }
+  const reserved =
+    (c.fanOutReservedConcurrency ?? 0) +
+    (c.deliveryReservedConcurrency ?? 0) +
+    (c.slowDeliveryReservedConcurrency ?? 0) +
+    (c.apiReservedConcurrency ?? 0) * RESERVED_API_FUNCTIONS;
+  if (c.accountConcurrencyLimit !== undefined && reserved > 0 && reserved > c.accountConcurrencyLimit - MIN_UNRESERVED_CONCURRENCY) {
+    throw new Error(
+      `Invalid context: accountConcurrencyLimit: the reserved concurrency (${reserved}, apiReservedConcurrency counting ${RESERVED_API_FUNCTIONS} times) ` +
+        `leaves less than ${MIN_UNRESERVED_CONCURRENCY} of ${c.accountConcurrencyLimit} unreserved; Lambda would refuse the deploy`,
+    );
+  }
+}
+
+function defined<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The stage of the app, from its context. */

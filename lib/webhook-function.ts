@@ -45,6 +45,8 @@ export type WebhookFunctionProps = {
   timeout: Duration;
   memorySize?: number;
   environment?: Record<string, string>;
+  /** Reserved concurrency (stage configuration; undefined: the account's unreserved pool). */
+  reservedConcurrentExecutions?: number;
 };
 
 export class WebhookFunction extends Construct {
@@ -119,16 +121,21 @@ export class WebhookFunction extends Construct {
       environment.SECRETS_KMS_KEY_ID = state.secretsKey.keyArn;
     }
 
-    if (access.deliveryQueue) {
-      environment[QUEUE_ENV.fast] = state.deliveryQueue.queueUrl;
-      if (access.deliveryQueue === 'send') {
-        // SendMessageBatch is authorised as sqs:SendMessage; the queue uses SSE-SQS (no KMS).
-        this.role.addToPrincipalPolicy(
-          new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [state.deliveryQueue.queueArn] }),
-        );
+    const { send = [], consume } = access.queues ?? {};
+    if (access.queues) {
+      // Every lane's URL, not only the granted ones: the process's DeliveryQueue
+      // (lambdas/shared/sqs-client.ts) resolves all lanes' URLs together. A URL grants nothing.
+      for (const [lane, queue] of Object.entries(state.deliveryQueues) as [keyof typeof QUEUE_ENV, { queueUrl: string }][]) {
+        environment[QUEUE_ENV[lane]] = queue.queueUrl;
       }
-      // 'consume': the SQS event source grants receive/delete/change-visibility (DeliveryPipeline).
     }
+    if (send.length > 0) {
+      // SendMessageBatch is authorised as sqs:SendMessage; the queues use SSE-SQS (no KMS).
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: send.map((lane) => state.deliveryQueues[lane].queueArn) }),
+      );
+    }
+    // consume: the lane's SQS event source grants receive/delete/change-visibility (DeliveryPipeline).
 
     this.fn = new NodejsFunction(this, 'Function', {
       description: props.description,
@@ -140,6 +147,7 @@ export class WebhookFunction extends Construct {
       architecture: LAMBDA_ARCHITECTURE,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
+      ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -53,8 +53,8 @@ export class WebhooksApi extends Construct {
   constructor(scope: Construct, id: string, props: WebhooksApiProps) {
     super(scope, id);
     const { state, stage } = props;
-    const make = (name: RouteFunctionName | typeof FALLBACK_HANDLER, description: string) => {
-      const fn = new WebhookFunction(this, pascalCase(name), { name, description, state, stage, timeout: ROUTE_TIMEOUT });
+    const make = (name: RouteFunctionName | typeof FALLBACK_HANDLER, description: string, reservedConcurrentExecutions?: number) => {
+      const fn = new WebhookFunction(this, pascalCase(name), { name, description, state, stage, timeout: ROUTE_TIMEOUT, reservedConcurrentExecutions });
       this.functions.push(fn);
       return fn;
     };
@@ -69,7 +69,8 @@ export class WebhooksApi extends Construct {
 
     for (const route of ROUTE_LIST) {
       const name = route.name as RouteFunctionName;
-      const fn = make(name, `Buildmarkets Webhooks: ${route.method} ${route.path}`);
+      // Reserved per route (stage configuration): delivery cannot take the API's concurrency.
+      const fn = make(name, `Buildmarkets Webhooks: ${route.method} ${route.path}`, stage.apiReservedConcurrency);
       this.routeFunctions.set(name, fn);
       this.httpApi.addRoutes({
         path: route.path,

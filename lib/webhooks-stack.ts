@@ -43,8 +43,10 @@ export class WebhooksStack extends Stack {
     output(STACK_OUTPUTS.apiUrl, this.api.stage.url, 'Management API base URL (routes under /v1)');
     output(STACK_OUTPUTS.eventBusName, this.state.eventBus.eventBusName, 'EventBridge bus platform services publish to');
     output(STACK_OUTPUTS.eventBusArn, this.state.eventBus.eventBusArn, 'EventBridge bus ARN (for PutEvents permissions)');
-    output(STACK_OUTPUTS.deliveryQueueUrl, this.state.deliveryQueue.queueUrl, 'SQS delivery queue');
+    output(STACK_OUTPUTS.deliveryQueueUrl, this.state.deliveryQueue.queueUrl, 'SQS delivery queue (fast lane)');
     output(STACK_OUTPUTS.deliveryDeadLetterQueueUrl, this.state.deliveryDeadLetterQueue.queueUrl, 'Delivery messages past maxReceiveCount');
+    output(STACK_OUTPUTS.slowDeliveryQueueUrl, this.state.deliveryQueues.slow.queueUrl, 'SQS delivery queue of the slow lane');
+    output(STACK_OUTPUTS.slowDeliveryDeadLetterQueueUrl, this.state.deliveryDeadLetterQueues.slow.queueUrl, 'Slow lane messages past maxReceiveCount');
     output(STACK_OUTPUTS.fanOutDeadLetterQueueUrl, this.state.fanOutDeadLetterQueue.queueUrl, 'Events the fan-out could not process');
     output(STACK_OUTPUTS.secretsKeyArn, this.state.secretsKey.keyArn, 'KMS key of the webhook secrets');
     for (const [name, table] of Object.entries(this.state.tables) as [TableName, { tableName: string }][]) {

@@ -7,7 +7,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
+import type { Lane } from '../lambdas/domain/delivery.js';
+import { DELIVERY_QUEUES } from '../lambdas/stores/queue-definitions.js';
 import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
 import type { StageConfig } from './stage-config.js';
 
@@ -48,6 +49,10 @@ export class WebhooksState extends Construct {
   /** Encrypts webhook secrets; its policy admits only the create and delivery functions. */
   readonly secretsKey: kms.Key;
   readonly eventBus: events.EventBus;
+  /** Each delivery lane's queue (SPEC §9: slow endpoints have their own queue, function and concurrency). */
+  readonly deliveryQueues: Record<Lane, sqs.Queue>;
+  readonly deliveryDeadLetterQueues: Record<Lane, sqs.Queue>;
+  /** The fast lane's queue and DLQ (the fan-out and the sweeper send there). */
   readonly deliveryQueue: sqs.Queue;
   readonly deliveryDeadLetterQueue: sqs.Queue;
   /** Events the fan-out could not take: EventBridge invocation failures and failed async invocations. */
@@ -84,16 +89,30 @@ export class WebhooksState extends Construct {
 
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: stage.eventBusName, description: 'Buildmarkets platform events' });
 
-    this.deliveryDeadLetterQueue = this.queue('DeliveryDeadLetterQueue', removalPolicy);
-    this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      visibilityTimeout: Duration.seconds(DELIVERY_QUEUE.visibilityTimeoutSeconds),
-      // The longest retry schedule is well under a day; a long retention rides out an outage.
-      retentionPeriod: Duration.days(14),
-      deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount },
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    // The fast lane keeps the construct ids it had before lanes existed (no queue replacement).
+    const laneIds: Record<Lane, string> = { fast: 'DeliveryQueue', slow: 'SlowDeliveryQueue' };
+    const lanes = Object.keys(DELIVERY_QUEUES) as Lane[];
+    this.deliveryDeadLetterQueues = Object.fromEntries(
+      lanes.map((lane) => [lane, this.queue(laneIds[lane].replace(/Queue$/, 'DeadLetterQueue'), removalPolicy)]),
+    ) as Record<Lane, sqs.Queue>;
+    this.deliveryQueues = Object.fromEntries(
+      lanes.map((lane) => {
+        const def = DELIVERY_QUEUES[lane];
+        const queue = new sqs.Queue(this, laneIds[lane], {
+          encryption: sqs.QueueEncryption.SQS_MANAGED,
+          enforceSSL: true,
+          visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
+          // Long retry waits are parked in DynamoDB (the sweeper re-queues them); a long retention
+          // still rides out a delivery function outage.
+          retentionPeriod: Duration.days(14),
+          deadLetterQueue: { queue: this.deliveryDeadLetterQueues[lane], maxReceiveCount: def.maxReceiveCount },
+          removalPolicy: RemovalPolicy.DESTROY,
+        });
+        return [lane, queue];
+      }),
+    ) as Record<Lane, sqs.Queue>;
+    this.deliveryQueue = this.deliveryQueues.fast;
+    this.deliveryDeadLetterQueue = this.deliveryDeadLetterQueues.fast;
     this.fanOutDeadLetterQueue = this.queue('FanOutDeadLetterQueue', removalPolicy);
     Validations.of(this.fanOutDeadLetterQueue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -1,5 +1,7 @@
 // Stage parameters: validated context (what they change in the template: webhooks-stack.test.ts).
-import { parseStageConfig } from '../../lib/stage-config.js';
+import { parseStageConfig, RESERVED_API_FUNCTIONS } from '../../lib/stage-config.js';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-pager';
 
 describe('stage parameters', () => {
   it('defaults to a sandbox stage with the documented values', () => {
@@ -11,6 +13,9 @@ describe('stage parameters', () => {
       retrySchedule: '300,1800,7200,18000,36000',
       logLevel: 'info',
       deliveryMaxConcurrency: 10,
+      slowDeliveryMaxConcurrency: 5,
+      fastQueueAgeAlarmMinutes: 15,
+      slowQueueAgeAlarmMinutes: 60,
       apiThrottleRateLimit: 100,
       apiThrottleBurstLimit: 200,
       retainData: false,
@@ -18,8 +23,8 @@ describe('stage parameters', () => {
   });
 
   it('retains data for live unless told otherwise, and accepts -c strings', () => {
-    expect(parseStageConfig({ environment: 'live' }).retainData).toBe(true);
-    expect(parseStageConfig({ environment: 'live', retainData: 'false' }).retainData).toBe(false);
+    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC }).retainData).toBe(true);
+    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC, retainData: 'false' }).retainData).toBe(false);
     expect(parseStageConfig({ environment: 'sandbox', retainData: 'true' }).retainData).toBe(true);
     expect(parseStageConfig({ logRetentionDays: '90', deliveryMaxConcurrency: '50' })).toMatchObject({ logRetentionDays: 90, deliveryMaxConcurrency: 50 });
   });
@@ -38,5 +43,44 @@ describe('stage parameters', () => {
     expect(() => parseStageConfig({ retrySchedule: '5,soon' })).toThrow(/^Invalid context: retrySchedule: .*whole seconds/);
     expect(() => parseStageConfig({ retrySchedule: String(13 * 3600) })).toThrow(/^Invalid context: retrySchedule:/);
     expect(() => parseStageConfig({ retrySchedule: Array(12).fill(60).join(',') })).toThrow(/too few receives before the DLQ \(maxReceiveCount 15\)/);
+  });
+
+  it('requires an alarm topic for live, so that alarms reach a person', () => {
+    expect(() => parseStageConfig({ environment: 'live' })).toThrow(/^Invalid context: alarmTopicArn: required for environment live/);
+    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC }).alarmTopicArn).toBe(TOPIC);
+    expect(parseStageConfig({ environment: 'sandbox' }).alarmTopicArn).toBeUndefined();
+  });
+
+  it('reserves no concurrency unless told, and keeps each event source within its function\'s reservation', () => {
+    const none = parseStageConfig({});
+    for (const key of ['fanOutReservedConcurrency', 'deliveryReservedConcurrency', 'slowDeliveryReservedConcurrency', 'apiReservedConcurrency'] as const) {
+      expect(none[key]).toBeUndefined();
+    }
+    expect(
+      parseStageConfig({ deliveryMaxConcurrency: '30', deliveryReservedConcurrency: '30', slowDeliveryReservedConcurrency: '10', fanOutReservedConcurrency: '50', apiReservedConcurrency: '10' }),
+    ).toMatchObject({ deliveryMaxConcurrency: 30, deliveryReservedConcurrency: 30, slowDeliveryMaxConcurrency: 5, slowDeliveryReservedConcurrency: 10, fanOutReservedConcurrency: 50, apiReservedConcurrency: 10 });
+    expect(() => parseStageConfig({ deliveryReservedConcurrency: 5 })).toThrow(
+      /^Invalid context: deliveryMaxConcurrency: 10 is above deliveryReservedConcurrency \(5\)/,
+    );
+    expect(() => parseStageConfig({ slowDeliveryMaxConcurrency: 8, slowDeliveryReservedConcurrency: 4 })).toThrow(/^Invalid context: slowDeliveryMaxConcurrency:/);
+    expect(() => parseStageConfig({ slowDeliveryMaxConcurrency: 1 })).toThrow(/^Invalid context: slowDeliveryMaxConcurrency:/);
+    expect(() => parseStageConfig({ apiReservedConcurrency: 0 })).toThrow(/^Invalid context: apiReservedConcurrency:/);
+  });
+
+  it('checks the reservations against the account quota when given: 100 must stay unreserved', () => {
+    const production = { fanOutReservedConcurrency: 50, deliveryReservedConcurrency: 30, slowDeliveryReservedConcurrency: 10, apiReservedConcurrency: 10 };
+    const total = 50 + 30 + 10 + 10 * RESERVED_API_FUNCTIONS;
+    expect(parseStageConfig({ ...production, accountConcurrencyLimit: total + 100 }).accountConcurrencyLimit).toBe(total + 100);
+    expect(() => parseStageConfig({ ...production, accountConcurrencyLimit: total + 99 })).toThrow(
+      new RegExp(`^Invalid context: accountConcurrencyLimit: the reserved concurrency \\(${total},.*leaves less than 100 of ${total + 99} unreserved`),
+    );
+    // A new account (quota 10) with the defaults: nothing reserved, nothing to refuse.
+    expect(parseStageConfig({ accountConcurrencyLimit: 10 }).accountConcurrencyLimit).toBe(10);
+    expect(() => parseStageConfig({ accountConcurrencyLimit: 10, fanOutReservedConcurrency: 1 })).toThrow(/leaves less than 100 of 10 unreserved/);
+  });
+
+  it('takes the queue age alarm thresholds in minutes', () => {
+    expect(parseStageConfig({ fastQueueAgeAlarmMinutes: '5', slowQueueAgeAlarmMinutes: '120' })).toMatchObject({ fastQueueAgeAlarmMinutes: 5, slowQueueAgeAlarmMinutes: 120 });
+    expect(() => parseStageConfig({ fastQueueAgeAlarmMinutes: 0 })).toThrow(/^Invalid context: fastQueueAgeAlarmMinutes:/);
   });
 });

@@ -11,10 +11,12 @@ import { FAN_OUT_RULE_PATTERN } from '../../lambdas/domain/event-rule.js';
 import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
 import { FALLBACK_HANDLER, ROUTE_LIST } from '../../lambdas/routes.js';
 import { parseConfig } from '../../lambdas/shared/config.js';
-import { DELIVERY_QUEUE } from '../../lambdas/stores/queue-definitions.js';
+import type { Lane } from '../../lambdas/domain/delivery.js';
+import { DELIVERY_QUEUES } from '../../lambdas/stores/queue-definitions.js';
 import { TABLES, type TableDefinition, type TableName } from '../../lambdas/stores/table-definitions.js';
 import { STACK_OUTPUTS, TABLE_OUTPUTS } from '../../lib/stack-outputs.js';
 import { MIN_RECEIVE_MARGIN } from '../../lib/stage-config.js';
+import { DYNAMODB_THROTTLES_THRESHOLD, IN_FLIGHT_THRESHOLD } from '../../lib/webhooks-alarms.js';
 import { PROJECT_ROOT } from '../../lib/webhook-function.js';
 import type { WebhooksStack } from '../../lib/webhooks-stack.js';
 import { actionsOf, buildApp, logicalId, roleStatements, type Statement, synth } from './synth.js';
@@ -27,7 +29,11 @@ beforeAll(() => {
   ({ app, stack, template } = synth());
 });
 
-const NON_HTTP_FUNCTIONS = ['fan-out', 'deliver', 'sweeper'];
+const NON_HTTP_FUNCTIONS = ['fan-out', 'deliver', 'deliver-slow', 'sweeper'];
+const LANES: Lane[] = ['fast', 'slow'];
+const DELIVERERS: Record<Lane, string> = { fast: 'deliver', slow: 'deliver-slow' };
+/** A live stage must name its alarm topic. */
+const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-pager';
 const ALL_FUNCTIONS = [...ROUTE_LIST.map((r) => r.name), FALLBACK_HANDLER, ...NON_HTTP_FUNCTIONS];
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
@@ -36,6 +42,8 @@ const fnId = (name: string) => logicalId(stack, stack.functionNamed(name).fn);
 const fnProps = (name: string) => resources('AWS::Lambda::Function')[fnId(name)]!.Properties;
 const tableId = (name: TableName) => logicalId(stack, stack.state.tables[name]);
 const queueId = (queue: 'deliveryQueue' | 'deliveryDeadLetterQueue' | 'fanOutDeadLetterQueue') => logicalId(stack, stack.state[queue]);
+const laneQueueId = (lane: Lane) => logicalId(stack, stack.state.deliveryQueues[lane]);
+const laneDlqId = (lane: Lane) => logicalId(stack, stack.state.deliveryDeadLetterQueues[lane]);
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 
 /** The table a statement's resource points at, or undefined. */
@@ -103,6 +111,32 @@ describe('functions', () => {
     expect(deliver.retryPolicy.scheduleSeconds).toEqual([300, 1800, 7200, 18000, 36000]);
     expect(deliver.secretsKmsKeyId).toBe(JSON.stringify(getAtt(logicalId(stack, stack.state.secretsKey))));
     expect(deliver.queueUrls.fast).toBe(JSON.stringify({ Ref: queueId('deliveryQueue') }));
+    // Functions that queue or consume deliveries know every lane's URL (DeliveryQueue resolves
+    // them together); what they may do with each is the IAM test below.
+    const urls = { fast: JSON.stringify({ Ref: laneQueueId('fast') }), slow: JSON.stringify({ Ref: laneQueueId('slow') }) };
+    for (const name of ['deliver', 'deliver-slow', 'fan-out', 'test-webhook', 'sweeper']) {
+      expect([name, parseConfig(environmentOf(name)).queueUrls]).toEqual([name, urls]);
+    }
+    for (const name of ALL_FUNCTIONS.filter((n) => !['deliver', 'deliver-slow', 'fan-out', 'test-webhook', 'sweeper'].includes(n))) {
+      expect([name, parseConfig(environmentOf(name)).queueUrls]).toEqual([name, { fast: undefined, slow: undefined }]);
+    }
+    expect(parseConfig(environmentOf('deliver-slow')).retryPolicy.scheduleSeconds).toEqual([300, 1800, 7200, 18000, 36000]);
+  });
+
+  it('reserves no concurrency by default (a new account may have a quota of 10)', () => {
+    for (const name of ALL_FUNCTIONS) expect([name, fnProps(name).ReservedConcurrentExecutions]).toEqual([name, undefined]);
+  });
+
+  it('reserves the concurrency the stage asks for: fan-out, each delivery lane, each route function', () => {
+    const reserved = synth({
+      context: { fanOutReservedConcurrency: 50, deliveryReservedConcurrency: 30, deliveryMaxConcurrency: 30, slowDeliveryReservedConcurrency: 10, apiReservedConcurrency: 10 },
+    });
+    const props = (name: string) => reserved.template.findResources('AWS::Lambda::Function')[logicalId(reserved.stack, reserved.stack.functionNamed(name).fn)]!.Properties;
+    const expected: Record<string, number | undefined> = { 'fan-out': 50, deliver: 30, 'deliver-slow': 10, sweeper: undefined, [FALLBACK_HANDLER]: undefined };
+    for (const route of ROUTE_LIST) expected[route.name] = 10;
+    for (const name of ALL_FUNCTIONS) expect([name, props(name).ReservedConcurrentExecutions]).toEqual([name, expected[name]]);
+    const mappings = Object.values(reserved.template.findResources('AWS::Lambda::EventSourceMapping')).map((m) => m.Properties.ScalingConfig);
+    expect(mappings).toEqual(expect.arrayContaining([{ MaximumConcurrency: 30 }, { MaximumConcurrency: 5 }]));
   });
 });
 
@@ -168,11 +202,16 @@ describe('data', () => {
       expect(props.TimeToLiveSpecification).toEqual(
         def.timeToLiveAttribute ? { AttributeName: def.timeToLiveAttribute, Enabled: true } : undefined,
       );
-      expect((props.GlobalSecondaryIndexes ?? []).map((i: any) => [i.IndexName, i.KeySchema.map((k: any) => k.AttributeName)])).toEqual(
-        (def.indexes ?? []).map((i) => [i.name, [i.partitionKey, i.sortKey]]),
-      );
+      expect(
+        (props.GlobalSecondaryIndexes ?? []).map((i: any) => [i.IndexName, i.KeySchema.map((k: any) => k.AttributeName), i.Projection.ProjectionType]),
+      ).toEqual((def.indexes ?? []).map((i) => [i.name, [i.partitionKey, i.sortKey], i.projection]));
     }
     expect(tables[tableId('deliveries')]!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
+    // The data model of SPEC §9: events and endpoint health tables; the due index keys only.
+    for (const name of ['events', 'endpoints'] as const) expect(tables[tableId(name)]!.Properties.TimeToLiveSpecification).toBeDefined();
+    expect(tables[tableId('jobs')]!.Properties.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({ IndexName: 'due-index', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+    ]);
   });
 });
 
@@ -207,11 +246,25 @@ describe('IAM', () => {
     expect(dynamoAccess('create-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] });
     expect(dynamoAccess('update-webhook')).toEqual({ ...auth, webhooks: [...read, 'dynamodb:UpdateItem'] });
     expect(dynamoAccess('delete-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'] });
-    expect(dynamoAccess('test-webhook')).toEqual({ ...auth, webhooks: read, jobs: ['dynamodb:PutItem'] });
+    const fanOutPath = {
+      webhooks: read,
+      events: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      jobs: ['dynamodb:PutItem'],
+      deliveries: ['dynamodb:BatchWriteItem'],
+    };
+    expect(dynamoAccess('test-webhook')).toEqual({ ...auth, ...fanOutPath });
     expect(dynamoAccess('list-deliveries')).toEqual({ ...auth, webhooks: read, deliveries: read });
     expect(dynamoAccess(FALLBACK_HANDLER)).toEqual({});
-    expect(dynamoAccess('fan-out')).toEqual({ webhooks: read, jobs: ['dynamodb:PutItem'], rejectedEvents: ['dynamodb:PutItem'] });
-    expect(dynamoAccess('deliver')).toEqual({ jobs: ['dynamodb:BatchWriteItem', ...read], webhooks: read, deliveries: ['dynamodb:BatchWriteItem'] });
+    expect(dynamoAccess('fan-out')).toEqual({ ...fanOutPath, rejectedEvents: ['dynamodb:PutItem'] });
+    for (const name of ['deliver', 'deliver-slow']) {
+      expect(dynamoAccess(name)).toEqual({
+        jobs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        events: ['dynamodb:BatchGetItem', ...read],
+        webhooks: read,
+        endpoints: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        deliveries: ['dynamodb:BatchWriteItem'],
+      });
+    }
     expect(dynamoAccess('sweeper')).toEqual({ 'jobs/index': ['dynamodb:Query'], jobs: ['dynamodb:UpdateItem'] });
   });
 
@@ -224,6 +277,7 @@ describe('IAM', () => {
       UpdateCommand: 'dynamodb:UpdateItem',
       DeleteCommand: 'dynamodb:DeleteItem',
       BatchWriteCommand: 'dynamodb:BatchWriteItem',
+      BatchGetCommand: 'dynamodb:BatchGetItem',
       SendMessageBatchCommand: 'sqs:SendMessage',
       ChangeMessageVisibilityBatchCommand: 'sqs:ChangeMessageVisibility',
       EncryptCommand: 'kms:Encrypt',
@@ -242,20 +296,27 @@ describe('IAM', () => {
     }
   });
 
-  it('lets only the functions that queue deliveries send to the delivery queue, and only the delivery function consume it', () => {
-    const sqsActions = (name: string) =>
-      roleStatements(template, stack, name)
-        .filter((s) => JSON.stringify(s.Resource) === JSON.stringify(getAtt(queueId('deliveryQueue'))))
-        .flatMap(actionsOf)
-        .sort();
-    for (const name of ALL_FUNCTIONS) {
-      const expected = ['test-webhook', 'fan-out', 'sweeper'].includes(name)
-        ? ['sqs:SendMessage']
-        : name === 'deliver'
-          ? ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage']
-          : [];
-      expect([name, sqsActions(name)]).toEqual([name, expected]);
-      expect('DELIVERY_QUEUE_URL' in fnProps(name).Environment.Variables).toBe(expected.length > 0);
+  it('lets only the functions that queue deliveries send to each lane, and only that lane\'s delivery function consume it', () => {
+    const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
+    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'sweeper', 'deliver'], slow: ['deliver', 'deliver-slow'] };
+    const ENV: Record<Lane, string> = { fast: 'DELIVERY_QUEUE_URL', slow: 'SLOW_DELIVERY_QUEUE_URL' };
+    for (const lane of LANES) {
+      const arn = JSON.stringify(getAtt(laneQueueId(lane)));
+      const sqsActions = (name: string) =>
+        roleStatements(template, stack, name)
+          .filter((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).some((r) => JSON.stringify(r) === arn))
+          .flatMap(actionsOf)
+          .sort();
+      for (const name of ALL_FUNCTIONS) {
+        const expected = [...(senders[lane].includes(name) ? ['sqs:SendMessage'] : []), ...(name === DELIVERERS[lane] ? consume : [])].sort();
+        expect([lane, name, sqsActions(name)]).toEqual([lane, name, expected]);
+        if (expected.length > 0) expect([lane, name, ENV[lane] in fnProps(name).Environment.Variables]).toEqual([lane, name, true]);
+      }
+    }
+    // Nobody touches the DLQs (SQS moves messages there itself).
+    for (const lane of LANES) {
+      const dlq = JSON.stringify(getAtt(laneDlqId(lane)));
+      for (const name of ALL_FUNCTIONS) expect(roleStatements(template, stack, name).filter((s) => JSON.stringify(s.Resource).includes(dlq))).toEqual([]);
     }
   });
 });
@@ -276,7 +337,7 @@ describe('secrets key', () => {
     expect(actionsOf(admin[0]!).filter((a) => USAGE.test(a) || a.includes('*'))).toEqual([]);
   });
 
-  it('lets only the create function encrypt and only the delivery function decrypt, with the secret context', () => {
+  it('lets only the create function encrypt and only the delivery functions decrypt, with the secret context', () => {
     const usage = keyStatements().filter((s) => actionsOf(s).some((a) => USAGE.test(a)));
     const condition = {
       'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['context'] },
@@ -286,13 +347,14 @@ describe('secrets key', () => {
     expect(usage).toEqual([
       expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('create-webhook') }, Condition: condition }),
       expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver') }, Condition: condition }),
+      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver-slow') }, Condition: condition }),
     ]);
   });
 
   it('gives no other function KMS permissions or the key id', () => {
     for (const name of ALL_FUNCTIONS) {
       const kms = roleStatements(template, stack, name).flatMap(actionsOf).filter((a) => a.startsWith('kms:'));
-      const expected = name === 'create-webhook' ? ['kms:Encrypt'] : name === 'deliver' ? ['kms:Decrypt'] : [];
+      const expected = name === 'create-webhook' ? ['kms:Encrypt'] : name === 'deliver' || name === 'deliver-slow' ? ['kms:Decrypt'] : [];
       expect([name, kms]).toEqual([name, expected]);
       expect('SECRETS_KMS_KEY_ID' in fnProps(name).Environment.Variables).toBe(expected.length > 0);
     }
@@ -339,10 +401,14 @@ describe('events and delivery', () => {
   });
 
   it('encrypts every queue and refuses non-TLS access to it', () => {
-    for (const queue of ['deliveryQueue', 'deliveryDeadLetterQueue', 'fanOutDeadLetterQueue'] as const) {
-      expect(resources('AWS::SQS::Queue')[queueId(queue)]!.Properties.SqsManagedSseEnabled).toBe(true);
+    const ids = [queueId('fanOutDeadLetterQueue'), ...LANES.flatMap((lane) => [laneQueueId(lane), laneDlqId(lane)])];
+    expect(Object.keys(resources('AWS::SQS::Queue')).sort()).toEqual([...ids].sort());
+    expect(ids).toContain(queueId('deliveryQueue'));
+    expect(ids).toContain(queueId('deliveryDeadLetterQueue'));
+    for (const id of ids) {
+      expect(resources('AWS::SQS::Queue')[id]!.Properties.SqsManagedSseEnabled).toBe(true);
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-        Queues: [{ Ref: queueId(queue) }],
+        Queues: [{ Ref: id }],
         PolicyDocument: {
           Statement: Match.arrayWith([
             Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
@@ -352,23 +418,30 @@ describe('events and delivery', () => {
     }
   });
 
-  it('hides a delivery message ≥ 6× the delivery timeout and moves it to the DLQ only after every attempt plus a margin', () => {
-    const queue = resources('AWS::SQS::Queue')[queueId('deliveryQueue')]!.Properties;
-    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fnProps('deliver').Timeout);
-    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt(queueId('deliveryDeadLetterQueue')), maxReceiveCount: DELIVERY_QUEUE.maxReceiveCount });
-    expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(new RetryPolicy().maxAttempts + MIN_RECEIVE_MARGIN);
+  it('hides a delivery message ≥ 6× the delivery timeout and moves it to the DLQ only after every attempt plus a margin, on each lane', () => {
+    for (const lane of LANES) {
+      const queue = resources('AWS::SQS::Queue')[laneQueueId(lane)]!.Properties;
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fnProps(DELIVERERS[lane]).Timeout);
+      expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: getAtt(laneDlqId(lane)), maxReceiveCount: DELIVERY_QUEUES[lane].maxReceiveCount });
+      expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(new RetryPolicy().maxAttempts + MIN_RECEIVE_MARGIN);
+    }
   });
 
-  it('feeds the delivery function from the queue with partial batch responses and bounded concurrency', () => {
-    const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping'));
-    expect(mappings).toHaveLength(1);
-    expect(mappings[0]!.Properties).toMatchObject({
-      FunctionName: { Ref: fnId('deliver') },
-      EventSourceArn: getAtt(queueId('deliveryQueue')),
-      BatchSize: DELIVERY_QUEUE.batchSize,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      ScalingConfig: { MaximumConcurrency: 10 },
-    });
+  it('feeds each lane\'s delivery function from its queue with partial batch responses and its own bounded concurrency', () => {
+    const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping')).map((m) => m.Properties);
+    expect(mappings).toHaveLength(2);
+    const maximum: Record<Lane, number> = { fast: 10, slow: 5 };
+    for (const lane of LANES) {
+      expect(mappings.find((m) => JSON.stringify(m.FunctionName) === JSON.stringify({ Ref: fnId(DELIVERERS[lane]) }))).toEqual(
+        expect.objectContaining({
+          EventSourceArn: getAtt(laneQueueId(lane)),
+          BatchSize: DELIVERY_QUEUES[lane].batchSize,
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+          ScalingConfig: { MaximumConcurrency: maximum[lane] },
+        }),
+      );
+    }
+    expect(DELIVERY_QUEUES.slow.batchSize).toBe(10);
   });
 
   it('runs the sweeper every minute', () => {
@@ -388,10 +461,55 @@ describe('operations', () => {
   const alarms = () => Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
   const dimension = (alarm: Record<string, any>) => alarm.Dimensions?.[0]?.Value;
 
-  it('alarms on a message in either dead-letter queue', () => {
-    for (const queue of ['deliveryDeadLetterQueue', 'fanOutDeadLetterQueue'] as const) {
-      const alarm = alarms().find((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(dimension(a)) === JSON.stringify(getAtt(queueId(queue), 'QueueName')));
-      expect(alarm).toMatchObject({ Namespace: 'AWS/SQS', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+  const queueAlarm = (metric: string, id: string) =>
+    alarms().filter((a) => a.MetricName === metric && JSON.stringify(dimension(a)) === JSON.stringify(getAtt(id, 'QueueName')));
+
+  it('alarms on a message in any dead-letter queue', () => {
+    for (const id of [queueId('fanOutDeadLetterQueue'), laneDlqId('fast'), laneDlqId('slow')]) {
+      expect(queueAlarm('ApproximateNumberOfMessagesVisible', id)).toEqual([
+        expect.objectContaining({ Namespace: 'AWS/SQS', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' }),
+      ]);
+    }
+  });
+
+  it('alarms on each lane queue: 60,000 messages in flight, and the age of its oldest message (stage thresholds)', () => {
+    const ageSeconds: Record<Lane, number> = { fast: 15 * 60, slow: 60 * 60 };
+    for (const lane of LANES) {
+      expect(queueAlarm('ApproximateNumberOfMessagesNotVisible', laneQueueId(lane))).toEqual([
+        expect.objectContaining({ Statistic: 'Maximum', Threshold: IN_FLIGHT_THRESHOLD, ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+      ]);
+      expect(queueAlarm('ApproximateAgeOfOldestMessage', laneQueueId(lane))).toEqual([
+        expect.objectContaining({ Statistic: 'Maximum', Threshold: ageSeconds[lane], ComparisonOperator: 'GreaterThanOrEqualToThreshold' }),
+      ]);
+    }
+    expect(IN_FLIGHT_THRESHOLD).toBe(60_000);
+    const tuned = synth({ context: { fastQueueAgeAlarmMinutes: 5 } });
+    const ageAlarm = Object.values(tuned.template.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.AlarmName === `${tuned.stack.stackName}-delivery-oldest-message`,
+    );
+    expect(ageAlarm!.Properties.Threshold).toBe(300);
+  });
+
+  it('alarms on throttles of every function', () => {
+    const throttleAlarms = alarms().filter((a) => a.MetricName === 'Throttles');
+    expect(throttleAlarms.map((a) => dimension(a).Ref).sort()).toEqual(ALL_FUNCTIONS.map((n) => fnId(n)).sort());
+    for (const alarm of throttleAlarms) expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1 });
+  });
+
+  it('alarms on DynamoDB throttling of every table, its indexes included', () => {
+    const tableAlarms = alarms().filter((a) => a.Metrics);
+    const tablesOf = (alarm: Record<string, any>) =>
+      new Set((alarm.Metrics as any[]).filter((m) => m.MetricStat).map((m) => JSON.stringify(m.MetricStat.Metric.Dimensions.find((d: any) => d.Name === 'TableName').Value)));
+    for (const name of Object.keys(TABLES) as TableName[]) {
+      const found = tableAlarms.filter((a) => tablesOf(a).has(JSON.stringify({ Ref: tableId(name) })));
+      expect([name, found.length]).toEqual([name, 1]);
+      const metrics = (found[0]!.Metrics as any[]).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric);
+      const names = metrics.map((m) => `${m.MetricName}${m.Dimensions.some((d: any) => d.Name === 'GlobalSecondaryIndexName') ? '/index' : ''}`).sort();
+      const indexes = (TABLES[name] as TableDefinition).indexes?.length ?? 0;
+      expect(names).toEqual(
+        ['ReadThrottleEvents', 'WriteThrottleEvents', ...(indexes ? ['ReadThrottleEvents/index', 'WriteThrottleEvents/index'] : [])].sort(),
+      );
+      expect(found[0]).toMatchObject({ Threshold: DYNAMODB_THROTTLES_THRESHOLD, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     }
   });
 
@@ -429,7 +547,15 @@ describe('stage context in the template', () => {
     let live: ReturnType<typeof synth>;
     beforeAll(() => {
       live = synth({
-        context: { environment: 'live', retrySchedule: '60,120', logRetentionDays: 90, eventBusName: 'platform-events', stackName: 'WebhooksLive', logLevel: 'warn' },
+        context: {
+          environment: 'live',
+          retrySchedule: '60,120',
+          logRetentionDays: 90,
+          eventBusName: 'platform-events',
+          stackName: 'WebhooksLive',
+          logLevel: 'warn',
+          alarmTopicArn: TOPIC,
+        },
       });
     });
 
@@ -448,7 +574,7 @@ describe('stage context in the template', () => {
       live.template.hasResourceProperties('AWS::Events::EventBus', { Name: 'platform-events' });
       const deliver = live.template.findResources('AWS::Lambda::Function')[logicalId(live.stack, live.stack.functionNamed('deliver').fn)]!;
       expect(deliver.Properties.Environment.Variables).toMatchObject({ ENVIRONMENT: 'live', RETRY_SCHEDULE_SECONDS: '60,120', LOG_LEVEL: 'warn' });
-      live.template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'WebhooksLive-delivery-dlq-depth' });
+      live.template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'WebhooksLive-delivery-dlq-depth', AlarmActions: [TOPIC] });
     });
 
     it('passes cdk-nag too', () => {
@@ -457,7 +583,7 @@ describe('stage context in the template', () => {
   });
 
   it('sends alarms (and their recovery) to the topic given, and has no alarm actions otherwise', () => {
-    const topic = 'arn:aws:sns:eu-west-1:111122223333:ops-pager';
+    const topic = TOPIC;
     const withTopic = Object.values(synth({ context: { alarmTopicArn: topic } }).template.findResources('AWS::CloudWatch::Alarm'));
     expect(withTopic.length).toBeGreaterThan(0);
     for (const alarm of withTopic) expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
