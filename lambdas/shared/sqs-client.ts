@@ -15,10 +15,8 @@ export const sqsClient = once(() => createSqsClient(config()));
 
 export const deliveryQueue = once(() => {
   const { queueUrls } = config();
-  return new DeliveryQueue(sqsClient(), () => ({
-    fast: queueUrls.fast ?? missing(QUEUE_ENV.fast),
-    slow: queueUrls.slow ?? missing(QUEUE_ENV.slow),
-  }));
+  // Each lane's URL is needed only by the functions that send to that lane.
+  return new DeliveryQueue(sqsClient(), (lane) => queueUrls[lane] ?? missing(QUEUE_ENV[lane]));
 });
 
 function missing(variable: string): never {

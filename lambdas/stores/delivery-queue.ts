@@ -46,7 +46,7 @@ export function sizeAwareBatches<T extends { body: string }>(entries: T[], maxBy
 export class DeliveryQueue {
   constructor(
     private readonly sqs: SQSClient,
-    private readonly queueUrls: () => Record<Lane, string>,
+    private readonly queueUrl: (lane: Lane) => string,
   ) {}
 
   /**
@@ -83,7 +83,7 @@ export class DeliveryQueue {
       ...(p.delaySeconds ? { DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(p.delaySeconds))) } : {}),
     }));
     try {
-      const result = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrls()[lane], Entries: entries }));
+      const result = await this.sqs.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl(lane), Entries: entries }));
       return (result.Failed ?? []).map((f) => ({ entry: batch[Number(f.Id)]!, code: f.Code ?? 'unknown', senderFault: f.SenderFault === true }));
     } catch (error) {
       // A request refused as a whole for its content: one entry is to blame, so each is sent
@@ -100,7 +100,7 @@ export class DeliveryQueue {
     for (let i = 0; i < entries.length; i += MAX_BATCH_ENTRIES) {
       const result = await this.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: this.queueUrls()[lane],
+          QueueUrl: this.queueUrl(lane),
           Entries: entries.slice(i, i + MAX_BATCH_ENTRIES).map((e, n) => ({
             Id: String(n),
             ReceiptHandle: e.receiptHandle,
