@@ -23,24 +23,24 @@ import { KmsSecretCipher } from '../stores/kms-secret-cipher.js';
 import { RateLimitStore } from '../stores/rate-limit-store.js';
 import { RejectedEventStore } from '../stores/rejected-event-store.js';
 import { WebhookStore } from '../stores/webhook-store.js';
+import { withClientHooks } from './client-hooks.js';
 import { type Config, config } from './config.js';
 import { Logger } from './logger.js';
-import { countCalls } from './sdk-metrics.js';
 
 export type Deps = ReturnType<typeof buildDeps>;
 
 export function createDocumentClient(cfg: Pick<Config, 'region' | 'dynamodbEndpoint'>): DynamoDBDocumentClient {
-  const client = countCalls(new DynamoDBClient({ region: cfg.region, ...(cfg.dynamodbEndpoint ? { endpoint: cfg.dynamodbEndpoint } : {}) }), 'DynamoDB');
+  const client = withClientHooks(new DynamoDBClient({ region: cfg.region, ...(cfg.dynamodbEndpoint ? { endpoint: cfg.dynamodbEndpoint } : {}) }), 'DynamoDB');
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
 export function createSqsClient(cfg: Pick<Config, 'region' | 'sqsEndpoint'>): SQSClient {
-  return countCalls(new SQSClient({ region: cfg.region, ...(cfg.sqsEndpoint ? { endpoint: cfg.sqsEndpoint } : {}) }), 'SQS');
+  return withClientHooks(new SQSClient({ region: cfg.region, ...(cfg.sqsEndpoint ? { endpoint: cfg.sqsEndpoint } : {}) }), 'SQS');
 }
 
 function createCipher(cfg: Config): SecretCipher {
   // In AWS: the stack's KMS key (only the create and delivery functions get it and may use it).
-  if (cfg.secretsKmsKeyId) return new KmsSecretCipher(countCalls(new KMSClient({ region: cfg.region }), 'KMS'), cfg.secretsKmsKeyId);
+  if (cfg.secretsKmsKeyId) return new KmsSecretCipher(withClientHooks(new KMSClient({ region: cfg.region }), 'KMS'), cfg.secretsKmsKeyId);
   if (cfg.secretKeyFile) return new LocalKeyFileCipher(cfg.secretKeyFile);
   throw new Error('Invalid configuration: SECRET_KEY_FILE (or SECRETS_KMS_KEY_ID in AWS) must be set');
 }
