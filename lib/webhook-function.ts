@@ -44,6 +44,12 @@ export const BUNDLING = {
   banner: "import { createRequire as __bmCreateRequire } from 'node:module';const require = __bmCreateRequire(import.meta.url);",
 } as const;
 
+/**
+ * NODE_OPTIONS of every function. `npm run bench`'s cold_start section measures each bundle's
+ * import with and without it (bench/cold-start.ts) and reads it from here.
+ */
+export const FUNCTION_NODE_OPTIONS = '--enable-source-maps';
+
 export type WebhookFunctionProps = {
   name: FunctionName;
   description: string;
@@ -86,7 +92,7 @@ export class WebhookFunction extends Construct {
     const environment: Record<string, string> = {
       ENVIRONMENT: stage.environment,
       LOG_LEVEL: stage.logLevel,
-      NODE_OPTIONS: '--enable-source-maps',
+      NODE_OPTIONS: FUNCTION_NODE_OPTIONS,
     };
 
     for (const [table, operations] of Object.entries(access.tables ?? {}) as [TableName, readonly TableOperation[]][]) {

@@ -4,6 +4,7 @@ import {
   type CapacityTable,
   getItemCost,
   indexEntry,
+  type Item,
   itemSize,
   numberSize,
   queryCost,
@@ -17,7 +18,7 @@ import {
 const s = (S: string) => ({ S });
 const n = (N: string) => ({ N });
 /** An item of exactly `bytes` bytes: attribute `k` (1 byte of name) + a string value. */
-const sized = (bytes: number, extra: Record<string, { S?: string; N?: string }> = {}) => {
+const sized = (bytes: number, extra: Item = {}): Item => {
   const base = { pk: s('x'), ...extra };
   return { ...base, k: s('a'.repeat(bytes - itemSize(base) - 1)) };
 };
