@@ -23,6 +23,24 @@ import { round } from './stats.js';
 /** The capacity phase of `cost`: events per second offered while DynamoDB units are measured. */
 const CAPACITY_RATE = 20;
 
+const dynamodbCalls = (s: ObserverSnapshot) => Object.entries(s.calls).reduce((n, [k, v]) => (k.startsWith('DynamoDB.') ? n + v : n), 0);
+
+/**
+ * A snapshot once the runtime's DynamoDB calls have stopped (none for 3 polls 300 ms apart, at
+ * most 15 s): a receiver sees a delivery before the worker records it, so a window that ends at
+ * the last receipt would miss the last batch's writes (and the next window would get them).
+ */
+async function settledSnapshot(runtime: Runtime, measureCapacity?: boolean): Promise<ObserverSnapshot> {
+  let last = await runtime.snapshot();
+  for (let quiet = 0, polls = 0; quiet < 3 && polls < 50; polls++) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = await runtime.snapshot();
+    quiet = dynamodbCalls(next) === dynamodbCalls(last) ? quiet + 1 : 0;
+    last = next;
+  }
+  return measureCapacity === undefined ? last : runtime.snapshot({ measureCapacity });
+}
+
 /** What the sections share. Everything is started on first use; `stop()` ends what was started. */
 export class BenchContext {
   private rt?: Runtime;
@@ -185,8 +203,8 @@ const cost: SectionRunner = async (ctx) => {
     let before: ObserverSnapshot | undefined;
     let after: ObserverSnapshot | undefined;
     const run = await runPipeline(pc, { rate: CAPACITY_RATE, durationS: options.quick ? 3 : 10, batch: options.batch, drainTimeoutS: 60 }, {
-      before: async () => void (before = await pc.runtime.snapshot({ measureCapacity: true })),
-      after: async () => void (after = await pc.runtime.snapshot({ measureCapacity: false })),
+      before: async () => void (before = await settledSnapshot(pc.runtime, true)),
+      after: async () => void (after = await settledSnapshot(pc.runtime, false)),
     });
     capacity = { before: before!, after: after!, delivered: run.delivered, events: run.offered.events - run.publish_failed_events };
     if (run.missing > 0) results.findings.push(`cost capacity phase: ${run.missing} deliveries missing`);
