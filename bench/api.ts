@@ -1,12 +1,12 @@
 // `api`: GET and POST /v1/webhooks at a fixed number of connections with autocannon, against the
 // runtime's API (rate limits raised for the bench by the runtime's environment). A partner of its
 // own (bench-api), so the webhooks it creates never receive the pipeline's events.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import type { LocalState } from '../local/state-file.js';
 import { progress } from './log.js';
 import { ROOT } from './paths.js';
+import { runProcessOk } from './process.js';
 import { round } from './stats.js';
 
 const API_PARTNER = 'bench-api';
@@ -15,27 +15,15 @@ const POST_BODY = JSON.stringify({ url: 'https://93.184.216.34/bench', events: [
 type Key = { apiKey: string; apiSecret: string; partner: string };
 
 /** A key for partner bench-api through `npm run keys` (bin/keys.ts) against this runtime. */
-function createKey(dataDir: string): Promise<Key> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'bin', 'keys.ts'), 'create', '--partner', API_PARTNER, '--scopes', 'webhooks:read,webhooks:write', '--data-dir', dataDir],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => {
-      try {
-        const key = JSON.parse(out) as { api_key: string; api_secret: string };
-        if (code === 0 && key.api_key && key.api_secret) return resolve({ apiKey: key.api_key, apiSecret: key.api_secret, partner: API_PARTNER });
-      } catch {
-        // fall through
-      }
-      reject(new Error(`keys create exited ${code}: ${err.trim() || out.trim()}`));
-    });
-  });
+async function createKey(dataDir: string): Promise<Key> {
+  const { stdout } = await runProcessOk(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bin', 'keys.ts'), 'create', '--partner', API_PARTNER, '--scopes', 'webhooks:read,webhooks:write', '--data-dir', dataDir],
+    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir } },
+  );
+  const key = JSON.parse(stdout) as { api_key?: string; api_secret?: string };
+  if (!key.api_key || !key.api_secret) throw new Error(`keys create printed no key: ${stdout.trim()}`);
+  return { apiKey: key.api_key, apiSecret: key.api_secret, partner: API_PARTNER };
 }
 
 export type ApiEndpointResult = {

@@ -1,15 +1,17 @@
 // `cold_start`: each `lambdas/*.handler.ts` bundled as the CDK stack bundles it (the BUNDLING
 // options of lib/webhook-function.ts, translated to esbuild's API the way NodejsFunction does),
 // then imported in a fresh Node process: the time of `await import(bundle)` measured inside the
-// child (process start-up excluded) and the child's whole wall time, median of N runs.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// child (process start-up excluded) and the child's whole wall time, median of N runs. Variants
+// (full mode): the stack's NODE_OPTIONS as deployed, with and without `--enable-source-maps`, and
+// with Node's module compile cache made at bundle time (one import with NODE_COMPILE_CACHE set).
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { progress } from './log.js';
 import { ROOT } from './paths.js';
+import { runProcessOk } from './process.js';
 import { median, round } from './stats.js';
 
 /** The subset of CDK's BundlingOptions the stack uses (lib/webhook-function.ts BUNDLING). */
@@ -31,9 +33,9 @@ type CdkBundling = {
 };
 
 /** The stack's own bundling options (lib/webhook-function.ts), so the bench measures what deploys. */
-async function loadBundling(): Promise<{ bundling: CdkBundling; source: string }> {
-  const lib = (await import('../lib/webhook-function.js')) as { BUNDLING: CdkBundling };
-  return { bundling: lib.BUNDLING, source: 'lib/webhook-function.ts BUNDLING' };
+async function loadBundling(): Promise<{ bundling: CdkBundling; nodeOptions: string; source: string }> {
+  const lib = (await import('../lib/webhook-function.js')) as { BUNDLING: CdkBundling; FUNCTION_NODE_OPTIONS: string };
+  return { bundling: lib.BUNDLING, nodeOptions: lib.FUNCTION_NODE_OPTIONS, source: 'lib/webhook-function.ts BUNDLING, FUNCTION_NODE_OPTIONS' };
 }
 
 /** What aws-lambda-nodejs passes to esbuild for these props (its bundling.js, createBundlingCommand). */
@@ -88,28 +90,19 @@ process.stdout.write(JSON.stringify({ import_ms: t1 - t0, started_ms: t0 }));
 
 type Run = { import_ms: number; wall_ms: number };
 
-function runProbe(probe: string, bundle: string, sourceMaps: boolean): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [probe, pathToFileURL(bundle).href], {
-      env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENV, ...(sourceMaps ? { NODE_OPTIONS: '--enable-source-maps' } : {}) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const wall = performance.now() - started;
-      if (code !== 0) return reject(new Error(`importing ${bundle} failed (${code}): ${err.trim().split('\n').slice(0, 5).join(' | ')}`));
-      try {
-        resolve({ import_ms: (JSON.parse(out) as { import_ms: number }).import_ms, wall_ms: wall });
-      } catch {
-        reject(new Error(`unexpected probe output for ${bundle}: ${out} ${err}`));
-      }
-    });
-  });
+/** How a bundle is loaded: NODE_OPTIONS and, for the compile-cache variant, NODE_COMPILE_CACHE. */
+type Variant = { nodeOptions: string; compileCache?: string };
+
+async function runProbe(probe: string, bundle: string, variant: Variant): Promise<Run> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...FUNCTION_ENV };
+  if (variant.nodeOptions) env.NODE_OPTIONS = variant.nodeOptions;
+  if (variant.compileCache) env.NODE_COMPILE_CACHE = variant.compileCache;
+  const { stdout, stderr, wall_ms } = await runProcessOk(process.execPath, [probe, pathToFileURL(bundle).href], { env });
+  try {
+    return { import_ms: (JSON.parse(stdout) as { import_ms: number }).import_ms, wall_ms };
+  } catch {
+    throw new Error(`unexpected probe output for ${bundle}: ${stdout} ${stderr}`);
+  }
 }
 
 export type ColdStartHandler = {
@@ -119,6 +112,9 @@ export type ColdStartHandler = {
   import_ms_min: number | null;
   import_ms_max: number | null;
   import_ms_without_source_maps: number | null;
+  import_ms_with_source_maps: number | null;
+  /** The deployed NODE_OPTIONS plus Node's compile cache, made at bundle time by one import on this Node. */
+  import_ms_compile_cache: number | null;
   process_wall_ms: number | null;
   /** The biggest contributors to the bundle, in KB of output. */
   top_packages: { name: string; kb: number | null }[];
@@ -142,8 +138,12 @@ function packagesIn(inputs: Record<string, { bytesInOutput: number }>): { name: 
     .map(([name, bytes]) => ({ name, kb: round(bytes / 1024, 1) }));
 }
 
-export async function runColdStart(options: { runs: number; withoutSourceMaps: boolean }) {
-  const { bundling, source } = await loadBundling();
+const withoutSourceMaps = (nodeOptions: string) => nodeOptions.replace(/--enable-source-maps\b/g, '').replace(/\s+/g, ' ').trim();
+const withSourceMaps = (nodeOptions: string) => (/--enable-source-maps\b/.test(nodeOptions) ? nodeOptions : `${nodeOptions} --enable-source-maps`.trim());
+
+/** `full`: every variant; otherwise only the stack's NODE_OPTIONS as deployed. */
+export async function runColdStart(options: { runs: number; full: boolean }) {
+  const { bundling, nodeOptions, source } = await loadBundling();
   const esbuildOptions = toEsbuild(bundling);
   const dir = mkdtempSync(join(tmpdir(), 'bmw-bench-bundles-'));
   try {
@@ -168,15 +168,28 @@ export async function runColdStart(options: { runs: number; withoutSourceMaps: b
     const probe = join(dir, 'probe.mjs');
     writeFileSync(probe, PROBE);
 
-    const variants = options.withoutSourceMaps ? ' × 2 (with/without --enable-source-maps)' : ' (with --enable-source-maps, as deployed)';
-    progress(`cold_start: importing each bundle in a fresh process, ${options.runs} runs × ${handlers.length} handlers${variants}…`);
+    const deployed: Variant = { nodeOptions };
+    const variants: Record<string, (h: string) => Variant> = { deployed: () => deployed };
+    if (options.full) {
+      // The deployed variant is one of these two already: measure only the other.
+      if (withSourceMaps(nodeOptions) !== nodeOptions) variants.source_maps = () => ({ nodeOptions: withSourceMaps(nodeOptions) });
+      if (withoutSourceMaps(nodeOptions) !== nodeOptions) variants.no_source_maps = () => ({ nodeOptions: withoutSourceMaps(nodeOptions) });
+      // "At bundle time": one import per bundle with the cache on writes it (Node flushes on exit).
+      for (const h of handlers) {
+        const cache = join(dir, `${h}.compile-cache`);
+        mkdirSync(cache);
+        await runProbe(probe, bundles[h]!, { ...deployed, compileCache: cache });
+      }
+      variants.compile_cache = (h) => ({ ...deployed, compileCache: join(dir, `${h}.compile-cache`) });
+    }
+    const names = Object.keys(variants);
+    progress(`cold_start: importing each bundle in a fresh process, ${options.runs} runs × ${handlers.length} handlers × ${names.length} variant(s) (${names.join(', ')})…`);
     // One discarded run each (file cache), then the runs, interleaved so background noise spreads evenly.
-    for (const h of handlers) await runProbe(probe, bundles[h]!, true);
-    const runs: Record<string, { maps: Run[]; plain: Run[] }> = Object.fromEntries(handlers.map((h) => [h, { maps: [], plain: [] }]));
+    for (const h of handlers) await runProbe(probe, bundles[h]!, deployed);
+    const runs: Record<string, Record<string, Run[]>> = Object.fromEntries(handlers.map((h) => [h, Object.fromEntries(names.map((v) => [v, []]))]));
     for (let r = 0; r < options.runs; r++) {
       for (const h of handlers) {
-        runs[h]!.maps.push(await runProbe(probe, bundles[h]!, true));
-        if (options.withoutSourceMaps) runs[h]!.plain.push(await runProbe(probe, bundles[h]!, false));
+        for (const v of names) runs[h]![v]!.push(await runProbe(probe, bundles[h]!, variants[v]!(h)));
       }
     }
 
@@ -184,13 +197,18 @@ export async function runColdStart(options: { runs: number; withoutSourceMaps: b
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export const handler = async () => {};\n');
     const baseline: Run[] = [];
-    for (let r = 0; r < options.runs; r++) baseline.push(await runProbe(probe, empty, true));
+    for (let r = 0; r < options.runs; r++) baseline.push(await runProbe(probe, empty, deployed));
 
     const result: Record<string, ColdStartHandler> = {};
     const outputs = built.metafile!.outputs;
     const contents = (h: string) => Object.entries(outputs).find(([file]) => file.endsWith(`/${h}${ext}`))?.[1].inputs ?? {};
+    const medianOf = (h: string, v: string) => {
+      const same = options.full && ((v === 'source_maps' && withSourceMaps(nodeOptions) === nodeOptions) || (v === 'no_source_maps' && withoutSourceMaps(nodeOptions) === nodeOptions));
+      const list = runs[h]![same ? 'deployed' : v];
+      return list ? round(median(list.map((r) => r.import_ms)), 1) : null;
+    };
     for (const h of handlers) {
-      const maps = runs[h]!.maps.map((r) => r.import_ms);
+      const main = runs[h]!.deployed!.map((r) => r.import_ms);
       let mapKb: number | null = null;
       try {
         mapKb = round(statSync(`${bundles[h]!}.map`).size / 1024, 1);
@@ -200,11 +218,13 @@ export async function runColdStart(options: { runs: number; withoutSourceMaps: b
       result[h] = {
         kb: round(statSync(bundles[h]!).size / 1024, 1),
         map_kb: mapKb,
-        import_ms: round(median(maps), 1),
-        import_ms_min: round(Math.min(...maps), 1),
-        import_ms_max: round(Math.max(...maps), 1),
-        import_ms_without_source_maps: round(median(runs[h]!.plain.map((r) => r.import_ms)), 1),
-        process_wall_ms: round(median(runs[h]!.maps.map((r) => r.wall_ms)), 1),
+        import_ms: round(median(main), 1),
+        import_ms_min: round(Math.min(...main), 1),
+        import_ms_max: round(Math.max(...main), 1),
+        import_ms_without_source_maps: medianOf(h, 'no_source_maps'),
+        import_ms_with_source_maps: medianOf(h, 'source_maps'),
+        import_ms_compile_cache: medianOf(h, 'compile_cache'),
+        process_wall_ms: round(median(runs[h]!.deployed!.map((r) => r.wall_ms)), 1),
         top_packages: packagesIn(contents(h)),
       };
     }
@@ -216,6 +236,7 @@ export async function runColdStart(options: { runs: number; withoutSourceMaps: b
       max_kb: result[biggest]!.kb,
       max_kb_handler: biggest,
       runs: options.runs,
+      node_options: nodeOptions,
       baseline_empty_module: {
         import_ms: round(median(baseline.map((r) => r.import_ms)), 2),
         process_wall_ms: round(median(baseline.map((r) => r.wall_ms)), 1),
@@ -225,8 +246,10 @@ export async function runColdStart(options: { runs: number; withoutSourceMaps: b
       options_source: source,
       esbuild_options: esbuildOptions,
       method:
-        'import_ms = median of performance.now() around `await import(bundle)` inside a fresh `node` child (Node of this process) with NODE_OPTIONS=--enable-source-maps as the stack sets it; ' +
-        'import_ms_without_source_maps = the same without it (full mode only); process_wall_ms = spawn → exit of that child, as seen by the bench. One discarded warm-up run per bundle (OS file cache).',
+        `import_ms = median of performance.now() around \`await import(bundle)\` inside a fresh \`node\` child (Node of this process) with the stack's NODE_OPTIONS (${JSON.stringify(nodeOptions)}); ` +
+        'full mode only: import_ms_with_source_maps / import_ms_without_source_maps = the same with / without --enable-source-maps; ' +
+        'import_ms_compile_cache = deployed NODE_OPTIONS + NODE_COMPILE_CACHE pointing at a cache written by one earlier import of the same bundle on this Node (as it would be made at bundle time). ' +
+        'process_wall_ms = spawn → exit of the deployed-variant child, as seen by the bench. One discarded warm-up run per bundle (OS file cache).',
       handlers: result,
     };
   } finally {

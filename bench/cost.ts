@@ -1,10 +1,11 @@
-// `cost`: AWS API calls per delivery, from the runtime's own SDK call counters (SIGUSR2 snapshots
-// around the pipeline phase), turned into USD per million deliveries at us-east-1 list prices.
+// `cost`: AWS API calls, SQS requests and DynamoDB units per delivery, from the bench's observer in
+// the runtime (bench/sdk-observer.ts; snapshots around the pipeline phase and a short capacity
+// phase), turned into USD per million deliveries at us-east-1 list prices.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
 import { ROOT } from './paths.js';
-import type { SdkCalls } from './runtime.js';
+import type { ObserverSnapshot } from './sdk-observer.js';
 import { round } from './stats.js';
 
 /** us-east-1 list prices (no free tier), as used for every figure below. */
@@ -19,17 +20,14 @@ export const PRICES = {
   eventbridge_usd_per_million_custom_events: 1.0,
 } as const;
 
-const DYNAMODB_WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
-const DYNAMODB_READS = new Set(['GetItem', 'Query', 'Scan']);
-const DYNAMODB_BATCH_WRITE_MAX = 25;
-const DYNAMODB_BATCH_GET_MAX = 100;
+/** One measured window: observer snapshots around it, and what went through the pipeline in it. */
+export type CostWindow = { before: ObserverSnapshot; after: ObserverSnapshot; delivered: number; events: number };
 
 export type CostInputs = {
-  before: SdkCalls;
-  after: SdkCalls;
-  delivered: number;
-  /** PutEvents entries accepted in the window (= fan-out invocations). */
-  events: number;
+  /** The throughput phase: API calls and SQS requests per delivery, at full batches. */
+  window: CostWindow;
+  /** The capacity phase (a short paced run with DynamoDB unit measurement on); absent if it failed. */
+  capacity?: CostWindow;
   webhooks: number;
   deliveriesPerSec: number;
   deliveryConcurrency: number;
@@ -37,8 +35,6 @@ export type CostInputs = {
   fanOutMs: number;
   /** Assumed: one delivery invocation (a batch), dominated in AWS by the partners' response times. */
   deliverBatchMs: number;
-  batchWriteItemsPerDelivery: number;
-  batchGetItemsPerDelivery: number;
 };
 
 function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
@@ -56,13 +52,39 @@ function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
   return { fanOut: 256, deliver: 512, source: 'assumed (could not read lib/)' };
 }
 
-export function computeCost(input: CostInputs) {
-  const { delivered } = input;
+function diff(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
   const delta: Record<string, number> = {};
-  for (const key of new Set([...Object.keys(input.before), ...Object.keys(input.after)])) {
-    const n = (input.after[key] ?? 0) - (input.before[key] ?? 0);
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const n = (after[key] ?? 0) - (before[key] ?? 0);
     if (n > 0) delta[key] = n;
   }
+  return delta;
+}
+
+/** DynamoDB units per delivery in the capacity window, in all and by table, operation and index. */
+function dynamodbUnits(capacity: CostWindow | undefined) {
+  if (!capacity || capacity.delivered <= 0) return undefined;
+  const { before, after, delivered } = capacity;
+  const per = (n: number) => round(n / delivered, 3);
+  const byResource: Record<string, { calls: number | null; wru: number | null; rru: number | null }> = {};
+  for (const [resource, a] of Object.entries(after.dynamodb.by_resource).sort()) {
+    const b = before.dynamodb.by_resource[resource] ?? { calls: 0, wru: 0, rru: 0 };
+    if (a.calls - b.calls + a.wru - b.wru + a.rru - b.rru === 0) continue;
+    byResource[resource] = { calls: per(a.calls - b.calls), wru: per(a.wru - b.wru), rru: per(a.rru - b.rru) };
+  }
+  return {
+    delivered,
+    events: capacity.events,
+    wru: (after.dynamodb.wru - before.dynamodb.wru) / delivered,
+    rru: (after.dynamodb.rru - before.dynamodb.rru) / delivered,
+    per_delivery_by_resource: byResource,
+    approximations: diff(before.dynamodb.approximations, after.dynamodb.approximations),
+  };
+}
+
+export function computeCost(input: CostInputs) {
+  const { delivered } = input.window;
+  const delta = diff(input.window.before.calls, input.window.after.calls);
   const perDelivery = (n: number) => (delivered > 0 ? n / delivered : Number.NaN);
 
   const calls: Record<string, { calls: number; per_delivery: number | null }> = {};
@@ -75,27 +97,17 @@ export function computeCost(input: CostInputs) {
     total += n;
   }
 
-  // DynamoDB request units: one per item call (items ≤ 1 KB written, ≤ 4 KB read).
-  let wru = 0;
-  let rru = 0;
-  const otherDynamo: string[] = [];
-  for (const [key, n] of Object.entries(delta)) {
-    const [service, op] = key.split('.') as [string, string];
-    if (service !== 'DynamoDB') continue;
-    if (DYNAMODB_WRITES.has(op)) wru += n;
-    else if (DYNAMODB_READS.has(op)) rru += n;
-    else if (op === 'BatchWriteItem') wru += Math.min(n * DYNAMODB_BATCH_WRITE_MAX, Math.max(n, delivered * input.batchWriteItemsPerDelivery));
-    else if (op === 'BatchGetItem') rru += Math.min(n * DYNAMODB_BATCH_GET_MAX, Math.max(n, delivered * input.batchGetItemsPerDelivery));
-    else otherDynamo.push(key);
-  }
-  const sqsRequests = perService.SQS ?? 0;
+  const units = dynamodbUnits(input.capacity);
+  const wruPerDelivery = units?.wru ?? Number.NaN;
+  const rruPerDelivery = units?.rru ?? Number.NaN;
+  const sqsRequests = input.window.after.sqs_billed_requests - input.window.before.sqs_billed_requests;
   const kmsMeasured = perService.KMS ?? 0;
   // AWS only: Decrypt is cached 5 min per secret per function instance (stores/kms-secret-cipher.ts).
   const kmsModelledPerDelivery = input.deliveriesPerSec > 0 ? (input.webhooks * input.deliveryConcurrency) / (input.deliveriesPerSec * 300) : 0;
 
   const memory = memoryFromLib();
   const batchSize = DELIVERY_QUEUE.batchSize;
-  const fanOutInvocations = input.events;
+  const fanOutInvocations = input.window.events;
   const deliverInvocations = delivered / batchSize;
   const gbSeconds =
     fanOutInvocations * (Math.ceil(input.fanOutMs) / 1000) * (memory.fanOut / 1024) +
@@ -106,20 +118,26 @@ export function computeCost(input: CostInputs) {
     lambda_requests: perMillion(fanOutInvocations + deliverInvocations, PRICES.lambda_usd_per_million_requests / 1e6),
     lambda_compute: perMillion(gbSeconds, PRICES.lambda_arm64_usd_per_gb_second),
     sqs: perMillion(sqsRequests, PRICES.sqs_standard_usd_per_million_requests / 1e6),
-    dynamodb_writes: perMillion(wru, PRICES.dynamodb_on_demand_usd_per_million_write_request_units / 1e6),
-    dynamodb_reads: perMillion(rru, PRICES.dynamodb_on_demand_usd_per_million_read_request_units / 1e6),
+    dynamodb_writes: wruPerDelivery * PRICES.dynamodb_on_demand_usd_per_million_write_request_units,
+    dynamodb_reads: rruPerDelivery * PRICES.dynamodb_on_demand_usd_per_million_read_request_units,
     kms: perMillion(kmsMeasured, PRICES.kms_usd_per_10k_requests / 1e4) + kmsModelledPerDelivery * 1e6 * (PRICES.kms_usd_per_10k_requests / 1e4),
-    eventbridge: perMillion(input.events, PRICES.eventbridge_usd_per_million_custom_events / 1e6),
+    eventbridge: perMillion(input.window.events, PRICES.eventbridge_usd_per_million_custom_events / 1e6),
   };
   const usdTotal = Object.values(usd).reduce((a, b) => a + b, 0);
 
   return {
     delivered,
-    events: input.events,
+    events: input.window.events,
     calls_per_delivery: round(perDelivery(total), 3),
     calls_per_delivery_by_service: Object.fromEntries(Object.entries(perService).map(([s, n]) => [s, round(perDelivery(n), 3)])),
     calls,
-    request_units_per_delivery: { dynamodb_write: round(perDelivery(wru), 3), dynamodb_read: round(perDelivery(rru), 3), sqs: round(perDelivery(sqsRequests), 3) },
+    /** DynamoDB write request units per delivery, from the items written (bench/capacity-units.ts). */
+    dynamodb_wru_per_delivery: round(wruPerDelivery, 3),
+    dynamodb_rru_per_delivery: round(rruPerDelivery, 3),
+    sqs_requests_per_delivery: round(perDelivery(sqsRequests), 3),
+    lambda_gb_seconds_per_delivery: round(perDelivery(gbSeconds), 6),
+    request_units_per_delivery: { dynamodb_write: round(wruPerDelivery, 3), dynamodb_read: round(rruPerDelivery, 3), sqs: round(perDelivery(sqsRequests), 3) },
+    dynamodb_capacity: units ? { ...units, wru: round(units.wru, 3), rru: round(units.rru, 3) } : null,
     usd_per_million_deliveries: {
       ...Object.fromEntries(Object.entries(usd).map(([k, v]) => [k, round(v, 3)])),
       total: round(usdTotal, 2),
@@ -141,15 +159,14 @@ export function computeCost(input: CostInputs) {
     },
     prices: PRICES,
     assumptions: [
-      'Calls are counted by the runtime on its SDK clients (lambdas/shared/sdk-metrics.ts), from right before the first publish to right after the last delivery: they include the event source mapping\'s ReceiveMessage/DeleteMessageBatch (empty long polls too: DELIVERY_CONCURRENCY pollers, 1 s waits) and any sweeper run in the window. The bench\'s own PutEvents calls are not counted as API calls (they are the publisher\'s), but their events are priced under EventBridge.',
-      'DynamoDB: 1 request unit per item call (PutItem/UpdateItem/DeleteItem = 1 WRU, GetItem/Query/Scan = 1 RRU: items ≤ 1 KB, reads ≤ 4 KB, strongly consistent counted as 1).',
-      `DynamoDB BatchWriteItem: items per call are not observable from the call counter; assumed ${input.batchWriteItemsPerDelivery} item(s) per delivery (the attempt record + the job's new state, per delivery/delivery-worker.ts at the time of writing; --batch-write-items-per-delivery), clamped to [1, 25] per call. BatchGetItem likewise with ${input.batchGetItemsPerDelivery} per delivery.`,
-      'SQS: every call is one request (all payloads far below 64 KB). Standard queue price.',
+      'Calls are counted by the bench\'s observer on the functions\' SDK clients (bench/sdk-observer.ts, attached by the local runtime only under the bench), from right before the first publish to right after the last delivery of the throughput phase: they include the event source mapping\'s ReceiveMessage/DeleteMessageBatch (empty long polls too: DELIVERY_CONCURRENCY pollers, 1 s waits) and any sweeper run in the window. The bench\'s own PutEvents calls are not counted as API calls (they are the publisher\'s), but their events are priced under EventBridge.',
+      `DynamoDB: units computed from the items actually written and read (bench/capacity-units.ts, AWS's documented rules: item size = attribute names + values; writes in 1 KB units on the larger of the item before and after; each index the item enters, leaves or changes in costs a write sized by its projection, an index key change a delete and a put; a failed condition the existing item's size or 1; reads in 4 KB units, eventually consistent half, Query/Scan on the summed sizes), during a separate paced capacity phase (${units ? `${units.events} events, ${units.delivered} deliveries` : 'not run'}) in which the observer reads each written item before (and after an update) — which slows the runtime, so it is not on during the throughput phase. On-demand prices.`,
+      'SQS: requests as billed, each 64 KB chunk of a call\'s payload (message bodies and attributes) one request. Standard queue price.',
       `KMS: the local runtime encrypts secrets with a key file, so 0 calls are measured; in AWS the delivery function decrypts once per webhook per instance per 5 min (cache), modelled as webhooks × DELIVERY_CONCURRENCY / (deliveries/s × 300 s) = ${kmsModelledPerDelivery.toExponential(2)} per delivery.`,
       'EventBridge: one custom event per published entry (each < 64 KB), shared by the webhooks the event fans out to.',
       `Lambda: fan-out invocations = PutEvents entries (one per event); delivery invocations = deliveries / ${batchSize} (full batches of DELIVERY_QUEUE.batchSize; the real batch sizes — ReceiveMessage calls that returned messages — are not observable). Durations rounded up to 1 ms; arm64.`,
-      'Not included: API Gateway, CloudWatch Logs/metrics, data transfer, the sweeper (1 invocation a minute), free tiers.',
-      ...(otherDynamo.length ? [`DynamoDB operations not priced: ${otherDynamo.join(', ')}`] : []),
+      'Not included: API Gateway, CloudWatch Logs/metrics, data transfer, the sweeper (1 invocation a minute), free tiers, DynamoDB storage.',
+      ...(units && Object.keys(units.approximations).length ? [`DynamoDB units estimated or not priced: ${Object.entries(units.approximations).map(([k, n]) => `${k} × ${n}`).join(', ')}`] : []),
     ],
   };
 }

@@ -1,6 +1,7 @@
 // Command-line flags of `npm run bench` (`-- --help` lists them).
 import { parseArgs } from 'node:util';
 
+/** The sections `--only` accepts; each has its runner in sections.ts (SECTION_RUNNERS), which sets the order. */
 export const SECTIONS = ['pipeline', 'raw', 'cost', 'cold_start', 'api'] as const;
 export type Section = (typeof SECTIONS)[number];
 
@@ -20,8 +21,6 @@ export type Options = {
   coldRuns: number;
   deliveryConcurrency?: number;
   deliverMs: number;
-  batchWriteItemsPerDelivery: number;
-  batchGetItemsPerDelivery: number;
   profile: boolean;
   out: string;
 };
@@ -41,11 +40,10 @@ export const USAGE = `npm run bench [-- options]
   --raw-duration <s>           (default 20, quick 8)
   --api-connections <n>        (default 10)
   --api-duration <s>           per endpoint (default 10, quick 5)
-  --cold-runs <n>              imports per handler and variant, median reported (default 10, quick 5)
+  --cold-runs <n>              imports per handler and variant, median reported (default 10, quick 5; quick
+                               measures only the deployed variant)
   --delivery-concurrency <n>   DELIVERY_CONCURRENCY for the runtime (default: the runtime's own, 4)
   --deliver-ms <ms>            cost model: assumed duration of one delivery invocation (default 250)
-  --batch-write-items-per-delivery <n>  cost model: DynamoDB items written per delivery by BatchWriteItem (default 2)
-  --batch-get-items-per-delivery <n>    cost model: items read per delivery by BatchGetItem (default 1)
   --profile                    run the runtime with --cpu-prof and summarise the pipeline window
   --out <file>                 results file (default bench/results.json)`;
 
@@ -68,8 +66,6 @@ export function parseOptions(argv: string[]): Options {
       'cold-runs': { type: 'string' },
       'delivery-concurrency': { type: 'string' },
       'deliver-ms': { type: 'string' },
-      'batch-write-items-per-delivery': { type: 'string' },
-      'batch-get-items-per-delivery': { type: 'string' },
       profile: { type: 'boolean', default: false },
       out: { type: 'string', default: 'bench/results.json' },
       help: { type: 'boolean', default: false },
@@ -109,8 +105,6 @@ export function parseOptions(argv: string[]): Options {
     coldRuns: num('cold-runs', quick ? 5 : 10, { min: 1, integer: true }),
     deliveryConcurrency: values['delivery-concurrency'] === undefined ? undefined : num('delivery-concurrency', 4, { min: 1, max: 64, integer: true }),
     deliverMs: num('deliver-ms', 250, { min: 1 }),
-    batchWriteItemsPerDelivery: num('batch-write-items-per-delivery', 2, { min: 0 }),
-    batchGetItemsPerDelivery: num('batch-get-items-per-delivery', 1, { min: 0 }),
     profile: values.profile,
     out: values.out,
   };

@@ -95,6 +95,7 @@ export function renderTable(r: Results): string {
       .map(([s, n]) => `${s} ${fmt(n, 2)}`)
       .join(', ');
     row('cost', 'AWS API calls per delivery', `${fmt(r.cost.calls_per_delivery, 2)}  (${by})`, c?.target ?? '', mark(c?.pass));
+    row('', 'DynamoDB units per delivery', `${fmt(r.cost.dynamodb_wru_per_delivery, 2)} WRU, ${fmt(r.cost.dynamodb_rru_per_delivery, 2)} RRU  (from the items written; SQS ${fmt(r.cost.sqs_requests_per_delivery, 2)} requests)`);
     row('', 'USD per 1M deliveries', `$${fmt(r.cost.usd_per_million_deliveries.total, 2)}  (us-east-1 list prices; see results.json)`);
   }
   if (r.cold_start) {
@@ -108,6 +109,11 @@ export function renderTable(r: Results): string {
       .join(', ');
     row('', 'slowest three (ms)', slowest);
     row('', 'biggest bundle', `${fmt(cs.max_kb, 0)} KB (${cs.max_kb_handler})`);
+    const variant = (key: 'import_ms_with_source_maps' | 'import_ms_without_source_maps' | 'import_ms_compile_cache') =>
+      Math.max(...Object.values(cs.handlers).map((h) => h[key] ?? Number.NaN));
+    if (Number.isFinite(variant('import_ms_without_source_maps'))) {
+      row('', 'slowest: source maps on / off / + compile cache', `${fmt(variant('import_ms_with_source_maps'), 1)} / ${fmt(variant('import_ms_without_source_maps'), 1)} / ${fmt(variant('import_ms_compile_cache'), 1)} ms`);
+    }
   }
   if (r.api) {
     for (const [label, a] of [

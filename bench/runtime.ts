@@ -1,11 +1,13 @@
 // The local runtime under test (`bin/local.ts`, what `npm start` runs) as a child process on free
-// ports and a temporary DATA_DIR; SDK-call snapshots (SIGUSR2) and CPU time from /proc.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// ports and a temporary DATA_DIR, with the bench's SDK observer attached (BENCH_SDK_OBSERVER=1,
+// bench/sdk-observer.ts): snapshots of its counters on SIGUSR2, and CPU time from /proc.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRuntime as launchRuntime, type RuntimeProcess } from '../local/runtime-process.js';
 import type { LocalState } from '../local/state-file.js';
 import { waitFor } from '../local/wait-for.js';
+import { CONTROL_FILE, type ObserverSnapshot, SNAPSHOT_FILE } from './sdk-observer.js';
 
 export type SdkCalls = Record<string, number>;
 
@@ -16,8 +18,11 @@ export type Runtime = {
   env: Record<string, string>;
   /** Lines the runtime printed on stdout/stderr (after its banner). */
   lines(): string[];
-  /** SIGUSR2 → $DATA_DIR/sdk-calls.json: the AWS API calls made so far, per service and operation. */
-  sdkCalls(): Promise<SdkCalls>;
+  /**
+   * SIGUSR2 → $DATA_DIR/sdk-calls.json: the observer's counters so far (AWS API calls, SQS billed
+   * requests, DynamoDB units). `measureCapacity` switches DynamoDB unit measurement on or off first.
+   */
+  snapshot(options?: { measureCapacity?: boolean }): Promise<ObserverSnapshot>;
   /** CPU seconds (user + system, all threads) the runtime process has used so far. */
   cpuSeconds(): number;
   /** Throws if the runtime has exited (crashed) while the bench needs it. */
@@ -41,7 +46,7 @@ export function processCpuSeconds(pid: number): number {
 
 export async function startRuntime(options: { env: Record<string, string>; nodeFlags?: string[] }): Promise<Runtime> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bmw-bench-'));
-  const env: Record<string, string> = { LOG_LEVEL: 'warn', ...options.env };
+  const env: Record<string, string> = { LOG_LEVEL: 'warn', ...options.env, BENCH_SDK_OBSERVER: '1' };
   let rt: RuntimeProcess;
   try {
     rt = await launchRuntime({ dataDir, env, nodeFlags: options.nodeFlags });
@@ -52,7 +57,7 @@ export async function startRuntime(options: { env: Record<string, string>; nodeF
   const { child, state } = rt;
   const bannerEnd = rt.output().length;
   const pid = child.pid!;
-  const callsPath = join(dataDir, 'sdk-calls.json');
+  const snapshotPath = join(dataDir, SNAPSHOT_FILE);
 
   return {
     state,
@@ -65,14 +70,15 @@ export async function startRuntime(options: { env: Record<string, string>; nodeF
         .slice(bannerEnd)
         .split('\n')
         .filter((l) => l.trim() !== ''),
-    sdkCalls: async () => {
+    snapshot: async ({ measureCapacity } = {}) => {
+      if (measureCapacity !== undefined) writeFileSync(join(dataDir, CONTROL_FILE), JSON.stringify({ measure_capacity: measureCapacity }));
       const asked = Date.now();
       child.kill('SIGUSR2');
       return waitFor(
         () => {
           try {
-            const snapshot = JSON.parse(readFileSync(callsPath, 'utf8')) as { at: number; calls: SdkCalls };
-            return snapshot.at >= asked ? snapshot.calls : undefined;
+            const snapshot = JSON.parse(readFileSync(snapshotPath, 'utf8')) as ObserverSnapshot;
+            return snapshot.at >= asked ? snapshot : undefined;
           } catch {
             return undefined; // not written yet, or being written
           }

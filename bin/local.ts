@@ -1,13 +1,13 @@
 // `npm start`: the whole service on this machine (see local/runtime.ts). Ctrl-C stops it cleanly.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sdkCallCounts } from '../lambdas/shared/sdk-metrics.js';
 import { parseLocalConfig } from '../local/local-config.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { stateFilePath } from '../local/state-file.js';
 
 async function main() {
   const local = parseLocalConfig(process.env);
+  // `npm run bench` only: its observer on the functions' SDK clients, attached before any is built.
+  if (local.benchSdkObserver) (await import('../bench/sdk-observer.js')).installSdkObserver(local.dataDir);
   const runtime = await startLocalRuntime(local);
   const { state } = runtime;
   process.stdout.write(
@@ -44,10 +44,6 @@ async function main() {
       },
     );
   };
-  // For `npm run bench`: a snapshot of the AWS API calls made so far (see lambdas/shared/sdk-metrics.ts).
-  process.on('SIGUSR2', () => {
-    writeFileSync(join(local.dataDir, 'sdk-calls.json'), JSON.stringify({ at: Date.now(), calls: sdkCallCounts() }));
-  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

@@ -27,6 +27,8 @@ const schema = z.object({
   TTL_SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   /** Concurrent fan-out invocations, like the fan-out function's reserved concurrency. */
   FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Set by `npm run bench` only: attach bench/sdk-observer.ts (call counts, capacity units) to the SDK clients. */
+  BENCH_SDK_OBSERVER: flag.default(false),
 });
 
 export type LocalConfig = {
@@ -42,6 +44,7 @@ export type LocalConfig = {
   slowDeliveryConcurrency: number;
   fanOutConcurrency: number;
   ttlSweepSeconds: number;
+  benchSdkObserver: boolean;
 };
 
 export function parseLocalConfig(env: Record<string, string | undefined>): LocalConfig {
@@ -62,5 +65,6 @@ export function parseLocalConfig(env: Record<string, string | undefined>): Local
     slowDeliveryConcurrency: e.SLOW_DELIVERY_CONCURRENCY,
     fanOutConcurrency: e.FAN_OUT_CONCURRENCY,
     ttlSweepSeconds: e.TTL_SWEEP_INTERVAL_SECONDS,
+    benchSdkObserver: e.BENCH_SDK_OBSERVER,
   };
 }

@@ -5,10 +5,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Config, config } from './config.js';
 import { once } from './once.js';
-import { countCalls } from './sdk-metrics.js';
+import { withClientHooks } from './client-hooks.js';
 
 export function createDocumentClient(cfg: Pick<Config, 'region' | 'dynamodbEndpoint'>): DynamoDBDocumentClient {
-  const client = countCalls(new DynamoDBClient({ region: cfg.region, ...(cfg.dynamodbEndpoint ? { endpoint: cfg.dynamodbEndpoint } : {}) }), 'DynamoDB');
+  const client = withClientHooks(new DynamoDBClient({ region: cfg.region, ...(cfg.dynamodbEndpoint ? { endpoint: cfg.dynamodbEndpoint } : {}) }), 'DynamoDB');
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

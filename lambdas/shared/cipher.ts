@@ -5,10 +5,10 @@ import { LocalKeyFileCipher, type SecretCipher } from '../domain/secret-cipher.j
 import { KmsSecretCipher } from '../stores/kms-secret-cipher.js';
 import { type Config, config } from './config.js';
 import { once } from './once.js';
-import { countCalls } from './sdk-metrics.js';
+import { withClientHooks } from './client-hooks.js';
 
 export function createCipher(cfg: Config): SecretCipher {
-  if (cfg.secretsKmsKeyId) return new KmsSecretCipher(countCalls(new KMSClient({ region: cfg.region }), 'KMS'), cfg.secretsKmsKeyId);
+  if (cfg.secretsKmsKeyId) return new KmsSecretCipher(withClientHooks(new KMSClient({ region: cfg.region }), 'KMS'), cfg.secretsKmsKeyId);
   if (cfg.secretKeyFile) return new LocalKeyFileCipher(cfg.secretKeyFile);
   throw new Error('Invalid configuration: SECRET_KEY_FILE (or SECRETS_KMS_KEY_ID in AWS) must be set');
 }

@@ -5,10 +5,10 @@ import { DeliveryQueue } from '../stores/delivery-queue.js';
 import { type Config, config } from './config.js';
 import { QUEUE_ENV } from './config-names.js';
 import { once } from './once.js';
-import { countCalls } from './sdk-metrics.js';
+import { withClientHooks } from './client-hooks.js';
 
 export function createSqsClient(cfg: Pick<Config, 'region' | 'sqsEndpoint'>): SQSClient {
-  return countCalls(new SQSClient({ region: cfg.region, ...(cfg.sqsEndpoint ? { endpoint: cfg.sqsEndpoint } : {}) }), 'SQS');
+  return withClientHooks(new SQSClient({ region: cfg.region, ...(cfg.sqsEndpoint ? { endpoint: cfg.sqsEndpoint } : {}) }), 'SQS');
 }
 
 export const sqsClient = once(() => createSqsClient(config()));

@@ -25,6 +25,8 @@ describe('bundling', () => {
       expect(code.length / code.split('\n').length).toBeGreaterThan(1000); // minified: long lines
       expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
       expect(statSync(file).size).toBeLessThan(MAX_BUNDLE_BYTES);
+      // The bench's SDK observer (bench/sdk-observer.ts) is attached from outside, never bundled.
+      expect(code).not.toContain('benchSdkObserver');
       return { name: fn.name, url: pathToFileURL(file).href };
     });
 

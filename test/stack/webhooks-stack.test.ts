@@ -72,12 +72,14 @@ describe('functions', () => {
     expect(Object.keys(resources('AWS::Lambda::Function'))).toHaveLength(ALL_FUNCTIONS.length);
   });
 
-  it('runs every function on nodejs24.x, arm64, logging JSON to its own log group with the stage retention', () => {
+  it('runs every function on nodejs24.x, arm64, without source maps enabled, logging JSON to its own log group with the stage retention', () => {
     for (const name of ALL_FUNCTIONS) {
       const props = fnProps(name);
       expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler' });
       expect(props.LoggingConfig).toEqual({ LogFormat: 'JSON', LogGroup: { Ref: logicalId(stack, stack.functionNamed(name).logGroup) } });
-      expect(props.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      // No --enable-source-maps (slower imports, measured by `npm run bench`) and no compile cache.
+      expect(props.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+      expect(props.Environment.Variables.NODE_COMPILE_CACHE).toBeUndefined();
       expect(props.Tags).toEqual(expect.arrayContaining([{ Key: 'service', Value: 'buildmarkets-webhooks' }, { Key: 'environment', Value: 'sandbox' }]));
     }
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
