@@ -30,8 +30,8 @@ export type FunctionAccess = {
 
 /**
  * Every route authenticates against the keys table (lambdas/http/authenticate.ts), then counts
- * the request in the rate-limit table (lambdas/http/rate-limit.ts: an atomic UpdateItem ADD per
- * window, and a GetItem of each previous window for the sliding estimate).
+ * the request in the rate-limit table (lambdas/http/rate-limit.ts: a consistent GetItem of the key's
+ * item and a conditional UpdateItem of it).
  */
 const AUTH = { apiKeys: ['read'], rateLimits: ['read', 'update'] } as const;
 
