@@ -19,6 +19,10 @@ const envSchema = z.object({
   RATE_LIMITS_TABLE: z.string().default('buildmarkets-rate-limits'),
   RATE_LIMIT_PER_SECOND: positiveInt.default(10),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(300),
+  /** Failed authentications per client address and minute before the address is refused (429). */
+  AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
+  /** How long a blocked address waits for its 429: bounds what a flood on N connections can ask for (N per this). */
+  AUTH_BLOCKED_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(1000),
   /** Needed by the routes and functions that queue deliveries (fan-out, test, delivery, sweeper). */
   DELIVERY_QUEUE_URL: z.string().optional(),
   RETRY_SCHEDULE_SECONDS: z.string().default(DEFAULT_RETRY_SCHEDULE_SECONDS.join(',')),
@@ -43,6 +47,8 @@ export type Config = {
   sqsEndpoint?: string;
   tables: { webhooks: string; apiKeys: string; jobs: string; deliveries: string; rejectedEvents: string; rateLimits: string };
   rateLimits: { perSecond: number; perMinute: number };
+  authFailuresPerMinute: number;
+  authBlockedDelayMs: number;
   deliveryQueueUrl?: string;
   retryPolicy: RetryPolicy;
   deliveryTimeoutMs: number;
@@ -79,6 +85,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       rateLimits: e.RATE_LIMITS_TABLE,
     },
     rateLimits: { perSecond: e.RATE_LIMIT_PER_SECOND, perMinute: e.RATE_LIMIT_PER_MINUTE },
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    authBlockedDelayMs: e.AUTH_BLOCKED_DELAY_MS,
     deliveryQueueUrl: e.DELIVERY_QUEUE_URL,
     retryPolicy: parseRetrySchedule(e.RETRY_SCHEDULE_SECONDS),
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,

@@ -10,6 +10,7 @@ import { FanOut } from '../delivery/fan-out.js';
 import { HttpSender } from '../delivery/http-sender.js';
 import { Sweeper } from '../delivery/sweeper.js';
 import { WebhookCache } from '../delivery/webhook-cache.js';
+import { AuthFailureLimiter } from '../domain/auth-failure-limiter.js';
 import { RateLimiter } from '../domain/rate-limiter.js';
 import { LocalKeyFileCipher, type SecretCipher } from '../domain/secret-cipher.js';
 import { UrlGuard } from '../domain/url-guard.js';
@@ -67,7 +68,9 @@ export function buildDeps(cfg: Config) {
   const deliveries = new DeliveryStore(db, cfg.tables.deliveries);
   const rejectedEvents = new RejectedEventStore(db, cfg.tables.rejectedEvents);
   const queue = new DeliveryQueue(sqs, queueUrl);
-  const rateLimiter = new RateLimiter(new RateLimitStore(db, cfg.tables.rateLimits), cfg.rateLimits);
+  const rateLimitStore = new RateLimitStore(db, cfg.tables.rateLimits);
+  const rateLimiter = new RateLimiter(rateLimitStore, cfg.rateLimits);
+  const authFailures = new AuthFailureLimiter(rateLimitStore, cfg.authFailuresPerMinute, cfg.authBlockedDelayMs);
 
   const webhooks = new WebhookService({
     store: webhookStore,
@@ -100,6 +103,7 @@ export function buildDeps(cfg: Config) {
     rejectedEvents,
     queue,
     rateLimiter,
+    authFailures,
     webhooks,
     fanOut,
     worker,

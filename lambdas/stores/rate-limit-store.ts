@@ -5,11 +5,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { FailureCounter } from '../domain/auth-failure-limiter.js';
 import type { RateLimitState, RateLimitStateStore, SlotCounts } from '../domain/rate-limiter.js';
 
 const KEY_PREFIX = 'key#';
 
-export class RateLimitStore implements RateLimitStateStore {
+export class RateLimitStore implements RateLimitStateStore, FailureCounter {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -44,6 +45,25 @@ export class RateLimitStore implements RateLimitStateStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /** Eventually consistent: a count a moment old is good enough to refuse a flood. */
+  async failures(bucket: string): Promise<number> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { bucket } }));
+    return Number(Item?.hits ?? 0);
+  }
+
+  async addFailure(bucket: string, expiresAtSeconds: number): Promise<number> {
+    const { Attributes } = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { bucket },
+        UpdateExpression: 'ADD hits :one SET expires_at = if_not_exists(expires_at, :exp)',
+        ExpressionAttributeValues: { ':one': 1, ':exp': expiresAtSeconds },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(Attributes?.hits ?? 1);
   }
 }
 
