@@ -1,12 +1,11 @@
 // Failed authentication limited per client address (issue 10, item 4), on the real local runtime:
 // the local gateway sets requestContext.http.sourceIp from the socket, so a client binding
 // 127.0.0.2 is another address than one on 127.0.0.1.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { issueTestApiKey } from '../support/api-keys.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { sdkCalls } from '../support/sdk-calls.js';
 import { waitFor } from '../support/wait-for.js';
 
 const LIMIT = 10;
@@ -42,16 +41,6 @@ function get(from: string, auth: { apiKey: string; apiSecret: string }): Promise
 
 const randomKey = () => ({ apiKey: `bmk_${randomBytes(12).toString('hex')}`, apiSecret: randomBytes(24).toString('hex') });
 
-/** The runtime's own AWS API call counts (SIGUSR2 → sdk-calls.json). */
-async function sdkCalls(): Promise<Record<string, number>> {
-  const path = join(rt.dataDir, 'sdk-calls.json');
-  rmSync(path, { force: true });
-  rt.child.kill('SIGUSR2');
-  return waitFor(() => (existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { calls: Record<string, number> }).calls : undefined), {
-    what: () => 'sdk-calls.json',
-  });
-}
-
 describe('failed authentication per client address', () => {
   it('refuses a flooding address with 429 RATE_LIMITED before any key lookup, while other addresses go on', async () => {
     // Stay clear of a minute boundary (the failure count is per minute).
@@ -70,10 +59,10 @@ describe('failed authentication per client address', () => {
     }
 
     // Once blocked, a flood costs no DynamoDB call at all (neither the keys table nor the counter).
-    const before = await sdkCalls();
+    const before = await sdkCalls(rt);
     const blocked = await Promise.all(Array.from({ length: 50 }, () => get('127.0.0.1', randomKey())));
     expect(blocked.every((a) => a.status === 429)).toBe(true);
-    const after = await sdkCalls();
+    const after = await sdkCalls(rt);
     for (const op of ['DynamoDB.GetItem', 'DynamoDB.UpdateItem', 'DynamoDB.Query']) expect(after[op] ?? 0).toBe(before[op] ?? 0);
 
     // The address is refused whatever it sends (its credentials are not even read)…
