@@ -37,12 +37,13 @@ const AUTH = { apiKeys: ['read'], rateLimits: ['read', 'update'] } as const;
 
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // WebhookStore.create: counter UpdateItem + conditional PutItem; the secret is encrypted first.
-  'create-webhook': { tables: { ...AUTH, webhooks: ['put', 'update'] }, secrets: 'encrypt' },
+  // At the limit, a settled counter is checked against a count of the webhooks (GetItem, Query).
+  'create-webhook': { tables: { ...AUTH, webhooks: ['read', 'put', 'update'] }, secrets: 'encrypt' },
   'list-webhooks': { tables: { ...AUTH, webhooks: ['read'] } },
   'get-webhook': { tables: { ...AUTH, webhooks: ['read'] } },
   // WebhookService.update reads (re-enable check) then updates.
   'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'] } },
-  // WebhookStore.delete: DeleteItem + counter UpdateItem.
+  // WebhookStore.delete: counter UpdateItem (mark), DeleteItem, counter UpdateItem.
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
   // FanOut.sendTest: one job (conditional PutItem) and its queue message.
   'test-webhook': { tables: { ...AUTH, webhooks: ['read'], jobs: ['put'] }, deliveryQueue: 'send' },
