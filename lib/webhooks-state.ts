@@ -83,6 +83,12 @@ export class WebhooksState extends Construct {
     });
 
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: stage.eventBusName, description: 'Buildmarkets platform events' });
+    // Every event published on the bus, kept so it can be replayed (StartReplay) after a bug.
+    this.eventBus.archive('EventArchive', {
+      description: 'Every Buildmarkets platform event published on the bus, for replay',
+      eventPattern: { source: events.Match.prefix('buildmarkets.') },
+      retention: Duration.days(stage.eventArchiveRetentionDays),
+    });
 
     this.deliveryDeadLetterQueue = this.queue('DeliveryDeadLetterQueue', removalPolicy);
     this.deliveryQueue = new sqs.Queue(this, 'DeliveryQueue', {

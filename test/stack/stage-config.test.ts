@@ -14,6 +14,7 @@ describe('stage parameters', () => {
       apiThrottleRateLimit: 100,
       apiThrottleBurstLimit: 200,
       retainData: false,
+      eventArchiveRetentionDays: 30,
     });
   });
 
