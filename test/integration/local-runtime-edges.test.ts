@@ -1,9 +1,9 @@
 // Small local-runtime guarantees (issue 10, item 9): a private DATA_DIR (LevelDB files included),
 // and Node's own refusals (unknown method, headers too large) in the error envelope with X-Request-Id.
 import { chmodSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { apiClient } from '../support/api-client.js';
+import { rawHttp as raw } from '../support/raw-http.js';
 import { makeDataDir, removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
 
 /** Every path under `dir` (itself included) whose mode lets group or others in. */
@@ -17,24 +17,6 @@ function openToOthers(dir: string): string[] {
   };
   walk(dir);
   return found;
-}
-
-/** Sends raw bytes to the API port and returns the raw answer (the server closes the connection). */
-function raw(url: string, bytes: string): Promise<{ status: number; headers: Record<string, string>; body: any }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let text = '';
-    socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const [head = '', body = ''] = text.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
-      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: body ? JSON.parse(body) : undefined });
-    });
-    socket.write(bytes);
-  });
 }
 
 describe('local runtime edges', () => {
