@@ -2,16 +2,18 @@
 // any rolling minute, shared by every function instance.
 //
 // One item per key holds, for each limit, the accepted requests counted in small time slots
-// (100 ms for the second, 1 s for the minute). A request is accepted only if the slots that overlap
-// the last second (minute) hold fewer than N (M): a slot counts as long as any part of it is in
-// the window, so the estimate can only over-count, and no rolling window ever holds more than the
+// (100 ms for the second, 1 s for the minute), each with the time of its latest request. A request
+// is accepted only if the slots still in the last second (minute) hold fewer than N (M): a slot
+// counts until its latest request has left the window, so the count can only err high, and no
+// rolling window ever holds more than the
 // limit (unlike fixed or weighted windows, or a token bucket, which lets 2N through across a
 // boundary). The item is read consistently and written back with a conditional update on its
 // version; a writer that lost the race reads again. Within one instance, concurrent checks of a
 // key are decided together in one read and one write, so they do not race each other.
 // Refused requests are not counted.
 
-export type SlotCounts = [slot: number, count: number][];
+/** Per slot: its index, the requests accepted in it, and the time (ms) of the latest of them. */
+export type SlotCounts = [slot: number, count: number, lastMs: number][];
 export type RateLimitState = { second: SlotCounts; minute: SlotCounts };
 
 /** The storage the limiter needs (lambdas/stores/rate-limit-store.ts implements it on DynamoDB). */
@@ -108,26 +110,26 @@ export class RateLimiter {
       const slots = state[w.field];
       const slot = Math.floor(nowMs / w.slotMs);
       const last = slots.at(-1);
-      if (last && last[0] === slot) slots[slots.length - 1] = [slot, last[1] + 1];
-      else slots.push([slot, 1]);
+      if (last && last[0] === slot) slots[slots.length - 1] = [slot, last[1] + 1, Math.max(last[2], nowMs)];
+      else slots.push([slot, 1, nowMs]);
     }
     return { allowed: true };
   }
 }
 
-/** The slots that overlap the window ending at `nowMs` (any part of the slot after nowMs - length). */
+/** The slots whose latest request is still in the window ending at `nowMs`. */
 function inWindow(slots: SlotCounts, w: Window, nowMs: number): SlotCounts {
-  return slots.filter(([slot]) => (slot + 1) * w.slotMs > nowMs - w.lengthMs);
+  return slots.filter(([, , lastMs]) => lastMs > nowMs - w.lengthMs);
 }
 
 /** 0 when one more request fits; otherwise how long until enough old slots have left the window. */
 function waitForRoom(slots: SlotCounts, w: Window, nowMs: number): number {
   let total = slots.reduce((sum, [, count]) => sum + count, 0);
   if (total < w.limit) return 0;
-  for (const [slot, count] of slots) {
+  for (const [, count, lastMs] of slots) {
     total -= count;
-    // This slot stops overlapping the window once nowMs - length >= its end.
-    if (total < w.limit) return (slot + 1) * w.slotMs + w.lengthMs - nowMs;
+    // This slot leaves the window once its latest request has.
+    if (total < w.limit) return lastMs + w.lengthMs - nowMs;
   }
   return w.lengthMs;
 }

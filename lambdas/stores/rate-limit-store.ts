@@ -68,4 +68,6 @@ export class RateLimitStore implements RateLimitStateStore, FailureCounter {
 }
 
 const slots = (value: unknown): SlotCounts =>
-  Array.isArray(value) ? value.filter((p): p is [number, number] => Array.isArray(p) && p.length === 2).map(([s, c]) => [Number(s), Number(c)]) : [];
+  Array.isArray(value)
+    ? value.filter((p): p is [number, number, number] => Array.isArray(p) && p.length === 3).map(([s, c, l]) => [Number(s), Number(c), Number(l)])
+    : [];

@@ -80,12 +80,13 @@ describe('rate limiter', () => {
     expect((await l.check('k', at(1600))).allowed).toBe(true);
   });
 
-  it('refuses past the per-minute limit with the seconds until a slot frees up', async () => {
+  it('refuses past the per-minute limit with the seconds until a request leaves the minute (at most 60)', async () => {
     const l = limiter(memoryStore(), 1000, 5);
     for (let i = 0; i < 5; i++) expect((await l.check('k', at(20_000))).allowed).toBe(true);
-    expect(await l.check('k', at(20_000))).toEqual({ allowed: false, retryAfterSeconds: 61 });
-    expect((await l.check('k', at(80_999))).allowed).toBe(false);
-    expect((await l.check('k', at(81_000))).allowed).toBe(true);
+    expect(await l.check('k', at(20_000))).toEqual({ allowed: false, retryAfterSeconds: 60 });
+    expect(await l.check('k', at(50_500))).toEqual({ allowed: false, retryAfterSeconds: 30 });
+    expect((await l.check('k', at(79_999))).allowed).toBe(false);
+    expect((await l.check('k', at(80_000))).allowed).toBe(true);
   });
 
   it('does not count refused requests', async () => {
