@@ -1,13 +1,15 @@
 // `api`: GET and POST /v1/webhooks at a fixed number of connections with autocannon, against the
 // runtime's API (rate limits raised for the bench by the runtime's environment). A partner of its
 // own (bench-api), so the webhooks it creates never receive the pipeline's events.
+import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import type { LocalState } from '../local/state-file.js';
 import { progress } from './log.js';
 import { ROOT } from './paths.js';
 import { runProcessOk } from './process.js';
-import { round } from './stats.js';
+import { ascending, percentile, round } from './stats.js';
 
 const API_PARTNER = 'bench-api';
 const POST_BODY = JSON.stringify({ url: 'https://93.184.216.34/bench', events: [] });
@@ -80,7 +82,57 @@ export async function runApi(state: LocalState, dataDir: string, options: { conn
   await run('GET', 1);
   const get = summarise(await run('GET', options.durationS), options.connections);
   progress(`api: GET ${get.requests_per_sec} req/s, p99 ${get.p99_ms} ms`);
-  return { key: keyNote, post_body: JSON.parse(POST_BODY) as unknown, get_webhooks: get, post_webhooks: post };
+  const authFlood = await runAuthFlood(url, { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret }, options.durationS);
+  return { key: keyNote, post_body: JSON.parse(POST_BODY) as unknown, get_webhooks: get, post_webhooks: post, auth_flood: authFlood };
+}
+
+const FLOOD_CONNECTIONS = 100;
+/** The bystander's address: the flood comes from 127.0.0.1, and failed authentication is limited per address. */
+const BYSTANDER_ADDRESS = '127.0.0.2';
+
+/** One partner's sequential GETs (one keep-alive connection from BYSTANDER_ADDRESS) for `durationS`: latencies in ms. */
+async function bystanderGets(url: string, headers: Record<string, string>, durationS: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const target = new URL(url);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const until = performance.now() + durationS * 1000;
+  try {
+    while (performance.now() < until) {
+      const started = performance.now();
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: target.hostname, port: target.port, path: target.pathname, headers, agent, localAddress: BYSTANDER_ADDRESS }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      latencies.push(performance.now() - started);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+  } finally {
+    agent.destroy();
+  }
+  return { requests: latencies.length, p50_ms: round(percentile(ascending(latencies), 50), 1), p99_ms: round(percentile(ascending(latencies), 99), 1), status_codes: statuses };
+}
+
+/**
+ * Issue 10: a flood of invalid keys from one address (100 connections) must not slow another
+ * partner by more than 2×. The bystander's GET median alone, then during the flood.
+ */
+async function runAuthFlood(url: string, bystanderHeaders: Record<string, string>, durationS: number) {
+  progress(`api: auth flood — bystander GET alone from ${BYSTANDER_ADDRESS}, ${durationS} s…`);
+  const alone = await bystanderGets(url, bystanderHeaders, durationS);
+  progress(`api: auth flood — ${FLOOD_CONNECTIONS} connections of invalid keys from 127.0.0.1 while the bystander GETs…`);
+  const invalid = { 'x-api-key': 'bmk_flood_not_a_key', 'x-api-secret': 'not-the-secret' };
+  const flood = autocannon({ url, method: 'GET', headers: invalid, connections: FLOOD_CONNECTIONS, duration: durationS + 2, timeout: 10 });
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // the flood is under way
+  const during = await bystanderGets(url, bystanderHeaders, durationS);
+  const floodResult = summarise(await flood, FLOOD_CONNECTIONS);
+  const ratio = alone.p50_ms && during.p50_ms ? round(during.p50_ms / alone.p50_ms, 2) : null;
+  progress(`api: auth flood — bystander p50 ${alone.p50_ms} ms alone, ${during.p50_ms} ms during the flood (×${ratio}); flood ${floodResult.requests_per_sec} req/s ${JSON.stringify(floodResult.status_codes)}`);
+  return { flood_connections: FLOOD_CONNECTIONS, bystander_alone: alone, bystander_during_flood: during, p50_ratio: ratio, target_ratio_max: 2, flood: floodResult };
 }
 
 export type ApiResult = Awaited<ReturnType<typeof runApi>>;

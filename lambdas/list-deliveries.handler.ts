@@ -1,5 +1,6 @@
 // GET /v1/webhooks/{webhookId}/deliveries → 200, the attempts newest first; `status` and
-// `event_id` filters, cursor pagination with a Link header.
+// `event_id` filters, cursor pagination with a Link header. A filtered page may hold fewer than
+// `limit` attempts (even none) while a next link exists: each request reads a bounded part of the history.
 import * as z from 'zod';
 import { toPublicAttempt } from './domain/delivery.js';
 import { apiHandler } from './http/api-handler.js';
@@ -21,10 +22,8 @@ export const handler = apiHandler(ROUTES.listDeliveries, {}, async (req, d) => {
   const { limit, cursor, status, event_id } = parseOrThrow(query, req.query);
   const beforeId = cursor === undefined ? undefined : decodeCursor(cursor, cursorShape).before;
   const page = await d.deliveries.list(webhook.id, { limit, beforeId, status, eventId: event_id?.toLowerCase() });
-  const last = page.items.at(-1);
-  const link =
-    page.hasMore && last
-      ? nextLinkHeader(req.path, { cursor: encodeCursor({ before: last.id }), limit, status, event_id })
-      : {};
+  const link = page.nextBeforeId
+    ? nextLinkHeader(req.path, { cursor: encodeCursor({ before: page.nextBeforeId }), limit, status, event_id })
+    : {};
   return json(200, page.items.map(toPublicAttempt), link);
 });

@@ -41,8 +41,8 @@ export type FunctionAccess = {
 
 /**
  * Every route authenticates against the keys table (lambdas/http/authenticate.ts), then counts
- * the request in the rate-limit table (lambdas/http/rate-limit.ts: an atomic UpdateItem ADD per
- * window, and a GetItem of each previous window for the sliding estimate).
+ * the request in the rate-limit table (lambdas/http/rate-limit.ts: a consistent GetItem of the key's
+ * item and a conditional UpdateItem of it).
  */
 const AUTH = { apiKeys: ['read'], rateLimits: ['read', 'update'] } as const;
 
@@ -73,12 +73,13 @@ const DELIVER_TABLES = {
 
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // WebhookStore.create: counter UpdateItem + conditional PutItem; the secret is encrypted first.
-  'create-webhook': { tables: { ...AUTH, webhooks: ['put', 'update'] }, secrets: 'encrypt' },
+  // At the limit, a settled counter is checked against a count of the webhooks (GetItem, Query).
+  'create-webhook': { tables: { ...AUTH, webhooks: ['read', 'put', 'update'] }, secrets: 'encrypt' },
   'list-webhooks': { tables: { ...AUTH, webhooks: ['read'] } },
   'get-webhook': { tables: { ...AUTH, webhooks: ['read'] } },
   // WebhookService.update reads (re-enable check) then updates.
   'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'] } },
-  // WebhookStore.delete: DeleteItem + counter UpdateItem.
+  // WebhookStore.delete: counter UpdateItem (mark), DeleteItem, counter UpdateItem.
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
   // sendTestEvent: WebhookService.require (GetItem), then FanOut.sendTest (the fan-out's path).
   'test-webhook': { ...FAN_OUT, tables: { ...AUTH, ...FAN_OUT.tables } },

@@ -51,6 +51,8 @@ export type StageConfig = {
   apiThrottleBurstLimit: number;
   /** Tables keep deletion protection and survive `cdk destroy`; the KMS key is retained. */
   retainData: boolean;
+  /** Days the bus's archive keeps every published event, for replay after a bug (0 = forever). */
+  eventArchiveRetentionDays: number;
   /** Existing SNS topic the alarms notify: required for `live`, optional for `sandbox`. */
   alarmTopicArn?: string;
 };
@@ -82,6 +84,7 @@ const contextSchema = z.object({
   apiThrottleRateLimit: int(1, 10_000).default(100),
   apiThrottleBurstLimit: int(1, 5_000).default(200),
   retainData: flag.optional(),
+  eventArchiveRetentionDays: int(0, 3650).default(30),
   alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'an SNS topic ARN').optional(),
 });
 
@@ -131,6 +134,7 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     apiThrottleRateLimit: c.apiThrottleRateLimit,
     apiThrottleBurstLimit: c.apiThrottleBurstLimit,
     retainData: c.retainData ?? c.environment === 'live',
+    eventArchiveRetentionDays: c.eventArchiveRetentionDays,
     ...(c.alarmTopicArn ? { alarmTopicArn: c.alarmTopicArn } : {}),
   };
 }

@@ -88,6 +88,12 @@ export class WebhooksState extends Construct {
     });
 
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: stage.eventBusName, description: 'Buildmarkets platform events' });
+    // Every event published on the bus, kept so it can be replayed (StartReplay) after a bug.
+    this.eventBus.archive('EventArchive', {
+      description: 'Every Buildmarkets platform event published on the bus, for replay',
+      eventPattern: { source: events.Match.prefix('buildmarkets.') },
+      retention: Duration.days(stage.eventArchiveRetentionDays),
+    });
 
     // The fast lane keeps the construct ids it had before lanes existed (no queue replacement).
     const laneIds: Record<Lane, string> = { fast: 'DeliveryQueue', slow: 'SlowDeliveryQueue' };

@@ -2,7 +2,8 @@
 // event API Gateway would send, picks the handler from the shared route table (or the
 // `$default` fallback) and writes back the handler's response.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ApiError } from '../lambdas/domain/errors.js';
 import { errorResponse } from '../lambdas/http/responses.js';
@@ -22,7 +23,29 @@ export async function startApiGateway(options: { port: number; loadHandler: Hand
       if (!res.headersSent) writeResponse(res, errorResponse(new ApiError('INTERNAL_ERROR', 'Internal error.'), randomUUID()));
     });
   });
+  server.on('clientError', answerClientError);
   return listenOnLoopback(server, options.port);
+}
+
+/**
+ * What Node's HTTP parser refuses before any handler runs (an unknown method, malformed HTTP,
+ * headers over Node's 16 KiB): answered in the error envelope with an X-Request-Id like every
+ * other response, instead of Node's bare `400 Bad Request`.
+ */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const apiError = tooLarge
+    ? new ApiError('REQUEST_HEADERS_TOO_LARGE', 'Request headers are too large.')
+    : new ApiError('BAD_REQUEST', 'The request is not valid HTTP (or uses an unknown method).');
+  const result = errorResponse(apiError, randomUUID());
+  const body = Buffer.from(result.body ?? '', 'utf8');
+  const headers = { ...result.headers, 'content-length': String(body.length), connection: 'close' };
+  const head = [`HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${String(v)}`)];
+  socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]));
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, loadHandler: HandlerLoader): Promise<void> {

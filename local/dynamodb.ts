@@ -3,12 +3,15 @@
 import { join } from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { makeDataDirPrivate } from './data-dir.js';
 import { listenOnLoopback } from './loopback-server.js';
 import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
 
 export type LocalDynamo = { endpoint: string; stop(): Promise<void> };
 
 export async function startDynalite(dataDir: string, port: number): Promise<LocalDynamo> {
+  // The engine's files (LevelDB, created now and as it runs) are private: 0700 / 0600.
+  makeDataDirPrivate(dataDir);
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: join(dataDir, 'dynamodb') });
   const { url, stop } = await listenOnLoopback(server, port);
   return { endpoint: url, stop };

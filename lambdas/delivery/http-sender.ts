@@ -17,10 +17,11 @@ export type SendResult = {
   error: string | null;
 };
 
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
-};
+/** At most this much of a response body is read; the rest is never waited for. */
+export const MAX_RESPONSE_BODY_BYTES = 4096;
+
+const TIMEOUT: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' };
+const DEADLINE = Symbol('deadline');
 
 /** Maps Node network errors to the short reasons shown in the delivery history. */
 export function describeNetworkError(error: unknown): string {
@@ -41,6 +42,12 @@ const pinnedLookup =
     else callback(null, address, family);
   };
 
+/**
+ * One attempt: a single deadline covers DNS resolution, connect, TLS, headers and body (a body
+ * that has not ended by then, however it trickles, is a timeout); at most
+ * MAX_RESPONSE_BODY_BYTES of the body are read; every attempt has its own connection, destroyed
+ * when the attempt ends, whatever happened (no keep-alive pool a hostile receiver could fill).
+ */
 export class HttpSender {
   constructor(
     private readonly urlGuard: UrlGuard,
@@ -48,24 +55,29 @@ export class HttpSender {
   ) {}
 
   async send(rawUrl: string, body: string, headers: Record<string, string>): Promise<SendResult> {
+    const started = performance.now();
+    const remainingMs = () => this.timeoutMs - (performance.now() - started);
     let target: { url: URL; address: string };
     try {
-      target = await this.urlGuard.resolveTarget(rawUrl);
+      target = await withDeadline(this.urlGuard.resolveTarget(rawUrl), remainingMs());
     } catch (error) {
+      if (error === DEADLINE) return TIMEOUT;
       const reason = error instanceof ApiError ? 'address_not_allowed' : describeNetworkError(error);
       return { ok: false, httpStatus: null, responseTimeMs: null, error: reason };
     }
-    const { url, address } = target;
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
+    if (remainingMs() <= 0) return TIMEOUT;
+    return this.post(target, body, headers, started, remainingMs());
+  }
+
+  private post(
+    { url, address }: { url: URL; address: string },
+    body: string,
+    headers: Record<string, string>,
+    started: number,
+    remainingMs: number,
+  ): Promise<SendResult> {
     return new Promise<SendResult>((resolve) => {
       let settled = false;
-      const finish = (result: SendResult) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve(result);
-      };
       const transport = url.protocol === 'https:' ? https : http;
       const request = transport.request({
         protocol: url.protocol,
@@ -73,7 +85,7 @@ export class HttpSender {
         port: url.port || undefined,
         path: `${url.pathname}${url.search}`,
         method: 'POST',
-        agent: agents[url.protocol as 'http:' | 'https:'],
+        agent: false,
         lookup: pinnedLookup(address),
         headers: {
           'content-type': 'application/json',
@@ -82,18 +94,45 @@ export class HttpSender {
           ...headers,
         },
       });
-      const timer = setTimeout(() => {
-        finish({ ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' });
+      // The attempt ends here, whatever state the exchange is in: the socket goes with it.
+      const finish = (result: SendResult) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
         request.destroy();
-      }, this.timeoutMs);
+        resolve(result);
+      };
+      const timer = setTimeout(() => finish(TIMEOUT), remainingMs);
+      const failed = (error: unknown) => finish({ ok: false, httpStatus: null, responseTimeMs: null, error: describeNetworkError(error) });
       request.on('response', (response) => {
         const status = response.statusCode ?? 0;
-        // Drain (and ignore) the body so the keep-alive connection can be reused.
-        response.resume();
-        finish({ ok: status >= 200 && status < 300, httpStatus: status, responseTimeMs: elapsed(), error: null });
+        const done = () =>
+          finish({ ok: status >= 200 && status < 300, httpStatus: status, responseTimeMs: Math.round(performance.now() - started), error: null });
+        let read = 0;
+        response.on('data', (chunk: Buffer) => {
+          read += chunk.length;
+          if (read >= MAX_RESPONSE_BODY_BYTES) done();
+        });
+        response.on('end', done);
+        response.on('error', failed);
+        // Closed before its end (Node versions differ in whether 'error' comes first).
+        response.on('close', () => failed({ code: 'ECONNRESET' }));
       });
-      request.on('error', (error) => finish({ ok: false, httpStatus: null, responseTimeMs: null, error: describeNetworkError(error) }));
+      request.on('error', failed);
       request.end(body);
     });
+  }
+}
+
+/** Rejects with DEADLINE once `ms` have passed (the promise itself is left to settle unobserved). */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(DEADLINE), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -16,6 +16,10 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  /** Refused by the HTTP server before any route: not parseable HTTP (e.g. an unknown method). */
+  BAD_REQUEST: 400,
+  /** Refused by the HTTP server before any route: the request's headers are too large. */
+  REQUEST_HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
 } as const;
 

@@ -14,6 +14,23 @@ export type Resolver = (hostname: string) => Promise<string[]>;
 export const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
+/**
+ * Ports a webhook may use (README, Security): the scheme's default, 80, 443, or 1024–65535 minus
+ * well-known service ports, so the test route and the history's error kinds cannot be used to
+ * scan SSH, mail, databases or caches on public hosts. Loopback URLs (local runtime) take any port.
+ */
+export const DENIED_SERVICE_PORTS: ReadonlySet<number> = new Set([
+  1080, 1433, 1434, 1521, 1883, 2049, 2375, 2376, 2379, 2380, 3306, 3389, 4369, 5000, 5432, 5672, 5900, 5984, 6379, 6443, 7000,
+  7001, 8086, 8500, 8883, 9042, 9092, 9200, 9300, 10250, 11211, 15672, 25565, 27017, 27018, 27019, 50070,
+]);
+
+/** Whether a URL's port (as WHATWG URL gives it: '' for the scheme's default) is allowed for webhooks. */
+export function isAllowedPort(port: string): boolean {
+  if (port === '' || port === '80' || port === '443') return true;
+  const n = Number(port);
+  return n >= 1024 && n <= 65535 && !DENIED_SERVICE_PORTS.has(n);
+}
+
 export type AddressKind = 'public' | 'loopback' | 'non-public';
 
 /** Classifies an IP address; IPv4-mapped IPv6 counts as its IPv4 address. */
@@ -69,6 +86,9 @@ export class UrlGuard {
     }
     if (!host) throw invalid('url must name a host.');
     if (url.username || url.password) throw invalid('url must not contain credentials.');
+    if (!loopbackAllowed && !isAllowedPort(url.port)) {
+      throw invalid('url port is not allowed: use 443, 80, or a port from 1024 to 65535 that is not a well-known service port.');
+    }
     if (isIP(host) !== 0) this.assertAllowed(host, loopbackAllowed);
     else if (host === 'localhost' && !loopbackAllowed) throw invalid('url must not point at a non-public address.');
     return { url, host, loopbackAllowed };

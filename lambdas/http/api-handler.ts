@@ -35,7 +35,7 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
 ) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(errorEnvelope(() => deps().logger))
-    .use(authenticate(route.scope, () => deps().apiKeys))
+    .use(authenticate(route.scope, () => deps().apiKeys, () => deps().authFailures))
     .use(rateLimit(() => deps().rateLimiter))
     .use(jsonBody())
     .handler(async (rawEvent) => {

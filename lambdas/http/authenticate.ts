@@ -2,6 +2,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { authenticateApiKey } from '../domain/api-keys.js';
+import type { AuthFailureLimiter } from '../domain/auth-failure-limiter.js';
 import { ApiError } from '../domain/errors.js';
 import type { ApiKeyStore, Scope } from '../stores/api-key-store.js';
 import { type ApiEvent, header } from './api-event.js';
@@ -29,9 +30,19 @@ export function readCredentials(event: ApiEvent): Credentials | undefined {
 export function authenticate(
   scope: Scope,
   apiKeys: () => ApiKeyStore,
+  failures: () => AuthFailureLimiter,
 ): middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2, Error, Context> {
   return {
     before: async (request) => {
+      // An address that keeps failing is refused before its credentials are looked up.
+      const sourceIp = request.event.requestContext?.http?.sourceIp;
+      const gate = await failures().check(sourceIp);
+      if (!gate.allowed) {
+        await new Promise((resolve) => setTimeout(resolve, failures().refusalDelayMs));
+        throw new ApiError('RATE_LIMITED', `Too many failed authentications from this address; retry after ${gate.retryAfterSeconds} s.`, undefined, {
+          'retry-after': String(gate.retryAfterSeconds),
+        });
+      }
       const credentials = readCredentials(request.event);
       const usable =
         credentials &&
@@ -39,6 +50,7 @@ export function authenticate(
         credentials.apiSecret.length <= MAX_CREDENTIAL_LENGTH;
       const principal = usable ? await authenticateApiKey(apiKeys(), credentials.apiKey, credentials.apiSecret) : undefined;
       if (!principal) {
+        await failures().recordFailure(sourceIp);
         throw new ApiError('UNAUTHORIZED', 'Missing or invalid API credentials: send X-API-Key and X-API-Secret, or HTTP Basic.');
       }
       if (!principal.scopes.includes(scope)) {

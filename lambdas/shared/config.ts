@@ -29,6 +29,10 @@ const envSchema = z.object({
   [TABLE_ENV.rateLimits]: z.string().default('buildmarkets-rate-limits'),
   RATE_LIMIT_PER_SECOND: positiveInt.default(10),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(300),
+  /** Failed authentications per client address and minute before the address is refused (429). */
+  AUTH_FAILURES_PER_MINUTE: positiveInt.default(30),
+  /** How long a blocked address waits for its 429: bounds what a flood on N connections can ask for (N per this). */
+  AUTH_BLOCKED_DELAY_MS: z.coerce.number().int().min(0).max(5000).default(1000),
   /** Needed by the routes and functions that queue deliveries (fan-out, test, delivery, sweeper). */
   [QUEUE_ENV.fast]: z.string().optional(),
   /** The slow lane's queue: the delivery function moves slow endpoints' jobs there. */
@@ -66,6 +70,8 @@ export type Config = {
   tables: Record<TableName, string>;
   rateLimits: { perSecond: number; perMinute: number };
   queueUrls: Partial<Record<Lane, string>>;
+  authFailuresPerMinute: number;
+  authBlockedDelayMs: number;
   retryPolicy: RetryPolicy;
   deliveryTimeoutMs: number;
   parkAfterSeconds: number;
@@ -98,6 +104,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     tables: Object.fromEntries(Object.entries(TABLE_ENV).map(([table, variable]) => [table, e[variable]])) as Record<TableName, string>,
     rateLimits: { perSecond: e.RATE_LIMIT_PER_SECOND, perMinute: e.RATE_LIMIT_PER_MINUTE },
     queueUrls: { fast: e[QUEUE_ENV.fast], slow: e[QUEUE_ENV.slow] },
+    authFailuresPerMinute: e.AUTH_FAILURES_PER_MINUTE,
+    authBlockedDelayMs: e.AUTH_BLOCKED_DELAY_MS,
     retryPolicy: parseRetrySchedule(e.RETRY_SCHEDULE_SECONDS),
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,
     parkAfterSeconds: e.PARK_AFTER_SECONDS,

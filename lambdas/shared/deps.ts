@@ -1,6 +1,7 @@
 // The object graph of the API route functions, built once per process from config(). The
 // delivery functions build their own (delivery/delivery-deps.ts), so no route bundles the SQS
 // client unless it queues deliveries (the test route, through fanOutGraph).
+import { AuthFailureLimiter } from '../domain/auth-failure-limiter.js';
 import { RateLimiter } from '../domain/rate-limiter.js';
 import { UrlGuard } from '../domain/url-guard.js';
 import { WebhookService } from '../domain/webhook-service.js';
@@ -20,11 +21,13 @@ function buildDeps() {
   const cfg = config();
   const db = documentClient();
   const webhookStore = new WebhookStore(db, cfg.tables.webhooks);
+  const rateLimitStore = new RateLimitStore(db, cfg.tables.rateLimits);
   return {
     config: cfg,
     logger: Logger.fromConfig(cfg),
     apiKeys: new ApiKeyStore(db, cfg.tables.apiKeys),
-    rateLimiter: new RateLimiter(new RateLimitStore(db, cfg.tables.rateLimits), cfg.rateLimits),
+    rateLimiter: new RateLimiter(rateLimitStore, cfg.rateLimits),
+    authFailures: new AuthFailureLimiter(rateLimitStore, cfg.authFailuresPerMinute, cfg.authBlockedDelayMs),
     webhookStore,
     deliveries: new DeliveryStore(db, cfg.tables.deliveries),
     webhooks: new WebhookService({

@@ -1,6 +1,8 @@
 // Delivery history in DynamoDB: one item per attempt, kept 30 days (TTL), written by the
-// delivery worker's batch (attemptToItem). Listed newest first
-// per webhook; `status` and `event_id` filters are applied while paging so a page stays full.
+// delivery worker's batch (attemptToItem). Listed newest first per webhook. `status` and
+// `event_id` are filters applied while paging (no index: an index would cost write units on every
+// attempt), so one request reads at most MAX_FILTERED_SCAN items: when that many were read before
+// the page filled up, the page holds what was found and a cursor to go on from there.
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttemptStatus, DeliveryAttempt } from '../domain/delivery.js';
 import { batchPut } from './batch-writer.js';
@@ -58,6 +60,13 @@ export function attemptToItem(attempt: DeliveryAttempt): AttemptItem {
 
 export type DeliveryFilter = { status?: AttemptStatus; eventId?: string };
 
+/** Items a filtered listing reads at most per request, in Query pages of FILTERED_PAGE_SIZE. */
+export const MAX_FILTERED_SCAN = 1000;
+const FILTERED_PAGE_SIZE = 250;
+
+/** A page of attempts; `nextBeforeId` (the cursor) when the history goes on past it. */
+export type DeliveryPage = { items: DeliveryAttempt[]; nextBeforeId?: string };
+
 export class DeliveryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -69,11 +78,11 @@ export class DeliveryStore {
     await batchPut(this.db, attempts.map((a) => ({ tableName: this.tableName, item: attemptToItem(a) })));
   }
 
-  /** Newest first, after the attempt `beforeId` (a cursor), at most `limit`. */
-  async list(
-    webhookId: string,
-    page: { limit: number; beforeId?: string } & DeliveryFilter,
-  ): Promise<{ items: DeliveryAttempt[]; hasMore: boolean }> {
+  /**
+   * Newest first, after the attempt `beforeId` (a cursor), at most `limit`. Filtered, it reads at
+   * most MAX_FILTERED_SCAN items and may return fewer than `limit` with a `nextBeforeId`.
+   */
+  async list(webhookId: string, page: { limit: number; beforeId?: string } & DeliveryFilter): Promise<DeliveryPage> {
     const filters: string[] = [];
     const values: Record<string, unknown> = { ':w': webhookId };
     const names: Record<string, string> = {};
@@ -88,6 +97,7 @@ export class DeliveryStore {
     }
     const items: DeliveryAttempt[] = [];
     let start: Record<string, unknown> | undefined = page.beforeId ? { webhook_id: webhookId, id: page.beforeId } : undefined;
+    let scanned = 0;
     do {
       const result = await this.db.send(
         new QueryCommand({
@@ -98,12 +108,15 @@ export class DeliveryStore {
           ExpressionAttributeValues: values,
           ScanIndexForward: false,
           ExclusiveStartKey: start,
-          Limit: Math.max(page.limit + 1, 50),
+          Limit: filters.length ? Math.min(FILTERED_PAGE_SIZE, MAX_FILTERED_SCAN - scanned) : page.limit + 1,
         }),
       );
+      scanned += result.ScannedCount ?? 0;
       items.push(...(result.Items ?? []).map(fromItem));
       start = result.LastEvaluatedKey;
-    } while (start && items.length <= page.limit);
-    return { items: items.slice(0, page.limit), hasMore: items.length > page.limit };
+    } while (start && items.length <= page.limit && scanned < MAX_FILTERED_SCAN);
+    if (items.length > page.limit) return { items: items.slice(0, page.limit), nextBeforeId: items[page.limit - 1]!.id };
+    // Stopped by the read cap before the page filled up: go on after the last item read.
+    return { items, ...(start ? { nextBeforeId: String(start.id) } : {}) };
   }
 }

@@ -49,7 +49,7 @@ export const TABLES = {
   endpoints: { partitionKey: 'webhook_id', timeToLiveAttribute: 'expires_at' },
   /** Delivery history: one item per attempt, by webhook, newest last (ids are UUIDv7). */
   deliveries: { partitionKey: 'webhook_id', sortKey: 'id', timeToLiveAttribute: 'expires_at' },
-  /** Fixed-window request counters per API key (rate limits), expired by TTL. */
+  /** Rate-limit state: one item per API key, one per client address (failed authentication); expired by TTL. */
   rateLimits: { partitionKey: 'bucket', timeToLiveAttribute: 'expires_at' },
   /** Published events the fan-out refused, with the reason: kept, never silently dropped. */
   rejectedEvents: { partitionKey: 'id', timeToLiveAttribute: 'expires_at' },

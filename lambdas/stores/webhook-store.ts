@@ -1,6 +1,10 @@
 // Webhooks in DynamoDB, partitioned by partner. Single-item conditional writes only (no
 // transactions: dynalite has none). The per-partner count lives in a counter item so the
-// limit holds under concurrent creates.
+// limit holds under concurrent creates. A crash between a webhook write and its counter write
+// leaves the counter too high; it heals itself: when it says the limit is reached and has not
+// moved for COUNTER_SETTLE_MS (longer than any create can take, so no create is half done), the
+// partner's webhooks are counted and the counter is set to that, on the condition that it has
+// still not moved; then the create tries again.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -14,6 +18,8 @@ import type { Webhook, WebhookStatus } from '../domain/webhook.js';
 
 const WEBHOOK_PREFIX = 'webhook#';
 const COUNTER_SK = 'partner';
+/** A counter unchanged for this long has no create in flight (routes time out after 10 s). */
+export const COUNTER_SETTLE_MS = 60_000;
 
 type WebhookItem = {
   partner_id: string;
@@ -66,19 +72,9 @@ export class WebhookStore {
 
   /** Inserts the webhook unless the partner already has `maxPerPartner`; false when at the limit. */
   async create(webhook: Webhook, maxPerPartner: number): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { partner_id: webhook.partnerId, sk: COUNTER_SK },
-          UpdateExpression: 'ADD webhook_count :one',
-          ConditionExpression: 'attribute_not_exists(webhook_count) OR webhook_count < :max',
-          ExpressionAttributeValues: { ':one': 1, ':max': maxPerPartner },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+    for (let attempt = 0; ; attempt++) {
+      if (await this.reserve(webhook.partnerId, maxPerPartner, Date.now())) break;
+      if (attempt >= 2 || !(await this.repairCount(webhook.partnerId, Date.now()))) return false;
     }
     try {
       await this.db.send(
@@ -89,6 +85,83 @@ export class WebhookStore {
       throw error;
     }
     return true;
+  }
+
+  /** Counts one more webhook unless the counter is at the limit. */
+  private async reserve(partnerId: string, maxPerPartner: number, nowMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { partner_id: partnerId, sk: COUNTER_SK },
+          UpdateExpression: 'ADD webhook_count :one SET counted_at = :now',
+          ConditionExpression: 'attribute_not_exists(webhook_count) OR webhook_count < :max',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxPerPartner, ':now': nowMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Sets a settled counter that is higher than the partner's webhooks to their number. True when
+   * the counter was repaired or moved meanwhile (worth another try), false when it was right.
+   */
+  private async repairCount(partnerId: string, nowMs: number): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { partner_id: partnerId, sk: COUNTER_SK }, ConsistentRead: true }),
+    );
+    const counted = Number(Item?.webhook_count ?? 0);
+    const countedAt = typeof Item?.counted_at === 'number' ? Item.counted_at : undefined;
+    if (countedAt !== undefined && nowMs - countedAt < COUNTER_SETTLE_MS) return false;
+    const actual = await this.countWebhooks(partnerId);
+    if (actual >= counted) return false;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { partner_id: partnerId, sk: COUNTER_SK },
+          UpdateExpression: 'SET webhook_count = :actual, counted_at = :now',
+          ConditionExpression:
+            countedAt === undefined
+              ? 'webhook_count = :counted AND attribute_not_exists(counted_at)'
+              : 'webhook_count = :counted AND counted_at = :countedAt',
+          ExpressionAttributeValues: {
+            ':actual': actual,
+            ':now': nowMs,
+            ':counted': counted,
+            ...(countedAt === undefined ? {} : { ':countedAt': countedAt }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    return true;
+  }
+
+  /** The partner's webhooks, counted (consistent read). */
+  private async countWebhooks(partnerId: string): Promise<number> {
+    let total = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'partner_id = :p AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':p': partnerId, ':prefix': WEBHOOK_PREFIX },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      total += result.Count ?? 0;
+      start = result.LastEvaluatedKey;
+    } while (start);
+    return total;
   }
 
   async get(partnerId: string, id: string): Promise<Webhook | undefined> {
@@ -155,6 +228,8 @@ export class WebhookStore {
 
   /** Deletes the webhook; false when there was none. */
   async delete(partnerId: string, id: string): Promise<boolean> {
+    // Marks the counter first, so no repair runs while this delete is between its two writes.
+    await this.adjustCount(partnerId, 0);
     try {
       await this.db.send(
         new DeleteCommand({
@@ -176,8 +251,8 @@ export class WebhookStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: { partner_id: partnerId, sk: COUNTER_SK },
-        UpdateExpression: 'ADD webhook_count :d',
-        ExpressionAttributeValues: { ':d': delta },
+        UpdateExpression: 'ADD webhook_count :d SET counted_at = :now',
+        ExpressionAttributeValues: { ':d': delta, ':now': Date.now() },
       }),
     );
   }

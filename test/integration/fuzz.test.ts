@@ -1,7 +1,9 @@
 // Property-based fuzzing of the management API: whatever the body, path or query, the answer is
 // a 2xx or a 4xx with the error envelope — never a 5xx or a stack trace — and the server lives on.
 import fc from 'fast-check';
+import { isAllowedPort } from '../../lambdas/domain/url-guard.js';
 import { apiClient, type ApiResult } from '../support/api-client.js';
+import { rawHttp } from '../support/raw-http.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
 
 let rt: RuntimeProcess;
@@ -9,7 +11,10 @@ let call: ReturnType<typeof apiClient>;
 let webhookId: string;
 
 beforeAll(async () => {
-  rt = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000', MAX_WEBHOOKS_PER_PARTNER: '100000' } });
+  rt = await startRuntime({
+    // Unauthenticated fuzz requests fail authentication: the per-address block would turn the rest into 429s.
+    env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000', MAX_WEBHOOKS_PER_PARTNER: '100000', AUTH_FAILURES_PER_MINUTE: '1000000' },
+  });
   call = apiClient(rt.state);
   webhookId = (await call('POST', '/v1/webhooks', { body: { url: 'https://93.184.216.34/fuzz', events: [] } })).body.id;
 });
@@ -105,5 +110,43 @@ describe('fuzzed API', () => {
     const res = await call('GET', `/v1/webhooks/${webhookId}`);
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(['created_at', 'events', 'id', 'status', 'updated_at', 'url']);
+  });
+});
+
+describe('fuzzed ports and raw HTTP (issue 10)', () => {
+  it('accepts a webhook port only by the documented policy, INVALID_URL otherwise', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.integer({ min: 0, max: 70_000 }), fc.constantFrom(22, 25, 80, 443, 1023, 1024, 3306, 6379, 8443, 65535, 65536)), async (port) => {
+        const url = `https://93.184.216.34:${port}/fuzz`;
+        const res = await call('POST', '/v1/webhooks', { body: { url, events: [] } });
+        expectWellFormed(res);
+        const allowed = port <= 65535 && isAllowedPort(new URL(url).port);
+        expect([port, res.status]).toEqual([port, allowed ? 201 : 400]);
+        if (allowed) await call('DELETE', `/v1/webhooks/${res.body.id}`);
+        else expect(res.body.error.code).toBe('INVALID_URL');
+      }),
+      RUNS,
+    );
+  });
+
+  it('answers any request line and header bytes in the error envelope with X-Request-Id, never a bare answer', async () => {
+    const noNewline = (s: string) => s.replace(/[\r\n]/g, '');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.constantFrom('GET', 'POST', 'FROB', 'get', 'M-SEARCH', 'PRI', ''), fc.string({ maxLength: 12 })),
+        fc.oneof(fc.constantFrom('/v1/webhooks', '/v1/webhooks/x y', '*', '/%00', ''), fc.string({ maxLength: 40 })),
+        fc.oneof(fc.string({ maxLength: 40 }), fc.constant('x'.repeat(20_000))),
+        async (method, target, headerValue) => {
+          const request = `${noNewline(method)} ${noNewline(target)} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nX-Fuzz: ${noNewline(headerValue)}\r\n\r\n`;
+          const res = await rawHttp(rt.state.api_url, request);
+          expect(res.status).toBeGreaterThanOrEqual(200);
+          expect(res.status).toBeLessThan(500);
+          expect(res.headers['x-request-id']).toBeTruthy();
+          expect(res.text).not.toMatch(/\n\s+at |node_modules|\.ts:\d+/);
+          if (res.status >= 400) expect(res.body?.error?.request_id).toBe(res.headers['x-request-id']);
+        },
+      ),
+      { numRuns: 100 },
+    );
   });
 });

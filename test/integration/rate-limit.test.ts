@@ -1,5 +1,5 @@
-// Rate limits per API key (SPEC §2): sliding windows on shared DynamoDB counters, 429 RATE_LIMITED
-// with Retry-After, and recovery once the window has passed.
+// Rate limits per API key (SPEC §2): at most N in any rolling window, on one shared DynamoDB item per
+// key, 429 RATE_LIMITED with Retry-After, and recovery once the window has passed.
 import { apiClient } from '../support/api-client.js';
 import { issueTestApiKey } from '../support/api-keys.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
@@ -66,6 +66,36 @@ describe('rate limits', () => {
     } finally {
       expect(await minuteRt.stop()).toBe(0);
       removeDataDir(minuteRt.dataDir);
+    }
+  });
+
+  it('never lets more than 10 through in a second, with bursts of 25 straddling a second boundary (default limits)', async () => {
+    const defaultRt = await startRuntime();
+    try {
+      const defaultCall = apiClient(defaultRt.state);
+      const key = await issueTestApiKey(defaultRt.state, { partnerId: 'straddle', scopes: ['webhooks:read'] });
+      expect((await defaultCall('GET', '/v1/webhooks', { auth: key.auth })).status).toBe(200); // modules loaded
+      const untilClock = (predicate: (ms: number) => boolean) => waitFor(() => predicate(Date.now()) || undefined, { intervalMs: 2 });
+      const burst = (n: number) => Promise.all(Array.from({ length: n }, () => defaultCall('GET', '/v1/webhooks', { auth: key.auth })));
+      for (let round = 0; round < 3; round++) {
+        // A quiet second first, so each round starts with an empty window.
+        const quietFrom = Date.now() + 1100;
+        await untilClock((ms) => ms >= quietFrom && ms % 1000 >= 900 && ms % 1000 < 950);
+        const start = Date.now();
+        const boundary = Math.ceil(start / 1000) * 1000;
+        const before = burst(12);
+        await untilClock((ms) => ms >= boundary + 30);
+        const results = [...(await before), ...(await burst(13))];
+        const span = Date.now() - start;
+        const ok = results.filter((r) => r.status === 200).length;
+        expect(results.filter((r) => r.status !== 200).every((r) => r.status === 429)).toBe(true);
+        // Everything happened within `span`; within one second at most 10 may pass.
+        expect(ok).toBeLessThanOrEqual(10 * Math.ceil(span / 1000));
+        expect(ok).toBeGreaterThan(0);
+      }
+    } finally {
+      expect(await defaultRt.stop()).toBe(0);
+      removeDataDir(defaultRt.dataDir);
     }
   });
 });

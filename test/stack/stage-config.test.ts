@@ -19,6 +19,7 @@ describe('stage parameters', () => {
       apiThrottleRateLimit: 100,
       apiThrottleBurstLimit: 200,
       retainData: false,
+      eventArchiveRetentionDays: 30,
     });
   });
 

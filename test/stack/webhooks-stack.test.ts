@@ -245,7 +245,8 @@ describe('IAM', () => {
   it('grants each function exactly the table actions its handler needs', () => {
     const read = ['dynamodb:GetItem', 'dynamodb:Query'];
     const auth = { apiKeys: read, rateLimits: [...read, 'dynamodb:UpdateItem'] };
-    expect(dynamoAccess('create-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:PutItem', 'dynamodb:UpdateItem'] });
+    // The counter's self-repair at the limit reads the counter and counts the webhooks (GetItem, Query).
+    expect(dynamoAccess('create-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] });
     expect(dynamoAccess('update-webhook')).toEqual({ ...auth, webhooks: [...read, 'dynamodb:UpdateItem'] });
     expect(dynamoAccess('delete-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'] });
     const fanOutPath = {
@@ -617,5 +618,23 @@ describe('cdk-nag (AwsSolutionsChecks)', () => {
     expect(report).toMatch(/does not require requests to use SSL[\s\S]*UnreviewedQueue[\s\S]*AwsSolutions-SQS4/);
     // Only the unreviewed queue: the service's own resources are all clean or acknowledged.
     expect(report.match(/ERROR/g)).toHaveLength(2);
+  });
+});
+
+describe('event archive (replay after a bug)', () => {
+  it('archives every buildmarkets.* event published on the bus, for the stage retention (30 days by default)', () => {
+    const archives = Object.values(template.findResources('AWS::Events::Archive'));
+    expect(archives).toHaveLength(1);
+    const bus = Object.keys(template.findResources('AWS::Events::EventBus'))[0]!;
+    expect(archives[0]!.Properties).toMatchObject({
+      SourceArn: { 'Fn::GetAtt': [bus, 'Arn'] },
+      EventPattern: { source: [{ prefix: 'buildmarkets.' }] },
+      RetentionDays: 30,
+    });
+  });
+
+  it('takes its retention from the stage (0 keeps events forever)', () => {
+    synth({ context: { eventArchiveRetentionDays: 400 } }).template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 400 });
+    synth({ context: { eventArchiveRetentionDays: 0 } }).template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 0 });
   });
 });

@@ -6,6 +6,7 @@ import { createServer } from 'node:http';
 import { HttpSender, USER_AGENT } from '../../lambdas/delivery/http-sender.js';
 import { UrlGuard } from '../../lambdas/domain/url-guard.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
+import { waitFor } from '../support/wait-for.js';
 
 let receiver: Receiver;
 beforeAll(async () => {
@@ -81,5 +82,87 @@ describe('http sender', () => {
     receiver.script('/slow', { delayMs: 1500 });
     const slow = await new HttpSender(guard, 200).send(receiver.url('/slow'), '{}', {});
     expect(slow).toEqual({ ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' });
+  });
+});
+
+/** A hostile receiver on loopback that records, on its side, when each connection closes. */
+async function hostileReceiver(answer: (res: import('node:http').ServerResponse) => void) {
+  const sockets = { opened: 0, closed: 0 };
+  const timers = new Set<NodeJS.Timeout>();
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => answer(res));
+  });
+  server.on('connection', (socket) => {
+    sockets.opened++;
+    socket.on('close', () => sockets.closed++);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    sockets,
+    every: (ms: number, fn: () => void) => timers.add(setInterval(fn, ms)),
+    close: async () => {
+      for (const t of timers) clearInterval(t);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('http sender against hostile receivers', () => {
+  const guard = new UrlGuard({ allowLoopback: true });
+
+  it('ends an attempt whose body trickles one byte a second at the deadline, and closes its socket', async () => {
+    const hostile = await hostileReceiver((res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('x');
+      hostile.every(1000, () => res.writable && res.write('x'));
+    });
+    try {
+      const results = await Promise.all([1, 2, 3].map(() => new HttpSender(guard, 1500).send(hostile.url, '{}', {})));
+      for (const result of results) expect(result).toEqual({ ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' });
+      // Closed on the receiver's side too: no socket outlives its attempt.
+      await waitFor(() => hostile.sockets.closed === 3 || undefined, { timeoutMs: 3000, what: () => JSON.stringify(hostile.sockets) });
+      expect(hostile.sockets).toEqual({ opened: 3, closed: 3 });
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  it('reads at most a few KB of an endless body, then ends the attempt with the status and closes the socket', async () => {
+    const chunk = Buffer.alloc(16 * 1024, 'y');
+    const hostile = await hostileReceiver((res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      hostile.every(5, () => res.writable && res.write(chunk));
+    });
+    try {
+      const result = await new HttpSender(guard, 5000).send(hostile.url, '{}', {});
+      expect(result).toMatchObject({ ok: true, httpStatus: 200, error: null });
+      await waitFor(() => hostile.sockets.closed === 1 || undefined, { timeoutMs: 3000, what: () => JSON.stringify(hostile.sockets) });
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  it('closes the connection after an ordinary answer too (no keep-alive socket left open)', async () => {
+    const hostile = await hostileReceiver((res) => res.writeHead(204, { connection: 'keep-alive' }).end());
+    try {
+      expect(await new HttpSender(guard, 2000).send(hostile.url, '{}', {})).toMatchObject({ ok: true, httpStatus: 204 });
+      await waitFor(() => hostile.sockets.closed === 1 || undefined, { timeoutMs: 3000, what: () => JSON.stringify(hostile.sockets) });
+    } finally {
+      await hostile.close();
+    }
+  });
+
+  it('counts DNS resolution against the same deadline', async () => {
+    const stuck = new UrlGuard({ allowLoopback: false, resolver: () => new Promise<string[]>(() => undefined) });
+    expect(await new HttpSender(stuck, 300).send('https://never-answers.example/hook', '{}', {})).toEqual({
+      ok: false,
+      httpStatus: null,
+      responseTimeMs: null,
+      error: 'timeout',
+    });
   });
 });

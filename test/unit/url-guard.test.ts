@@ -321,3 +321,22 @@ describe('url guard: IPv6 outside global unicast', () => {
     await expect(strict.checkRegistration('https://[2606:2800:220:1:248:1893:25c8:1946]/h')).resolves.toBeInstanceOf(URL);
   });
 });
+
+describe('url guard: ports (README, Security)', () => {
+  const guard = new UrlGuard({ allowLoopback: true, resolver: fakeDns(DNS).resolver });
+
+  it.each([22, 25, 23, 110, 445, 1023, 3306, 5432, 6379, 9200, 11211, 27017])('refuses well-known service port %i on a public host', async (port) => {
+    await expectInvalidUrl(guard.checkRegistration(`https://${PUBLIC_V4}:${port}/`));
+    await expectInvalidUrl(guard.checkRegistration(`https://example.com:${port}/hook`));
+    await expectInvalidUrl(guard.resolveTarget(`https://example.com:${port}/hook`));
+  });
+
+  it.each(['', ':443', ':80', ':8443', ':8080', ':1024', ':65535'])('accepts port "%s"', async (port) => {
+    await expect(guard.checkRegistration(`https://example.com${port}/hook`)).resolves.toBeInstanceOf(URL);
+  });
+
+  it('lets allowed loopback URLs (local runtime) use any port', async () => {
+    await expect(guard.checkRegistration('http://127.0.0.1:22/hook')).resolves.toBeInstanceOf(URL);
+    await expect(guard.checkRegistration('http://localhost:6379/hook')).resolves.toBeInstanceOf(URL);
+  });
+});
