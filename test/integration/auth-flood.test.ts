@@ -12,7 +12,8 @@ const LIMIT = 10;
 let rt: RuntimeProcess;
 
 beforeAll(async () => {
-  rt = await startRuntime({ env: { AUTH_FAILURES_PER_MINUTE: String(LIMIT), RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
+  // The bench's SDK observer counts the calls each request makes (test/support/sdk-calls.ts).
+  rt = await startRuntime({ env: { BENCH_SDK_OBSERVER: '1', AUTH_FAILURES_PER_MINUTE: String(LIMIT), RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
 });
 
 afterAll(async () => {

@@ -18,7 +18,8 @@ let webhookId: string;
 const rareEvent = randomUUID();
 
 beforeAll(async () => {
-  rt = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
+  // The bench's SDK observer counts the calls each request makes (test/support/sdk-calls.ts).
+  rt = await startRuntime({ env: { BENCH_SDK_OBSERVER: '1', RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
   call = apiClient(rt.state);
   webhookId = (await call('POST', '/v1/webhooks', { body: { url: 'http://127.0.0.1:9/hook', events: [] } })).body.id;
   // Oldest first (UUIDv7 ids sort by creation); the rare event's three attempts are among the oldest.

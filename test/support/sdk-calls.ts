@@ -1,5 +1,5 @@
 // The AWS API calls a running local runtime has made so far, per service and operation
-// (SIGUSR2 → $DATA_DIR/sdk-calls.json, see bin/local.ts), to show what a request cost.
+// (the bench's SDK observer, on when the runtime runs with BENCH_SDK_OBSERVER=1: SIGUSR2 → $DATA_DIR/sdk-calls.json), to show what a request cost.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeProcess } from './runtime-process.js';
