@@ -47,6 +47,10 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // FanOut.sendTest: one job (conditional PutItem) and its queue message.
   'test-webhook': { tables: { ...AUTH, webhooks: ['read'], jobs: ['put'] }, deliveryQueue: 'send' },
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },
+  // The catalog is code: authentication and the rate limit only.
+  'list-event-types': { tables: { ...AUTH } },
+  // Public (scope null): the OpenAPI document is built from code, no table at all.
+  'get-openapi': {},
   // 404/405 from the route table alone.
   fallback: {},
   // FanOut.publish: the partner's webhooks, a job per target, queue messages; refused events kept.
