@@ -25,7 +25,7 @@ export const webhookSchema = z.object({
 });
 
 export const createdWebhookSchema = webhookSchema.extend({
-  secret: z.string().startsWith('whsec_').meta({ description: 'The signing secret: shown in this response only, never again.' }),
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/]+=*$/).meta({ description: 'The signing secret: shown in this response only, never again.' }),
 });
 
 export const deliveryAttemptSchema = z.object({
