@@ -4,17 +4,12 @@
 import * as z from 'zod';
 import { toPublicAttempt } from './domain/delivery.js';
 import { apiHandler } from './http/api-handler.js';
-import { decodeCursor, encodeCursor, limitParam, nextLinkHeader } from './http/pagination.js';
+import { listDeliveriesQuery as query } from './http/list-queries.js';
+import { decodeCursor, encodeCursor, nextLinkHeader } from './http/pagination.js';
 import { json } from './http/responses.js';
 import { parseOrThrow } from './http/validation.js';
 import { ROUTES } from './routes.js';
 
-const query = z.object({
-  limit: limitParam,
-  cursor: z.string().optional(),
-  status: z.enum(['succeeded', 'failed']).optional(),
-  event_id: z.uuid().optional(),
-});
 const cursorShape = z.strictObject({ before: z.uuid() });
 
 export const handler = apiHandler(ROUTES.listDeliveries, {}, async (req, d) => {

@@ -1,12 +1,12 @@
 // GET /v1/webhooks → 200, a bare array, oldest first, with a Link header when more exist.
 import * as z from 'zod';
 import { apiHandler } from './http/api-handler.js';
-import { decodeCursor, encodeCursor, limitParam, nextLinkHeader } from './http/pagination.js';
+import { listWebhooksQuery as query } from './http/list-queries.js';
+import { decodeCursor, encodeCursor, nextLinkHeader } from './http/pagination.js';
 import { json } from './http/responses.js';
 import { parseOrThrow } from './http/validation.js';
 import { ROUTES } from './routes.js';
 
-const query = z.object({ limit: limitParam, cursor: z.string().optional() });
 const cursorShape = z.strictObject({ after: z.uuid() });
 
 export const handler = apiHandler(ROUTES.listWebhooks, {}, async (req, d) => {

@@ -11,10 +11,11 @@ export type RouteDefinition = {
   method: HttpMethod;
   /** API Gateway path syntax: `{param}` matches one segment. */
   path: string;
-  scope: Scope;
+  /** The scope a key needs; null: a public route (no authentication, no per-key rate limit). */
+  scope: Scope | null;
 };
 
-const route = <N extends string>(name: N, method: HttpMethod, path: string, scope: Scope) =>
+const route = <N extends string>(name: N, method: HttpMethod, path: string, scope: Scope | null) =>
   ({ name, method, path, scope }) as const;
 
 export const ROUTES = {
@@ -25,9 +26,15 @@ export const ROUTES = {
   deleteWebhook: route('delete-webhook', 'DELETE', '/v1/webhooks/{webhookId}', 'webhooks:write'),
   testWebhook: route('test-webhook', 'POST', '/v1/webhooks/{webhookId}/test', 'webhooks:write'),
   listDeliveries: route('list-deliveries', 'GET', '/v1/webhooks/{webhookId}/deliveries', 'webhooks:read'),
+  // SPEC §8. The event types answer any valid key, whatever its scope (ANY_SCOPE_ROUTES below).
+  listEventTypes: route('list-event-types', 'GET', '/v1/event-types', 'webhooks:read'),
+  getOpenApi: route('get-openapi', 'GET', '/v1/openapi.json', null),
 } satisfies Record<string, RouteDefinition>;
 
 export const ROUTE_LIST: readonly RouteDefinition[] = Object.values(ROUTES);
+
+/** Routes any valid key may call, whatever its scope: the event catalog is the same for every partner. */
+export const ANY_SCOPE_ROUTES: ReadonlySet<string> = new Set([ROUTES.listEventTypes.name]);
 
 /** The handler for everything no route matches (API Gateway `$default`). */
 export const FALLBACK_HANDLER = 'fallback';

@@ -84,6 +84,10 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // sendTestEvent: WebhookService.require (GetItem), then FanOut.sendTest (the fan-out's path).
   'test-webhook': { ...FAN_OUT, tables: { ...AUTH, ...FAN_OUT.tables } },
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },
+  // The catalog is code: authentication and the rate limit only.
+  'list-event-types': { tables: { ...AUTH } },
+  // Public (scope null): the OpenAPI document is built from code, no table at all.
+  'get-openapi': {},
   // 404/405 from the route table alone.
   fallback: {},
   // acceptEvent: the fan-out's path; refused events are kept (PutItem).

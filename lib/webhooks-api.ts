@@ -93,13 +93,14 @@ export class WebhooksApi extends Construct {
       },
     });
 
-    // Covers the seven routes and `$default` (the fallback only answers 404/405 from the route table).
+    // Covers every route of ROUTE_LIST and `$default` (the fallback only answers 404/405 from the route table).
     Validations.of(this.httpApi).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
         'Each route function authenticates the caller itself (lambdas/http/authenticate.ts: X-API-Key/X-API-Secret or Basic, checked against the hashed ' +
         'api-keys table, scope per route, then the per-key rate limit). An HTTP API Lambda authorizer cannot accept both credential forms with caching ' +
-        '(every identity source must be present) and would answer 401/403 outside the SPEC error envelope. The $default route only answers 404/405.',
+        '(every identity source must be present) and would answer 401/403 outside the SPEC error envelope. The $default route only answers 404/405. ' +
+        'GET /v1/openapi.json is public by design (SPEC §8: route scope null), serving a document built from code, no data.',
     });
   }
 }

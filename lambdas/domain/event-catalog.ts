@@ -4,7 +4,7 @@
 // Validation is strict on required fields and types, lenient on extra fields (z.looseObject):
 // a producer may add a field before the catalog documents it.
 import * as z from 'zod';
-import type { EventType } from './event-types.js';
+import { type EventType, SUBSCRIBABLE_EVENT_TYPES, type SubscribableEventType } from './event-types.js';
 
 export * from './event-types.js';
 
@@ -105,3 +105,39 @@ export const EVENT_DATA_SCHEMAS = {
   'webhook.test': z.looseObject({ webhook_id: uuid, message: z.string() }),
 } as const satisfies Record<EventType, z.ZodType>;
 
+
+/** What each event means, for GET /v1/event-types, the OpenAPI `webhooks` and docs/events.md. */
+export const EVENT_DESCRIPTIONS = {
+  'account.kyc_approved': 'The account passed KYC and is now ACTIVE: it can fund and trade.',
+  'account.kyc_rejected': 'KYC needs more from the account holder (ACTION_REQUIRED); rejection_reason says what.',
+  'account.closed': 'The account is CLOSED.',
+  'funding.ach_relationship_created': 'A bank account was linked (APPROVED) for ACH transfers; the account number is masked.',
+  'funding.ach_relationship_removed': 'A linked bank account was removed (CANCELLED).',
+  'funding.deposit_completed': 'An ACH deposit completed; amount is a decimal string.',
+  'funding.deposit_returned': 'An ACH deposit was returned by the bank, with its NACHA return code and reason.',
+  'funding.withdrawal_completed': 'An ACH withdrawal completed; amount is a decimal string.',
+  'funding.withdrawal_returned': 'An ACH withdrawal was returned (status RETURNED, return_code and return_reason; no type field).',
+  'order.submitted': 'An order was accepted for execution (status new or pending_new).',
+  'order.filled': 'An order was filled: filled_quantity at average_fill_price.',
+  'order.rejected': 'An order was rejected; rejection_reason says why.',
+  'order.cancelled': 'An order was cancelled, possibly after a partial fill (filled_quantity).',
+  'webhook.test': 'Sent only by POST /v1/webhooks/{webhookId}/test to check an endpoint; cannot be subscribed to.',
+} as const satisfies Record<EventType, string>;
+
+/** The JSON Schema (draft 2020-12) of an event type's `data`, generated from the zod schema the fan-out validates with. */
+export function eventDataJsonSchema(type: EventType): Record<string, unknown> {
+  return z.toJSONSchema(EVENT_DATA_SCHEMAS[type], { target: 'draft-2020-12' }) as Record<string, unknown>;
+}
+
+export type EventTypeInfo = { name: SubscribableEventType; description: string; schema: Record<string, unknown> };
+
+let catalog: readonly EventTypeInfo[] | undefined;
+
+/** The 13 subscribable event types with their descriptions and `data` schemas (SPEC §8), built once. */
+export function eventTypeCatalog(): readonly EventTypeInfo[] {
+  return (catalog ??= SUBSCRIBABLE_EVENT_TYPES.map((name) => ({
+    name,
+    description: EVENT_DESCRIPTIONS[name],
+    schema: eventDataJsonSchema(name),
+  })));
+}

@@ -54,5 +54,7 @@ export const updateWebhookBody = z
   .strictObject({ url: url.optional(), events: eventList.optional(), status: z.enum(['active', 'disabled']).optional() })
   .refine((b) => b.url !== undefined || b.events !== undefined || b.status !== undefined, {
     message: 'Provide at least one of url, events, status.',
-  });
+  })
+  // The refine above, as JSON Schema says it (the OpenAPI document is generated from this schema).
+  .meta({ minProperties: 1 });
 export type UpdateWebhookInput = z.infer<typeof updateWebhookBody>;

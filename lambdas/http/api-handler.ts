@@ -4,7 +4,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { Principal } from '../domain/api-keys.js';
-import type { RouteDefinition } from '../routes.js';
+import { ANY_SCOPE_ROUTES, type RouteDefinition } from '../routes.js';
 import { type Deps, deps } from '../shared/deps.js';
 import type { ApiEvent } from './api-event.js';
 import { authenticate } from './authenticate.js';
@@ -28,15 +28,20 @@ export type ApiRequest<B> = {
 
 export type ApiCore<B> = (request: ApiRequest<B>, deps: Deps) => Promise<ApiResponse>;
 
+/**
+ * A route with `scope: null` is public: no authentication and no per-key rate limit, so its core
+ * must not read `request.principal`. Routes in ANY_SCOPE_ROUTES take a valid key of either scope.
+ */
 export function apiHandler<S extends z.ZodType | undefined = undefined>(
   route: RouteDefinition,
   spec: { body?: S },
   core: ApiCore<S extends z.ZodType ? z.output<S> : undefined>,
 ) {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
-    .use(errorEnvelope(() => deps().logger))
-    .use(authenticate(route.scope, () => deps().apiKeys, () => deps().authFailures))
-    .use(rateLimit(() => deps().rateLimiter))
+  const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>().use(errorEnvelope(() => deps().logger));
+  if (route.scope !== null) {
+    chain.use(authenticate(ANY_SCOPE_ROUTES.has(route.name) ? 'any' : route.scope, () => deps().apiKeys, () => deps().authFailures)).use(rateLimit(() => deps().rateLimiter));
+  }
+  return chain
     .use(jsonBody())
     .handler(async (rawEvent) => {
       const event = rawEvent as ApiEvent;

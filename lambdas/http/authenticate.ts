@@ -27,8 +27,9 @@ export function readCredentials(event: ApiEvent): Credentials | undefined {
   return { apiKey: decoded.slice(0, colon), apiSecret: decoded.slice(colon + 1) };
 }
 
+/** `'any'`: a valid key of either scope. */
 export function authenticate(
-  scope: Scope,
+  scope: Scope | 'any',
   apiKeys: () => ApiKeyStore,
   failures: () => AuthFailureLimiter,
 ): middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2, Error, Context> {
@@ -53,7 +54,7 @@ export function authenticate(
         await failures().recordFailure(sourceIp);
         throw new ApiError('UNAUTHORIZED', 'Missing or invalid API credentials: send X-API-Key and X-API-Secret, or HTTP Basic.');
       }
-      if (!principal.scopes.includes(scope)) {
+      if (scope !== 'any' && !principal.scopes.includes(scope)) {
         throw new ApiError('FORBIDDEN', `This API key lacks the ${scope} scope.`);
       }
       request.event.principal = principal;

@@ -1,7 +1,9 @@
 // Rate limits per API key (SPEC §2): at most N in any rolling window, on one shared DynamoDB item per
 // key, 429 RATE_LIMITED with Retry-After, and recovery once the window has passed.
+import { openApiDocument } from '../../lambdas/openapi/document.js';
 import { apiClient } from '../support/api-client.js';
 import { issueTestApiKey } from '../support/api-keys.js';
+import { openApiSchemas } from '../support/openapi-schemas.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -43,6 +45,18 @@ describe('rate limits', () => {
       return r.status === 200 ? r : undefined;
     }, { timeoutMs: 5000, intervalMs: 250 });
     expect(recovered.status).toBe(200);
+  });
+
+  it('answers 429 as the OpenAPI document says, and never limits the public GET /v1/openapi.json', async () => {
+    const schemas = openApiSchemas(openApiDocument());
+    const key = await issueTestApiKey(rt.state, { partnerId: 'docs', scopes: ['webhooks:write'] });
+    const results = await Promise.all(Array.from({ length: 20 }, () => call('GET', '/v1/event-types', { auth: key.auth })));
+    const limited = results.find((r) => r.status === 429);
+    expect(limited).toBeDefined();
+    expect(schemas.checkResponse('GET', '/v1/event-types', limited!)).toEqual([]);
+    // The same (limited) key, and no key at all: the public route answers every time.
+    const open = await Promise.all(Array.from({ length: 12 }, (_, i) => call('GET', '/v1/openapi.json', { auth: i % 2 ? key.auth : null })));
+    expect(open.map((r) => r.status)).toEqual(Array(12).fill(200));
   });
 
   it('limits each key on its own', async () => {

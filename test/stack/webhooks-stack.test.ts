@@ -232,7 +232,7 @@ describe('IAM', () => {
 
   it('gives read-only routes read-only data access (plus the rate-limit counter)', () => {
     const readRoutes = ROUTE_LIST.filter((r) => r.scope === 'webhooks:read');
-    expect(readRoutes.map((r) => r.name).sort()).toEqual(['get-webhook', 'list-deliveries', 'list-webhooks']);
+    expect(readRoutes.map((r) => r.name).sort()).toEqual(['get-webhook', 'list-deliveries', 'list-event-types', 'list-webhooks']);
     for (const route of readRoutes) {
       const { rateLimits, ...data } = dynamoAccess(route.name);
       expect(rateLimits).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
@@ -258,6 +258,8 @@ describe('IAM', () => {
     expect(dynamoAccess('test-webhook')).toEqual({ ...auth, ...fanOutPath });
     expect(dynamoAccess('list-deliveries')).toEqual({ ...auth, webhooks: read, deliveries: read });
     expect(dynamoAccess(FALLBACK_HANDLER)).toEqual({});
+    expect(dynamoAccess('list-event-types')).toEqual(auth);
+    expect(dynamoAccess('get-openapi')).toEqual({});
     expect(dynamoAccess('fan-out')).toEqual({ ...fanOutPath, rejectedEvents: ['dynamodb:PutItem'] });
     for (const name of ['deliver', 'deliver-slow']) {
       expect(dynamoAccess(name)).toEqual({
