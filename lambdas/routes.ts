@@ -1,5 +1,5 @@
-// The route table of SPEC §2, defined once. The CDK stack makes one API Gateway route and one
-// Lambda per entry (entry file `lambdas/<name>.handler.ts`); the local runtime routes with the
+// The route table of SPEC §2, defined once. The CDK stack makes one API Gateway route per entry
+// and one Lambda per name (entry file `lambdas/<name>.handler.ts`); the local runtime routes with the
 // same list, and requests that match nothing go to the fallback handler, as API Gateway's
 // `$default` route does.
 import type { Scope } from './stores/api-key-store.js';
@@ -11,10 +11,11 @@ export type RouteDefinition = {
   method: HttpMethod;
   /** API Gateway path syntax: `{param}` matches one segment. */
   path: string;
-  scope: Scope;
+  /** null: a public route (no authentication, no per-key rate limit). */
+  scope: Scope | null;
 };
 
-const route = <N extends string>(name: N, method: HttpMethod, path: string, scope: Scope) =>
+const route = <N extends string, S extends Scope | null>(name: N, method: HttpMethod, path: string, scope: S) =>
   ({ name, method, path, scope }) as const;
 
 export const ROUTES = {
@@ -25,6 +26,10 @@ export const ROUTES = {
   deleteWebhook: route('delete-webhook', 'DELETE', '/v1/webhooks/{webhookId}', 'webhooks:write'),
   testWebhook: route('test-webhook', 'POST', '/v1/webhooks/{webhookId}/test', 'webhooks:write'),
   listDeliveries: route('list-deliveries', 'GET', '/v1/webhooks/{webhookId}/deliveries', 'webhooks:read'),
+  // The integrator portal (SPEC §10): the page and its hashed assets, one function, no API key
+  // (the page signs in through the API above).
+  portal: route('portal', 'GET', '/portal', null),
+  portalAsset: route('portal', 'GET', '/portal/{asset}', null),
 } satisfies Record<string, RouteDefinition>;
 
 export const ROUTE_LIST: readonly RouteDefinition[] = Object.values(ROUTES);

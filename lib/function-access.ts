@@ -49,6 +49,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },
   // 404/405 from the route table alone.
   fallback: {},
+  // The portal's page and assets are compiled into the function (lambdas/portal/): no data access.
+  portal: {},
   // FanOut.publish: the partner's webhooks, a job per target, queue messages; refused events kept.
   'fan-out': { tables: { webhooks: ['read'], jobs: ['put'], rejectedEvents: ['put'] }, deliveryQueue: 'send' },
   // DeliveryWorker: job GetItem (retries), webhook GetItem; DeliveryRecorder writes the batch's

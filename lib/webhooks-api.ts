@@ -67,15 +67,18 @@ export class WebhooksApi extends Construct {
       defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', this.fallback.fn),
     });
 
+    // Entries that share a name (the portal's page and assets) share one function and integration.
+    const integrations = new Map<RouteFunctionName, HttpLambdaIntegration>();
     for (const route of ROUTE_LIST) {
       const name = route.name as RouteFunctionName;
-      const fn = make(name, `Buildmarkets Webhooks: ${route.method} ${route.path}`);
-      this.routeFunctions.set(name, fn);
-      this.httpApi.addRoutes({
-        path: route.path,
-        methods: [apigw.HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.fn),
-      });
+      let integration = integrations.get(name);
+      if (!integration) {
+        const fn = make(name, `Buildmarkets Webhooks: ${route.method} ${route.path}`);
+        this.routeFunctions.set(name, fn);
+        integration = new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.fn);
+        integrations.set(name, integration);
+      }
+      this.httpApi.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
     }
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -98,7 +101,8 @@ export class WebhooksApi extends Construct {
       reason:
         'Each route function authenticates the caller itself (lambdas/http/authenticate.ts: X-API-Key/X-API-Secret or Basic, checked against the hashed ' +
         'api-keys table, scope per route, then the per-key rate limit). An HTTP API Lambda authorizer cannot accept both credential forms with caching ' +
-        '(every identity source must be present) and would answer 401/403 outside the SPEC error envelope. The $default route only answers 404/405.',
+        '(every identity source must be present) and would answer 401/403 outside the SPEC error envelope. The $default route only answers 404/405. ' +
+        'The portal routes (scope null in lambdas/routes.ts) serve only the static portal page and its assets, which sign in through the API itself.',
     });
   }
 }

@@ -5,6 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from 'zod';
 import type { Principal } from '../domain/api-keys.js';
 import type { RouteDefinition } from '../routes.js';
+import type { Scope } from '../stores/api-key-store.js';
 import { type Deps, deps } from '../shared/deps.js';
 import type { ApiEvent } from './api-event.js';
 import { authenticate } from './authenticate.js';
@@ -29,7 +30,7 @@ export type ApiRequest<B> = {
 export type ApiCore<B> = (request: ApiRequest<B>, deps: Deps) => Promise<ApiResponse>;
 
 export function apiHandler<S extends z.ZodType | undefined = undefined>(
-  route: RouteDefinition,
+  route: RouteDefinition & { scope: Scope },
   spec: { body?: S },
   core: ApiCore<S extends z.ZodType ? z.output<S> : undefined>,
 ) {
