@@ -62,7 +62,9 @@ async function createWebhook(page: Page, url: string): Promise<string> {
   return (await page.getByTestId('secret').textContent())!;
 }
 
-const noHorizontalScroll = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+/** Evaluated in the page (a string: the test code is type-checked without the DOM library). */
+const noHorizontalScroll = (page: Page) =>
+  page.evaluate<boolean>('document.documentElement.scrollWidth <= document.documentElement.clientWidth');
 
 describe('integrator portal', () => {
   it('is served with a strict CSP, and signs in, creates a webhook, shows its secret once and a test event in the history', async () => {
