@@ -43,6 +43,7 @@ const ctx = (current: Api): Ctx => ({
     notices.replaceChildren();
   },
   go: (hash) => {
+    keepNotice = true; // "Deleted …" outlives the navigation it causes
     if (location.hash === hash) render();
     else location.hash = hash;
   },
@@ -83,8 +84,10 @@ function ready(): void {
   performance.mark('portal-ready');
 }
 
+let keepNotice = false;
 window.addEventListener('hashchange', () => {
-  notices.replaceChildren();
+  if (!keepNotice) notices.replaceChildren();
+  keepNotice = false;
   render();
 });
 render();

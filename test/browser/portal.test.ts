@@ -2,6 +2,7 @@
 // against the real local runtime and a loopback receiver. One browser for the file; each test
 // opens its own tab (sessionStorage is per tab, so each starts signed out).
 import type { Page } from 'playwright-core';
+import { apiClient } from '../support/api-client.js';
 import { type Browser, launchBrowser, type PageRecord, recordPage } from '../support/browser.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
@@ -123,6 +124,39 @@ describe('integrator portal', () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     // The failed call itself is the only console error a browser prints for a 401; it is expected here.
     records.at(-1)!.errors = records.at(-1)!.errors.filter((e) => !/status of 401/.test(e));
+  });
+
+  it('edits events and status, then deletes the webhook after a confirmation', async () => {
+    const page = await openPortal();
+    await signIn(page);
+    const url = receiver.url('/hooks/portal-edit');
+    await createWebhook(page, url);
+    await page.getByRole('link', { name: url }).click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.getByLabel('All events, present and future').uncheck();
+    await page.getByLabel('order.filled').check();
+    await page.getByLabel('account.closed').check();
+    await page.getByLabel('Status', { exact: true }).last().selectOption('disabled');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByTestId('notices').getByText('Saved.').waitFor();
+
+    const id = decodeURIComponent(new URL(page.url()).hash.replace('#/webhooks/', ''));
+    const call = apiClient(rt.state);
+    const stored = await call('GET', `/v1/webhooks/${id}`);
+    expect(stored.body).toMatchObject({ url, status: 'disabled' });
+    expect([...stored.body.events].sort()).toEqual(['account.closed', 'order.filled']);
+
+    // A disabled webhook takes no test event: the API's 409 is shown with its request id.
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    expect(await page.getByTestId('error').textContent()).toMatch(/409 WEBHOOK_DISABLED.*Request id: [0-9a-f-]{36}/);
+    records.at(-1)!.errors = records.at(-1)!.errors.filter((e) => !/status of 409/.test(e));
+
+    await page.getByRole('button', { name: 'Delete webhook' }).click();
+    await page.getByRole('button', { name: 'Confirm delete' }).click();
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    await page.getByTestId('notices').getByText(`Deleted ${url}.`).waitFor();
+    expect((await call('GET', `/v1/webhooks/${id}`)).status).toBe(404);
+    expect(await page.getByRole('link', { name: url }).count()).toBe(0);
   });
 
   it('fits a 390 px wide phone screen without horizontal scrolling', async () => {
