@@ -9,5 +9,7 @@ export default {
   // Sources import siblings as `./x.js` (ESM style); resolve those to the .ts files.
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Builds the portal's assets (lambdas/portal/assets.generated.js) once before any test.
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
   testTimeout: 30000,
 };

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { writePortalAssets } from '../portal/build.js';
 import { progress } from './log.js';
 import { ROOT } from './paths.js';
 import { runProcessOk } from './process.js';
@@ -146,6 +147,7 @@ export async function runColdStart(options: { runs: number; full: boolean }) {
   const { bundling, nodeOptions, source } = await loadBundling();
   const esbuildOptions = toEsbuild(bundling);
   const dir = mkdtempSync(join(tmpdir(), 'bmw-bench-bundles-'));
+  await writePortalAssets(); // the portal handler imports its built assets
   try {
     const handlers = readdirSync(join(ROOT, 'lambdas'))
       .filter((f) => f.endsWith('.handler.ts'))

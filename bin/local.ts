@@ -3,17 +3,20 @@ import { join } from 'node:path';
 import { parseLocalConfig } from '../local/local-config.js';
 import { startLocalRuntime } from '../local/runtime.js';
 import { stateFilePath } from '../local/state-file.js';
+import { writePortalAssets } from '../portal/build.js';
 
 async function main() {
   const local = parseLocalConfig(process.env);
   // `npm run bench` only: its observer on the functions' SDK clients, attached before any is built.
   if (local.benchSdkObserver) (await import('../bench/sdk-observer.js')).installSdkObserver(local.dataDir);
+  await writePortalAssets(); // GET /portal serves what portal/ holds now
   const runtime = await startLocalRuntime(local);
   const { state } = runtime;
   process.stdout.write(
     [
       'Buildmarkets Webhooks — local runtime',
       `  API              ${state.api_url}`,
+      `  Portal           ${state.api_url}/portal`,
       `  EventBridge      ${state.events_url} (PutEvents, bus ${state.event_bus_name})`,
       `  DynamoDB         ${state.dynamodb_endpoint} (dynalite, data in ${local.dataDir})`,
       `  SQS              ${state.sqs_endpoint} (fauxqs, data in ${join(local.dataDir, 'sqs')}; queues: fast and slow delivery lanes)`,

@@ -1,5 +1,5 @@
-// The route table of SPEC §2, defined once. The CDK stack makes one API Gateway route and one
-// Lambda per entry (entry file `lambdas/<name>.handler.ts`); the local runtime routes with the
+// The route table of SPEC §2, defined once. The CDK stack makes one API Gateway route per entry
+// and one Lambda per name (entry file `lambdas/<name>.handler.ts`); the local runtime routes with the
 // same list, and requests that match nothing go to the fallback handler, as API Gateway's
 // `$default` route does.
 import type { Scope } from './stores/api-key-store.js';
@@ -11,11 +11,11 @@ export type RouteDefinition = {
   method: HttpMethod;
   /** API Gateway path syntax: `{param}` matches one segment. */
   path: string;
-  /** The scope a key needs; null: a public route (no authentication, no per-key rate limit). */
+  /** null: a public route (no authentication, no per-key rate limit). */
   scope: Scope | null;
 };
 
-const route = <N extends string>(name: N, method: HttpMethod, path: string, scope: Scope | null) =>
+const route = <N extends string, S extends Scope | null>(name: N, method: HttpMethod, path: string, scope: S) =>
   ({ name, method, path, scope }) as const;
 
 export const ROUTES = {
@@ -29,6 +29,10 @@ export const ROUTES = {
   // SPEC §8. The event types answer any valid key, whatever its scope (ANY_SCOPE_ROUTES below).
   listEventTypes: route('list-event-types', 'GET', '/v1/event-types', 'webhooks:read'),
   getOpenApi: route('get-openapi', 'GET', '/v1/openapi.json', null),
+  // The integrator portal (SPEC §10): the page and its hashed assets, one function, no API key
+  // (the page signs in through the API above).
+  portal: route('portal', 'GET', '/portal', null),
+  portalAsset: route('portal', 'GET', '/portal/{asset}', null),
 } satisfies Record<string, RouteDefinition>;
 
 export const ROUTE_LIST: readonly RouteDefinition[] = Object.values(ROUTES);

@@ -90,6 +90,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'get-openapi': {},
   // 404/405 from the route table alone.
   fallback: {},
+  // The portal's page and assets are compiled into the function (lambdas/portal/): no data access.
+  portal: {},
   // acceptEvent: the fan-out's path; refused events are kept (PutItem).
   'fan-out': { ...FAN_OUT, tables: { ...FAN_OUT.tables, rejectedEvents: ['put'] } },
   // deliverBatch(…, 'fast'): jobs of slow-lane endpoints move to the slow queue; a success whose

@@ -67,16 +67,19 @@ export class WebhooksApi extends Construct {
       defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', this.fallback.fn),
     });
 
+    // Entries that share a name (the portal's page and assets) share one function and integration.
+    const integrations = new Map<RouteFunctionName, HttpLambdaIntegration>();
     for (const route of ROUTE_LIST) {
       const name = route.name as RouteFunctionName;
-      // Reserved per route (stage configuration): delivery cannot take the API's concurrency.
-      const fn = make(name, `Buildmarkets Webhooks: ${route.method} ${route.path}`, stage.apiReservedConcurrency);
-      this.routeFunctions.set(name, fn);
-      this.httpApi.addRoutes({
-        path: route.path,
-        methods: [apigw.HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.fn),
-      });
+      let integration = integrations.get(name);
+      if (!integration) {
+        // Reserved per route (stage configuration): delivery cannot take the API's concurrency.
+        const fn = make(name, `Buildmarkets Webhooks: ${route.method} ${route.path}`, stage.apiReservedConcurrency);
+        this.routeFunctions.set(name, fn);
+        integration = new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.fn);
+        integrations.set(name, integration);
+      }
+      this.httpApi.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
     }
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
@@ -100,7 +103,7 @@ export class WebhooksApi extends Construct {
         'Each route function authenticates the caller itself (lambdas/http/authenticate.ts: X-API-Key/X-API-Secret or Basic, checked against the hashed ' +
         'api-keys table, scope per route, then the per-key rate limit). An HTTP API Lambda authorizer cannot accept both credential forms with caching ' +
         '(every identity source must be present) and would answer 401/403 outside the SPEC error envelope. The $default route only answers 404/405. ' +
-        'GET /v1/openapi.json is public by design (SPEC §8: route scope null), serving a document built from code, no data.',
+        'GET /v1/openapi.json is public by design (SPEC §8: route scope null), serving a document built from code, no data. The portal routes (also scope null) serve only the static portal page and its assets, which sign in through the API itself.',
     });
   }
 }

@@ -105,6 +105,13 @@ function parameters(route: RouteDefinition, doc: OperationDoc): Json[] {
   ];
 }
 
+/** camelCase of the route name; routes that share a function (and name) are numbered after the first. */
+function operationId(route: RouteDefinition): string {
+  const sameName = ROUTE_LIST.filter((r) => r.name === route.name);
+  const n = sameName.indexOf(route);
+  return route.name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()) + (n > 0 ? String(n + 1) : '');
+}
+
 function operation(route: RouteDefinition): Json {
   const doc = OPERATIONS[route.name];
   if (!doc) throw new Error(`Route ${route.name} has no entry in lambdas/openapi/operations.ts`);
@@ -113,7 +120,7 @@ function operation(route: RouteDefinition): Json {
   const roles = route.scope === null || ANY_SCOPE_ROUTES.has(route.name) ? [] : [route.scope];
   const scopeNote = route.scope === null ? 'No authentication.' : roles.length ? `Scope: \`${roles[0]}\`.` : 'Any valid API key, either scope.';
   return {
-    operationId: route.name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()),
+    operationId: operationId(route),
     summary: doc.summary,
     description: [doc.description, scopeNote].filter(Boolean).join('\n\n'),
     tags: [doc.tag],
@@ -125,6 +132,7 @@ function operation(route: RouteDefinition): Json {
         description: success.description,
         headers: { 'X-Request-Id': ref('headers', 'X-Request-Id'), ...(success.paginated ? { Link: ref('headers', 'Link') } : {}) },
         ...(body ? { content: { 'application/json': { schema: body } } } : {}),
+        ...(success.mediaTypes ? { content: Object.fromEntries(success.mediaTypes.map((type) => [type, { schema: { type: 'string' } }])) } : {}),
       },
       ...errorResponses(errorCodes(route, doc)),
     },

@@ -39,7 +39,7 @@ export type ResponseSchemaName = keyof typeof RESPONSE_SCHEMAS;
 export type OperationDoc = {
   summary: string;
   description?: string;
-  tag: 'Webhooks' | 'Deliveries' | 'Discovery';
+  tag: 'Webhooks' | 'Deliveries' | 'Discovery' | 'Portal';
   body?: RequestSchemaName;
   /** A z.object of the query string, as the handler parses it; descriptions by parameter name. */
   query?: { schema: z.ZodObject; descriptions: Record<string, string> };
@@ -51,6 +51,8 @@ export type OperationDoc = {
     array?: boolean;
     /** Carries `Link: <…>; rel="next"` when another page exists. */
     paginated?: boolean;
+    /** A body that is not JSON: its media types (the portal's page and assets). */
+    mediaTypes?: string[];
   };
   /** Error codes particular to this route (the builder adds the common ones). */
   errors?: ErrorCode[];
@@ -60,6 +62,7 @@ export type OperationDoc = {
 export const PATH_PARAMETERS: Record<string, string> = {
   webhookId: 'The webhook id (UUID). An id that is malformed or not yours is 404 WEBHOOK_NOT_FOUND.',
   eventId: 'The event id (UUID, the envelope `event_id`).',
+  asset: 'A portal asset: a content-hashed file name.',
 };
 
 const pageDescriptions = {
@@ -134,5 +137,13 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     description: 'Public: no credentials needed.',
     tag: 'Discovery',
     success: { status: 200, description: 'OpenAPI 3.1.', schema: 'OpenApiDocument' },
+  },
+  // One function serves both portal routes (SPEC §10); `{asset}` is a content-hashed file name.
+  portal: {
+    summary: 'The integrator portal (a web page) and its hashed assets',
+    description: 'Public: the page signs in through this API with a key and secret kept in the tab. HTML at /portal; JavaScript and CSS at /portal/{asset}, cached for a year.',
+    tag: 'Portal',
+    success: { status: 200, description: 'The page or the asset.', mediaTypes: ['text/html', 'text/javascript', 'text/css'] },
+    errors: ['NOT_FOUND'],
   },
 };

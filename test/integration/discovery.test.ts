@@ -157,6 +157,8 @@ describe('every route answers as the OpenAPI document says', () => {
     documented('GET', '/v1/event-types', await call('GET', '/v1/event-types', { auth: writeOnly.auth }));
     documented('GET', '/v1/event-types', await call('GET', '/v1/event-types', { auth: null }));
     documented('GET', '/v1/openapi.json', await call('GET', '/v1/openapi.json', { auth: null }));
+    expect(documented('GET', '/portal', await call('GET', '/portal', { auth: null })).status).toBe(200);
+    expect(documented('GET', '/portal/{asset}', await call('GET', '/portal/no-such-asset.js', { auth: null })).status).toBe(404);
 
     // A route added to lambdas/routes.ts needs a line above.
     expect([...covered].sort()).toEqual(ROUTE_LIST.map((r) => `${r.method} ${r.path}`).sort());

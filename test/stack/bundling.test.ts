@@ -41,15 +41,21 @@ describe('bundling', () => {
           requestContext: { requestId: 'req-1', http: { method: 'GET', path: '/v2/nothing' } } },
         { awsRequestId: 'req-1', functionName: 'fallback', getRemainingTimeInMillis: () => 10000 },
       );
-      console.log(JSON.stringify({ types, response }));`;
+      const portal = await import(bundles.find((b) => b.name === 'portal').url);
+      const page = await portal.handler({ version: '2.0', routeKey: 'GET /portal', rawPath: '/portal', rawQueryString: '', headers: {},
+        isBase64Encoded: false, requestContext: { requestId: 'req-2', http: { method: 'GET', path: '/portal' } } });
+      console.log(JSON.stringify({ types, response, page: { statusCode: page.statusCode, type: page.headers['content-type'] } }));`;
     const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       env: { PATH: process.env.PATH, AWS_REGION: 'eu-west-1', LOG_LEVEL: 'silent' },
       encoding: 'utf8',
     });
-    const { types, response } = JSON.parse(output.trim().split('\n').at(-1)!) as {
+    const { types, response, page } = JSON.parse(output.trim().split('\n').at(-1)!) as {
       types: Record<string, string>;
       response: { statusCode: number; body: string };
+      page: { statusCode: number; type: string };
     };
+    // The portal function carries its page and assets in its bundle (portal/build.ts).
+    expect(page).toEqual({ statusCode: 200, type: 'text/html; charset=utf-8' });
     expect(Object.values(types)).toEqual(bundles.map(() => 'function'));
     expect(response.statusCode).toBe(404);
     expect(JSON.parse(response.body)).toMatchObject({ error: { code: 'NOT_FOUND' } });

@@ -34,7 +34,7 @@ const LANES: Lane[] = ['fast', 'slow'];
 const DELIVERERS: Record<Lane, string> = { fast: 'deliver', slow: 'deliver-slow' };
 /** A live stage must name its alarm topic. */
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-pager';
-const ALL_FUNCTIONS = [...ROUTE_LIST.map((r) => r.name), FALLBACK_HANDLER, ...NON_HTTP_FUNCTIONS];
+const ALL_FUNCTIONS = [...new Set(ROUTE_LIST.map((r) => r.name)), FALLBACK_HANDLER, ...NON_HTTP_FUNCTIONS];
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
 const resources = (type: string) => template.findResources(type) as Record<string, Resource>;
@@ -158,6 +158,22 @@ describe('API', () => {
     }
     expect(targetFunction('$default')).toEqual(getAtt(fnId(FALLBACK_HANDLER)));
     template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+  });
+
+  it('serves the portal: GET /portal and GET /portal/{asset} go to one public function with no data access (SPEC §10)', () => {
+    const portalRoutes = ROUTE_LIST.filter((r) => r.path === '/portal' || r.path === '/portal/{asset}');
+    expect(portalRoutes.map((r) => [r.method, r.path, r.name, r.scope])).toEqual([
+      ['GET', '/portal', 'portal', null],
+      ['GET', '/portal/{asset}', 'portal', null],
+    ]);
+    const routeKeys = Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+    expect(routeKeys).toEqual(expect.arrayContaining(['GET /portal', 'GET /portal/{asset}']));
+    expect(fnProps('portal').Handler).toBe('index.handler');
+    expect(stack.functions.filter((f) => f.name === 'portal')).toHaveLength(1);
+    expect(dynamoAccess('portal')).toEqual({});
+    expect(roleStatements(template, stack, 'portal').flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    // Every other route authenticates: the portal's and the OpenAPI document are the only public ones.
+    expect(ROUTE_LIST.filter((r) => r.scope === null).map((r) => r.name)).toEqual(['get-openapi', 'portal', 'portal']);
   });
 
   it('lets API Gateway invoke each route function only from its route', () => {

@@ -50,7 +50,11 @@ export function openApiSchemas(doc: Json) {
         problems.push(...this.check(schema, typed).map((p) => `header ${name}: ${p}`));
       }
       const content = response.content?.['application/json'];
-      if (!content) {
+      const otherTypes = Object.keys(response.content ?? {});
+      if (!content && otherTypes.length > 0) {
+        const type = answer.headers.get('content-type') ?? '';
+        if (!otherTypes.some((t) => type.startsWith(t))) problems.push(`content-type ${type} is not one of ${otherTypes.join(', ')}`);
+      } else if (!content) {
         if (answer.text !== '') problems.push(`body expected empty, got ${answer.text.slice(0, 80)}`);
       } else {
         if (!answer.headers.get('content-type')?.startsWith('application/json')) problems.push('content-type is not application/json');
