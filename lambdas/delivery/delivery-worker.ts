@@ -51,7 +51,7 @@ export type DeliveryWorkerDeps = {
   jobs: Pick<JobStore, 'get' | 'save'>;
   events: { get(partnerId: string, eventId: string): Promise<StoredEvent | undefined> };
   webhooks: { get(partnerId: string, webhookId: string): Promise<Webhook | undefined> };
-  endpoints: Pick<EndpointTracker, 'admit' | 'markSlow' | 'recordResult' | 'policy'>;
+  endpoints: Pick<EndpointTracker, 'admit' | 'track' | 'markSlow' | 'recordResult' | 'policy'>;
   history: { record(attempts: DeliveryAttempt[]): Promise<void> };
   cipher: SecretCipher;
   sender: Pick<HttpSender, 'send'>;
@@ -184,6 +184,7 @@ export class DeliveryWorker {
       lane === 'fast'
         ? setTimeout(() => void this.deps.endpoints.markSlow(webhook.id).catch(() => undefined), this.deps.endpoints.policy.slowAfterMs)
         : undefined;
+    const done = this.deps.endpoints.track(webhook.id);
     try {
       return await this.deps.sender.send(webhook.url, body, {
         ...signatureHeaders(secret, job.eventId, Math.floor(sentAt.getTime() / 1000), body),
@@ -193,6 +194,7 @@ export class DeliveryWorker {
       });
     } finally {
       clearTimeout(slowTimer);
+      done();
     }
   }
 

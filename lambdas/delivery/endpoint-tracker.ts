@@ -21,6 +21,8 @@ const MAX_ENTRIES = 5000;
 
 export class EndpointTracker {
   private readonly entries = new Map<string, Entry>();
+  /** Start times of the attempts waiting in this instance, per endpoint. */
+  private readonly inFlight = new Map<string, number[]>();
 
   constructor(
     private readonly deps: {
@@ -54,12 +56,25 @@ export class EndpointTracker {
   async admit(webhookId: string, lane: Lane): Promise<Admission> {
     const health = await this.health(webhookId);
     const now = this.now().getTime();
-    const decision = admission(health, lane, now);
+    const waiting = this.inFlight.get(webhookId) ?? [];
+    const decision = admission(health, lane, now, { count: waiting.length, oldestStartedAt: waiting[0] ?? null }, this.deps.policy);
     if (decision !== 'probe') return decision;
     const next = now + this.deps.policy.probeIntervalMs;
     const won = await this.deps.store.takeProbe(webhookId, health.probeAt!, next);
     this.remember(webhookId, Promise.resolve({ ...health, probeAt: next }), now);
     return won ? 'probe' : 'hold';
+  }
+
+  /** Counts an attempt as waiting until the returned function is called. */
+  track(webhookId: string): () => void {
+    const started = this.now().getTime();
+    const waiting = this.inFlight.get(webhookId) ?? [];
+    waiting.push(started);
+    this.inFlight.set(webhookId, waiting);
+    return () => {
+      waiting.splice(waiting.indexOf(started), 1);
+      if (waiting.length === 0 && this.inFlight.get(webhookId) === waiting) this.inFlight.delete(webhookId);
+    };
   }
 
   /** Called while an attempt on the fast lane is still waiting after `slowAfterMs`. */

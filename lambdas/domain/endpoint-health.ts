@@ -4,6 +4,9 @@
 // - An attempt still unanswered after `slowAfterMs` moves its endpoint to the slow lane (its own
 //   queue, function and concurrency), so a slow or silent endpoint holds no slot that healthy
 //   endpoints need. Quick answers there (`fastStreakToReturn` in a row) bring it back.
+// - Until then, an endpoint with `maxInFlight` attempts waiting in one function instance, the
+//   oldest for more than `overflowAfterMs`, gets no more there: its next jobs go to the slow lane.
+//   So a silent endpoint holds at most a few fast-lane batches, whatever its event rate.
 // - `failureThreshold` failures in a row open the circuit: no attempt is made until the next
 //   probe time; one attempt (the probe) goes through per `probeIntervalMs`; the first success
 //   closes it. An attempt that comes due while the circuit is open is recorded as a failed
@@ -25,6 +28,8 @@ export type EndpointHealth = {
 
 export type IsolationPolicy = {
   slowAfterMs: number;
+  maxInFlight: number;
+  overflowAfterMs: number;
   failureThreshold: number;
   probeIntervalMs: number;
   fastStreakToReturn: number;
@@ -43,9 +48,14 @@ export const healthyEndpoint = (webhookId: string): EndpointHealth => ({
 
 export type Admission = 'attempt' | 'probe' | 'hold' | 'move_to_slow_lane';
 
+/** Attempts to one endpoint waiting in this instance: how many, and since when the oldest (epoch ms). */
+export type InFlight = { count: number; oldestStartedAt: number | null };
+
 /** What to do with a job for this endpoint that is due now, received on `lane`. */
-export function admission(health: EndpointHealth, lane: Lane, now: number): Admission {
+export function admission(health: EndpointHealth, lane: Lane, now: number, inFlight: InFlight, policy: IsolationPolicy): Admission {
   if (lane === 'fast' && health.lane === 'slow') return 'move_to_slow_lane';
+  const overflowing = inFlight.count >= policy.maxInFlight && inFlight.oldestStartedAt !== null && now - inFlight.oldestStartedAt > policy.overflowAfterMs;
+  if (lane === 'fast' && overflowing) return 'move_to_slow_lane';
   if (health.circuit === 'open') return health.probeAt !== null && now >= health.probeAt ? 'probe' : 'hold';
   return 'attempt';
 }

@@ -47,6 +47,10 @@ const envSchema = z.object({
   SWEEP_LEASE_SECONDS: z.coerce.number().int().min(1).default(900),
   /** An attempt unanswered this long moves its endpoint to the slow lane. */
   SLOW_ENDPOINT_MS: positiveInt.max(60_000).default(1000),
+  /** Attempts to one endpoint waiting in one instance before its next jobs overflow to the slow lane. */
+  ENDPOINT_MAX_IN_FLIGHT: positiveInt.max(1000).default(4),
+  /** …once the oldest of them has waited this long. */
+  ENDPOINT_OVERFLOW_AFTER_MS: positiveInt.max(60_000).default(250),
   /** Failures in a row that open an endpoint's circuit. */
   CIRCUIT_FAILURE_THRESHOLD: positiveInt.max(1000).default(5),
   /** How often an open circuit lets one probe attempt through. */
@@ -112,6 +116,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     sweepLeaseSeconds: e.SWEEP_LEASE_SECONDS,
     isolation: {
       slowAfterMs: e.SLOW_ENDPOINT_MS,
+      maxInFlight: e.ENDPOINT_MAX_IN_FLIGHT,
+      overflowAfterMs: e.ENDPOINT_OVERFLOW_AFTER_MS,
       failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
       probeIntervalMs: e.CIRCUIT_PROBE_SECONDS * 1000,
       fastStreakToReturn: FAST_STREAK_TO_RETURN,
