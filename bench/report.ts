@@ -2,6 +2,8 @@
 import type { ApiResult } from './api.js';
 import type { ColdStartResult } from './cold-start.js';
 import type { CostResult } from './cost.js';
+import type { IsolationResult } from './isolation.js';
+import type { OutageResult } from './outage.js';
 import type { PipelineResult } from './pipeline.js';
 import type { ProfileSummary } from './profile.js';
 import type { RawResult } from './raw.js';
@@ -10,6 +12,10 @@ export const TARGETS = {
   deliveries_per_sec: { min: 1000, label: '≥ 1,000 deliveries/s' },
   p99_ms: { max: 250, label: 'p99 < 250 ms' },
   calls_per_delivery: { max: 2.5, label: '≤ 2.5 AWS API calls per delivery' },
+  dynamodb_wru_per_delivery: { max: 2, label: '≤ 2 DynamoDB write units per delivery' },
+  usd_per_million_deliveries: { max: 1.5, label: '≤ $1.50 per million deliveries' },
+  isolation_ratio: { max: 2, label: 'healthy p99 beside a black hole ≤ 2× alone' },
+  outage_in_flight_max: { max: 12_000, label: 'in flight < 10 % of SQS 120k' },
   cold_start_max_ms: { max: 60, label: 'slowest bundle import < 60 ms' },
 } as const;
 
@@ -30,6 +36,8 @@ export type Results = {
   cost?: CostResult;
   cold_start?: ColdStartResult;
   api?: ApiResult;
+  isolation?: IsolationResult;
+  outage?: OutageResult;
   profile?: ProfileSummary;
   runtime_output?: { lines: number; by_level: Record<string, number>; messages: { count: number; message: string }[]; unstructured_sample: string[] };
   /** The bench could not measure something. */
@@ -49,7 +57,19 @@ export function computeChecks(r: Results): Results['checks'] {
     max('pipeline.p99_ms', r.pipeline.p99_ms, TARGETS.p99_ms.max, TARGETS.p99_ms.label, true);
     checks.push({ name: 'pipeline.missing', value: r.pipeline.missing, target: 'no missing deliveries', pass: r.pipeline.missing === 0 });
   }
-  if (r.cost) max('cost.calls_per_delivery', r.cost.calls_per_delivery, TARGETS.calls_per_delivery.max, TARGETS.calls_per_delivery.label, false);
+  if (r.cost) {
+    max('cost.calls_per_delivery', r.cost.calls_per_delivery, TARGETS.calls_per_delivery.max, TARGETS.calls_per_delivery.label, false);
+    max('cost.dynamodb_wru_per_delivery', r.cost.dynamodb_wru_per_delivery, TARGETS.dynamodb_wru_per_delivery.max, TARGETS.dynamodb_wru_per_delivery.label, false);
+    max('cost.usd_per_million_deliveries', r.cost.usd_per_million_deliveries.total, TARGETS.usd_per_million_deliveries.max, TARGETS.usd_per_million_deliveries.label, false);
+  }
+  if (r.isolation) {
+    max('isolation.ratio', r.isolation.ratio, TARGETS.isolation_ratio.max, TARGETS.isolation_ratio.label, false);
+    checks.push({ name: 'isolation.healthy_delivered', value: r.isolation.healthy_delivered, target: `all ${r.isolation.healthy_expected}`, pass: r.isolation.healthy_delivered === r.isolation.healthy_expected });
+  }
+  if (r.outage) {
+    max('outage.in_flight_max', r.outage.in_flight_max, TARGETS.outage_in_flight_max.max, TARGETS.outage_in_flight_max.label, true);
+    checks.push({ name: 'outage.lost', value: r.outage.lost, target: 'nothing lost', pass: r.outage.lost === 0 });
+  }
   if (r.cold_start) max('cold_start.max_ms', r.cold_start.max_ms, TARGETS.cold_start_max_ms.max, TARGETS.cold_start_max_ms.label, true);
   return checks;
 }
@@ -95,8 +115,10 @@ export function renderTable(r: Results): string {
       .map(([s, n]) => `${s} ${fmt(n, 2)}`)
       .join(', ');
     row('cost', 'AWS API calls per delivery', `${fmt(r.cost.calls_per_delivery, 2)}  (${by})`, c?.target ?? '', mark(c?.pass));
-    row('', 'DynamoDB units per delivery', `${fmt(r.cost.dynamodb_wru_per_delivery, 2)} WRU, ${fmt(r.cost.dynamodb_rru_per_delivery, 2)} RRU  (from the items written; SQS ${fmt(r.cost.sqs_requests_per_delivery, 2)} requests)`);
-    row('', 'USD per 1M deliveries', `$${fmt(r.cost.usd_per_million_deliveries.total, 2)}  (us-east-1 list prices; see results.json)`);
+    const w = check('cost.dynamodb_wru_per_delivery');
+    row('', 'DynamoDB units per delivery', `${fmt(r.cost.dynamodb_wru_per_delivery, 2)} WRU, ${fmt(r.cost.dynamodb_rru_per_delivery, 2)} RRU  (from the items written; SQS ${fmt(r.cost.sqs_requests_per_delivery, 2)} requests)`, w?.target ?? '', mark(w?.pass));
+    const u = check('cost.usd_per_million_deliveries');
+    row('', 'USD per 1M deliveries', `$${fmt(r.cost.usd_per_million_deliveries.total, 2)}  (us-east-1 list prices; see results.json)`, u?.target ?? '', mark(u?.pass));
   }
   if (r.cold_start) {
     const cs = r.cold_start;
@@ -114,6 +136,20 @@ export function renderTable(r: Results): string {
     if (Number.isFinite(variant('import_ms_without_source_maps'))) {
       row('', 'slowest: source maps on / off / + compile cache', `${fmt(variant('import_ms_with_source_maps'), 1)} / ${fmt(variant('import_ms_without_source_maps'), 1)} / ${fmt(variant('import_ms_compile_cache'), 1)} ms`);
     }
+  }
+  if (r.isolation) {
+    const i = r.isolation;
+    const c = check('isolation.ratio');
+    row('isolation', 'load', `${i.rate_per_s} events/s for ${i.seconds} s to ${i.healthy_endpoints} healthy endpoints (+1 that never answers)`);
+    row('', 'healthy p99 alone / beside the black hole', `${fmt(i.alone_p99_ms)} / ${fmt(i.beside_bad_p99_ms)} ms  (ratio ${fmt(i.ratio, 2)})`, c?.target ?? '', mark(c?.pass));
+    row('', 'healthy delivered / expected', `${i.healthy_delivered} / ${i.healthy_expected}`, '', mark(check('isolation.healthy_delivered')?.pass));
+  }
+  if (r.outage) {
+    const o = r.outage;
+    const c = check('outage.in_flight_max');
+    row('outage', 'scenario', `${o.rate_per_s} events/s, endpoint down ${o.outage_s} s; schedule ${o.schedule_s} s, parked past ${o.park_after_s} s`);
+    row('', 'in flight (max) / parked (max)', `${fmt(o.in_flight_max)} / ${fmt(o.parked_max)}`, c?.target ?? '', mark(c?.pass));
+    row('', 'delivered after recovery / lost', `${o.delivered_to_recovered} of ${o.events} in ${fmt(o.recovery_s, 1)} s / ${o.lost}`, 'nothing lost', mark(check('outage.lost')?.pass));
   }
   if (r.api) {
     for (const [label, a] of [

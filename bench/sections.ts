@@ -7,6 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runApi } from './api.js';
+import { runIsolationScenario } from './isolation.js';
+import { runOutageSimulation } from './outage.js';
 import { runColdStart } from './cold-start.js';
 import { computeCost, type CostWindow } from './cost.js';
 import { progress } from './log.js';
@@ -241,10 +243,29 @@ const api: SectionRunner = async (ctx) => {
 };
 
 /** Every section, in the order they run. New sections go here (and in SECTIONS, options.ts). */
+/** SPEC §9: healthy endpoints' p99 beside one that never answers, against the same load alone. */
+const isolation: SectionRunner = async (ctx) => {
+  const runtime = await ctx.runtime();
+  const r = await runIsolationScenario(runtime.state, { rate: 20, seconds: ctx.options.quick ? 5 : 10, healthy: 4 });
+  ctx.results.isolation = r;
+  progress(`isolation: healthy p99 ${r.alone_p99_ms} ms alone, ${r.beside_bad_p99_ms} ms beside a black hole (×${r.ratio}); ${r.healthy_delivered}/${r.healthy_expected} delivered`);
+  if (r.healthy_delivered < r.healthy_expected) ctx.results.findings.push(`isolation: ${r.healthy_expected - r.healthy_delivered} healthy deliveries missing`);
+};
+
+/** SPEC §9: an outage on a compressed schedule (its own runtime): in flight stays bounded, nothing is lost. */
+const outage: SectionRunner = async (ctx) => {
+  const r = await runOutageSimulation({ rate: ctx.options.quick ? 20 : 50, outageSeconds: ctx.options.quick ? 15 : 30 });
+  ctx.results.outage = r;
+  progress(`outage: in flight max ${r.in_flight_max}, parked max ${r.parked_max}; ${r.delivered_to_recovered}/${r.events} delivered after recovery (${r.recovery_s} s), ${r.lost} lost`);
+  if (r.lost > 0) ctx.results.findings.push(`outage: ${r.lost} events never reached the recovered endpoint`);
+};
+
 export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   cold_start: coldStart,
   pipeline,
   cost,
   raw,
   api,
+  isolation,
+  outage,
 };
