@@ -17,7 +17,8 @@ type PutEventsEntry = { Source?: string; DetailType?: string; Detail?: string; E
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
 const MAX_ENTRIES = 10;
-const MAX_ENTRY_BYTES = 256 * 1024;
+/** EventBridge's entry limit since 2026 (it was 256 KB). */
+const MAX_ENTRY_BYTES = 1024 * 1024;
 /** Ten entries of the largest size, plus the request's own JSON. */
 const MAX_REQUEST_BYTES = MAX_ENTRIES * MAX_ENTRY_BYTES + 64 * 1024;
 /** EventBridge retries a failing target; locally a few quick tries, then the error is logged. */
@@ -49,7 +50,7 @@ export async function startEventBus(options: EventBusOptions): Promise<{ url: st
       };
     }
     if (Buffer.byteLength(JSON.stringify(entry)) > MAX_ENTRY_BYTES) {
-      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Entry exceeds 256 KB.' };
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Entry exceeds 1 MB.' };
     }
     let detail: unknown;
     try {
