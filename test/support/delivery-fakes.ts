@@ -1,0 +1,114 @@
+// In-memory stand-ins for the delivery path's stores and queue, for unit tests of the domain
+// classes (DeliveryWorker, FanOut, Sweeper). They keep the stores' contracts: conditional job
+// writes on the version, events once per id, queue sends that can refuse an entry.
+import type { DeliveryAttempt, DeliveryJob, Lane, QueueMessage, StoredJob } from '../../lambdas/domain/delivery.js';
+import { jobIdFor, jobIdOf } from '../../lambdas/domain/delivery.js';
+import type { Webhook } from '../../lambdas/domain/webhook.js';
+import type { SendResult } from '../../lambdas/stores/delivery-queue.js';
+import type { StoredEvent } from '../../lambdas/stores/event-store.js';
+import type { DueJob } from '../../lambdas/stores/job-store.js';
+
+export class FakeJobs {
+  readonly items = new Map<string, StoredJob>();
+  async get(webhookId: string, eventId: string) {
+    return this.items.get(jobIdFor(webhookId, eventId));
+  }
+  async save(job: StoredJob, expectedVersion: number) {
+    const current = this.items.get(jobIdOf(job));
+    if ((current?.version ?? 0) !== expectedVersion || (expectedVersion === 0 && current)) return false;
+    this.items.set(jobIdOf(job), job);
+    return true;
+  }
+  async listDue(_shard: string, dueBefore: number, limit: number): Promise<DueJob[]> {
+    return [...this.items.entries()]
+      .filter(([, j]) => j.parked && j.status === 'pending' && j.nextAttemptAt <= dueBefore)
+      .slice(0, limit)
+      .map(([jobId, j]) => ({ jobId, dueAt: j.nextAttemptAt }));
+  }
+  async lease(due: DueJob, leaseUntil: number) {
+    const job = this.items.get(due.jobId);
+    if (!job || job.nextAttemptAt !== due.dueAt || job.status !== 'pending') return undefined;
+    const leased = { ...job, nextAttemptAt: leaseUntil, version: job.version + 1 };
+    this.items.set(due.jobId, leased);
+    return leased;
+  }
+}
+
+export class FakeEvents {
+  readonly items = new Map<string, StoredEvent>();
+  readonly deleted: string[] = [];
+  async putIfAbsent(event: StoredEvent) {
+    const key = `${event.partnerId}/${event.eventId}`;
+    const existing = this.items.get(key);
+    if (existing) return { created: false as const, existing: { fanOutId: existing.fanOutId, webhookIds: existing.webhookIds } };
+    this.items.set(key, event);
+    return { created: true as const };
+  }
+  async deleteIfStoredBy(partnerId: string, eventId: string, fanOutId: string) {
+    const key = `${partnerId}/${eventId}`;
+    if (this.items.get(key)?.fanOutId === fanOutId) {
+      this.items.delete(key);
+      this.deleted.push(key);
+    }
+  }
+  async get(partnerId: string, eventId: string) {
+    return this.items.get(`${partnerId}/${eventId}`);
+  }
+}
+
+export class FakeHistory {
+  readonly attempts: DeliveryAttempt[] = [];
+  failNext = false;
+  async record(attempts: DeliveryAttempt[]) {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('BatchWriteItem failed');
+    }
+    this.attempts.push(...attempts);
+  }
+}
+
+export class FakeQueue {
+  readonly sent: { lane: Lane; message: QueueMessage }[] = [];
+  /** Entries whose job's event id is listed here are refused for good. */
+  readonly refuse = new Set<string>();
+  failCalls = 0;
+  async send(lane: Lane, outgoing: { message: QueueMessage }[]): Promise<SendResult[]> {
+    if (this.failCalls > 0) {
+      this.failCalls--;
+      throw new Error('SQS unavailable');
+    }
+    return outgoing.map(({ message }) => {
+      if (message.kind === 'deliver' && this.refuse.has(message.job.event_id)) return { ok: false, reason: 'queue_refused:InvalidMessageContents' };
+      this.sent.push({ lane, message });
+      return { ok: true };
+    });
+  }
+}
+
+export const webhookFixture = (id: string, overrides: Partial<Webhook> = {}): Webhook => ({
+  id,
+  partnerId: 'p1',
+  url: `https://example.com/${id}`,
+  events: [],
+  status: 'active',
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  activeSince: '2026-01-01T00:00:00.000Z',
+  secretCiphertext: 'cipher',
+  ...overrides,
+});
+
+export const jobFixture = (overrides: Partial<DeliveryJob> = {}): DeliveryJob => ({
+  partnerId: 'p1',
+  webhookId: 'w1',
+  eventId: 'e1',
+  eventType: 'order.filled',
+  environment: 'sandbox',
+  eventCreatedAt: '2026-06-01T00:00:00.000Z',
+  queuedAt: '2026-06-01T00:00:00.000Z',
+  data: { order_id: 'o1' },
+  attempts: 0,
+  version: 0,
+  ...overrides,
+});

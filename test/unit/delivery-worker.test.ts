@@ -1,0 +1,169 @@
+// DeliveryWorker with in-memory stores and a scripted sender: what each kind of message and
+// answer does to the job, the history and the endpoint, and that no message ever repeats a POST
+// the job has moved past.
+import { DeliveryWorker, type QueueRecord } from '../../lambdas/delivery/delivery-worker.js';
+import { EndpointTracker } from '../../lambdas/delivery/endpoint-tracker.js';
+import { planQueueActions } from '../../lambdas/delivery/queue-actions.js';
+import { deliverMessage, type DeliveryJob, type StoredJob } from '../../lambdas/domain/delivery.js';
+import { type EndpointHealth, healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
+import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
+import type { SendResult } from '../../lambdas/delivery/http-sender.js';
+import { FakeEvents, FakeHistory, FakeJobs, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+
+const NOW = Date.parse('2026-06-01T12:00:00.000Z');
+const OK: SendResult = { ok: true, httpStatus: 200, responseTimeMs: 5, error: null };
+const FAIL: SendResult = { ok: false, httpStatus: 503, responseTimeMs: 5, error: null };
+
+function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1] } = {}) {
+  const jobs = new FakeJobs();
+  const history = new FakeHistory();
+  const events = new FakeEvents();
+  const answers: SendResult[] = [];
+  const posts: string[] = [];
+  const healthStore = new Map<string, EndpointHealth>();
+  if (options.health) healthStore.set('w1', { ...healthyEndpoint('w1'), ...options.health });
+  const endpoints = new EndpointTracker({
+    store: {
+      get: async (id) => healthStore.get(id),
+      put: async (h) => void healthStore.set(h.webhookId, h),
+      takeProbe: async () => true,
+    },
+    policy: { slowAfterMs: 1000, maxInFlight: 4, overflowAfterMs: 250, failureThreshold: 5, probeIntervalMs: 60_000, fastStreakToReturn: 3 },
+    cacheTtlMs: 0,
+    now: () => new Date(NOW),
+  });
+  const worker = new DeliveryWorker({
+    jobs,
+    events,
+    webhooks: { get: async (_p, id) => (id === 'w1' ? webhookFixture('w1', options.webhook) : undefined) },
+    endpoints,
+    history,
+    cipher: { encrypt: async (s) => s, decrypt: async () => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    sender: {
+      send: async (url) => {
+        posts.push(url);
+        return answers.shift() ?? OK;
+      },
+    },
+    retryPolicy: new RetryPolicy(options.schedule ?? [1, 1, 1, 1, 1]),
+    parkAfterSeconds: 60,
+    now: () => new Date(NOW),
+  });
+  const record = (job: DeliveryJob, extra: Partial<QueueRecord> = {}): QueueRecord => ({
+    messageId: 'm1',
+    receiptHandle: 'r1',
+    receiveCount: 1,
+    message: deliverMessage(job),
+    ...extra,
+  });
+  const run = async (r: QueueRecord) => (await worker.processBatch([r], 'fast')).get(r.messageId)!;
+  return { jobs, history, events, answers, posts, healthStore, record, run };
+}
+
+const stored = (overrides: Partial<StoredJob>): StoredJob => ({
+  ...jobFixture(),
+  status: 'pending',
+  nextAttemptAt: NOW,
+  parked: false,
+  createdAt: '2026-06-01T00:00:00.000Z',
+  updatedAt: '2026-06-01T00:00:00.000Z',
+  ...overrides,
+});
+
+describe('DeliveryWorker', () => {
+  it('delivers a fresh job with no read and no job write: only its history item', async () => {
+    const t = setup();
+    const outcome = await t.run(t.record(jobFixture()));
+    expect(outcome).toMatchObject({ kind: 'succeeded', recorded: true, attempt: { attemptNumber: 1, status: 'succeeded', httpStatus: 200 } });
+    expect(t.jobs.items.size).toBe(0);
+    expect(t.history.attempts).toHaveLength(1);
+    expect(t.healthStore.size).toBe(0);
+  });
+
+  it('keeps a short retry wait in the queue and a long one parked in the jobs table', async () => {
+    const short = setup();
+    short.answers.push(FAIL);
+    const kept = await short.run(short.record(jobFixture()));
+    expect(kept).toMatchObject({ kind: 'retry', parked: false });
+    expect(await short.jobs.get('w1', 'e1')).toMatchObject({ status: 'pending', attempts: 1, version: 1, parked: false, messageId: 'm1' });
+    expect(planQueueActions([short.record(jobFixture())], new Map([['m1', kept]]), 'fast', NOW)).toEqual({ keep: ['m1'], showAgain: [{ receiptHandle: 'r1', seconds: 1 }], send: [] });
+
+    const long = setup({ schedule: [300, 300, 300, 300, 300] });
+    long.answers.push(FAIL);
+    const parked = await long.run(long.record(jobFixture()));
+    expect(parked).toMatchObject({ kind: 'retry', parked: true });
+    expect(await long.jobs.get('w1', 'e1')).toMatchObject({ parked: true, nextAttemptAt: NOW + 300_000 });
+    expect(planQueueActions([long.record(jobFixture())], new Map([['m1', parked]]), 'fast', NOW)).toEqual({ keep: [], showAgain: [], send: [] });
+  });
+
+  it('treats a message received again as stale unless it is the one the job waits in', async () => {
+    const t = setup();
+    await t.jobs.save(stored({ attempts: 1, version: 1, messageId: 'm-other' }), 0);
+    expect(await t.run(t.record(jobFixture(), { receiveCount: 2 }))).toEqual({ kind: 'stale' });
+    expect(t.posts).toHaveLength(0);
+
+    const u = setup();
+    await u.jobs.save(stored({ attempts: 1, version: 1, messageId: 'm1' }), 0);
+    expect(await u.run(u.record(jobFixture(), { receiveCount: 2 }))).toMatchObject({ kind: 'succeeded', attempt: { attemptNumber: 2 } });
+    expect(await u.jobs.get('w1', 'e1')).toMatchObject({ status: 'succeeded', version: 2 });
+  });
+
+  it('sends nothing for a sweeper message older than the job (a lagging duplicate), and the right attempt for the current one', async () => {
+    const t = setup();
+    await t.jobs.save(stored({ attempts: 3, version: 5, parked: true }), 0);
+    expect(await t.run(t.record(jobFixture({ version: 4, data: undefined })))).toEqual({ kind: 'stale' });
+    expect(t.posts).toHaveLength(0);
+    t.events.items.set('p1/e1', { partnerId: 'p1', eventId: 'e1', eventType: 'order.filled', environment: 'sandbox', createdAt: '', data: { order_id: 'o1' }, webhookIds: ['w1'], fanOutId: 'f' });
+    expect(await t.run(t.record(jobFixture({ version: 5, data: undefined })))).toMatchObject({ kind: 'succeeded', attempt: { attemptNumber: 4 } });
+  });
+
+  it('puts back a message that comes before its job is due', async () => {
+    const t = setup();
+    await t.jobs.save(stored({ attempts: 1, version: 1, nextAttemptAt: NOW + 30_000 }), 0);
+    expect(await t.run(t.record(jobFixture({ version: 1 })))).toEqual({ kind: 'not_due', delaySeconds: 30 });
+  });
+
+  it('drops jobs of a disabled webhook and records the job as dropped', async () => {
+    const t = setup({ webhook: { status: 'disabled' } });
+    expect(await t.run(t.record(jobFixture()))).toEqual({ kind: 'dropped', reason: 'webhook_disabled' });
+    expect(await t.jobs.get('w1', 'e1')).toMatchObject({ status: 'dropped', droppedReason: 'webhook_disabled' });
+    expect(t.posts).toHaveLength(0);
+  });
+
+  it('never POSTs again when the history write fails after a success: the record goes through the queue', async () => {
+    const t = setup();
+    t.history.failNext = true;
+    const outcome = await t.run(t.record(jobFixture()));
+    expect(outcome).toMatchObject({ kind: 'succeeded', recorded: false });
+    const plan = planQueueActions([t.record(jobFixture())], new Map([['m1', outcome]]), 'fast', NOW);
+    expect(plan.keep).toEqual([]);
+    expect(plan.send.map((s) => s.outgoing.message.kind)).toEqual(['record']);
+    expect(t.posts).toHaveLength(1);
+  });
+
+  it('moves jobs of a slow endpoint to the slow lane without a POST', async () => {
+    const t = setup({ health: { lane: 'slow' } });
+    const outcome = await t.run(t.record(jobFixture()));
+    expect(outcome).toMatchObject({ kind: 'moved', to: 'slow' });
+    expect(t.posts).toHaveLength(0);
+  });
+
+  it('holds a job while the circuit is open: a failed attempt `circuit_open`, no POST, its place in the schedule kept', async () => {
+    const t = setup({ health: { circuit: 'open', probeAt: NOW + 60_000, consecutiveFailures: 5 } });
+    const outcome = await t.run(t.record(jobFixture()));
+    expect(outcome).toMatchObject({ kind: 'retry', attempt: { attemptNumber: 1, error: 'circuit_open', httpStatus: null } });
+    expect(t.posts).toHaveLength(0);
+  });
+
+  it('opens the circuit after five failures in a row and closes it on the first success', async () => {
+    const t = setup();
+    for (let i = 0; i < 5; i++) {
+      t.answers.push(FAIL);
+      await t.run(t.record(jobFixture({ eventId: `e${i}` }), { messageId: `m${i}` }));
+    }
+    expect(t.healthStore.get('w1')).toMatchObject({ circuit: 'open', consecutiveFailures: 5 });
+    t.healthStore.set('w1', { ...t.healthStore.get('w1')!, probeAt: NOW });
+    expect(await t.run(t.record(jobFixture({ eventId: 'probe' }), { messageId: 'mp' }))).toMatchObject({ kind: 'succeeded' });
+    expect(t.healthStore.get('w1')).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 });
+  });
+});

@@ -1,0 +1,33 @@
+// Sweeper with in-memory stores: due parked jobs are leased (version bumped) and re-queued by
+// reference; jobs not yet due, or already leased, are left alone.
+import { Sweeper } from '../../lambdas/delivery/sweeper.js';
+import type { StoredJob } from '../../lambdas/domain/delivery.js';
+import { FakeJobs, FakeQueue, jobFixture } from '../support/delivery-fakes.js';
+
+const NOW = Date.parse('2026-06-01T12:00:00.000Z');
+
+const parked = (eventId: string, dueAt: number): StoredJob => ({
+  ...jobFixture({ eventId, attempts: 2, version: 2 }),
+  data: undefined,
+  status: 'pending',
+  nextAttemptAt: dueAt,
+  parked: true,
+  createdAt: '2026-06-01T00:00:00.000Z',
+  updatedAt: '2026-06-01T00:00:00.000Z',
+});
+
+describe('Sweeper', () => {
+  it('re-queues due parked jobs once, with the leased version and no data, and leaves the rest', async () => {
+    const jobs = new FakeJobs();
+    const queue = new FakeQueue();
+    for (const job of [parked('due', NOW - 1000), parked('later', NOW + 60_000)]) await jobs.save(job, 0);
+    const sweeper = new Sweeper({ jobs, queue, leaseMs: 900_000, now: () => new Date(NOW) });
+
+    expect(await sweeper.requeueDue()).toEqual({ requeued: 1, refused: 0 });
+    const message = queue.sent[0]!.message;
+    expect(message.kind === 'deliver' && [message.job.event_id, message.job.version, message.job.attempts, message.job.data]).toEqual(['due', 3, 2, undefined]);
+    expect((await jobs.get('w1', 'due'))?.nextAttemptAt).toBe(NOW + 900_000);
+    // Leased: not due again until the lease runs out, so a lagging message is not sent twice.
+    expect(await sweeper.requeueDue()).toEqual({ requeued: 0, refused: 0 });
+  });
+});
