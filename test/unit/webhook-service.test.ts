@@ -1,0 +1,78 @@
+// WebhookService with an in-memory store and an identity-free cipher: the secret is returned once
+// and stored only encrypted for its webhook, the per-partner limit, re-activation starting a new
+// active period, and 404 for what the partner does not own.
+import { ApiError } from '../../lambdas/domain/errors.js';
+import type { SecretCipher } from '../../lambdas/domain/secret-cipher.js';
+import { UrlGuard } from '../../lambdas/domain/url-guard.js';
+import type { Webhook } from '../../lambdas/domain/webhook.js';
+import { WebhookService } from '../../lambdas/domain/webhook-service.js';
+import type { WebhookStore } from '../../lambdas/stores/webhook-store.js';
+
+function setup(max = 2) {
+  const items = new Map<string, Webhook>();
+  const store = {
+    create: async (w: Webhook, limit: number) => {
+      if ([...items.values()].filter((x) => x.partnerId === w.partnerId).length >= limit) return false;
+      items.set(w.id, w);
+      return true;
+    },
+    get: async (partnerId: string, id: string) => (items.get(id)?.partnerId === partnerId ? items.get(id) : undefined),
+    update: async (partnerId: string, id: string, changes: Partial<Webhook>) => {
+      const current = items.get(id);
+      if (!current || current.partnerId !== partnerId) return undefined;
+      const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+      const next = { ...current, ...defined };
+      items.set(id, next);
+      return next;
+    },
+    delete: async (partnerId: string, id: string) => items.get(id)?.partnerId === partnerId && items.delete(id),
+  } as unknown as WebhookStore;
+  const cipher: SecretCipher = { encrypt: async (p, c) => `enc(${c}:${p})`, decrypt: async (c) => c };
+  let clock = Date.parse('2026-06-01T00:00:00.000Z');
+  const service = new WebhookService({
+    store,
+    cipher,
+    urlGuard: new UrlGuard({ allowLoopback: false, resolver: async () => ['93.184.216.34'] }),
+    maxWebhooksPerPartner: max,
+    now: () => new Date((clock += 1000)),
+  });
+  return { items, service };
+}
+
+describe('WebhookService', () => {
+  it('returns the secret once and stores it only encrypted, bound to the partner and webhook', async () => {
+    const { items, service } = setup();
+    const created = await service.create('p1', { url: 'https://example.com/h', events: [] });
+    expect(created.secret).toMatch(/^whsec_/);
+    expect(items.get(created.id)!.secretCiphertext).toBe(`enc(p1/${created.id}:${created.secret})`);
+    expect(await service.get('p1', created.id)).not.toHaveProperty('secret');
+  });
+
+  it('refuses a create past the per-partner limit with WEBHOOK_LIMIT_REACHED', async () => {
+    const { service } = setup(1);
+    await service.create('p1', { url: 'https://example.com/a', events: [] });
+    await expect(service.create('p1', { url: 'https://example.com/b', events: [] })).rejects.toMatchObject({ code: 'WEBHOOK_LIMIT_REACHED' });
+    await expect(service.create('p2', { url: 'https://example.com/c', events: [] })).resolves.toHaveProperty('id');
+  });
+
+  it('starts a new active period on re-activation only', async () => {
+    const { items, service } = setup();
+    const { id } = await service.create('p1', { url: 'https://example.com/h', events: [] });
+    const first = items.get(id)!.activeSince;
+    await service.update('p1', id, { events: ['order.filled'] });
+    expect(items.get(id)!.activeSince).toBe(first);
+    await service.update('p1', id, { status: 'disabled' });
+    await service.update('p1', id, { status: 'active' });
+    expect(items.get(id)!.activeSince > first).toBe(true);
+  });
+
+  it('answers 404 WEBHOOK_NOT_FOUND for another partner’s webhook, whatever the operation', async () => {
+    const { service } = setup();
+    const { id } = await service.create('p1', { url: 'https://example.com/h', events: [] });
+    for (const attempt of [() => service.get('p2', id), () => service.update('p2', id, { status: 'disabled' }), () => service.remove('p2', id)]) {
+      const error = await attempt().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect(error).toMatchObject({ code: 'WEBHOOK_NOT_FOUND' });
+    }
+  });
+});
