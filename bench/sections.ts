@@ -265,7 +265,8 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   pipeline,
   cost,
   raw,
-  api,
+  // Before api: its failed-authentication flood blocks 127.0.0.1 for a minute.
   isolation,
   outage,
+  api,
 };

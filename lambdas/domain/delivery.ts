@@ -160,19 +160,7 @@ export const attemptFromWire = (w: z.output<typeof attemptWireSchema>): Delivery
   error: w.error,
 });
 
-export const attemptToWire = (a: DeliveryAttempt): z.output<typeof attemptWireSchema> => ({
-  id: a.id,
-  webhook_id: a.webhookId,
-  event_id: a.eventId,
-  event_type: a.eventType,
-  status: a.status,
-  http_status: a.httpStatus,
-  response_time_ms: a.responseTimeMs,
-  attempt_number: a.attemptNumber,
-  attempted_at: a.attemptedAt,
-  next_retry_at: a.nextRetryAt,
-  error: a.error,
-});
+export const attemptToWire = (a: DeliveryAttempt): z.output<typeof attemptWireSchema> => ({ ...toPublicAttempt(a), webhook_id: a.webhookId });
 
 /**
  * SQS message body: a tagged, versioned union so a deploy never strands in-flight messages.

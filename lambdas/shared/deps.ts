@@ -10,7 +10,6 @@ import { DeliveryStore } from '../stores/delivery-store.js';
 import { RateLimitStore } from '../stores/rate-limit-store.js';
 import { WebhookStore } from '../stores/webhook-store.js';
 import { documentClient } from './aws-clients.js';
-import { cipher } from './cipher.js';
 import { config } from './config.js';
 import { Logger } from './logger.js';
 import { once } from './once.js';
@@ -32,8 +31,11 @@ function buildDeps() {
     deliveries: new DeliveryStore(db, cfg.tables.deliveries),
     webhooks: new WebhookService({
       store: webhookStore,
-      // Built on first use: routes that never touch a secret never need the key.
-      cipher: { encrypt: (p, c) => cipher().encrypt(p, c), decrypt: (p, c) => cipher().decrypt(p, c) },
+      // Loaded on first use: routes that never touch a secret never load the KMS client or the key.
+      cipher: {
+        encrypt: async (p, c) => (await import('./cipher.js')).cipher().encrypt(p, c),
+        decrypt: async (p, c) => (await import('./cipher.js')).cipher().decrypt(p, c),
+      },
       urlGuard: new UrlGuard({ allowLoopback: cfg.allowLoopbackUrls }),
       maxWebhooksPerPartner: cfg.maxWebhooksPerPartner,
     }),

@@ -3,7 +3,7 @@
 // late message can never move a job backwards (a succeeded job back to pending, say).
 // Parked jobs carry the due-index keys: a shard (spread over DUE_SHARDS partitions) and a due time.
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type DropReason, type JobStatus, jobIdFor, jobIdOf, type StoredJob } from '../domain/delivery.js';
+import { type DropReason, type JobStatus, jobIdFor, jobIdOf, jobToWire, type StoredJob } from '../domain/delivery.js';
 import type { Environment } from '../domain/environments.js';
 import type { EventType } from '../domain/event-types.js';
 import { writeIf } from './conditional.js';
@@ -41,18 +41,12 @@ export function dueShardOf(jobId: string): string {
 
 function toItem(job: StoredJob): JobItem {
   const jobId = jobIdOf(job);
+  // The data stays in the event store: a stored job is small (one write unit).
+  const { data: _data, ...wire } = jobToWire(job);
   return {
     job_id: jobId,
-    partner_id: job.partnerId,
-    webhook_id: job.webhookId,
-    event_id: job.eventId,
-    event_type: job.eventType,
-    environment: job.environment,
-    event_created_at: job.eventCreatedAt,
-    queued_at: job.queuedAt,
-    attempts: job.attempts,
+    ...wire,
     status: job.status,
-    version: job.version,
     next_attempt_at: job.nextAttemptAt,
     ...(job.parked && job.status === 'pending' ? { parked: true, due_shard: dueShardOf(jobId), due_at: job.nextAttemptAt } : {}),
     ...(job.messageId ? { message_id: job.messageId } : {}),
