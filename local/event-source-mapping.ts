@@ -57,7 +57,8 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): { s
           new ReceiveMessageCommand({
             QueueUrl: options.queueUrl,
             MaxNumberOfMessages: options.batchSize,
-            WaitTimeSeconds: 1,
+            // As the Lambda event source mapping polls: 20 s long polls (an empty receive is a billed request).
+            WaitTimeSeconds: 20,
             MessageSystemAttributeNames: ['All'],
           }),
           { abortSignal: abort.signal },
