@@ -4,8 +4,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
-import { ApiError } from '../domain/errors.js';
-import type { UrlGuard } from '../domain/url-guard.js';
+import { type UrlGuard, type UrlRefusal, UrlRefusedError } from '../domain/url-guard.js';
 
 export const USER_AGENT = 'Buildmarkets-Webhooks/1.0';
 
@@ -22,6 +21,15 @@ export const MAX_RESPONSE_BODY_BYTES = 4096;
 
 const TIMEOUT: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' };
 const DEADLINE = Symbol('deadline');
+
+/** The guard's refusals as the delivery history names them (an empty DNS answer is a DNS failure). */
+const REFUSAL_REASON: Record<UrlRefusal, string> = {
+  invalid_url: 'invalid_url',
+  port_not_allowed: 'port_not_allowed',
+  address_not_allowed: 'address_not_allowed',
+  dns_no_answer: 'dns_resolution_failed',
+};
+const urlRefusalReason = (error: UrlRefusedError) => REFUSAL_REASON[error.refusal];
 
 /** Maps Node network errors to the short reasons shown in the delivery history. */
 export function describeNetworkError(error: unknown): string {
@@ -62,7 +70,7 @@ export class HttpSender {
       target = await withDeadline(this.urlGuard.resolveTarget(rawUrl), remainingMs());
     } catch (error) {
       if (error === DEADLINE) return TIMEOUT;
-      const reason = error instanceof ApiError ? 'address_not_allowed' : describeNetworkError(error);
+      const reason = error instanceof UrlRefusedError ? urlRefusalReason(error) : describeNetworkError(error);
       return { ok: false, httpStatus: null, responseTimeMs: null, error: reason };
     }
     if (remainingMs() <= 0) return TIMEOUT;

@@ -56,7 +56,21 @@ function writtenHost(raw: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(raw)?.[1]?.toLowerCase() ?? '';
 }
 
-const invalid = (message: string) => new ApiError('INVALID_URL', message, 'url');
+/** Why the guard refused a URL: the delivery history shows it as the attempt's `error`. */
+export type UrlRefusal = 'invalid_url' | 'port_not_allowed' | 'address_not_allowed' | 'dns_no_answer';
+
+/** The guard's own error: an INVALID_URL at registration, a refusal reason at delivery. */
+export class UrlRefusedError extends ApiError {
+  constructor(
+    readonly refusal: UrlRefusal,
+    message: string,
+  ) {
+    super('INVALID_URL', message, 'url');
+    this.name = 'UrlRefusedError';
+  }
+}
+
+const invalid = (message: string, refusal: UrlRefusal = 'invalid_url') => new UrlRefusedError(refusal, message);
 
 export type UrlGuardOptions = { allowLoopback: boolean; resolver?: Resolver };
 
@@ -87,10 +101,10 @@ export class UrlGuard {
     if (!host) throw invalid('url must name a host.');
     if (url.username || url.password) throw invalid('url must not contain credentials.');
     if (!loopbackAllowed && !isAllowedPort(url.port)) {
-      throw invalid('url port is not allowed: use 443, 80, or a port from 1024 to 65535 that is not a well-known service port.');
+      throw invalid('url port is not allowed: use 443, 80, or a port from 1024 to 65535 that is not a well-known service port.', 'port_not_allowed');
     }
     if (isIP(host) !== 0) this.assertAllowed(host, loopbackAllowed);
-    else if (host === 'localhost' && !loopbackAllowed) throw invalid('url must not point at a non-public address.');
+    else if (host === 'localhost' && !loopbackAllowed) throw invalid('url must not point at a non-public address.', 'address_not_allowed');
     return { url, host, loopbackAllowed };
   }
 
@@ -115,7 +129,7 @@ export class UrlGuard {
     const { url, host, loopbackAllowed } = this.parse(raw);
     if (isIP(host) !== 0) return { url, address: host };
     const addresses = await this.resolver(host);
-    if (addresses.length === 0) throw invalid('url host does not resolve.');
+    if (addresses.length === 0) throw invalid('url host does not resolve.', 'dns_no_answer');
     for (const address of addresses) this.assertAllowed(address, loopbackAllowed);
     return { url, address: addresses[0]! };
   }
@@ -124,7 +138,7 @@ export class UrlGuard {
   private assertAllowed(address: string, loopbackAllowed: boolean): void {
     const kind = classifyAddress(address);
     if (kind === 'public' || (kind === 'loopback' && loopbackAllowed)) return;
-    throw invalid('url must not point at a non-public address.');
+    throw invalid('url must not point at a non-public address.', 'address_not_allowed');
   }
 
   private async resolveQuietly(host: string): Promise<string[]> {

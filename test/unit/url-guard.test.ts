@@ -1,7 +1,7 @@
 // The SSRF guard (SPEC §5) with an injected resolver: no real DNS.
 import { jest } from '@jest/globals';
 import { ApiError } from '../../lambdas/domain/errors.js';
-import { classifyAddress, MAX_URL_LENGTH, type Resolver, UrlGuard } from '../../lambdas/domain/url-guard.js';
+import { classifyAddress, MAX_URL_LENGTH, type Resolver, UrlGuard, UrlRefusedError } from '../../lambdas/domain/url-guard.js';
 
 const PUBLIC_V4 = '93.184.216.34';
 const PUBLIC_V6 = '2606:2800:220:1:248:1893:25c8:1946';
@@ -338,5 +338,15 @@ describe('url guard: ports (README, Security)', () => {
   it('lets allowed loopback URLs (local runtime) use any port', async () => {
     await expect(guard.checkRegistration('http://127.0.0.1:22/hook')).resolves.toBeInstanceOf(URL);
     await expect(guard.checkRegistration('http://localhost:6379/hook')).resolves.toBeInstanceOf(URL);
+  });
+});
+
+describe('url guard refusals carry their reason', () => {
+  it('tells an empty DNS answer from a non-public address at delivery', async () => {
+    const empty = new UrlGuard({ allowLoopback: false, resolver: async () => [] });
+    await expect(empty.resolveTarget('https://nowhere.example/h')).rejects.toMatchObject({ refusal: 'dns_no_answer', code: 'INVALID_URL' });
+    const privateAnswer = new UrlGuard({ allowLoopback: false, resolver: async () => ['10.0.0.7'] });
+    await expect(privateAnswer.resolveTarget('https://inside.example/h')).rejects.toMatchObject({ refusal: 'address_not_allowed' });
+    await expect(privateAnswer.checkRegistration('https://93.184.216.34:22/')).rejects.toBeInstanceOf(UrlRefusedError);
   });
 });
