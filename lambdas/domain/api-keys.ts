@@ -1,12 +1,30 @@
 // Issuing and checking API keys. Used by the auth middleware, the keys CLI and the local
 // runtime's dev-key bootstrap, so there is one way a key is made and one way it is checked.
-import type { ApiKeyRecord, ApiKeyStore, Scope } from '../stores/api-key-store.js';
 import { apiSecretMatches, generateApiKeyId, generateApiSecret, hashApiSecret } from './secrets.js';
+
+/** The scopes of SPEC §2: webhooks:read for GET routes, webhooks:write for the others. */
+export const SCOPES = ['webhooks:read', 'webhooks:write'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export type ApiKeyRecord = {
+  apiKey: string;
+  partnerId: string;
+  scopes: Scope[];
+  secretHash: string;
+  createdAt: string;
+  revokedAt?: string;
+};
+
+/** What issuing and checking keys need of a store (stores/api-key-store.ts implements it). */
+export type ApiKeyRepository = {
+  put(record: ApiKeyRecord): Promise<void>;
+  get(apiKey: string): Promise<ApiKeyRecord | undefined>;
+};
 
 export type IssuedApiKey = { api_key: string; api_secret: string; partner_id: string; scopes: Scope[] };
 
 export async function issueApiKey(
-  store: ApiKeyStore,
+  store: Pick<ApiKeyRepository, 'put'>,
   request: { partnerId: string; scopes: Scope[]; apiKey?: string; apiSecret?: string; now?: Date },
 ): Promise<IssuedApiKey> {
   const apiKey = request.apiKey ?? generateApiKeyId();
@@ -36,7 +54,7 @@ export function describeApiKey(r: ApiKeyRecord) {
 export type Principal = { apiKey: string; partnerId: string; scopes: Scope[] };
 
 /** The caller behind a key and secret, or undefined when they do not match an active key. */
-export async function authenticateApiKey(store: ApiKeyStore, apiKey: string, apiSecret: string): Promise<Principal | undefined> {
+export async function authenticateApiKey(store: Pick<ApiKeyRepository, 'get'>, apiKey: string, apiSecret: string): Promise<Principal | undefined> {
   const record = await store.get(apiKey);
   if (!record || record.revokedAt || !apiSecretMatches(apiSecret, record.secretHash)) return undefined;
   return { apiKey: record.apiKey, partnerId: record.partnerId, scopes: record.scopes };

@@ -2,17 +2,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 
-export const SCOPES = ['webhooks:read', 'webhooks:write'] as const;
-export type Scope = (typeof SCOPES)[number];
+import { type ApiKeyRecord, type ApiKeyRepository, SCOPES, type Scope } from '../domain/api-keys.js';
 
-export type ApiKeyRecord = {
-  apiKey: string;
-  partnerId: string;
-  scopes: Scope[];
-  secretHash: string;
-  createdAt: string;
-  revokedAt?: string;
-};
+export { SCOPES, type ApiKeyRecord, type Scope };
 
 type ApiKeyItem = {
   api_key: string;
@@ -35,7 +27,7 @@ const fromItem = (i: Record<string, unknown>): ApiKeyRecord => {
   };
 };
 
-export class ApiKeyStore {
+export class ApiKeyStore implements ApiKeyRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
