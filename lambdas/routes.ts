@@ -2,7 +2,7 @@
 // and one Lambda per name (entry file `lambdas/<name>.handler.ts`); the local runtime routes with the
 // same list, and requests that match nothing go to the fallback handler, as API Gateway's
 // `$default` route does.
-import type { Scope } from './domain/api-keys.js';
+import type { Scope } from './domain/scopes.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 

@@ -2,9 +2,9 @@
 // runtime's dev-key bootstrap, so there is one way a key is made and one way it is checked.
 import { apiSecretMatches, generateApiKeyId, generateApiSecret, hashApiSecret } from './secrets.js';
 
-/** The scopes of SPEC §2: webhooks:read for GET routes, webhooks:write for the others. */
-export const SCOPES = ['webhooks:read', 'webhooks:write'] as const;
-export type Scope = (typeof SCOPES)[number];
+import { SCOPES, type Scope } from './scopes.js';
+
+export { SCOPES, type Scope };
 
 export type ApiKeyRecord = {
   apiKey: string;
