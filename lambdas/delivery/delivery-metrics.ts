@@ -4,7 +4,7 @@
 // - Attempts, Succeeded, Failed: HTTP attempts made (and circuit_open attempts recorded);
 //   Exhausted: failed for good; Dropped: jobs of disabled or deleted webhooks; Disabled: webhooks
 //   this batch disabled (410 Gone, failing too long). Counts, one value per batch.
-// - AttemptLatency (ms): each attempt's response time (attempts that got an answer or timed out).
+// - AttemptLatency (ms): each answered attempt's response time (timeouts and connection errors have none).
 // - QueueLag (ms): now − SentTimestamp of each message received the first time (a retry shown
 //   again by its visibility timeout has waited on purpose, so it is left out; a message sent with a
 //   delay counts its delay).
