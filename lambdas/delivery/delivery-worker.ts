@@ -173,14 +173,6 @@ export class DeliveryWorker {
     return { kind: 'retry', attempt, parked: delaySeconds > this.deps.parkAfterSeconds };
   }
 
-  /** A 410 Gone, or failing for too long, disables the webhook (conditionally); that attempt is its last. */
-  private async autoDisable(webhook: Webhook, result: SendResult, health: EndpointHealth): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
-    const now = this.now();
-    const reason = autoDisableReason(result, health, webhook, now, this.deps.autoDisableAfterMs);
-    if (reason) await this.deps.disabler.disable(webhook.partnerId, webhook.id, { activeSince: webhook.activeSince }, reason, now.toISOString());
-    return reason;
-  }
-
   /** Signs and POSTs; on the fast lane, an answer slower than `slowAfterMs` moves the endpoint to the slow lane at once. */
   private async send(job: DeliveryJob, webhook: Webhook, deliveryId: string, sentAt: Date, lane: Lane): Promise<SendResult> {
     const data = job.data ?? (await this.loadData(job));
@@ -216,6 +208,14 @@ export class DeliveryWorker {
     const event = await this.deps.events.get(job.partnerId, job.eventId);
     if (!event) throw new Error(`event ${job.eventId} of a queued delivery is not in the event store`);
     return event.data;
+  }
+
+  /** A 410 Gone, or failing for too long, disables the webhook (conditionally); that attempt is its last. */
+  private async autoDisable(webhook: Webhook, result: SendResult, health: EndpointHealth): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
+    const now = this.now();
+    const reason = autoDisableReason(result, health, webhook, now, this.deps.autoDisableAfterMs);
+    if (reason) await this.deps.disabler.disable(webhook.partnerId, webhook.id, { activeSince: webhook.activeSince }, reason, now.toISOString());
+    return reason;
   }
 
   /**

@@ -24,6 +24,9 @@ beforeAll(async () => {
         CIRCUIT_FAILURE_THRESHOLD: '100',
         RATE_LIMIT_PER_SECOND: '100000',
         RATE_LIMIT_PER_MINUTE: '1000000',
+        // The delivery metrics' EMF lines go to the runtime's stdout (off by default locally).
+        METRICS_ENABLED: '1',
+        METRICS_NAMESPACE: 'Test/Webhooks',
       },
     }),
     startReceiver(),
@@ -51,6 +54,14 @@ const get = async (id: string) => (await call('GET', `/v1/webhooks/${id}`)).body
 const deliveries = async (id: string) => (await call('GET', `/v1/webhooks/${id}/deliveries`)).body as any[];
 const publish = async () => (await aws.publish('order.filled', exampleData('order.filled'))).eventId;
 
+/** The EMF lines the runtime printed so far. */
+const emfLines = () =>
+  rt
+    .output()
+    .split('\n')
+    .filter((l) => l.startsWith('{"_aws"'))
+    .map((l) => JSON.parse(l));
+
 const NEVER_ATTEMPTED = { state: 'unknown', consecutive_failures: 0, last_success_at: null, last_failure_at: null };
 
 describe('health and auto-disable (SPEC §7)', () => {
@@ -69,9 +80,19 @@ describe('health and auto-disable (SPEC §7)', () => {
 
     const list = (await call('GET', '/v1/webhooks?limit=100')).body as any[];
     expect(list.find((w) => w.id === hook.id).health).toEqual(health);
+
+    // The batch wrote its metrics as one EMF line (CloudWatch Embedded Metric Format).
+    const emf = await waitFor(() => emfLines().find((l) => l.Succeeded >= 1));
+    expect(emf._aws.CloudWatchMetrics).toEqual([
+      expect.objectContaining({ Namespace: 'Test/Webhooks', Dimensions: [['Lane']], Metrics: expect.arrayContaining([{ Name: 'AttemptLatency', Unit: 'Milliseconds' }]) }),
+    ]);
+    expect(emf).toMatchObject({ Lane: 'fast', Attempts: expect.any(Number) });
+    expect(typeof emf.AttemptLatency === 'number' || Array.isArray(emf.AttemptLatency)).toBe(true);
+    expect(emf.QueueLag).toBeDefined();
   });
 
   it('disables a webhook at once when its endpoint answers 410 Gone: exactly one attempt, reason gone', async () => {
+    const disabledBefore = emfLines().filter((l) => l.Disabled > 0).length;
     const hook = await webhook([410]);
     const eventId = await publish();
     // The job ends failed (no retry is scheduled), so no further attempt can come.
@@ -86,6 +107,8 @@ describe('health and auto-disable (SPEC §7)', () => {
     expect(Date.parse(after.disabled_at)).not.toBeNaN();
     expect(after.health).toMatchObject({ state: 'failing', consecutive_failures: 1, last_success_at: null });
     expect(Date.parse(after.health.last_failure_at)).toBeGreaterThanOrEqual(Date.parse(attempts[0].attempted_at));
+    // …and counted in the metrics.
+    await waitFor(() => emfLines().filter((l) => l.Disabled > 0).length > disabledBefore);
   });
 
   it('disables a webhook whose attempts kept failing for AUTO_DISABLE_AFTER_SECONDS; PATCH active clears the reason', async () => {
