@@ -43,8 +43,6 @@ export class WebhookService {
       createdAt: at,
       updatedAt: at,
       activeSince: at,
-      disabledReason: null,
-      disabledAt: null,
       secretCiphertext: await this.deps.cipher.encrypt(secret, secretContext(partnerId, id)),
     };
     if (!(await this.deps.store.create(webhook, this.deps.maxWebhooksPerPartner))) {

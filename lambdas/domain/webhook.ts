@@ -19,9 +19,9 @@ export type Webhook = {
   updatedAt: string;
   /** When the webhook last became active: jobs older than this were made before a disable and are dropped. */
   activeSince: string;
-  /** Set while disabled; null while active. */
-  disabledReason: DisabledReason | null;
-  disabledAt: string | null;
+  /** Set while disabled; absent while active. */
+  disabledReason?: DisabledReason;
+  disabledAt?: string;
   /** Never leaves the service in clear except in the create response. */
   secretCiphertext: string;
 };
@@ -45,8 +45,8 @@ export function toPublicWebhook(w: Webhook, health: EndpointHealth | undefined):
     url: w.url,
     events: w.events,
     status: w.status,
-    disabled_reason: w.status === 'disabled' ? w.disabledReason : null,
-    disabled_at: w.status === 'disabled' ? w.disabledAt : null,
+    disabled_reason: w.status === 'disabled' ? (w.disabledReason ?? null) : null,
+    disabled_at: w.status === 'disabled' ? (w.disabledAt ?? null) : null,
     created_at: w.createdAt,
     updated_at: w.updatedAt,
     health: toPublicHealth(health),

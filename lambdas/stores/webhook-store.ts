@@ -63,14 +63,17 @@ const fromItem = (i: Record<string, unknown>): Webhook => {
     updatedAt: item.updated_at,
     activeSince: item.active_since ?? item.created_at,
     // A webhook disabled before reasons were kept was disabled by hand.
-    disabledReason: item.status === 'disabled' ? (item.disabled_reason ?? 'manual') : null,
-    disabledAt: item.status === 'disabled' ? (item.disabled_at ?? item.updated_at) : null,
+    ...(item.status === 'disabled' ? { disabledReason: item.disabled_reason ?? 'manual', disabledAt: item.disabled_at ?? item.updated_at } : {}),
     secretCiphertext: item.secret_ciphertext,
   };
 };
 
 /** `disabledReason` / `disabledAt` null: removed (a webhook made active again). */
-export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince' | 'disabledReason' | 'disabledAt'>> & { updatedAt: string };
+export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince'>> & {
+  updatedAt: string;
+  disabledReason?: DisabledReason | null;
+  disabledAt?: string | null;
+};
 
 export class WebhookStore {
   constructor(

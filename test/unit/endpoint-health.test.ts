@@ -1,9 +1,11 @@
 // Endpoint health as the webhook object shows it (SPEC §7): last_success_at kept current with at
 // most one write per refresh interval, failingSince for auto-disable, and the auto-disable rule.
 import { autoDisableReason } from '../../lambdas/domain/auto-disable.js';
+import { parseConfig } from '../../lambdas/shared/config.js';
 import { afterAttempt, type EndpointHealth, healthyEndpoint, type IsolationPolicy, toPublicHealth } from '../../lambdas/domain/endpoint-health.js';
 
-const POLICY: IsolationPolicy = { slowAfterMs: 1000, failureThreshold: 5, probeIntervalMs: 60_000, fastStreakToReturn: 3, successRefreshMs: 300_000 };
+/** The default policy with the values these tests rely on spelled out. */
+const POLICY: IsolationPolicy = { ...parseConfig({}).isolation, slowAfterMs: 1000, failureThreshold: 5, probeIntervalMs: 60_000, successRefreshMs: 300_000 };
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms);
 const ok = { ok: true, timedOut: false, responseTimeMs: 20 };

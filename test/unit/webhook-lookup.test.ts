@@ -9,7 +9,7 @@ const webhook = (id: string, status: Webhook['status'] = 'active'): Webhook => (
   status,
   createdAt: '2026-01-01T00:00:00.000Z',
   updatedAt: '2026-01-01T00:00:00.000Z',
-  disabledReason: null, disabledAt: null, activeSince: '2026-01-01T00:00:00.000Z',
+  activeSince: '2026-01-01T00:00:00.000Z',
   secretCiphertext: 'x',
 });
 
