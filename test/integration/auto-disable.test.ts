@@ -1,6 +1,9 @@
 // SPEC §7 on the real local runtime: health on the webhook object, auto-disable after failing
 // too long (AUTO_DISABLE_AFTER_SECONDS=2 here), at once on 410 Gone, the manual disable's reason,
 // and a PATCH back to active clearing them.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { WebhookStore } from '../../lambdas/stores/webhook-store.js';
 import { apiClient } from '../support/api-client.js';
 import { exampleData } from '../support/examples.js';
 import { localAws } from '../support/local-aws.js';
@@ -160,5 +163,25 @@ describe('health and auto-disable (SPEC §7)', () => {
     expect(on.body).toMatchObject({ status: 'active', disabled_reason: null, disabled_at: null });
     const listed = ((await call('GET', '/v1/webhooks?limit=100')).body as any[]).find((w) => w.id === hook.id);
     expect(listed).toMatchObject({ status: 'active', disabled_reason: null, disabled_at: null, health: NEVER_ATTEMPTED });
+  });
+
+  it('never lets a disable decided in an earlier active period undo a PATCH (conditional update)', async () => {
+    const hook = await webhook();
+    const store = new WebhookStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({ region: rt.state.region, endpoint: rt.state.dynamodb_endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } })),
+      rt.state.tables.webhooks,
+    );
+    const seen = { activeSince: (await store.get('dev', hook.id))!.activeSince };
+    await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { status: 'disabled' } });
+    await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { status: 'active' } });
+    // The worker saw the webhook before the PATCHes: its disable no longer applies.
+    expect(await store.disable('dev', hook.id, seen, 'gone', new Date().toISOString())).toBe(false);
+    expect(await get(hook.id)).toMatchObject({ status: 'active', disabled_reason: null });
+    // In the current period it does; a second one finds it disabled already.
+    const current = { activeSince: (await store.get('dev', hook.id))!.activeSince };
+    expect(await store.disable('dev', hook.id, current, 'failing', new Date().toISOString())).toBe(true);
+    expect(await store.disable('dev', hook.id, current, 'gone', new Date().toISOString())).toBe(false);
+    expect(await get(hook.id)).toMatchObject({ status: 'disabled', disabled_reason: 'failing' });
+    expect(await store.disable('dev', 'no-such-webhook', current, 'gone', new Date().toISOString())).toBe(false);
   });
 });
