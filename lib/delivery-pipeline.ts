@@ -14,6 +14,7 @@ import { DELIVERY_FUNCTIONS } from './function-access.js';
 import type { StageConfig } from './stage-config.js';
 import { WebhookFunction } from './webhook-function.js';
 import type { WebhooksState } from './webhooks-state.js';
+import { metricsEnvironment } from './webhooks-dashboard.js';
 
 /** How often the sweeper re-queues parked jobs that are due (and jobs whose queue message was lost). */
 export const SWEEP_INTERVAL = Duration.minutes(1);
@@ -114,7 +115,7 @@ export class DeliveryPipeline extends Construct {
       stage,
       timeout: Duration.seconds(DELIVERY_FUNCTION_TIMEOUT_SECONDS),
       memorySize: options.memorySize,
-      environment: { RETRY_SCHEDULE_SECONDS: stage.retrySchedule },
+      environment: { RETRY_SCHEDULE_SECONDS: stage.retrySchedule, ...metricsEnvironment(stage) },
       reservedConcurrentExecutions: options.reservedConcurrency,
     });
     fn.fn.addEventSource(

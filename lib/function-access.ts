@@ -61,12 +61,13 @@ const FAN_OUT = {
  * DeliveryWorker (lambdas/delivery/delivery-worker.ts), either lane: job GetItem (messages seen
  * again) and conditional PutItem (versioned state); the event's data when the message carries it
  * by reference (GetItem, chunks by BatchGetItem); webhook GetItem; endpoint health (GetItem,
- * PutItem, the probe's conditional UpdateItem); the batch's history in one BatchWriteItem.
+ * PutItem, the probe's conditional UpdateItem); the batch's history in one BatchWriteItem;
+ * auto-disable (410 Gone, failing too long) is a conditional UpdateItem of the webhook.
  */
 const DELIVER_TABLES = {
   jobs: ['read', 'put'],
   events: ['read', 'batchGet'],
-  webhooks: ['read'],
+  webhooks: ['read', 'update'],
   endpoints: ['read', 'put', 'update'],
   deliveries: ['batchPut'],
 } as const;
@@ -75,10 +76,12 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // WebhookStore.create: counter UpdateItem + conditional PutItem; the secret is encrypted first.
   // At the limit, a settled counter is checked against a count of the webhooks (GetItem, Query).
   'create-webhook': { tables: { ...AUTH, webhooks: ['read', 'put', 'update'] }, secrets: 'encrypt' },
-  'list-webhooks': { tables: { ...AUTH, webhooks: ['read'] } },
-  'get-webhook': { tables: { ...AUTH, webhooks: ['read'] } },
-  // WebhookService.update reads (re-enable check) then updates.
-  'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'] } },
+  // The page's endpoint health (SPEC §7 `health`) in one BatchGetItem.
+  'list-webhooks': { tables: { ...AUTH, webhooks: ['read'], endpoints: ['batchGet'] } },
+  // The webhook, then its endpoint health (GetItem).
+  'get-webhook': { tables: { ...AUTH, webhooks: ['read'], endpoints: ['read'] } },
+  // WebhookService.update reads (re-enable/disable check) then updates; then the endpoint health (GetItem).
+  'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'], endpoints: ['read'] } },
   // WebhookStore.delete: counter UpdateItem (mark), DeleteItem, counter UpdateItem.
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
   // sendTestEvent: WebhookService.require (GetItem), then FanOut.sendTest (the fan-out's path).

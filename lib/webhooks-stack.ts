@@ -9,6 +9,7 @@ import type { StageConfig } from './stage-config.js';
 import type { WebhookFunction } from './webhook-function.js';
 import { WebhooksAlarms } from './webhooks-alarms.js';
 import { WebhooksApi } from './webhooks-api.js';
+import { WebhooksDashboard } from './webhooks-dashboard.js';
 import { WebhooksState } from './webhooks-state.js';
 
 export type WebhooksStackProps = StackProps & { stage: StageConfig };
@@ -19,6 +20,7 @@ export class WebhooksStack extends Stack {
   readonly api: WebhooksApi;
   readonly pipeline: DeliveryPipeline;
   readonly alarms: WebhooksAlarms;
+  readonly dashboard: WebhooksDashboard;
   /** Every function of the service, by handler name. */
   readonly functions: WebhookFunction[];
 
@@ -38,6 +40,7 @@ export class WebhooksStack extends Stack {
       api: this.api,
       functions: this.functions,
     });
+    this.dashboard = new WebhooksDashboard(this, 'Dashboard', { stage: this.stage, state: this.state });
 
     const output = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description });
     output(STACK_OUTPUTS.apiUrl, this.api.stage.url, 'Management API base URL (routes under /v1)');

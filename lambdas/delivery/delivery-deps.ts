@@ -51,6 +51,8 @@ export const deliveryGraph = once(() => {
     webhooks: new WebhookLookup(webhooks, cfg.webhookCacheTtlMs),
     endpoints: new EndpointTracker({ store: new EndpointStore(documentClient(), cfg.tables.endpoints), policy: cfg.isolation, cacheTtlMs: cfg.endpointCacheTtlMs }),
     history,
+    disabler: webhooks,
+    autoDisableAfterMs: cfg.autoDisableAfterMs,
     cipher: cipher(),
     sender: new HttpSender(new UrlGuard({ allowLoopback: cfg.allowLoopbackUrls }), cfg.deliveryTimeoutMs),
     retryPolicy: cfg.retryPolicy,

@@ -15,14 +15,17 @@ import {
   attemptFromWire,
   jobFromWire,
 } from '../domain/delivery.js';
+import { autoDisableReason } from '../domain/auto-disable.js';
+import type { EndpointHealth } from '../domain/endpoint-health.js';
 import { buildEnvelope } from '../domain/envelope.js';
 import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
 import { signatureHeaders } from '../domain/signing.js';
-import type { Webhook } from '../domain/webhook.js';
+import type { DisabledReason, Webhook } from '../domain/webhook.js';
 import { secretContext } from '../domain/webhook-service.js';
 import type { StoredEvent } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
+import type { WebhookStore } from '../stores/webhook-store.js';
 import type { EndpointTracker } from './endpoint-tracker.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 
@@ -31,8 +34,8 @@ export type DeliveryOutcome =
   | { kind: 'succeeded'; attempt: DeliveryAttempt; recorded: boolean }
   /** Failed, tried again at `attempt.nextRetryAt`: from the queue (visibility) or, when `parked`, from the jobs table. */
   | { kind: 'retry'; attempt: DeliveryAttempt; parked: boolean }
-  /** Failed for good: the schedule is exhausted. */
-  | { kind: 'failed'; attempt: DeliveryAttempt }
+  /** Failed for good: the schedule is exhausted, or this attempt disabled the webhook (SPEC §7). */
+  | { kind: 'failed'; attempt: DeliveryAttempt; disabled?: Exclude<DisabledReason, 'manual'> }
   | { kind: 'dropped'; reason: DropReason }
   /** The endpoint is served by the slow lane: the job moves there as it stands. */
   | { kind: 'moved'; to: Lane; job: DeliveryJob }
@@ -56,6 +59,9 @@ export type DeliveryWorkerDeps = {
   cipher: SecretCipher;
   sender: Pick<HttpSender, 'send'>;
   retryPolicy: RetryPolicy;
+  /** Auto-disable (SPEC §7): the webhook store's conditional disable, and how long failing is too long. */
+  disabler: Pick<WebhookStore, 'disable'>;
+  autoDisableAfterMs: number;
   /** Retry waits longer than this leave the queue: the job is parked in the jobs table. */
   parkAfterSeconds: number;
   now?: () => Date;
@@ -142,11 +148,13 @@ export class DeliveryWorker {
       admission === 'hold'
         ? { ok: false, httpStatus: null, responseTimeMs: null, error: 'circuit_open' }
         : await this.send(job, webhook, deliveryId, attemptedAt, lane);
+    let disabled: Exclude<DisabledReason, 'manual'> | undefined;
     if (admission !== 'hold') {
-      await this.deps.endpoints.recordResult(webhook.id, { ok: result.ok, timedOut: result.error === 'timeout', responseTimeMs: result.responseTimeMs }, lane);
+      const health = await this.deps.endpoints.recordResult(webhook.id, { ok: result.ok, timedOut: result.error === 'timeout', responseTimeMs: result.responseTimeMs }, lane);
+      disabled = await this.autoDisable(webhook, result, health);
     }
 
-    const delaySeconds = result.ok ? undefined : this.deps.retryPolicy.delayAfterFailure(attemptNumber);
+    const delaySeconds = result.ok || disabled ? undefined : this.deps.retryPolicy.delayAfterFailure(attemptNumber);
     const attempt: DeliveryAttempt = {
       id: deliveryId,
       webhookId: job.webhookId,
@@ -161,7 +169,7 @@ export class DeliveryWorker {
       error: result.error,
     };
     if (result.ok) return { kind: 'succeeded', attempt, recorded: true };
-    if (delaySeconds === undefined) return { kind: 'failed', attempt };
+    if (delaySeconds === undefined) return disabled ? { kind: 'failed', attempt, disabled } : { kind: 'failed', attempt };
     return { kind: 'retry', attempt, parked: delaySeconds > this.deps.parkAfterSeconds };
   }
 
@@ -202,6 +210,14 @@ export class DeliveryWorker {
     const event = await this.deps.events.get(job.partnerId, job.eventId);
     if (!event) throw new Error(`event ${job.eventId} of a queued delivery is not in the event store`);
     return event.data;
+  }
+
+  /** A 410 Gone, or failing for too long, disables the webhook (conditionally); that attempt is its last. */
+  private async autoDisable(webhook: Webhook, result: SendResult, health: EndpointHealth): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
+    const now = this.now();
+    const reason = autoDisableReason(result, health, webhook, now, this.deps.autoDisableAfterMs);
+    if (reason) await this.deps.disabler.disable(webhook.partnerId, webhook.id, { activeSince: webhook.activeSince }, reason, now.toISOString());
+    return reason;
   }
 
   /**

@@ -82,15 +82,18 @@ export class EndpointTracker {
     await this.change(webhookId, markedSlow);
   }
 
-  async recordResult(webhookId: string, result: AttemptResult, lane: Lane): Promise<void> {
-    await this.change(webhookId, (h) => afterAttempt(h, result, lane, this.deps.policy, this.now()));
+  /** The endpoint's health after this result (auto-disable reads `failingSince` from it). */
+  async recordResult(webhookId: string, result: AttemptResult, lane: Lane): Promise<EndpointHealth> {
+    return this.change(webhookId, (h) => afterAttempt(h, result, lane, this.deps.policy, this.now()));
   }
 
-  private async change(webhookId: string, next: (h: EndpointHealth) => EndpointHealth | undefined): Promise<void> {
-    const changed = next(await this.health(webhookId));
-    if (!changed) return;
+  private async change(webhookId: string, next: (h: EndpointHealth) => EndpointHealth | undefined): Promise<EndpointHealth> {
+    const current = await this.health(webhookId);
+    const changed = next(current);
+    if (!changed) return current;
     this.remember(webhookId, Promise.resolve(changed), this.now().getTime());
     await this.deps.store.put(changed, this.now());
+    return changed;
   }
 
   private remember(webhookId: string, health: Promise<EndpointHealth>, readAt: number): void {

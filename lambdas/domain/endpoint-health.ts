@@ -24,6 +24,8 @@ export type EndpointHealth = {
   fastStreak: number;
   lastSuccessAt: string | null;
   lastFailureAt: string | null;
+  /** The first failure since the last success (auto-disable counts from here); null while healthy. */
+  failingSince: string | null;
 };
 
 export type IsolationPolicy = {
@@ -33,6 +35,12 @@ export type IsolationPolicy = {
   failureThreshold: number;
   probeIntervalMs: number;
   fastStreakToReturn: number;
+  /**
+   * A success on a healthy endpoint writes nothing, except that `lastSuccessAt` is brought up to
+   * date when it is older than this (HEALTH_SUCCESS_REFRESH_SECONDS): at most one write per
+   * endpoint and interval keeps the webhook's `health.last_success_at` this current.
+   */
+  successRefreshMs: number;
 };
 
 export const healthyEndpoint = (webhookId: string): EndpointHealth => ({
@@ -44,6 +52,7 @@ export const healthyEndpoint = (webhookId: string): EndpointHealth => ({
   fastStreak: 0,
   lastSuccessAt: null,
   lastFailureAt: null,
+  failingSince: null,
 });
 
 export type Admission = 'attempt' | 'probe' | 'hold' | 'move_to_slow_lane';
@@ -75,7 +84,10 @@ export function afterAttempt(
 ): EndpointHealth | undefined {
   if (result.ok) {
     const quick = (result.responseTimeMs ?? Infinity) < policy.slowAfterMs;
-    if (lane === 'fast' && health.consecutiveFailures === 0 && health.circuit === 'closed') return undefined;
+    if (lane === 'fast' && health.consecutiveFailures === 0 && health.circuit === 'closed') {
+      const fresh = health.lastSuccessAt !== null && now.getTime() - Date.parse(health.lastSuccessAt) < policy.successRefreshMs;
+      return fresh ? undefined : { ...health, lastSuccessAt: now.toISOString(), failingSince: null };
+    }
     const fastStreak = lane === 'slow' && quick ? health.fastStreak + 1 : 0;
     const backToFast = health.lane === 'slow' && fastStreak >= policy.fastStreakToReturn;
     return {
@@ -86,6 +98,7 @@ export function afterAttempt(
       probeAt: null,
       fastStreak: backToFast ? 0 : fastStreak,
       lastSuccessAt: now.toISOString(),
+      failingSince: null,
     };
   }
   const consecutiveFailures = health.consecutiveFailures + 1;
@@ -98,9 +111,28 @@ export function afterAttempt(
     probeAt: opens ? now.getTime() + policy.probeIntervalMs : null,
     fastStreak: 0,
     lastFailureAt: now.toISOString(),
+    failingSince: (health.consecutiveFailures > 0 ? health.failingSince : null) ?? now.toISOString(),
   };
 }
 
 /** An attempt on the fast lane has waited `slowAfterMs`: the endpoint moves to the slow lane. */
 export const markedSlow = (health: EndpointHealth): EndpointHealth | undefined =>
   health.lane === 'slow' ? undefined : { ...health, lane: 'slow', fastStreak: 0 };
+
+/** The webhook object's `health` (SPEC §7); `unknown` when no attempt was ever recorded. */
+export type PublicHealth = {
+  state: 'healthy' | 'failing' | 'unknown';
+  consecutive_failures: number;
+  last_success_at: string | null;
+  last_failure_at: string | null;
+};
+
+export function toPublicHealth(health: EndpointHealth | undefined): PublicHealth {
+  const attempted = health !== undefined && (health.lastSuccessAt !== null || health.lastFailureAt !== null);
+  return {
+    state: !attempted ? 'unknown' : health.consecutiveFailures > 0 ? 'failing' : 'healthy',
+    consecutive_failures: health?.consecutiveFailures ?? 0,
+    last_success_at: health?.lastSuccessAt ?? null,
+    last_failure_at: health?.lastFailureAt ?? null,
+  };
+}

@@ -1,5 +1,6 @@
 // What the management API does with webhooks, free of HTTP and of the SDK (the store is injected).
 import { v7 as uuidv7 } from 'uuid';
+import type { EndpointStore } from '../stores/endpoint-store.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
 import { ApiError, webhookNotFound } from './errors.js';
 import type { SecretCipher } from './secret-cipher.js';
@@ -12,6 +13,8 @@ export const secretContext = (partnerId: string, webhookId: string) => `${partne
 
 export type WebhookServiceDeps = {
   store: WebhookStore;
+  /** The endpoints' health, shown on the webhook object (SPEC §7); written by the delivery path. */
+  health: Pick<EndpointStore, 'get' | 'getMany'>;
   cipher: SecretCipher;
   urlGuard: UrlGuard;
   maxWebhooksPerPartner: number;
@@ -48,11 +51,12 @@ export class WebhookService {
         `This partner already has the maximum of ${this.deps.maxWebhooksPerPartner} webhooks.`,
       );
     }
-    return { ...toPublicWebhook(webhook), secret };
+    return { ...toPublicWebhook(webhook, undefined), secret };
   }
 
   async get(partnerId: string, id: string): Promise<PublicWebhook> {
-    return toPublicWebhook(await this.require(partnerId, id));
+    const webhook = await this.require(partnerId, id);
+    return toPublicWebhook(webhook, await this.deps.health.get(webhook.id));
   }
 
   /** The caller's webhook with its internal fields; 404 when the partner has no such webhook. */
@@ -64,23 +68,28 @@ export class WebhookService {
 
   async list(partnerId: string, page: { limit: number; afterId?: string }) {
     const { items, hasMore } = await this.deps.store.list(partnerId, page);
-    return { items: items.map(toPublicWebhook), nextAfterId: hasMore ? items.at(-1)?.id : undefined };
+    const health = items.length > 0 ? await this.deps.health.getMany(items.map((w) => w.id)) : new Map();
+    return { items: items.map((w) => toPublicWebhook(w, health.get(w.id))), nextAfterId: hasMore ? items.at(-1)?.id : undefined };
   }
 
   async update(partnerId: string, id: string, input: UpdateWebhookInput): Promise<PublicWebhook> {
     if (input.url !== undefined) await this.deps.urlGuard.checkRegistration(input.url);
     const at = this.now().toISOString();
-    // Re-enabling starts a new active period: retries left over from before the disable are dropped.
-    const reactivated = input.status === 'active' && (await this.deps.store.get(partnerId, id))?.status === 'disabled';
+    // Re-enabling starts a new active period: retries left over from before the disable are dropped,
+    // and the disable's reason goes. Disabling by hand says so (SPEC §7: disabled_reason "manual").
+    const before = input.status === undefined ? undefined : await this.deps.store.get(partnerId, id);
+    const reactivated = input.status === 'active' && before?.status === 'disabled';
+    const disabled = input.status === 'disabled' && before?.status === 'active';
     const updated = await this.deps.store.update(partnerId, id, {
       url: input.url,
       events: input.events,
       status: input.status,
       updatedAt: at,
-      ...(reactivated ? { activeSince: at } : {}),
+      ...(reactivated ? { activeSince: at, disabledReason: null, disabledAt: null } : {}),
+      ...(disabled ? { disabledReason: 'manual', disabledAt: at } : {}),
     });
     if (!updated) throw webhookNotFound();
-    return toPublicWebhook(updated);
+    return toPublicWebhook(updated, await this.deps.health.get(updated.id));
   }
 
   async remove(partnerId: string, id: string): Promise<void> {

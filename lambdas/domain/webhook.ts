@@ -1,8 +1,12 @@
 // The webhook resource: its stored shape, its public shape, and the API bodies that change it.
 import * as z from 'zod';
+import { type EndpointHealth, type PublicHealth, toPublicHealth } from './endpoint-health.js';
 import { isSubscribableEventType } from './event-types.js';
 
 export type WebhookStatus = 'active' | 'disabled';
+/** Why a disabled webhook is disabled (SPEC §7): no success for too long, 410 Gone, or a PATCH. */
+export const DISABLED_REASONS = ['failing', 'gone', 'manual'] as const;
+export type DisabledReason = (typeof DISABLED_REASONS)[number];
 
 export type Webhook = {
   id: string;
@@ -15,6 +19,9 @@ export type Webhook = {
   updatedAt: string;
   /** When the webhook last became active: jobs older than this were made before a disable and are dropped. */
   activeSince: string;
+  /** Set while disabled; absent while active. */
+  disabledReason?: DisabledReason;
+  disabledAt?: string;
   /** Never leaves the service in clear except in the create response. */
   secretCiphertext: string;
 };
@@ -24,12 +31,26 @@ export type PublicWebhook = {
   url: string;
   events: string[];
   status: WebhookStatus;
+  disabled_reason: DisabledReason | null;
+  disabled_at: string | null;
   created_at: string;
   updated_at: string;
+  health: PublicHealth;
 };
 
-export function toPublicWebhook(w: Webhook): PublicWebhook {
-  return { id: w.id, url: w.url, events: w.events, status: w.status, created_at: w.createdAt, updated_at: w.updatedAt };
+/** `health` is the endpoint's (undefined: never attempted). */
+export function toPublicWebhook(w: Webhook, health: EndpointHealth | undefined): PublicWebhook {
+  return {
+    id: w.id,
+    url: w.url,
+    events: w.events,
+    status: w.status,
+    disabled_reason: w.status === 'disabled' ? (w.disabledReason ?? null) : null,
+    disabled_at: w.status === 'disabled' ? (w.disabledAt ?? null) : null,
+    created_at: w.createdAt,
+    updated_at: w.updatedAt,
+    health: toPublicHealth(health),
+  };
 }
 
 /** Issues carrying params.code pick their error code; see lambdas/http/validation.ts. */

@@ -7,7 +7,7 @@ import type { toPublicAttempt } from '../domain/delivery.js';
 import { API_VERSION, type Envelope } from '../domain/envelope.js';
 import { ERROR_STATUS, type ErrorCode } from '../domain/errors.js';
 import { EVENT_DATA_SCHEMAS, EVENT_TYPES, type EventType, type EventTypeInfo, SUBSCRIBABLE_EVENT_TYPES } from '../domain/event-catalog.js';
-import type { PublicWebhook } from '../domain/webhook.js';
+import { DISABLED_REASONS, type PublicWebhook } from '../domain/webhook.js';
 
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
 
@@ -20,8 +20,21 @@ export const webhookSchema = z.object({
   url: z.string().meta({ description: 'The endpoint deliveries are POSTed to.' }),
   events: z.array(z.string()).meta({ description: 'Subscribed event types; `[]` means every event.' }),
   status: z.enum(['active', 'disabled']),
+  disabled_reason: z
+    .enum(DISABLED_REASONS)
+    .nullable()
+    .meta({ description: 'Why the webhook is disabled: `failing` (no success for AUTO_DISABLE_AFTER_SECONDS, 5 days by default), `gone` (the endpoint answered 410), `manual` (a PATCH); null while active.' }),
+  disabled_at: timestamp.nullable().meta({ description: 'When it was disabled; null while active.' }),
   created_at: timestamp,
   updated_at: timestamp,
+  health: z
+    .object({
+      state: z.enum(['healthy', 'failing', 'unknown']).meta({ description: '`unknown` until the first attempt; `failing` while the last attempt failed.' }),
+      consecutive_failures: z.number().int().min(0),
+      last_success_at: timestamp.nullable().meta({ description: 'Kept current to within HEALTH_SUCCESS_REFRESH_SECONDS (5 min by default).' }),
+      last_failure_at: timestamp.nullable(),
+    })
+    .meta({ description: 'Read-only: how deliveries to the endpoint are going.' }),
 });
 
 export const createdWebhookSchema = webhookSchema.extend({

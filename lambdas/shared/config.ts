@@ -57,6 +57,14 @@ const envSchema = z.object({
   CIRCUIT_PROBE_SECONDS: positiveInt.max(86_400).default(60),
   /** How long a delivery function instance reuses an endpoint's health it read. */
   ENDPOINT_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** How stale a healthy endpoint's last_success_at may get before a success writes it again (one write per endpoint and interval). */
+  HEALTH_SUCCESS_REFRESH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  /** A webhook whose attempts have failed this long without one success is disabled (SPEC §7; 5 days). */
+  AUTO_DISABLE_AFTER_SECONDS: positiveInt.default(432_000),
+  /** Delivery metrics (CloudWatch Embedded Metric Format): one log line per delivery batch. */
+  METRICS_NAMESPACE: z.string().min(1).max(255).default('BuildmarketsWebhooks'),
+  /** EMF lines: off by default in the local runtime, which has no CloudWatch; the stack sets 1. */
+  METRICS_ENABLED: flag.default(false),
   /** Local secret cipher: AES-256-GCM key file. In AWS, SECRETS_KMS_KEY_ID instead. */
   SECRET_KEY_FILE: z.string().optional(),
   SECRETS_KMS_KEY_ID: z.string().optional(),
@@ -82,6 +90,8 @@ export type Config = {
   sweepLeaseSeconds: number;
   isolation: IsolationPolicy;
   endpointCacheTtlMs: number;
+  autoDisableAfterMs: number;
+  metrics: { enabled: boolean; namespace: string };
   webhookCacheTtlMs: number;
   secretKeyFile?: string;
   secretsKmsKeyId?: string;
@@ -121,7 +131,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       failureThreshold: e.CIRCUIT_FAILURE_THRESHOLD,
       probeIntervalMs: e.CIRCUIT_PROBE_SECONDS * 1000,
       fastStreakToReturn: FAST_STREAK_TO_RETURN,
+      successRefreshMs: e.HEALTH_SUCCESS_REFRESH_SECONDS * 1000,
     },
+    autoDisableAfterMs: e.AUTO_DISABLE_AFTER_SECONDS * 1000,
+    metrics: { enabled: e.METRICS_ENABLED, namespace: e.METRICS_NAMESPACE },
     endpointCacheTtlMs: e.ENDPOINT_CACHE_TTL_MS,
     webhookCacheTtlMs: e.WEBHOOK_CACHE_TTL_MS,
     secretKeyFile: e.SECRET_KEY_FILE,

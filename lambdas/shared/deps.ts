@@ -7,6 +7,7 @@ import { UrlGuard } from '../domain/url-guard.js';
 import { WebhookService } from '../domain/webhook-service.js';
 import { ApiKeyStore } from '../stores/api-key-store.js';
 import { DeliveryStore } from '../stores/delivery-store.js';
+import { EndpointStore } from '../stores/endpoint-store.js';
 import { RateLimitStore } from '../stores/rate-limit-store.js';
 import { WebhookStore } from '../stores/webhook-store.js';
 import { documentClient } from './aws-clients.js';
@@ -31,6 +32,7 @@ function buildDeps() {
     deliveries: new DeliveryStore(db, cfg.tables.deliveries),
     webhooks: new WebhookService({
       store: webhookStore,
+      health: new EndpointStore(db, cfg.tables.endpoints),
       // Loaded on first use: routes that never touch a secret never load the KMS client or the key.
       cipher: {
         encrypt: async (p, c) => (await import('./cipher.js')).cipher().encrypt(p, c),

@@ -14,7 +14,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Webhook, WebhookStatus } from '../domain/webhook.js';
+import type { DisabledReason, Webhook, WebhookStatus } from '../domain/webhook.js';
 
 const WEBHOOK_PREFIX = 'webhook#';
 const COUNTER_SK = 'partner';
@@ -31,6 +31,8 @@ type WebhookItem = {
   created_at: string;
   updated_at: string;
   active_since: string;
+  disabled_reason?: DisabledReason;
+  disabled_at?: string;
   secret_ciphertext: string;
 };
 
@@ -44,6 +46,8 @@ const toItem = (w: Webhook): WebhookItem => ({
   created_at: w.createdAt,
   updated_at: w.updatedAt,
   active_since: w.activeSince,
+  ...(w.disabledReason ? { disabled_reason: w.disabledReason } : {}),
+  ...(w.disabledAt ? { disabled_at: w.disabledAt } : {}),
   secret_ciphertext: w.secretCiphertext,
 });
 
@@ -58,11 +62,18 @@ const fromItem = (i: Record<string, unknown>): Webhook => {
     createdAt: item.created_at,
     updatedAt: item.updated_at,
     activeSince: item.active_since ?? item.created_at,
+    // A webhook disabled before reasons were kept was disabled by hand.
+    ...(item.status === 'disabled' ? { disabledReason: item.disabled_reason ?? 'manual', disabledAt: item.disabled_at ?? item.updated_at } : {}),
     secretCiphertext: item.secret_ciphertext,
   };
 };
 
-export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince'>> & { updatedAt: string };
+/** `disabledReason` / `disabledAt` null: removed (a webhook made active again). */
+export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince'>> & {
+  updatedAt: string;
+  disabledReason?: DisabledReason | null;
+  disabledAt?: string | null;
+};
 
 export class WebhookStore {
   constructor(
@@ -205,16 +216,19 @@ export class WebhookStore {
       status: changes.status,
       updated_at: changes.updatedAt,
       active_since: changes.activeSince,
+      disabled_reason: changes.disabledReason,
+      disabled_at: changes.disabledAt,
     };
-    const set = Object.entries(fields).filter(([, v]) => v !== undefined);
+    const set = Object.entries(fields).filter(([, v]) => v !== undefined && v !== null);
+    const remove = Object.keys(fields).filter((k) => fields[k] === null);
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { partner_id: partnerId, sk: WEBHOOK_PREFIX + id },
-          UpdateExpression: `SET ${set.map(([k]) => `#${k} = :${k}`).join(', ')}`,
+          UpdateExpression: `SET ${set.map(([k]) => `#${k} = :${k}`).join(', ')}${remove.length > 0 ? ` REMOVE ${remove.map((k) => `#${k}`).join(', ')}` : ''}`,
           ConditionExpression: 'attribute_exists(sk)',
-          ExpressionAttributeNames: Object.fromEntries(set.map(([k]) => [`#${k}`, k])),
+          ExpressionAttributeNames: Object.fromEntries([...set.map(([k]) => k), ...remove].map((k) => [`#${k}`, k])),
           ExpressionAttributeValues: Object.fromEntries(set.map(([k, v]) => [`:${k}`, v])),
           ReturnValues: 'ALL_NEW',
         }),
@@ -222,6 +236,30 @@ export class WebhookStore {
       return Attributes ? fromItem(Attributes) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * The delivery path's disable (auto-disable, 410 Gone): only if the webhook is still in the
+   * active period the worker saw (`activeSince`), so a PATCH in between is never undone. False
+   * when the condition failed (already disabled, re-enabled, or deleted).
+   */
+  async disable(partnerId: string, id: string, seen: { activeSince: string }, reason: DisabledReason, at: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { partner_id: partnerId, sk: WEBHOOK_PREFIX + id },
+          UpdateExpression: 'SET #status = :disabled, disabled_reason = :reason, disabled_at = :at, updated_at = :at',
+          ConditionExpression: 'attribute_exists(sk) AND #status = :active AND (active_since = :since OR (attribute_not_exists(active_since) AND created_at = :since))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':reason': reason, ':at': at, ':since': seen.activeSince },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }

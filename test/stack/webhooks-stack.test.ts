@@ -252,7 +252,8 @@ describe('IAM', () => {
     for (const route of readRoutes) {
       const { rateLimits, ...data } = dynamoAccess(route.name);
       expect(rateLimits).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
-      for (const actions of Object.values(data)) expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+      // BatchGetItem: the webhooks list reads its page's endpoint health in one call (SPEC §7).
+      for (const actions of Object.values(data)) expect(actions.filter((a) => !['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'].includes(a))).toEqual([]);
       const other = roleStatements(template, stack, route.name).flatMap(actionsOf).filter((a) => !/^(dynamodb|logs):/.test(a));
       expect(other).toEqual([]);
     }
@@ -263,7 +264,10 @@ describe('IAM', () => {
     const auth = { apiKeys: read, rateLimits: [...read, 'dynamodb:UpdateItem'] };
     // The counter's self-repair at the limit reads the counter and counts the webhooks (GetItem, Query).
     expect(dynamoAccess('create-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] });
-    expect(dynamoAccess('update-webhook')).toEqual({ ...auth, webhooks: [...read, 'dynamodb:UpdateItem'] });
+    // The webhook object's health (SPEC §7) is the endpoint item: GetItem, or BatchGetItem for a list page.
+    expect(dynamoAccess('update-webhook')).toEqual({ ...auth, webhooks: [...read, 'dynamodb:UpdateItem'], endpoints: read });
+    expect(dynamoAccess('get-webhook')).toEqual({ ...auth, webhooks: read, endpoints: read });
+    expect(dynamoAccess('list-webhooks')).toEqual({ ...auth, webhooks: read, endpoints: ['dynamodb:BatchGetItem'] });
     expect(dynamoAccess('delete-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'] });
     const fanOutPath = {
       webhooks: read,
@@ -281,7 +285,8 @@ describe('IAM', () => {
       expect(dynamoAccess(name)).toEqual({
         jobs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
         events: ['dynamodb:BatchGetItem', ...read],
-        webhooks: read,
+        // Auto-disable (410 Gone, failing too long): a conditional UpdateItem of the webhook.
+        webhooks: [...read, 'dynamodb:UpdateItem'],
         endpoints: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         deliveries: ['dynamodb:BatchWriteItem'],
       });
@@ -484,6 +489,57 @@ describe('operations', () => {
 
   const queueAlarm = (metric: string, id: string) =>
     alarms().filter((a) => a.MetricName === metric && JSON.stringify(dimension(a)) === JSON.stringify(getAtt(id, 'QueueName')));
+
+  describe('dashboard', () => {
+    const dashboards = () => Object.values(resources('AWS::CloudWatch::Dashboard')).map((d) => d.Properties);
+    /** The dashboard body parsed, each CloudFormation reference in it as `ref:<its JSON with ' for ">`. */
+    const ref = (token: unknown) => `ref:${JSON.stringify(token).replace(/"/g, "'")}`;
+    const widgets = (): { properties: { title: string; metrics: unknown[][] } }[] => {
+      const parts = dashboards()[0]!.DashboardBody['Fn::Join'][1] as unknown[];
+      return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : ref(p))).join('')).widgets;
+    };
+    const widget = (title: string) => {
+      const found = widgets().filter((w) => w.properties.title.startsWith(title));
+      expect(found).toHaveLength(1);
+      return found[0]!.properties;
+    };
+    /** A widget's metric rows without their options (the trailing object). */
+    const rows = (title: string) => widget(title).metrics.map((m) => m.filter((x) => typeof x === 'string'));
+    const stats = (title: string) => widget(title).metrics.map((m) => (m.at(-1) as { stat?: string; expression?: string }));
+    const namespace = () => `BuildmarketsWebhooks/${stack.stage.stackName}`;
+
+    it('has one dashboard showing deliveries/s, failure rate, p99 attempt latency, queue lag, in-flight messages and DLQ depth', () => {
+      expect(dashboards()).toHaveLength(1);
+      expect(dashboards()[0]!.DashboardName).toBe(`${stack.stage.stackName}-deliveries`);
+      const lanes = (metric: string) => LANES.map((lane) => [namespace(), metric, 'Lane', lane]);
+      expect(rows('Deliveries per second')).toEqual(expect.arrayContaining(lanes('Attempts')));
+      expect(stats('Deliveries per second')[0]!.expression).toBe('(FILL(attempts_fast, 0) + FILL(attempts_slow, 0)) / PERIOD(attempts_fast)');
+      expect(rows('Failure rate')).toEqual(expect.arrayContaining([...lanes('Failed'), ...lanes('Attempts')]));
+      expect(stats('Failure rate')[0]!.expression).toMatch(/^100 \* \(FILL\(failed_fast, 0\) \+ FILL\(failed_slow, 0\)\) \/ /);
+      expect(rows('Attempt latency p99')).toEqual(lanes('AttemptLatency'));
+      expect(stats('Attempt latency p99').map((m) => m.stat)).toEqual(['p99', 'p99']);
+      expect(rows('Queue lag')).toEqual(expect.arrayContaining(lanes('QueueLag')));
+      expect(stats('Queue lag').map((m) => m.stat)).toContain('p99');
+      const queueName = (id: string) => ref(getAtt(id, 'QueueName'));
+      expect(rows('In-flight messages')).toEqual(LANES.map((lane) => ['AWS/SQS', 'ApproximateNumberOfMessagesNotVisible', 'QueueName', queueName(laneQueueId(lane))]));
+      expect(rows('DLQ depth')).toEqual(
+        [...LANES.map(laneDlqId), queueId('fanOutDeadLetterQueue')].map((id) => ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', queueName(id)]),
+      );
+    });
+
+    it('lets the delivery functions write their metrics as EMF log lines only: namespace in the environment, no CloudWatch permission', () => {
+      for (const lane of LANES) {
+        const env = fnProps(DELIVERERS[lane]).Environment.Variables;
+        expect(env).toMatchObject({ METRICS_ENABLED: '1', METRICS_NAMESPACE: namespace() });
+        expect(parseConfig({ METRICS_ENABLED: env.METRICS_ENABLED, METRICS_NAMESPACE: env.METRICS_NAMESPACE }).metrics).toEqual({ enabled: true, namespace: namespace() });
+      }
+      for (const name of ALL_FUNCTIONS) {
+        const actions = roleStatements(template, stack, name).flatMap(actionsOf);
+        expect(actions.filter((a) => a.startsWith('cloudwatch:'))).toEqual([]);
+        if (!['deliver', 'deliver-slow'].includes(name)) expect(fnProps(name).Environment?.Variables?.METRICS_ENABLED).toBeUndefined();
+      }
+    });
+  });
 
   it('alarms on a message in any dead-letter queue', () => {
     for (const id of [queueId('fanOutDeadLetterQueue'), laneDlqId('fast'), laneDlqId('slow')]) {

@@ -28,7 +28,7 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
       put: async (h) => void healthStore.set(h.webhookId, h),
       takeProbe: async () => true,
     },
-    policy: { slowAfterMs: 1000, maxInFlight: 4, overflowAfterMs: 250, failureThreshold: 5, probeIntervalMs: 60_000, fastStreakToReturn: 3 },
+    policy: { slowAfterMs: 1000, maxInFlight: 4, overflowAfterMs: 250, failureThreshold: 5, probeIntervalMs: 60_000, fastStreakToReturn: 3, successRefreshMs: 300_000 },
     cacheTtlMs: 0,
     now: () => new Date(NOW),
   });
@@ -47,6 +47,8 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     },
     retryPolicy: new RetryPolicy(options.schedule ?? [1, 1, 1, 1, 1]),
     parkAfterSeconds: 60,
+    disabler: { disable: async () => true },
+    autoDisableAfterMs: 432_000_000,
     now: () => new Date(NOW),
   });
   const record = (job: DeliveryJob, extra: Partial<QueueRecord> = {}): QueueRecord => ({
@@ -72,12 +74,14 @@ const stored = (overrides: Partial<StoredJob>): StoredJob => ({
 
 describe('DeliveryWorker', () => {
   it('delivers a fresh job with no read and no job write: only its history item', async () => {
-    const t = setup();
+    // A healthy endpoint whose last_success_at is fresh (younger than successRefreshMs): no health write either.
+    const fresh = { lastSuccessAt: new Date(NOW - 60_000).toISOString() };
+    const t = setup({ health: fresh });
     const outcome = await t.run(t.record(jobFixture()));
     expect(outcome).toMatchObject({ kind: 'succeeded', recorded: true, attempt: { attemptNumber: 1, status: 'succeeded', httpStatus: 200 } });
     expect(t.jobs.items.size).toBe(0);
     expect(t.history.attempts).toHaveLength(1);
-    expect(t.healthStore.size).toBe(0);
+    expect(t.healthStore.get('w1')).toEqual({ ...healthyEndpoint('w1'), ...fresh });
   });
 
   it('keeps a short retry wait in the queue and a long one parked in the jobs table', async () => {

@@ -31,6 +31,7 @@ function setup(max = 2) {
   let clock = Date.parse('2026-06-01T00:00:00.000Z');
   const service = new WebhookService({
     store,
+    health: { get: async () => undefined, getMany: async () => new Map() },
     cipher,
     urlGuard: new UrlGuard({ allowLoopback: false, resolver: async () => ['93.184.216.34'] }),
     maxWebhooksPerPartner: max,

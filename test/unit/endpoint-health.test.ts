@@ -1,0 +1,98 @@
+// Endpoint health as the webhook object shows it (SPEC §7): last_success_at kept current with at
+// most one write per refresh interval, failingSince for auto-disable, and the auto-disable rule.
+import { autoDisableReason } from '../../lambdas/domain/auto-disable.js';
+import { parseConfig } from '../../lambdas/shared/config.js';
+import { afterAttempt, type EndpointHealth, healthyEndpoint, type IsolationPolicy, toPublicHealth } from '../../lambdas/domain/endpoint-health.js';
+
+/** The default policy with the values these tests rely on spelled out. */
+const POLICY: IsolationPolicy = { ...parseConfig({}).isolation, slowAfterMs: 1000, failureThreshold: 5, probeIntervalMs: 60_000, successRefreshMs: 300_000 };
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+const at = (ms: number) => new Date(T0 + ms);
+const ok = { ok: true, timedOut: false, responseTimeMs: 20 };
+const fail = { ok: false, timedOut: false, responseTimeMs: 20 };
+
+/** Applies results in turn as the tracker does (a change replaces the health; undefined keeps it); counts the writes. */
+function run(steps: [typeof ok, number][], start: EndpointHealth = healthyEndpoint('w')) {
+  let health = start;
+  let writes = 0;
+  for (const [result, ms] of steps) {
+    const next = afterAttempt(health, result, 'fast', POLICY, at(ms));
+    if (next) {
+      health = next;
+      writes++;
+    }
+  }
+  return { health, writes };
+}
+
+describe('afterAttempt: last_success_at without a write per delivery', () => {
+  it('writes the first success, then at most once per refresh interval while healthy', () => {
+    const steps: [typeof ok, number][] = [];
+    for (let s = 0; s <= 600; s += 1) steps.push([ok, s * 1000]); // one success a second for 10 minutes
+    const { health, writes } = run(steps);
+    expect(writes).toBe(3); // t=0, t=300 s, t=600 s
+    expect(health.lastSuccessAt).toBe(at(600_000).toISOString());
+    expect(health.consecutiveFailures).toBe(0);
+  });
+
+  it('writes nothing for a success within the interval of the last one written', () => {
+    const fresh = { ...healthyEndpoint('w'), lastSuccessAt: at(0).toISOString() };
+    expect(afterAttempt(fresh, ok, 'fast', POLICY, at(299_999))).toBeUndefined();
+    expect(afterAttempt(fresh, ok, 'fast', POLICY, at(300_000))?.lastSuccessAt).toBe(at(300_000).toISOString());
+  });
+
+  it('counts failingSince from the first failure after a success, and clears it on the next success', () => {
+    const { health } = run([[ok, 0], [fail, 1000], [fail, 5000], [fail, 9000]]);
+    expect(health).toMatchObject({ consecutiveFailures: 3, failingSince: at(1000).toISOString(), lastFailureAt: at(9000).toISOString() });
+    const recovered = afterAttempt(health, ok, 'fast', POLICY, at(10_000))!;
+    expect(recovered).toMatchObject({ consecutiveFailures: 0, failingSince: null, lastSuccessAt: at(10_000).toISOString() });
+  });
+
+  it('starts failingSince at the next failure when an item written before it existed is failing', () => {
+    const legacy = { ...healthyEndpoint('w'), consecutiveFailures: 2, lastFailureAt: at(0).toISOString() };
+    expect(afterAttempt(legacy, fail, 'fast', POLICY, at(500))!.failingSince).toBe(at(500).toISOString());
+  });
+});
+
+describe('toPublicHealth', () => {
+  it('is unknown without an item or before any attempt, failing after a failure, healthy after a success', () => {
+    const none = { state: 'unknown', consecutive_failures: 0, last_success_at: null, last_failure_at: null };
+    expect(toPublicHealth(undefined)).toEqual(none);
+    expect(toPublicHealth({ ...healthyEndpoint('w'), lane: 'slow' })).toEqual(none); // marked slow, never answered
+    expect(toPublicHealth(run([[fail, 0]]).health)).toEqual({ state: 'failing', consecutive_failures: 1, last_success_at: null, last_failure_at: at(0).toISOString() });
+    expect(toPublicHealth(run([[fail, 0], [ok, 1]]).health)).toEqual({
+      state: 'healthy',
+      consecutive_failures: 0,
+      last_success_at: at(1).toISOString(),
+      last_failure_at: at(0).toISOString(),
+    });
+  });
+});
+
+describe('autoDisableReason', () => {
+  const DAY = 86_400_000;
+  const webhook = { activeSince: at(0).toISOString() };
+  const failing = (sinceMs: number) => ({ failingSince: at(sinceMs).toISOString() });
+  const result500 = { ok: false, httpStatus: 500 };
+
+  it('disables at once on 410 Gone, whatever the health', () => {
+    expect(autoDisableReason({ ok: false, httpStatus: 410 }, undefined, webhook, at(1), 5 * DAY)).toBe('gone');
+  });
+
+  it('disables when failing for the whole threshold, not a millisecond before', () => {
+    expect(autoDisableReason(result500, failing(DAY), webhook, at(6 * DAY - 1), 5 * DAY)).toBeUndefined();
+    expect(autoDisableReason(result500, failing(DAY), webhook, at(6 * DAY), 5 * DAY)).toBe('failing');
+    expect(autoDisableReason({ ok: false, httpStatus: null }, failing(DAY), webhook, at(6 * DAY), 5 * DAY)).toBe('failing');
+  });
+
+  it('never on a success, nor without a failure streak', () => {
+    expect(autoDisableReason({ ok: true, httpStatus: 200 }, failing(0), webhook, at(10 * DAY), 5 * DAY)).toBeUndefined();
+    expect(autoDisableReason(result500, { failingSince: null }, webhook, at(10 * DAY), 5 * DAY)).toBeUndefined();
+  });
+
+  it('counts from the webhook\'s current active period: made active again, it gets the whole threshold anew', () => {
+    const reEnabled = { activeSince: at(9 * DAY).toISOString() };
+    expect(autoDisableReason(result500, failing(0), reEnabled, at(10 * DAY), 5 * DAY)).toBeUndefined();
+    expect(autoDisableReason(result500, failing(0), reEnabled, at(14 * DAY), 5 * DAY)).toBe('failing');
+  });
+});
