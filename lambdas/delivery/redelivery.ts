@@ -50,24 +50,26 @@ export async function redeliverEvent(
   const eventId = parsedId.data.toLowerCase();
   const event = await deps.events.get(partnerId, eventId);
   if (!event || !event.webhookIds.includes(webhook.id)) throw eventNotFound();
-  const stored = await deps.jobs.get(webhook.id, eventId);
-  // No stored job: the first attempt succeeded (or has not run yet); the history says which.
-  const attempts = stored?.attempts ?? (await deps.history.list(webhook.id, { limit: 10, eventId })).items.length;
   const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
-  const job: Omit<DeliveryJob, 'version' | 'queuedAt'> = {
-    partnerId,
-    webhookId: webhook.id,
-    eventId,
-    eventType: event.eventType,
-    environment: event.environment,
-    eventCreatedAt: event.createdAt,
-    ...(inline ? { data: event.data } : {}),
-    attempts,
-  };
-  if ((await deps.fanOut.requeue([{ job, stored }])) !== 1) {
-    throw new Error(`redeliver: job ${webhook.id}/${eventId} changed while it was being re-queued`);
+  // A concurrent writer (another redelivery, the job's own attempt) may change the job between the
+  // read and the conditional write: read again and queue from its new state.
+  for (let tries = 0; tries < 3; tries++) {
+    const stored = await deps.jobs.get(webhook.id, eventId);
+    // No stored job: the first attempt succeeded (or has not run yet); the history says which.
+    const attempts = stored?.attempts ?? (await deps.history.list(webhook.id, { limit: 10, eventId })).items.length;
+    const job: Omit<DeliveryJob, 'version' | 'queuedAt'> = {
+      partnerId,
+      webhookId: webhook.id,
+      eventId,
+      eventType: event.eventType,
+      environment: event.environment,
+      eventCreatedAt: event.createdAt,
+      ...(inline ? { data: event.data } : {}),
+      attempts,
+    };
+    if ((await deps.fanOut.requeue([{ job, stored }])) === 1) return { event_id: eventId, event_type: event.eventType };
   }
-  return { event_id: eventId, event_type: event.eventType };
+  throw new Error(`redeliver: job ${webhook.id}/${eventId} kept changing while it was being re-queued`);
 }
 
 /** Every job of the webhook that ended failed or dropped in [since, until], re-queued once, oldest first. */

@@ -135,6 +135,20 @@ describe('POST /v1/webhooks/{webhookId}/events/{eventId}/redeliver', () => {
     expect(receiver.received(hook.path)).toHaveLength(4);
   });
 
+  it('takes concurrent redeliveries of one event (each a new version of the job; none is a 500)', async () => {
+    const hook = await webhook(['account.closed']);
+    const { eventId } = await aws.publish('account.closed', exampleData('account.closed'));
+    await outcome(hook.id, eventId, 'succeeded');
+    const answers = await Promise.all([1, 2, 3].map(() => call('POST', `/v1/webhooks/${hook.id}/events/${eventId}/redeliver`)));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202]);
+    // A message of a version another redelivery replaced is stale: between one and three more deliveries.
+    await receivedCount(hook.path, 2);
+    await outcome(hook.id, eventId, 'succeeded');
+    const numbers = (await history(hook.id)).map((d) => d.attempt_number);
+    expect(numbers.at(-1)).toBe(1);
+    expect(new Set(numbers).size).toBe(numbers.length);
+  });
+
   it('answers 404 EVENT_NOT_FOUND for an unknown, malformed or other webhook\'s event, and checks auth, scope and isolation', async () => {
     const hook = await webhook(['order.submitted']);
     const elsewhere = await webhook(['account.kyc_rejected']);
