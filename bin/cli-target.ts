@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type DescribeStacksCommandOutput, type Output } from '@aws-sdk/client-cloudformation';
 import { STACK_OUTPUTS, TABLE_OUTPUTS } from '../lib/stack-outputs.js';
 import { readLocalState } from '../local/state-file.js';
+import type { Lane } from '../lambdas/domain/delivery.js';
 
 export type CliTarget = {
   region?: string;
@@ -56,6 +57,51 @@ export function targetFromStackOutputs(stackName: string, outputs: Output[], reg
     tables: { apiKeys: output(TABLE_OUTPUTS.apiKeys) },
     eventBusName: output(STACK_OUTPUTS.eventBusName),
   };
+}
+
+/** The delivery queues and their DLQs, for `npm run dlq` (bin/dlq.ts). */
+export type QueueTarget = {
+  region?: string;
+  sqsEndpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  lanes: Record<Lane, { queueUrl: string; deadLetterQueueUrl: string }>;
+};
+
+export function localQueueTarget(dataDir = process.env.DATA_DIR ?? '.data'): QueueTarget {
+  const state = readLocalState(resolve(dataDir));
+  return {
+    region: state.region,
+    sqsEndpoint: state.sqs_endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    lanes: {
+      fast: { queueUrl: state.delivery_queue_url, deadLetterQueueUrl: state.delivery_dlq_url },
+      slow: { queueUrl: state.slow_delivery_queue_url, deadLetterQueueUrl: state.slow_delivery_dlq_url },
+    },
+  };
+}
+
+export async function stackQueueTarget(stackName: string, cloudFormation?: StackDescriber): Promise<QueueTarget> {
+  const client = cloudFormation ?? new CloudFormationClient({});
+  try {
+    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = Stacks?.[0];
+    if (!stack?.StackId) throw new Error(`stack ${stackName} not found`);
+    const output = (key: string) => {
+      const value = (stack.Outputs ?? []).find((o) => o.OutputKey === key)?.OutputValue;
+      if (!value) throw new Error(`stack ${stackName} has no output ${key}: is it a Buildmarkets Webhooks stack?`);
+      return value;
+    };
+    const region = stack.StackId.split(':')[3];
+    return {
+      ...(region ? { region } : {}),
+      lanes: {
+        fast: { queueUrl: output(STACK_OUTPUTS.deliveryQueueUrl), deadLetterQueueUrl: output(STACK_OUTPUTS.deliveryDeadLetterQueueUrl) },
+        slow: { queueUrl: output(STACK_OUTPUTS.slowDeliveryQueueUrl), deadLetterQueueUrl: output(STACK_OUTPUTS.slowDeliveryDeadLetterQueueUrl) },
+      },
+    };
+  } finally {
+    if (!cloudFormation) (client as CloudFormationClient).destroy();
+  }
 }
 
 /** `--stack <name>` → that stack; otherwise the running local runtime. */

@@ -26,6 +26,10 @@ export const ROUTES = {
   deleteWebhook: route('delete-webhook', 'DELETE', '/v1/webhooks/{webhookId}', 'webhooks:write'),
   testWebhook: route('test-webhook', 'POST', '/v1/webhooks/{webhookId}/test', 'webhooks:write'),
   listDeliveries: route('list-deliveries', 'GET', '/v1/webhooks/{webhookId}/deliveries', 'webhooks:read'),
+  // SPEC §7: operating deliveries.
+  redeliverEvent: route('redeliver-event', 'POST', '/v1/webhooks/{webhookId}/events/{eventId}/redeliver', 'webhooks:write'),
+  recoverEvents: route('recover-events', 'POST', '/v1/webhooks/{webhookId}/recover', 'webhooks:write'),
+  rotateSecret: route('rotate-secret', 'POST', '/v1/webhooks/{webhookId}/rotate-secret', 'webhooks:write'),
   // SPEC §8. The event types answer any valid key, whatever its scope (ANY_SCOPE_ROUTES below).
   listEventTypes: route('list-event-types', 'GET', '/v1/event-types', 'webhooks:read'),
   getOpenApi: route('get-openapi', 'GET', '/v1/openapi.json', null),

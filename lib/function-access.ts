@@ -86,6 +86,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
   // sendTestEvent: WebhookService.require (GetItem), then FanOut.sendTest (the fan-out's path).
   'test-webhook': { ...FAN_OUT, tables: { ...AUTH, ...FAN_OUT.tables } },
+  // SPEC §7. redeliverEvent: webhook GetItem, the event (GetItem, chunks by BatchGetItem), the
+  // stored job (GetItem) or else the event's history (Query), then FanOut.requeue: the job's
+  // conditional PutItem and the fast queue.
+  'redeliver-event': {
+    tables: { ...AUTH, webhooks: ['read'], events: ['read', 'batchGet'], jobs: ['read', 'put'], deliveries: ['read'] },
+    queues: { send: ['fast'] },
+  },
+  // recoverEvents: webhook GetItem, the jobs' ended-index Query, each job's GetItem and conditional PutItem, the fast queue.
+  'recover-events': { tables: { ...AUTH, webhooks: ['read'], jobs: ['read', 'queryIndexes', 'put'] }, queues: { send: ['fast'] } },
+  // WebhookService.rotateSecret: GetItem, the new secret encrypted, a conditional UpdateItem.
+  'rotate-secret': { tables: { ...AUTH, webhooks: ['read', 'update'] }, secrets: 'encrypt' },
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },
   // The catalog is code: authentication and the rate limit only.
   'list-event-types': { tables: { ...AUTH } },

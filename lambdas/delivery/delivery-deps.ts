@@ -42,6 +42,12 @@ export const fanOutGraph = once(() => {
   };
 });
 
+/** The redeliver and recover routes (SPEC §7): the fan-out's path, with the stored jobs, events and history. */
+export const redeliveryGraph = once(() => {
+  const { events, jobs, history } = stores();
+  return { events, jobs, history, fanOut: fanOutGraph().fanOut };
+});
+
 export const deliveryGraph = once(() => {
   const cfg = config();
   const { webhooks, events, jobs, history } = stores();

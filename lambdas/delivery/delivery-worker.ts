@@ -21,7 +21,7 @@ import { buildEnvelope } from '../domain/envelope.js';
 import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
 import { signatureHeaders } from '../domain/signing.js';
-import type { DisabledReason, Webhook } from '../domain/webhook.js';
+import { type DisabledReason, type Webhook, validPreviousSecret } from '../domain/webhook.js';
 import { secretContext } from '../domain/webhook-service.js';
 import type { StoredEvent } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
@@ -122,7 +122,9 @@ export class DeliveryWorker {
     if (job.version === 0 && record.receiveCount <= 1) return { job };
     const stored = await this.deps.jobs.get(job.webhookId, job.eventId);
     if (job.version > 0) {
-      if (!stored || stored.version !== job.version || stored.status !== 'pending') return undefined;
+      // This version's message, or (after a failed attempt kept it in the queue for the retry) the job's waiting message.
+      const waiting = stored?.messageId === record.messageId && !stored.parked;
+      if (!stored || (stored.version !== job.version && !waiting) || stored.status !== 'pending') return undefined;
     } else if (stored) {
       // A first message seen again: it still carries the job only while the job waits in it.
       if (stored.status !== 'pending' || stored.parked || stored.messageId !== record.messageId) return undefined;
@@ -188,6 +190,9 @@ export class DeliveryWorker {
       }),
     );
     const secret = await this.deps.cipher.decrypt(webhook.secretCiphertext, secretContext(webhook.partnerId, webhook.id));
+    // During a rotation's overlap (SPEC §7) the previous secret signs too.
+    const previousCiphertext = validPreviousSecret(webhook, sentAt);
+    const previousSecret = previousCiphertext === undefined ? undefined : await this.deps.cipher.decrypt(previousCiphertext, secretContext(webhook.partnerId, webhook.id));
     const slowTimer =
       lane === 'fast'
         ? setTimeout(() => void this.deps.endpoints.markSlow(webhook.id).catch(() => undefined), this.deps.endpoints.policy.slowAfterMs)
@@ -195,7 +200,7 @@ export class DeliveryWorker {
     const done = this.deps.endpoints.track(webhook.id);
     try {
       return await this.deps.sender.send(webhook.url, body, {
-        ...signatureHeaders(secret, job.eventId, Math.floor(sentAt.getTime() / 1000), body),
+        ...signatureHeaders(secret, job.eventId, Math.floor(sentAt.getTime() / 1000), body, previousSecret),
         'x-tapp-event-type': job.eventType,
         'x-tapp-event-id': job.eventId,
         'x-tapp-delivery-id': deliveryId,

@@ -54,6 +54,48 @@ export class FanOut {
     return this.store(event, [webhook], eventId);
   }
 
+  /**
+   * SPEC §7 redeliver and recover: one new delivery of a known event to a webhook, on the fast
+   * lane, per entry (in order: oldest first when the caller sorted them). Returns how many were queued.
+   *
+   * The version rule: the job is written as the next version of its stored job (version 1 when
+   * none is stored) — pending, not parked, no message id, `attempts` = the attempts already made
+   * (so the history shows the next attempt_number) — and the message carries that version. The
+   * worker takes a message of a stored job only at the job's version (or as the job's waiting
+   * message, whose id is now unset), so whatever was still in flight for the job (a retry waiting
+   * in the queue, a parked wait the sweeper would lease) is stale from then on. Each write is
+   * conditional on the version read; an entry another writer changed first is skipped, and a
+   * job already moved to pending is no longer among the ended jobs, so a second recover finds nothing.
+   */
+  async requeue(entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob | undefined }[]): Promise<number> {
+    const now = this.now().toISOString();
+    const saved: DeliveryJob[] = [];
+    for (let i = 0; i < entries.length; i += 25) {
+      const chunk = entries.slice(i, i + 25).map(({ job, stored }) => {
+        const version = (stored?.version ?? 0) + 1;
+        const next: StoredJob = {
+          ...job,
+          queuedAt: now,
+          version,
+          status: 'pending',
+          nextAttemptAt: Date.parse(now),
+          parked: false,
+          createdAt: stored?.createdAt ?? now,
+          updatedAt: now,
+        };
+        delete next.data; // the jobs table never holds the data (the message or the event store does)
+        return this.deps.jobs.save(next, stored?.version ?? 0).then((ok) => (ok ? { ...job, queuedAt: now, version } : undefined));
+      });
+      saved.push(...(await Promise.all(chunk)).filter((j): j is DeliveryJob => j !== undefined));
+    }
+    if (saved.length === 0) return 0;
+    const results = await this.deps.queue.send('fast', saved.map((job) => ({ message: deliverMessage(job) })));
+    const refused = results.find((r) => !r.ok);
+    // Only a message over SQS's size limit is refused, and requeued data over INLINE_DATA_MAX_BYTES travels by reference.
+    if (refused && !refused.ok) throw new Error(`the queue refused a redelivery: ${refused.reason}`);
+    return saved.length;
+  }
+
   private now(): Date {
     return this.deps.now?.() ?? new Date();
   }

@@ -9,6 +9,8 @@ export const ERROR_STATUS = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   WEBHOOK_NOT_FOUND: 404,
+  /** SPEC §7: redeliver of an event this webhook never had a delivery of (or whose history expired). */
+  EVENT_NOT_FOUND: 404,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   WEBHOOK_DISABLED: 409,

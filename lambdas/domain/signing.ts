@@ -18,12 +18,19 @@ export function standardWebhooksSignature(secret: string, id: string, timestampS
 
 export type SignedHeaders = Record<string, string>;
 
-/** Every signature header of one delivery; webhook-id is the event_id (stable across retries). */
-export function signatureHeaders(secret: string, eventId: string, timestampSeconds: number, body: string): SignedHeaders {
+/**
+ * Every signature header of one delivery; webhook-id is the event_id (stable across retries).
+ * During a secret rotation (SPEC §7) `previousSecret` is the one still valid: `webhook-signature`
+ * carries both `v1,` signatures (new first, space-separated), `X-TAPP-Signature` the new one and
+ * `X-TAPP-Signature-Previous` the previous one.
+ */
+export function signatureHeaders(secret: string, eventId: string, timestampSeconds: number, body: string, previousSecret?: string): SignedHeaders {
+  const standard = standardWebhooksSignature(secret, eventId, timestampSeconds, body);
   return {
     'x-tapp-signature': tappSignature(secret, body),
     'webhook-id': eventId,
     'webhook-timestamp': String(timestampSeconds),
-    'webhook-signature': standardWebhooksSignature(secret, eventId, timestampSeconds, body),
+    'webhook-signature': previousSecret === undefined ? standard : `${standard} ${standardWebhooksSignature(previousSecret, eventId, timestampSeconds, body)}`,
+    ...(previousSecret === undefined ? {} : { 'x-tapp-signature-previous': tappSignature(previousSecret, body) }),
   };
 }

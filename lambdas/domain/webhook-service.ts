@@ -6,7 +6,14 @@ import { ApiError, webhookNotFound } from './errors.js';
 import type { SecretCipher } from './secret-cipher.js';
 import { generateWebhookSecret } from './secrets.js';
 import type { UrlGuard } from './url-guard.js';
-import { type CreateWebhookInput, type PublicWebhook, toPublicWebhook, type UpdateWebhookInput, type Webhook } from './webhook.js';
+import {
+  type CreateWebhookInput,
+  type PublicWebhook,
+  type RotateSecretInput,
+  toPublicWebhook,
+  type UpdateWebhookInput,
+  type Webhook,
+} from './webhook.js';
 
 /** Binds a stored secret to its webhook, so a ciphertext copied to another item fails to decrypt. */
 export const secretContext = (partnerId: string, webhookId: string) => `${partnerId}/${webhookId}`;
@@ -90,6 +97,31 @@ export class WebhookService {
     });
     if (!updated) throw webhookNotFound();
     return toPublicWebhook(updated, await this.deps.health.get(updated.id));
+  }
+
+  /**
+   * SPEC §7: a new secret, shown this once; the current one stays valid (encrypted, like the new
+   * one) for `expire_previous_in_seconds`, 0 ending it now. A previous secret still valid from an
+   * earlier rotation is dropped: two secrets at most sign a delivery.
+   */
+  async rotateSecret(partnerId: string, id: string, input: RotateSecretInput, tries = 3): Promise<{ secret: string; previous_secret_expires_at: string }> {
+    const current = await this.require(partnerId, id);
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + input.expire_previous_in_seconds * 1000).toISOString();
+    const secret = generateWebhookSecret();
+    const rotated = await this.deps.store.rotateSecret(partnerId, id, {
+      expectedCiphertext: current.secretCiphertext,
+      secretCiphertext: await this.deps.cipher.encrypt(secret, secretContext(partnerId, id)),
+      ...(input.expire_previous_in_seconds > 0 ? { previous: { ciphertext: current.secretCiphertext, expiresAt } } : {}),
+      updatedAt: now.toISOString(),
+    });
+    if (!rotated) {
+      // Deleted meanwhile (404 on the read), or another rotation won: rotate again from its secret,
+      // which becomes the previous one.
+      if (tries <= 1) throw new Error('secret rotation kept losing to concurrent rotations');
+      return this.rotateSecret(partnerId, id, input, tries - 1);
+    }
+    return { secret, previous_secret_expires_at: expiresAt };
   }
 
   async remove(partnerId: string, id: string): Promise<void> {

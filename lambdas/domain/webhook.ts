@@ -24,7 +24,14 @@ export type Webhook = {
   disabledAt?: string;
   /** Never leaves the service in clear except in the create response. */
   secretCiphertext: string;
+  /** After a rotation (SPEC §7): the previous secret, encrypted like the current one, valid until `expiresAt`. */
+  previousSecret?: { ciphertext: string; expiresAt: string };
 };
+
+/** The previous secret's ciphertext while it is still valid at `at`; an expired one is ignored. */
+export function validPreviousSecret(w: Pick<Webhook, 'previousSecret'>, at: Date): string | undefined {
+  return w.previousSecret && Date.parse(w.previousSecret.expiresAt) > at.getTime() ? w.previousSecret.ciphertext : undefined;
+}
 
 export type PublicWebhook = {
   id: string;
@@ -79,3 +86,13 @@ export const updateWebhookBody = z
   // The refine above, as JSON Schema says it (the OpenAPI document is generated from this schema).
   .meta({ minProperties: 1 });
 export type UpdateWebhookInput = z.infer<typeof updateWebhookBody>;
+
+/** SPEC §7: how long the previous secret stays valid after a rotation. */
+export const MAX_PREVIOUS_SECRET_SECONDS = 86_400;
+/** The body is optional: none is `{}`. */
+export const rotateSecretBody = z
+  .strictObject({
+    expire_previous_in_seconds: z.number().int().min(0).max(MAX_PREVIOUS_SECRET_SECONDS).default(MAX_PREVIOUS_SECRET_SECONDS),
+  })
+  .prefault({});
+export type RotateSecretInput = z.infer<typeof rotateSecretBody>;

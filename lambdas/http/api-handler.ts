@@ -21,6 +21,8 @@ export type ApiRequest<B> = {
   /** The validated `{webhookId}` of routes that have one (lower-cased UUID); '' on the others. */
   webhookId: string;
   query: Record<string, string | undefined>;
+  /** The raw path parameters (unvalidated, beyond `webhookId`: each core checks its own). */
+  params: Record<string, string | undefined>;
   /** The request path, for building Link headers. */
   path: string;
   requestId: string;
@@ -54,6 +56,7 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
           body,
           webhookId,
           query: event.queryStringParameters ?? {},
+          params: event.pathParameters ?? {},
           path: event.rawPath,
           requestId: event.requestId!,
         },

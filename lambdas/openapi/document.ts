@@ -35,6 +35,12 @@ const DELIVERY_HEADERS: Record<string, Json> = {
     description: 'Lowercase hex HMAC-SHA256 of the raw body, keyed with the whole secret string (`whsec_…`).',
     schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
   },
+  'X-TAPP-Signature-Previous': {
+    description:
+      'Only while a rotated-out secret is still valid (SPEC §7, rotate-secret): the same HMAC as X-TAPP-Signature, keyed with the previous secret.',
+    required: false,
+    schema: { type: 'string', pattern: '^sha256=[0-9a-f]{64}$' },
+  },
   'webhook-id': { description: 'Standard Webhooks message id: the `event_id`.', schema: { type: 'string', format: 'uuid' } },
   'webhook-timestamp': { description: 'Standard Webhooks timestamp, unix seconds; reject old ones (5 min).', schema: { type: 'string', pattern: '^[0-9]+$' } },
   'webhook-signature': {

@@ -4,7 +4,8 @@
 // without an entry fails the OpenAPI test (test/unit/openapi.test.ts), so a new route needs one
 // entry here and nothing else.
 import type { z } from 'zod';
-import { createWebhookBody, updateWebhookBody } from '../domain/webhook.js';
+import { createWebhookBody, rotateSecretBody, updateWebhookBody } from '../domain/webhook.js';
+import { recoverBody } from '../delivery/redelivery.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { listDeliveriesQuery, listWebhooksQuery } from '../http/list-queries.js';
 import {
@@ -13,6 +14,9 @@ import {
   errorEnvelopeSchema,
   eventTypeInfoSchema,
   openApiDocumentSchema,
+  recoverQueuedSchema,
+  redeliveryQueuedSchema,
+  rotatedSecretSchema,
   testEventQueuedSchema,
   webhookSchema,
 } from './schemas.js';
@@ -21,6 +25,8 @@ import {
 export const REQUEST_SCHEMAS = {
   CreateWebhookRequest: createWebhookBody,
   UpdateWebhookRequest: updateWebhookBody,
+  RecoverRequest: recoverBody,
+  RotateSecretRequest: rotateSecretBody,
 } satisfies Record<string, z.ZodType>;
 
 export const RESPONSE_SCHEMAS = {
@@ -28,6 +34,9 @@ export const RESPONSE_SCHEMAS = {
   CreatedWebhook: createdWebhookSchema,
   DeliveryAttempt: deliveryAttemptSchema,
   TestEventQueued: testEventQueuedSchema,
+  RedeliveryQueued: redeliveryQueuedSchema,
+  RecoverQueued: recoverQueuedSchema,
+  RotatedSecret: rotatedSecretSchema,
   EventType: eventTypeInfoSchema,
   OpenApiDocument: openApiDocumentSchema,
   Error: errorEnvelopeSchema,
@@ -125,6 +134,31 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     },
     success: { status: 200, description: 'A page of attempts.', schema: 'DeliveryAttempt', array: true, paginated: true },
     errors: ['VALIDATION_ERROR'],
+  },
+  'redeliver-event': {
+    summary: 'Redeliver one event',
+    description:
+      'One new attempt of that event to this webhook, now, with a new envelope `id` and fresh signatures; it appears in the history with the next `attempt_number` and follows the retry schedule if it fails. Allowed for an event that already succeeded.',
+    tag: 'Deliveries',
+    success: { status: 202, description: 'The redelivery is queued.', schema: 'RedeliveryQueued' },
+    errors: ['EVENT_NOT_FOUND', 'WEBHOOK_DISABLED'],
+  },
+  'recover-events': {
+    summary: 'Recover failed deliveries',
+    description:
+      'Every event whose delivery to this webhook ended permanently failed (or was dropped while the webhook was disabled) between `since` (at most 14 days ago) and `until` (default now) is delivered again, oldest first, once each; running it again does not queue again what is already queued.',
+    tag: 'Deliveries',
+    body: 'RecoverRequest',
+    success: { status: 202, description: 'How many events were queued.', schema: 'RecoverQueued' },
+    errors: ['WEBHOOK_DISABLED'],
+  },
+  'rotate-secret': {
+    summary: 'Rotate the signing secret',
+    description:
+      'A new secret, shown this once. The previous one stays valid for `expire_previous_in_seconds` (0–86400, default 86400): meanwhile `webhook-signature` carries both `v1,` signatures (new first), `X-TAPP-Signature` the new one and `X-TAPP-Signature-Previous` the previous one. The body may be omitted.',
+    tag: 'Webhooks',
+    body: 'RotateSecretRequest',
+    success: { status: 200, description: 'The new secret.', schema: 'RotatedSecret' },
   },
   'list-event-types': {
     summary: 'List the event types',

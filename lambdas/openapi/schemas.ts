@@ -56,6 +56,17 @@ export const deliveryAttemptSchema = z.object({
 
 export const testEventQueuedSchema = z.object({ event_id: z.uuid(), event_type: z.literal('webhook.test') });
 
+export const redeliveryQueuedSchema = z.object({ event_id: z.uuid(), event_type: eventType });
+
+export const recoverQueuedSchema = z.object({
+  events: z.number().int().min(0).meta({ description: 'How many events were queued for delivery again.' }),
+});
+
+export const rotatedSecretSchema = z.object({
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/]+=*$/).meta({ description: 'The new signing secret: shown in this response only, never again.' }),
+  previous_secret_expires_at: timestamp.meta({ description: 'Until then deliveries are signed with both secrets.' }),
+});
+
 export const eventTypeInfoSchema = z.object({
   name: z.enum(SUBSCRIBABLE_EVENT_TYPES as [EventTypeInfo['name'], ...EventTypeInfo['name'][]]),
   description: z.string(),

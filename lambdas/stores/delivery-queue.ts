@@ -104,7 +104,8 @@ export class DeliveryQueue {
           Entries: entries.slice(i, i + MAX_BATCH_ENTRIES).map((e, n) => ({
             Id: String(n),
             ReceiptHandle: e.receiptHandle,
-            VisibilityTimeout: Math.max(0, Math.ceil(e.seconds)),
+            // At least 1 s: the local emulator (fauxqs 2.4) loses a persisted message whose visibility is set to 0.
+            VisibilityTimeout: Math.max(1, Math.ceil(e.seconds)),
           })),
         }),
       );

@@ -7,7 +7,7 @@ import { type DropReason, type JobStatus, jobIdFor, jobIdOf, jobToWire, type Sto
 import type { Environment } from '../domain/environments.js';
 import type { EventType } from '../domain/event-types.js';
 import { writeIf } from './conditional.js';
-import { DUE_INDEX, DUE_SHARDS, expiresAt } from './table-definitions.js';
+import { DUE_INDEX, DUE_SHARDS, ENDED_INDEX, expiresAt } from './table-definitions.js';
 
 type JobItem = {
   job_id: string;
@@ -25,6 +25,9 @@ type JobItem = {
   parked?: boolean;
   due_shard?: string;
   due_at?: number;
+  /** ended-index keys: only on failed and dropped jobs (SPEC §7 recover). */
+  ended_webhook?: string;
+  ended_at?: string;
   message_id?: string;
   dropped_reason?: DropReason;
   created_at: string;
@@ -49,6 +52,7 @@ function toItem(job: StoredJob): JobItem {
     status: job.status,
     next_attempt_at: job.nextAttemptAt,
     ...(job.parked && job.status === 'pending' ? { parked: true, due_shard: dueShardOf(jobId), due_at: job.nextAttemptAt } : {}),
+    ...(job.status === 'failed' || job.status === 'dropped' ? { ended_webhook: job.webhookId, ended_at: job.updatedAt } : {}),
     ...(job.messageId ? { message_id: job.messageId } : {}),
     ...(job.droppedReason ? { dropped_reason: job.droppedReason } : {}),
     created_at: job.createdAt,
@@ -131,6 +135,26 @@ export class JobStore {
       start = page.LastEvaluatedKey;
     } while (start && jobs.length < limit);
     return jobs;
+  }
+
+  /** Jobs of one webhook that ended failed or dropped with `ended_at` in [from, to] (ISO), oldest first. */
+  async listEnded(webhookId: string, from: string, to: string): Promise<string[]> {
+    const jobIds: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: ENDED_INDEX,
+          KeyConditionExpression: 'ended_webhook = :w AND ended_at BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':w': webhookId, ':from': from, ':to': to },
+          ExclusiveStartKey: start,
+        }),
+      );
+      jobIds.push(...(page.Items ?? []).map((i) => i.job_id as string));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return jobIds;
   }
 
   /**

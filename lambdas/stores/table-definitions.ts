@@ -29,6 +29,12 @@ export type TableDefinition = {
 export const DUE_INDEX = 'due-index';
 export const DUE_SHARDS = 16;
 
+/**
+ * Jobs that ended failed or dropped, by webhook and end time (SPEC §7 recover). Sparse: only
+ * those jobs carry its keys, so the healthy path never writes to it; re-queueing a job takes it out.
+ */
+export const ENDED_INDEX = 'ended-index';
+
 export const TABLES = {
   /** Webhooks by partner: sk `webhook#<uuidv7>` (time ordered) and one `partner` counter item. */
   webhooks: { partitionKey: 'partner_id', sortKey: 'sk' },
@@ -42,7 +48,10 @@ export const TABLES = {
   /** Delivery jobs that needed state beyond their first attempt: retries, parked waits, ends. */
   jobs: {
     partitionKey: 'job_id',
-    indexes: [{ name: DUE_INDEX, partitionKey: 'due_shard', sortKey: 'due_at', sortKeyType: 'N', projection: 'KEYS_ONLY' }],
+    indexes: [
+      { name: DUE_INDEX, partitionKey: 'due_shard', sortKey: 'due_at', sortKeyType: 'N', projection: 'KEYS_ONLY' },
+      { name: ENDED_INDEX, partitionKey: 'ended_webhook', sortKey: 'ended_at', sortKeyType: 'S', projection: 'KEYS_ONLY' },
+    ],
     timeToLiveAttribute: 'expires_at',
   },
   /** Per-endpoint (webhook) delivery health: lane, circuit breaker, consecutive failures. */

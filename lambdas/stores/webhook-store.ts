@@ -34,6 +34,8 @@ type WebhookItem = {
   disabled_reason?: DisabledReason;
   disabled_at?: string;
   secret_ciphertext: string;
+  previous_secret_ciphertext?: string;
+  previous_secret_expires_at?: string;
 };
 
 const toItem = (w: Webhook): WebhookItem => ({
@@ -49,6 +51,7 @@ const toItem = (w: Webhook): WebhookItem => ({
   ...(w.disabledReason ? { disabled_reason: w.disabledReason } : {}),
   ...(w.disabledAt ? { disabled_at: w.disabledAt } : {}),
   secret_ciphertext: w.secretCiphertext,
+  ...(w.previousSecret ? { previous_secret_ciphertext: w.previousSecret.ciphertext, previous_secret_expires_at: w.previousSecret.expiresAt } : {}),
 });
 
 const fromItem = (i: Record<string, unknown>): Webhook => {
@@ -65,6 +68,9 @@ const fromItem = (i: Record<string, unknown>): Webhook => {
     // A webhook disabled before reasons were kept was disabled by hand.
     ...(item.status === 'disabled' ? { disabledReason: item.disabled_reason ?? 'manual', disabledAt: item.disabled_at ?? item.updated_at } : {}),
     secretCiphertext: item.secret_ciphertext,
+    ...(item.previous_secret_ciphertext && item.previous_secret_expires_at
+      ? { previousSecret: { ciphertext: item.previous_secret_ciphertext, expiresAt: item.previous_secret_expires_at } }
+      : {}),
   };
 };
 
@@ -233,6 +239,42 @@ export class WebhookStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
+      return Attributes ? await this.eraseExpiredPreviousSecret(fromItem(Attributes), new Date(changes.updatedAt)) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * SPEC §7 rotation: the new secret replaces the current one, which becomes the previous one
+   * until `previous.expiresAt` (none: no previous secret is kept). Conditional on the current
+   * ciphertext, so of two concurrent rotations one wins and the other is told (undefined).
+   */
+  async rotateSecret(
+    partnerId: string,
+    id: string,
+    change: { expectedCiphertext: string; secretCiphertext: string; previous?: { ciphertext: string; expiresAt: string }; updatedAt: string },
+  ): Promise<Webhook | undefined> {
+    const previous = change.previous;
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { partner_id: partnerId, sk: WEBHOOK_PREFIX + id },
+          UpdateExpression: previous
+            ? 'SET secret_ciphertext = :s, updated_at = :u, previous_secret_ciphertext = :p, previous_secret_expires_at = :e'
+            : 'SET secret_ciphertext = :s, updated_at = :u REMOVE previous_secret_ciphertext, previous_secret_expires_at',
+          ConditionExpression: 'attribute_exists(sk) AND secret_ciphertext = :old',
+          ExpressionAttributeValues: {
+            ':s': change.secretCiphertext,
+            ':u': change.updatedAt,
+            ':old': change.expectedCiphertext,
+            ...(previous ? { ':p': previous.ciphertext, ':e': previous.expiresAt } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
       return Attributes ? fromItem(Attributes) : undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
@@ -262,6 +304,26 @@ export class WebhookStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /** An expired previous secret is erased by the next write that sees it (a conditional REMOVE: no race with a rotation). */
+  private async eraseExpiredPreviousSecret(webhook: Webhook, now: Date): Promise<Webhook> {
+    if (!webhook.previousSecret || Date.parse(webhook.previousSecret.expiresAt) > now.getTime()) return webhook;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { partner_id: webhook.partnerId, sk: WEBHOOK_PREFIX + webhook.id },
+          UpdateExpression: 'REMOVE previous_secret_ciphertext, previous_secret_expires_at',
+          ConditionExpression: 'previous_secret_expires_at = :e',
+          ExpressionAttributeValues: { ':e': webhook.previousSecret.expiresAt },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const { previousSecret: _erased, ...rest } = webhook;
+    return rest;
   }
 
   /** Deletes the webhook; false when there was none. */

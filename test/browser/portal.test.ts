@@ -6,6 +6,7 @@ import { apiClient } from '../support/api-client.js';
 import { type Browser, launchBrowser, type PageRecord, recordPage } from '../support/browser.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 let rt: RuntimeProcess;
 let receiver: Receiver;
@@ -157,6 +158,35 @@ describe('integrator portal', () => {
     await page.getByTestId('notices').getByText(`Deleted ${url}.`).waitFor();
     expect((await call('GET', `/v1/webhooks/${id}`)).status).toBe(404);
     expect(await page.getByRole('link', { name: url }).count()).toBe(0);
+  });
+
+  it('redelivers an event from the history (SPEC §7): a second attempt, numbered 2, reaches the endpoint', async () => {
+    const page = await openPortal();
+    await signIn(page);
+    const path = '/hooks/portal-redeliver';
+    await createWebhook(page, receiver.url(path));
+    await page.getByRole('link', { name: receiver.url(path) }).click();
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const rows = page.locator('table.deliveries tbody tr');
+    await rows.first().waitFor();
+    const eventId = JSON.parse(receiver.received(path)[0]!.body).event_id as string;
+
+    await page.getByRole('button', { name: `Redeliver event ${eventId}` }).first().click();
+    await page.getByTestId('notices').getByText(`Event ${eventId} (webhook.test) queued for redelivery.`).waitFor();
+    await waitFor(() => receiver.received(path).length === 2, { what: () => 'the redelivery at the receiver' });
+    const [first, second] = receiver.received(path).map((r) => JSON.parse(r.body));
+    expect(second.event_id).toBe(eventId);
+    expect(second.id).not.toBe(first.id);
+    // The history as the page shows it, asked again until the attempt is recorded.
+    await waitFor(
+      async () => {
+        await page.getByRole('button', { name: 'Apply' }).click();
+        return (await rows.count()) === 2;
+      },
+      { what: () => 'two attempts in the history table' },
+    );
+    expect(await rows.first().locator('td[data-label="Attempt"]').textContent()).toBe('2');
+    expect(await rows.first().getAttribute('data-status')).toBe('succeeded');
   });
 
   it('fits a 390 px wide phone screen without horizontal scrolling', async () => {

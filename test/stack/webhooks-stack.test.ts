@@ -116,10 +116,11 @@ describe('functions', () => {
     // Functions that queue or consume deliveries know every lane's URL (DeliveryQueue resolves
     // them together); what they may do with each is the IAM test below.
     const urls = { fast: JSON.stringify({ Ref: laneQueueId('fast') }), slow: JSON.stringify({ Ref: laneQueueId('slow') }) };
-    for (const name of ['deliver', 'deliver-slow', 'fan-out', 'test-webhook', 'sweeper']) {
+    const queueing = ['deliver', 'deliver-slow', 'fan-out', 'test-webhook', 'sweeper', 'redeliver-event', 'recover-events'];
+    for (const name of queueing) {
       expect([name, parseConfig(environmentOf(name)).queueUrls]).toEqual([name, urls]);
     }
-    for (const name of ALL_FUNCTIONS.filter((n) => !['deliver', 'deliver-slow', 'fan-out', 'test-webhook', 'sweeper'].includes(n))) {
+    for (const name of ALL_FUNCTIONS.filter((n) => !queueing.includes(n))) {
       expect([name, parseConfig(environmentOf(name)).queueUrls]).toEqual([name, { fast: undefined, slow: undefined }]);
     }
     expect(parseConfig(environmentOf('deliver-slow')).retryPolicy.scheduleSeconds).toEqual([300, 1800, 7200, 18000, 36000]);
@@ -229,6 +230,8 @@ describe('data', () => {
     for (const name of ['events', 'endpoints'] as const) expect(tables[tableId(name)]!.Properties.TimeToLiveSpecification).toBeDefined();
     expect(tables[tableId('jobs')]!.Properties.GlobalSecondaryIndexes).toEqual([
       expect.objectContaining({ IndexName: 'due-index', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      // SPEC §7 recover: failed and dropped jobs by webhook and end time.
+      expect.objectContaining({ IndexName: 'ended-index', Projection: { ProjectionType: 'KEYS_ONLY' } }),
     ]);
   });
 });
@@ -324,7 +327,7 @@ describe('IAM', () => {
 
   it('lets only the functions that queue deliveries send to each lane, and only that lane\'s delivery function consume it', () => {
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'sweeper', 'deliver'], slow: ['deliver', 'deliver-slow'] };
+    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'sweeper', 'deliver', 'redeliver-event', 'recover-events'], slow: ['deliver', 'deliver-slow'] };
     const ENV: Record<Lane, string> = { fast: 'DELIVERY_QUEUE_URL', slow: 'SLOW_DELIVERY_QUEUE_URL' };
     for (const lane of LANES) {
       const arn = JSON.stringify(getAtt(laneQueueId(lane)));
@@ -363,24 +366,26 @@ describe('secrets key', () => {
     expect(actionsOf(admin[0]!).filter((a) => USAGE.test(a) || a.includes('*'))).toEqual([]);
   });
 
-  it('lets only the create function encrypt and only the delivery functions decrypt, with the secret context', () => {
+  it('lets only the create and rotate-secret functions encrypt and only the delivery functions decrypt, with the secret context', () => {
     const usage = keyStatements().filter((s) => actionsOf(s).some((a) => USAGE.test(a)));
     const condition = {
       'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['context'] },
       Null: { 'kms:EncryptionContext:context': 'false' },
     };
     const roleArn = (name: string) => getAtt(logicalId(stack, stack.functionNamed(name).role));
-    expect(usage).toEqual([
+    expect(usage).toHaveLength(4);
+    expect(usage).toEqual(expect.arrayContaining([
       expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('create-webhook') }, Condition: condition }),
+      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('rotate-secret') }, Condition: condition }),
       expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver') }, Condition: condition }),
       expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver-slow') }, Condition: condition }),
-    ]);
+    ]));
   });
 
   it('gives no other function KMS permissions or the key id', () => {
     for (const name of ALL_FUNCTIONS) {
       const kms = roleStatements(template, stack, name).flatMap(actionsOf).filter((a) => a.startsWith('kms:'));
-      const expected = name === 'create-webhook' ? ['kms:Encrypt'] : name === 'deliver' || name === 'deliver-slow' ? ['kms:Decrypt'] : [];
+      const expected = name === 'create-webhook' || name === 'rotate-secret' ? ['kms:Encrypt'] : name === 'deliver' || name === 'deliver-slow' ? ['kms:Decrypt'] : [];
       expect([name, kms]).toEqual([name, expected]);
       expect('SECRETS_KMS_KEY_ID' in fnProps(name).Environment.Variables).toBe(expected.length > 0);
     }
@@ -584,7 +589,7 @@ describe('operations', () => {
       const names = metrics.map((m) => `${m.MetricName}${m.Dimensions.some((d: any) => d.Name === 'GlobalSecondaryIndexName') ? '/index' : ''}`).sort();
       const indexes = (TABLES[name] as TableDefinition).indexes?.length ?? 0;
       expect(names).toEqual(
-        ['ReadThrottleEvents', 'WriteThrottleEvents', ...(indexes ? ['ReadThrottleEvents/index', 'WriteThrottleEvents/index'] : [])].sort(),
+        ['ReadThrottleEvents', 'WriteThrottleEvents', ...Array.from({ length: indexes }, () => ['ReadThrottleEvents/index', 'WriteThrottleEvents/index']).flat()].sort(),
       );
       expect(found[0]).toMatchObject({ Threshold: DYNAMODB_THROTTLES_THRESHOLD, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     }

@@ -31,6 +31,11 @@ export function localAws(state: LocalState) {
       );
       return { eventId, result };
     },
+    /** The stored webhook item as it is in the table (secrets encrypted). */
+    async webhookItem(partnerId: string, webhookId: string) {
+      const { Item } = await db.send(new GetCommand({ TableName: state.tables.webhooks, Key: { partner_id: partnerId, sk: `webhook#${webhookId}` }, ConsistentRead: true }));
+      return Item;
+    },
     async job(webhookId: string, eventId: string) {
       const { Item } = await db.send(new GetCommand({ TableName: state.tables.jobs, Key: { job_id: jobIdFor(webhookId, eventId) } }));
       return Item;

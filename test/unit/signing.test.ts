@@ -141,3 +141,33 @@ describe('hashApiSecret / apiSecretMatches', () => {
     expect(apiSecretMatches(secret, 'not-hex')).toBe(false);
   });
 });
+
+describe('signatureHeaders during a secret rotation (SPEC §7)', () => {
+  const current = generateWebhookSecret();
+  const previous = generateWebhookSecret();
+  const other = generateWebhookSecret();
+  const hmacHex = (secret: string) => createHmac('sha256', Buffer.from(secret, 'utf8')).update(body, 'utf8').digest('hex');
+
+  it('carries both v1 signatures (new first), X-TAPP-Signature with the new secret and X-TAPP-Signature-Previous with the old', () => {
+    const ts = now();
+    const h = signatureHeaders(current, EVENT_ID, ts, body, previous);
+    expect(Object.keys(h).sort()).toEqual(['webhook-id', 'webhook-signature', 'webhook-timestamp', 'x-tapp-signature', 'x-tapp-signature-previous']);
+    expect(h['webhook-signature']).toBe(
+      `${standardWebhooksSignature(current, EVENT_ID, ts, body)} ${standardWebhooksSignature(previous, EVENT_ID, ts, body)}`,
+    );
+    expect(h['x-tapp-signature']).toBe(`sha256=${hmacHex(current)}`);
+    expect(h['x-tapp-signature-previous']).toBe(`sha256=${hmacHex(previous)}`);
+  });
+
+  it('verifies with standardwebhooks under either secret, and not under a third', () => {
+    const h = signatureHeaders(current, EVENT_ID, now(), body, previous);
+    expect(new Webhook(current).verify(body, swHeaders(h))).toEqual(JSON.parse(body));
+    expect(new Webhook(previous).verify(body, swHeaders(h))).toEqual(JSON.parse(body));
+    expect(() => new Webhook(other).verify(body, swHeaders(h))).toThrow();
+  });
+
+  it('without a previous secret stays the single-secret form', () => {
+    const ts = now();
+    expect(signatureHeaders(current, EVENT_ID, ts, body, undefined)).toEqual(signatureHeaders(current, EVENT_ID, ts, body));
+  });
+});
