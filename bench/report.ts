@@ -4,6 +4,7 @@ import type { ColdStartResult } from './cold-start.js';
 import type { CostResult } from './cost.js';
 import type { IsolationResult } from './isolation.js';
 import type { OutageResult } from './outage.js';
+import type { SweepResult } from './sweep.js';
 import type { PipelineResult } from './pipeline.js';
 import type { ProfileSummary } from './profile.js';
 import type { RawResult } from './raw.js';
@@ -38,6 +39,7 @@ export type Results = {
   api?: ApiResult;
   isolation?: IsolationResult;
   outage?: OutageResult;
+  sweep?: SweepResult;
   profile?: ProfileSummary;
   runtime_output?: { lines: number; by_level: Record<string, number>; messages: { count: number; message: string }[]; unstructured_sample: string[] };
   /** The bench could not measure something. */
@@ -150,6 +152,10 @@ export function renderTable(r: Results): string {
     row('outage', 'scenario', `${o.rate_per_s} events/s, endpoint down ${o.outage_s} s; schedule ${o.schedule_s} s, parked past ${o.park_after_s} s`);
     row('', 'in flight (max) / parked (max)', `${fmt(o.in_flight_max)} / ${fmt(o.parked_max)}`, c?.target ?? '', mark(c?.pass));
     row('', 'delivered after recovery / lost', `${o.delivered_to_recovered} of ${o.events} in ${fmt(o.recovery_s, 1)} s / ${o.lost}`, 'nothing lost', mark(check('outage.lost')?.pass));
+  }
+  if (r.sweep) {
+    const w = r.sweep;
+    row('sweep', 'parked jobs re-queued', `${w.requeued} of ${w.parked} in ${fmt(w.seconds, 1)} s = ${fmt(w.jobs_per_sec)} jobs/s (1,000,000 in ${fmt(w.minutes_for_1m_at_this_rate, 1)} min at this rate)`);
   }
   if (r.api) {
     for (const [label, a] of [

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runApi } from './api.js';
 import { runIsolationScenario } from './isolation.js';
 import { runOutageSimulation } from './outage.js';
+import { runSweepBench } from './sweep.js';
 import { runColdStart } from './cold-start.js';
 import { computeCost, type CostWindow } from './cost.js';
 import { progress } from './log.js';
@@ -260,6 +261,14 @@ const outage: SectionRunner = async (ctx) => {
   if (r.lost > 0) ctx.results.findings.push(`outage: ${r.lost} events never reached the recovered endpoint`);
 };
 
+/** Issue 9: how fast the sweeper re-queues parked jobs from the sharded due index (its own runtime). */
+const sweep: SectionRunner = async (ctx) => {
+  const r = await runSweepBench({ jobs: ctx.options.quick ? 5_000 : 20_000 });
+  ctx.results.sweep = r;
+  progress(`sweep: ${r.requeued}/${r.parked} parked jobs re-queued in ${r.seconds} s (${r.jobs_per_sec}/s)`);
+  if (r.requeued < r.parked) ctx.results.findings.push(`sweep: ${r.parked - r.requeued} parked jobs not re-queued in one run`);
+};
+
 export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   cold_start: coldStart,
   pipeline,
@@ -268,5 +277,6 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   // Before api: its failed-authentication flood blocks 127.0.0.1 for a minute.
   isolation,
   outage,
+  sweep,
   api,
 };

@@ -114,5 +114,5 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // deliverBatch(…, 'slow'): the same core; records go back on its own (slow) queue, nothing moves lanes.
   'deliver-slow': { tables: DELIVER_TABLES, secrets: 'decrypt', queues: { consume: 'slow', send: ['slow'] } },
   // Sweeper: due-index Query per shard, lease UpdateItem, re-queue on the fast lane.
-  sweeper: { tables: { jobs: ['queryIndexes', 'update'] }, queues: { send: ['fast'] } },
+  sweeper: { tables: { jobs: ['queryIndexes', 'update'] }, queues: { send: ['slow'] } },
 };

@@ -44,8 +44,9 @@ export class Sweeper {
         const jobs = await Promise.all(due.slice(i, i + LEASES_IN_PARALLEL).map((d) => this.deps.jobs.lease(d, now.getTime() + this.deps.leaseMs, now)));
         leased.push(...jobs.filter((j) => j !== undefined));
       }
-      // Parked jobs travel by reference: the worker reads the event's data.
-      const results = await this.deps.queue.send('fast', leased.map((job) => ({ message: deliverMessage({ ...job, data: undefined }) })));
+      // Parked jobs travel by reference (the worker reads the event's data), on the slow lane: a
+      // burst of an outage's retries never queues ahead of healthy endpoints' fresh deliveries.
+      const results = await this.deps.queue.send('slow', leased.map((job) => ({ message: deliverMessage({ ...job, data: undefined }) })));
       const refused = results.filter((r) => !r.ok).length;
       total.requeued += leased.length - refused;
       total.refused += refused;

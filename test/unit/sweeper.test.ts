@@ -17,13 +17,15 @@ const parked = (eventId: string, dueAt: number): StoredJob => ({
 });
 
 describe('Sweeper', () => {
-  it('re-queues due parked jobs once, with the leased version and no data, and leaves the rest', async () => {
+  it('re-queues due parked jobs once, on the slow lane, with the leased version and no data, and leaves the rest', async () => {
     const jobs = new FakeJobs();
     const queue = new FakeQueue();
     for (const job of [parked('due', NOW - 1000), parked('later', NOW + 60_000)]) await jobs.save(job, 0);
     const sweeper = new Sweeper({ jobs, queue, leaseMs: 900_000, now: () => new Date(NOW) });
 
     expect(await sweeper.requeueDue()).toEqual({ requeued: 1, refused: 0 });
+    // On the slow lane: an outage's retries never queue ahead of healthy fresh deliveries.
+    expect(queue.sent.map((s) => s.lane)).toEqual(['slow']);
     const message = queue.sent[0]!.message;
     expect(message.kind === 'deliver' && [message.job.event_id, message.job.version, message.job.attempts, message.job.data]).toEqual(['due', 3, 2, undefined]);
     expect((await jobs.get('w1', 'due'))?.nextAttemptAt).toBe(NOW + 900_000);
