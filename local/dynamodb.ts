@@ -1,7 +1,7 @@
 // DynamoDB for the local runtime: dynalite in-process, on disk under DATA_DIR, with the tables
 // of lambdas/stores/table-definitions.ts created on start.
 import { join } from 'node:path';
-import { CreateTableCommand, type CreateTableCommandInput, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { makeDataDirPrivate } from './data-dir.js';
 import { listenOnLoopback } from './loopback-server.js';
@@ -54,6 +54,25 @@ export async function ensureTables(client: DynamoDBClient, names: Record<TableNa
       await client.send(new CreateTableCommand(createTableInput(names[key], def)));
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
+      await assertSameKeys(client, names[key], def);
     }
+  }
+}
+
+/**
+ * A table kept from an earlier start must have the keys and indexes this version uses: dynalite
+ * cannot change them, and a mismatch would otherwise surface as failing queries much later.
+ */
+async function assertSameKeys(client: DynamoDBClient, tableName: string, def: TableDefinition): Promise<void> {
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const keys = (schema: { AttributeName?: string; KeyType?: string }[] | undefined) => (schema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
+  const expected = createTableInput(tableName, def);
+  const indexes = (list: { IndexName?: string; KeySchema?: { AttributeName?: string; KeyType?: string }[] }[] | undefined) =>
+    (list ?? []).map((i) => `${i.IndexName}(${keys(i.KeySchema)})`).sort().join(' ');
+  if (keys(Table?.KeySchema) !== keys(expected.KeySchema) || indexes(Table?.GlobalSecondaryIndexes) !== indexes(expected.GlobalSecondaryIndexes)) {
+    throw new Error(
+      `Table ${tableName} in DATA_DIR was made by an earlier version with other keys or indexes; ` +
+        'this version cannot use it. Start with a new DATA_DIR (or remove the old one).',
+    );
   }
 }

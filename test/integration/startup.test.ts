@@ -1,7 +1,9 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { startDynalite } from '../../local/dynamodb.js';
 import { apiClient } from '../support/api-client.js';
 import { exampleData } from '../support/examples.js';
 import { localAws } from '../support/local-aws.js';
-import { removeDataDir, startRuntime } from '../support/runtime-process.js';
+import { makeDataDir, removeDataDir, startRuntime } from '../support/runtime-process.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('local runtime', () => {
@@ -46,6 +48,47 @@ describe('local runtime stop', () => {
     } finally {
       aws.destroy();
       removeDataDir(rt.dataDir);
+    }
+  });
+});
+
+describe('local runtime on a DATA_DIR from an earlier version', () => {
+  it('refuses to start with a clear message when a kept table has other keys or indexes', async () => {
+    const dataDir = makeDataDir();
+    // A jobs table as the previous data model made it: one constant due bucket, no shards.
+    const engine = await startDynalite(dataDir, 0);
+    const client = new DynamoDBClient({ region: 'us-east-1', endpoint: engine.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    try {
+      await client.send(
+        new CreateTableCommand({
+          TableName: 'buildmarkets-delivery-jobs',
+          BillingMode: 'PAY_PER_REQUEST',
+          KeySchema: [{ AttributeName: 'job_id', KeyType: 'HASH' }],
+          AttributeDefinitions: [
+            { AttributeName: 'job_id', AttributeType: 'S' },
+            { AttributeName: 'due_bucket', AttributeType: 'S' },
+            { AttributeName: 'next_attempt_at', AttributeType: 'N' },
+          ],
+          GlobalSecondaryIndexes: [
+            {
+              IndexName: 'due-index',
+              KeySchema: [
+                { AttributeName: 'due_bucket', KeyType: 'HASH' },
+                { AttributeName: 'next_attempt_at', KeyType: 'RANGE' },
+              ],
+              Projection: { ProjectionType: 'ALL' },
+            },
+          ],
+        }),
+      );
+    } finally {
+      client.destroy();
+      await engine.stop();
+    }
+    try {
+      await expect(startRuntime({ dataDir })).rejects.toThrow(/buildmarkets-delivery-jobs in DATA_DIR was made by an earlier version/);
+    } finally {
+      removeDataDir(dataDir);
     }
   });
 });
