@@ -3,7 +3,7 @@
 // late message can never move a job backwards (a succeeded job back to pending, say).
 // Parked jobs carry the due-index keys: a shard (spread over DUE_SHARDS partitions) and a due time.
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type DropReason, type JobStatus, jobIdFor, jobIdOf, jobToWire, type StoredJob } from '../domain/delivery.js';
+import { type DropReason, type JobStatus, jobFromWire, jobIdFor, jobIdOf, jobToWire, type StoredJob } from '../domain/delivery.js';
 import type { Environment } from '../domain/environments.js';
 import type { EventType } from '../domain/event-types.js';
 import { writeIf } from './conditional.js';
@@ -14,7 +14,7 @@ type JobItem = {
   partner_id: string;
   webhook_id: string;
   event_id: string;
-  event_type: string;
+  event_type: EventType;
   environment: Environment;
   event_created_at: string;
   queued_at: string;
@@ -63,15 +63,8 @@ function toItem(job: StoredJob): JobItem {
 
 function fromItem(item: JobItem): StoredJob {
   return {
-    partnerId: item.partner_id,
-    webhookId: item.webhook_id,
-    eventId: item.event_id,
-    eventType: item.event_type as EventType,
-    environment: item.environment,
-    eventCreatedAt: item.event_created_at,
-    queuedAt: item.queued_at,
-    attempts: item.attempts,
-    version: item.version,
+    // A stored job's fields are the wire form's (without data), plus its state.
+    ...jobFromWire(item),
     status: item.status,
     nextAttemptAt: item.next_attempt_at,
     parked: item.parked === true,
