@@ -4,46 +4,34 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { WebhookStore } from '../../lambdas/stores/webhook-store.js';
-import { apiClient } from '../support/api-client.js';
 import { exampleData } from '../support/examples.js';
-import { localAws } from '../support/local-aws.js';
-import { type Receiver, startReceiver } from '../support/receiver.js';
-import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import type { Receiver } from '../support/receiver.js';
+import { type PipelineHarness, startPipeline } from '../support/pipeline-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
-let rt: RuntimeProcess;
+let harness: PipelineHarness;
+let rt: PipelineHarness['rt'];
 let receiver: Receiver;
-let call: ReturnType<typeof apiClient>;
-let aws: ReturnType<typeof localAws>;
+let call: PipelineHarness['call'];
+let aws: PipelineHarness['aws'];
 let pathCounter = 0;
 
 beforeAll(async () => {
-  [rt, receiver] = await Promise.all([
-    startRuntime({
-      env: {
-        RETRY_SCHEDULE_SECONDS: '1,1,1,1,1',
-        AUTO_DISABLE_AFTER_SECONDS: '2',
-        // Every attempt is made (the circuit would record circuit_open attempts instead).
-        CIRCUIT_FAILURE_THRESHOLD: '100',
-        RATE_LIMIT_PER_SECOND: '100000',
-        RATE_LIMIT_PER_MINUTE: '1000000',
-        // The delivery metrics' EMF lines go to the runtime's stdout (off by default locally).
-        METRICS_ENABLED: '1',
-        METRICS_NAMESPACE: 'Test/Webhooks',
-      },
-    }),
-    startReceiver(),
-  ]);
-  call = apiClient(rt.state);
-  aws = localAws(rt.state);
+  harness = await startPipeline({
+    RETRY_SCHEDULE_SECONDS: '1,1,1,1,1',
+    AUTO_DISABLE_AFTER_SECONDS: '2',
+    // Every attempt is made (the circuit would record circuit_open attempts instead).
+    CIRCUIT_FAILURE_THRESHOLD: '100',
+    RATE_LIMIT_PER_SECOND: '100000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    // The delivery metrics' EMF lines go to the runtime's stdout (off by default locally).
+    METRICS_ENABLED: '1',
+    METRICS_NAMESPACE: 'Test/Webhooks',
+  });
+  ({ rt, receiver, call, aws } = harness);
 });
 
-afterAll(async () => {
-  aws.destroy();
-  await receiver.close();
-  expect(await rt.stop()).toBe(0);
-  removeDataDir(rt.dataDir);
-});
+afterAll(() => harness?.stop());
 
 async function webhook(statuses?: number[]) {
   const path = `/hook-${++pathCounter}`;

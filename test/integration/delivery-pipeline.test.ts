@@ -2,45 +2,32 @@
 // fan-out → SQS → delivery handler → a real loopback receiver; retries on a compressed schedule.
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { apiClient } from '../support/api-client.js';
 import { exampleData } from '../support/examples.js';
-import { localAws } from '../support/local-aws.js';
-import { type Receiver, startReceiver } from '../support/receiver.js';
-import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import type { Receiver } from '../support/receiver.js';
+import { type PipelineHarness, startPipeline } from '../support/pipeline-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
-let rt: RuntimeProcess;
+let harness: PipelineHarness;
 let receiver: Receiver;
-let call: ReturnType<typeof apiClient>;
-let aws: ReturnType<typeof localAws>;
+let call: PipelineHarness['call'];
+let aws: PipelineHarness['aws'];
 let pathCounter = 0;
 
 beforeAll(async () => {
-  [rt, receiver] = await Promise.all([
-    startRuntime({
-      env: {
-        RETRY_SCHEDULE_SECONDS: '1,1,1,1,1',
-        DELIVERY_TIMEOUT_MS: '1000',
-        SWEEP_INTERVAL_SECONDS: '1',
-        // The circuit breaker has its own test (isolation.test.ts); here every attempt is made.
-        CIRCUIT_FAILURE_THRESHOLD: '100',
-        // The tests poll the deliveries route; the limits have their own test.
-        RATE_LIMIT_PER_SECOND: '100000',
-        RATE_LIMIT_PER_MINUTE: '1000000',
-      },
-    }),
-    startReceiver(),
-  ]);
-  call = apiClient(rt.state);
-  aws = localAws(rt.state);
+  harness = await startPipeline({
+    RETRY_SCHEDULE_SECONDS: '1,1,1,1,1',
+    DELIVERY_TIMEOUT_MS: '1000',
+    SWEEP_INTERVAL_SECONDS: '1',
+    // The circuit breaker has its own test (isolation.test.ts); here every attempt is made.
+    CIRCUIT_FAILURE_THRESHOLD: '100',
+    // The tests poll the deliveries route; the limits have their own test.
+    RATE_LIMIT_PER_SECOND: '100000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
+  ({ receiver, call, aws } = harness);
 });
 
-afterAll(async () => {
-  aws.destroy();
-  await receiver.close();
-  expect(await rt.stop()).toBe(0);
-  removeDataDir(rt.dataDir);
-});
+afterAll(() => harness?.stop());
 
 /** A webhook on its own receiver path, so each test reads only its own deliveries. */
 async function webhook(events: string[] = [], behaviour?: Parameters<Receiver['script']>[1]) {

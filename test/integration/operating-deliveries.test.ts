@@ -4,52 +4,39 @@
 // standardwebhooks and the plain HMACs), and the auth, isolation and body rules of SPEC §2 on each.
 import { createHmac, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { apiClient } from '../support/api-client.js';
 import { issueTestApiKey, type TestApiKey } from '../support/api-keys.js';
 import { exampleData } from '../support/examples.js';
-import { localAws } from '../support/local-aws.js';
-import { type Received, type Receiver, startReceiver } from '../support/receiver.js';
-import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import type { Received, Receiver } from '../support/receiver.js';
+import { type PipelineHarness, startPipeline } from '../support/pipeline-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
-let rt: RuntimeProcess;
+let harness: PipelineHarness;
+let rt: PipelineHarness['rt'];
 let receiver: Receiver;
-let call: ReturnType<typeof apiClient>;
-let aws: ReturnType<typeof localAws>;
+let call: PipelineHarness['call'];
+let aws: PipelineHarness['aws'];
 let other: TestApiKey;
 let readOnly: TestApiKey;
 let pathCounter = 0;
 
 beforeAll(async () => {
-  [rt, receiver] = await Promise.all([
-    startRuntime({
-      env: {
-        ALLOW_LOOPBACK_URLS: '1',
-        // Three attempts, 2 s apart: long enough to disable a webhook between two of them.
-        RETRY_SCHEDULE_SECONDS: '2,2',
-        DELIVERY_TIMEOUT_MS: '2000',
-        CIRCUIT_FAILURE_THRESHOLD: '100',
-        RATE_LIMIT_PER_SECOND: '100000',
-        RATE_LIMIT_PER_MINUTE: '1000000',
-      },
-    }),
-    startReceiver(),
-  ]);
-  call = apiClient(rt.state);
-  aws = localAws(rt.state);
+  harness = await startPipeline({
+    ALLOW_LOOPBACK_URLS: '1',
+    // Three attempts, 2 s apart: long enough to disable a webhook between two of them.
+    RETRY_SCHEDULE_SECONDS: '2,2',
+    DELIVERY_TIMEOUT_MS: '2000',
+    CIRCUIT_FAILURE_THRESHOLD: '100',
+    RATE_LIMIT_PER_SECOND: '100000',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
+  ({ rt, receiver, call, aws } = harness);
   [other, readOnly] = await Promise.all([
     issueTestApiKey(rt.state, { partnerId: 'other', scopes: ['webhooks:read', 'webhooks:write'] }),
     issueTestApiKey(rt.state, { partnerId: 'dev', scopes: ['webhooks:read'] }),
   ]);
 });
 
-afterAll(async () => {
-  aws?.destroy();
-  await receiver?.close();
-  if (!rt) return;
-  expect(await rt.stop()).toBe(0);
-  removeDataDir(rt.dataDir);
-});
+afterAll(() => harness?.stop());
 
 async function webhook(events: string[], behaviour?: Parameters<Receiver['script']>[1]) {
   const path = `/ops-${++pathCounter}`;

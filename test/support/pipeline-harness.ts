@@ -1,0 +1,32 @@
+// What the delivery integration tests share: the real local runtime (with their settings), a
+// loopback receiver, and API and AWS clients pointed at them — started together, stopped together.
+import { apiClient } from './api-client.js';
+import { localAws } from './local-aws.js';
+import { type Receiver, startReceiver } from './receiver.js';
+import { removeDataDir, type RuntimeProcess, startRuntime } from './runtime-process.js';
+
+export type PipelineHarness = {
+  rt: RuntimeProcess;
+  receiver: Receiver;
+  call: ReturnType<typeof apiClient>;
+  aws: ReturnType<typeof localAws>;
+  /** Closes the clients and the receiver, stops the runtime (asserting a clean exit) and removes its data. */
+  stop(): Promise<void>;
+};
+
+export async function startPipeline(env: Record<string, string>): Promise<PipelineHarness> {
+  const [rt, receiver] = await Promise.all([startRuntime({ env }), startReceiver()]);
+  const aws = localAws(rt.state);
+  return {
+    rt,
+    receiver,
+    call: apiClient(rt.state),
+    aws,
+    stop: async () => {
+      aws.destroy();
+      await receiver.close();
+      expect(await rt.stop()).toBe(0);
+      removeDataDir(rt.dataDir);
+    },
+  };
+}
