@@ -91,6 +91,8 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): { s
           )
           .catch((error: unknown) => options.logger.warn('event source mapping: delete failed', { error }));
       }
+      // The batch is over: its kept messages now wait out the visibility its handler set.
+      options.logger.debug('event source mapping: batch done', { queue_url: options.queueUrl, received: records.length, kept: failed.size });
     }
   }
 

@@ -9,6 +9,12 @@ import { makeDataDir, removeDataDir, startRuntime } from '../support/runtime-pro
 import { waitFor } from '../support/wait-for.js';
 
 let receiver: Receiver;
+const batchesDone = (output: string): { kept: number }[] =>
+  output
+    .split('\n')
+    .filter((line) => line.includes('"event source mapping: batch done"'))
+    .map((line) => JSON.parse(line));
+
 beforeAll(async () => {
   receiver = await startReceiver();
 });
@@ -17,13 +23,16 @@ afterAll(() => receiver.close());
 describe('crash safety', () => {
   it('makes the pending retry after kill -9 during the retry wait and a restart on the same DATA_DIR', async () => {
     const dataDir = makeDataDir();
-    const env = { RETRY_SCHEDULE_SECONDS: '3,3,3,3,3', SWEEP_INTERVAL_SECONDS: '1', RATE_LIMIT_PER_SECOND: '1000' };
+    // Debug logs show when a batch is over, so the kill lands in the retry wait, not between the
+    // attempt's job write and the visibility change that schedules its retry.
+    const env = { RETRY_SCHEDULE_SECONDS: '3,3,3,3,3', SWEEP_INTERVAL_SECONDS: '1', RATE_LIMIT_PER_SECOND: '1000', LOG_LEVEL: 'debug' };
     receiver.script('/crash', { statuses: [503, 200] });
     const first = await startRuntime({ dataDir, env });
     const created = await apiClient(first.state)('POST', '/v1/webhooks', { body: { url: receiver.url('/crash'), events: [] } });
     let aws = localAws(first.state);
     const { eventId } = await aws.publish('account.kyc_rejected', exampleData('account.kyc_rejected'));
     await waitFor(async () => (await aws.job(created.body.id, eventId))?.attempts === 1);
+    await waitFor(() => batchesDone(first.output()).some((b) => b.kept === 1), { what: () => `the kept batch:\n${first.output()}` });
     aws.destroy();
     await first.kill9();
     expect(receiver.received('/crash')).toHaveLength(1);
