@@ -11,6 +11,9 @@ import type { JobStore } from '../stores/job-store.js';
 import { type FanOut, INLINE_DATA_MAX_BYTES } from './fan-out.js';
 import { asciiJson } from '../domain/ascii-json.js';
 
+/** Reads and conditional writes of one redelivery before it gives up on a job that keeps changing. */
+const REDELIVER_TRIES = 5;
+
 /** SPEC §7: `since` at most this far back. */
 export const RECOVER_MAX_AGE_DAYS = 14;
 
@@ -51,10 +54,14 @@ export async function redeliverEvent(
   const event = await deps.events.get(partnerId, eventId);
   if (!event || !event.webhookIds.includes(webhook.id)) throw eventNotFound();
   const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
+  const requestedAt = (deps.now?.() ?? new Date()).getTime();
   // A concurrent writer (another redelivery, the job's own attempt) may change the job between the
   // read and the conditional write: read again and queue from its new state.
-  for (let tries = 0; tries < 3; tries++) {
+  for (let tries = 0; tries < REDELIVER_TRIES; tries++) {
     const stored = await deps.jobs.get(webhook.id, eventId);
+    // Another redelivery queued the event after this request came in: that new attempt is the one
+    // this request asks for (concurrent requests make one delivery or more, never a 500).
+    if (tries > 0 && stored && Date.parse(stored.queuedAt) >= requestedAt) return { event_id: eventId, event_type: event.eventType };
     // No stored job: the first attempt succeeded (or has not run yet); the history says which.
     const attempts = stored?.attempts ?? (await deps.history.list(webhook.id, { limit: 10, eventId })).items.length;
     const job: Omit<DeliveryJob, 'version' | 'queuedAt'> = {

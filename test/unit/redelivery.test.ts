@@ -1,0 +1,82 @@
+// redeliverEvent with in-memory stores: a job changed by another writer between the read and the
+// conditional write is read again; a concurrent redelivery queued after this request counts as
+// this request's attempt (never a 500); a job that keeps changing is an error, not a silent 202.
+import { FanOut } from '../../lambdas/delivery/fan-out.js';
+import { redeliverEvent, type RedeliveryDeps } from '../../lambdas/delivery/redelivery.js';
+import type { StoredJob } from '../../lambdas/domain/delivery.js';
+import { FakeEvents, FakeHistory, FakeJobs, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+
+const EVENT = '0190a5b4-0000-7000-8000-000000000001';
+const NOW = new Date('2026-06-02T00:00:00.000Z');
+
+/** Before each of its first `races` saves, another writer stores the job's next version. */
+class RacingJobs extends FakeJobs {
+  constructor(
+    private races: number,
+    private readonly rival: (current: StoredJob | undefined) => StoredJob,
+  ) {
+    super();
+  }
+  override async save(job: StoredJob, expectedVersion: number) {
+    if (this.races > 0) {
+      this.races--;
+      const current = await this.get(job.webhookId, job.eventId);
+      await super.save(this.rival(current), current?.version ?? 0);
+    }
+    return super.save(job, expectedVersion);
+  }
+}
+
+const storedBy = (queuedAt: string) => (current: StoredJob | undefined): StoredJob => ({
+  ...jobFixture({ webhookId: 'w1', eventId: EVENT, attempts: 1, version: (current?.version ?? 0) + 1, queuedAt }),
+  data: undefined,
+  status: 'pending',
+  nextAttemptAt: NOW.getTime(),
+  parked: false,
+  createdAt: queuedAt,
+  updatedAt: queuedAt,
+});
+
+async function setup(jobs: FakeJobs) {
+  const events = new FakeEvents();
+  await events.putIfAbsent({ partnerId: 'p1', eventId: EVENT, eventType: 'order.filled', environment: 'sandbox', createdAt: '2026-06-01T00:00:00.000Z', data: { order_id: 'o1' }, webhookIds: ['w1'], fanOutId: 'f1' });
+  const queue = new FakeQueue();
+  const now = () => NOW;
+  const deps: RedeliveryDeps = {
+    webhooks: { require: async () => webhookFixture('w1') },
+    events,
+    jobs: { get: (w, e) => jobs.get(w, e), listEnded: async () => [] },
+    history: { list: async () => ({ items: [{} as never] }) },
+    fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events, queue, jobs, history: new FakeHistory(), now }),
+    now,
+  };
+  return { deps, queue };
+}
+
+describe('redeliverEvent', () => {
+  it('reads a job changed by the delivery path again and queues the next attempt from its new state', async () => {
+    // The rival is an attempt of the original message: queued before this request.
+    const jobs = new RacingJobs(1, storedBy('2026-06-01T00:00:00.000Z'));
+    const { deps, queue } = await setup(jobs);
+    expect(await redeliverEvent(deps, 'p1', 'w1', EVENT)).toEqual({ event_id: EVENT, event_type: 'order.filled' });
+    expect(queue.sent).toHaveLength(1);
+    const message = queue.sent[0]!.message;
+    expect(message.kind === 'deliver' && [message.job.version, message.job.attempts]).toEqual([2, 1]);
+    expect((await jobs.get('w1', EVENT))?.queuedAt).toBe(NOW.toISOString());
+  });
+
+  it('takes a concurrent redelivery queued after the request as its own attempt, queueing nothing more', async () => {
+    const jobs = new RacingJobs(1, storedBy(NOW.toISOString()));
+    const { deps, queue } = await setup(jobs);
+    expect(await redeliverEvent(deps, 'p1', 'w1', EVENT)).toEqual({ event_id: EVENT, event_type: 'order.filled' });
+    expect(queue.sent).toHaveLength(0);
+    expect((await jobs.get('w1', EVENT))?.version).toBe(1);
+  });
+
+  it('gives up with an error (a 500, not a false 202) on a job that keeps changing', async () => {
+    const jobs = new RacingJobs(100, storedBy('2026-06-01T00:00:00.000Z'));
+    const { deps, queue } = await setup(jobs);
+    await expect(redeliverEvent(deps, 'p1', 'w1', EVENT)).rejects.toThrow(/kept changing/);
+    expect(queue.sent).toHaveLength(0);
+  });
+});
