@@ -31,6 +31,8 @@ type CdkBundling = {
   keepNames?: boolean;
   define?: Record<string, string>;
   loader?: Record<string, string>;
+  /** Only `--alias` (`name=path`, path relative to the project root) is used. */
+  esbuildArgs?: Record<string, string>;
 };
 
 /** The stack's own bundling options (lib/webhook-function.ts), so the bench measures what deploys. */
@@ -57,9 +59,16 @@ function toEsbuild(b: CdkBundling): BuildOptions {
     ...(b.keepNames ? { keepNames: true } : {}),
     ...(b.define ? { define: b.define } : {}),
     ...(b.loader ? { loader: b.loader as BuildOptions['loader'] } : {}),
+    ...(b.esbuildArgs?.['--alias'] ? { alias: aliasOf(b.esbuildArgs['--alias']), absWorkingDir: ROOT } : {}),
     outExtension: { '.js': esm ? '.mjs' : '.js' },
     logLevel: 'silent',
   };
+}
+
+/** `--alias:name=path` as the esbuild API takes it. */
+function aliasOf(arg: string): Record<string, string> {
+  const at = arg.indexOf('=');
+  return { [arg.slice(0, at)]: arg.slice(at + 1) };
 }
 
 /** The environment a deployed function has (names only matter; nothing is called at import). */

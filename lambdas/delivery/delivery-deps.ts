@@ -20,9 +20,9 @@ import { HttpSender } from './http-sender.js';
 import { Sweeper } from './sweeper.js';
 import { WebhookLookup } from './webhook-lookup.js';
 
-export const logger = once(() => Logger.fromConfig(config()));
+export const logger = /* @__PURE__ */ once(() => Logger.fromConfig(config()));
 
-const stores = once(() => {
+const stores = /* @__PURE__ */ once(() => {
   const { tables } = config();
   const db = documentClient();
   return {
@@ -33,7 +33,7 @@ const stores = once(() => {
   };
 });
 
-export const fanOutGraph = once(() => {
+export const fanOutGraph = /* @__PURE__ */ once(() => {
   const { webhooks, events, jobs, history } = stores();
   return {
     logger: logger(),
@@ -43,12 +43,12 @@ export const fanOutGraph = once(() => {
 });
 
 /** The redeliver and recover routes (SPEC §7): the fan-out's path, with the stored jobs, events and history. */
-export const redeliveryGraph = once(() => {
+export const redeliveryGraph = /* @__PURE__ */ once(() => {
   const { events, jobs, history } = stores();
   return { events, jobs, history, fanOut: fanOutGraph().fanOut };
 });
 
-export const deliveryGraph = once(() => {
+export const deliveryGraph = /* @__PURE__ */ once(() => {
   const cfg = config();
   const { webhooks, events, jobs, history } = stores();
   const worker = new DeliveryWorker({
@@ -67,7 +67,7 @@ export const deliveryGraph = once(() => {
   return { logger: logger(), worker, queue: deliveryQueue() };
 });
 
-export const sweeperGraph = once(() => ({
+export const sweeperGraph = /* @__PURE__ */ once(() => ({
   logger: logger(),
   sweeper: new Sweeper({ jobs: stores().jobs, queue: deliveryQueue(), leaseMs: config().sweepLeaseSeconds * 1000 }),
 }));

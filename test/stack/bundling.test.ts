@@ -27,6 +27,11 @@ describe('bundling', () => {
       expect(statSync(file).size).toBeLessThan(MAX_BUNDLE_BYTES);
       // The bench's SDK observer (bench/sdk-observer.ts) is attached from outside, never bundled.
       expect(code).not.toContain('benchSdkObserver');
+      // Credentials come from the environment Lambda sets (lambdas/shared/lambda-credentials.ts),
+      // not the SDK's whole default chain (SSO, INI profiles, processes, web identity, metadata).
+      for (const source of ['sso_start_url', 'credential_process', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) {
+        expect([fn.name, code.includes(source)]).toEqual([fn.name, false]);
+      }
       return { name: fn.name, url: pathToFileURL(file).href };
     });
 
