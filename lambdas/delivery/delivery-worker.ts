@@ -28,6 +28,7 @@ import type { JobStore } from '../stores/job-store.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
 import type { EndpointTracker } from './endpoint-tracker.js';
 import type { HttpSender, SendResult } from './http-sender.js';
+import type { Clock } from '../domain/clock.js';
 
 export type DeliveryOutcome =
   /** `recorded: false` when the history write failed: the record travels through the queue instead of a second POST. */
@@ -64,7 +65,7 @@ export type DeliveryWorkerDeps = {
   autoDisableAfterMs: number;
   /** Retry waits longer than this leave the queue: the job is parked in the jobs table. */
   parkAfterSeconds: number;
-  now?: () => Date;
+  now?: Clock;
 };
 
 /** Messages that arrive up to this early are delivered rather than put back. */

@@ -12,15 +12,15 @@ import {
   type IsolationPolicy,
   markedSlow,
 } from '../domain/endpoint-health.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 import type { Lane } from '../domain/delivery.js';
+import { PromiseCache } from '../shared/promise-cache.js';
 import type { EndpointStore } from '../stores/endpoint-store.js';
-
-type Entry = { health: Promise<EndpointHealth>; readAt: number };
 
 const MAX_ENTRIES = 5000;
 
 export class EndpointTracker {
-  private readonly entries = new Map<string, Entry>();
+  private readonly cache: PromiseCache<EndpointHealth>;
   /** Start times of the attempts waiting in this instance, per endpoint. */
   private readonly inFlight = new Map<string, number[]>();
 
@@ -29,27 +29,20 @@ export class EndpointTracker {
       store: Pick<EndpointStore, 'get' | 'put' | 'takeProbe'>;
       policy: IsolationPolicy;
       cacheTtlMs: number;
-      now?: () => Date;
+      now?: Clock;
     },
-  ) {}
-
-  private now(): Date {
-    return this.deps.now?.() ?? new Date();
+  ) {
+    this.cache = new PromiseCache({ ttlMs: deps.cacheTtlMs, maxEntries: MAX_ENTRIES, clock: this.now });
   }
+
+  private readonly now: Clock = () => (this.deps.now ?? systemClock)();
 
   get policy(): IsolationPolicy {
     return this.deps.policy;
   }
 
   health(webhookId: string): Promise<EndpointHealth> {
-    const now = this.now().getTime();
-    const cached = this.entries.get(webhookId);
-    if (cached && now - cached.readAt < this.deps.cacheTtlMs) return cached.health;
-    const health = this.deps.store.get(webhookId).then((h) => h ?? healthyEndpoint(webhookId));
-    this.remember(webhookId, health, now);
-    // A failed read is not remembered.
-    health.catch(() => this.entries.get(webhookId)?.health === health && this.entries.delete(webhookId));
-    return health;
+    return this.cache.get(webhookId, () => this.deps.store.get(webhookId).then((h) => h ?? healthyEndpoint(webhookId)));
   }
 
   /** Whether a due job may be attempted now; an open circuit lets one probe through per interval. */
@@ -61,7 +54,7 @@ export class EndpointTracker {
     if (decision !== 'probe') return decision;
     const next = now + this.deps.policy.probeIntervalMs;
     const won = await this.deps.store.takeProbe(webhookId, health.probeAt!, next);
-    this.remember(webhookId, Promise.resolve({ ...health, probeAt: next }), now);
+    this.cache.set(webhookId, Promise.resolve({ ...health, probeAt: next }));
     return won ? 'probe' : 'hold';
   }
 
@@ -91,13 +84,8 @@ export class EndpointTracker {
     const current = await this.health(webhookId);
     const changed = next(current);
     if (!changed) return current;
-    this.remember(webhookId, Promise.resolve(changed), this.now().getTime());
+    this.cache.set(webhookId, Promise.resolve(changed));
     await this.deps.store.put(changed, this.now());
     return changed;
-  }
-
-  private remember(webhookId: string, health: Promise<EndpointHealth>, readAt: number): void {
-    if (!this.entries.has(webhookId) && this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(webhookId, { health, readAt });
   }
 }

@@ -13,6 +13,7 @@ import type { SendResult } from '../stores/delivery-queue.js';
 import type { EventStore } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import { asciiJson } from '../domain/ascii-json.js';
+import type { Clock } from '../domain/clock.js';
 
 export type FanOutResult = { matched: number; enqueued: number; duplicates: number; refused: number };
 
@@ -27,7 +28,7 @@ export type FanOutDeps = {
   queue: { send(lane: 'fast', outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
   jobs: Pick<JobStore, 'save'>;
   history: { record(attempts: DeliveryAttempt[]): Promise<void> };
-  now?: () => Date;
+  now?: Clock;
 };
 
 export class FanOut {

@@ -10,6 +10,7 @@ import type { EventStore } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import { type FanOut, INLINE_DATA_MAX_BYTES } from './fan-out.js';
 import { asciiJson } from '../domain/ascii-json.js';
+import type { Clock } from '../domain/clock.js';
 
 /** Reads and conditional writes of one redelivery before it gives up on a job that keeps changing. */
 const REDELIVER_TRIES = 5;
@@ -23,7 +24,7 @@ export type RedeliveryDeps = {
   jobs: Pick<JobStore, 'get' | 'listEnded'>;
   history: Pick<DeliveryStore, 'list'>;
   fanOut: Pick<FanOut, 'requeue'>;
-  now?: () => Date;
+  now?: Clock;
 };
 
 const eventIdSchema = z.uuid();

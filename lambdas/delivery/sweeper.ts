@@ -7,6 +7,7 @@ import { deliverMessage, type DeliveryJob, type Lane } from '../domain/delivery.
 import type { SendResult } from '../stores/delivery-queue.js';
 import type { JobStore } from '../stores/job-store.js';
 import { DUE_SHARDS } from '../stores/table-definitions.js';
+import type { Clock } from '../domain/clock.js';
 
 export type SweepResult = { requeued: number; refused: number };
 
@@ -20,7 +21,7 @@ export type SweeperDeps = {
   queue: { send(lane: Lane, outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
   /** How long a re-queued job may take to reach the worker before it is sent again. */
   leaseMs: number;
-  now?: () => Date;
+  now?: Clock;
 };
 
 export class Sweeper {

@@ -2,38 +2,25 @@
 // read (a batch often holds several jobs for the same few webhooks), so a disable or delete is
 // seen by every attempt that starts after it (SPEC §4: "at once"). WEBHOOK_CACHE_TTL_MS can keep
 // a read for longer, trading that promptness for fewer reads; it is 0 by default.
+import type { Clock } from '../domain/clock.js';
 import type { Webhook } from '../domain/webhook.js';
+import { PromiseCache } from '../shared/promise-cache.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
-
-type Entry = { fetchedAt: number; pending: boolean; webhook: Promise<Webhook | undefined> };
 
 const MAX_ENTRIES = 1000;
 
 export class WebhookLookup {
-  private readonly entries = new Map<string, Entry>();
+  private readonly cache: PromiseCache<Webhook | undefined>;
 
   constructor(
     private readonly store: Pick<WebhookStore, 'get'>,
-    private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    ttlMs: number,
+    clock?: Clock,
+  ) {
+    this.cache = new PromiseCache({ ttlMs, maxEntries: MAX_ENTRIES, ...(clock ? { clock } : {}) });
+  }
 
   get(partnerId: string, webhookId: string): Promise<Webhook | undefined> {
-    const key = `${partnerId}/${webhookId}`;
-    const cached = this.entries.get(key);
-    if (cached && (cached.pending || this.now() - cached.fetchedAt < this.ttlMs)) return cached.webhook;
-    const entry: Entry = { fetchedAt: this.now(), pending: true, webhook: this.store.get(partnerId, webhookId) };
-    if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, entry);
-    entry.webhook.then(
-      () => {
-        entry.pending = false;
-        entry.fetchedAt = this.now();
-        if (this.ttlMs <= 0 && this.entries.get(key) === entry) this.entries.delete(key);
-      },
-      // A failed read is not remembered.
-      () => this.entries.get(key) === entry && this.entries.delete(key),
-    );
-    return entry.webhook;
+    return this.cache.get(`${partnerId}/${webhookId}`, () => this.store.get(partnerId, webhookId));
   }
 }

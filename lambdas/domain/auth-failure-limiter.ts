@@ -8,6 +8,7 @@
 // minute, atomic ADD, expired by TTL). A blocked address gets its 429 after a delay, so a client
 // that waits for each answer (a flood on N connections) is slowed to N requests per delay. IPv6 clients are counted per /64, as one host usually owns one.
 import ipaddr from 'ipaddr.js';
+import { type Clock, systemClock } from './clock.js';
 import type { RateDecision } from './rate-limiter.js';
 
 /** The storage the limiter needs (lambdas/stores/rate-limit-store.ts implements it on DynamoDB). */
@@ -39,13 +40,13 @@ export class AuthFailureLimiter {
     private readonly maxPerMinute: number,
     /** A refusal is answered after this long (a tarpit): a flood on N connections then asks at most N per this. */
     readonly refusalDelayMs = 0,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Before the credentials are read: refuses an address that has failed too often this minute. */
   async check(sourceIp: string | undefined): Promise<RateDecision> {
     const key = clientKey(sourceIp);
-    const now = this.clock();
+    const now = this.clock().getTime();
     const remembered = this.refusal(key, now);
     if (remembered) return remembered;
     const { bucket, endMs } = this.window(key, now);
@@ -57,7 +58,7 @@ export class AuthFailureLimiter {
   /** After credentials were refused: counts the failure, and remembers the address once it is over the limit. */
   async recordFailure(sourceIp: string | undefined): Promise<void> {
     const key = clientKey(sourceIp);
-    const now = this.clock();
+    const now = this.clock().getTime();
     const { bucket, endMs } = this.window(key, now);
     const total = await this.counter.addFailure(bucket, Math.ceil(endMs / 1000) + 60);
     if (total >= this.maxPerMinute) this.block(key, endMs, now);

@@ -13,6 +13,8 @@
 // Refused requests are not counted.
 
 /** Per slot: its index, the requests accepted in it, and the time (ms) of the latest of them. */
+import { type Clock, systemClock } from './clock.js';
+
 export type SlotCounts = [slot: number, count: number, lastMs: number][];
 export type RateLimitState = { second: SlotCounts; minute: SlotCounts };
 
@@ -43,7 +45,7 @@ export class RateLimiter {
   constructor(
     private readonly store: RateLimitStateStore,
     limits: RateLimits,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     private readonly pause: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {
     this.windows = [
@@ -55,7 +57,7 @@ export class RateLimiter {
   /** Accepts (and counts) the request or refuses it with the seconds to wait. `now` overrides the clock. */
   check(key: string, now?: Date): Promise<RateDecision> {
     return new Promise((resolve, reject) => {
-      const at = now ? () => now.getTime() : this.clock;
+      const at = () => (now ?? this.clock()).getTime();
       const queue = this.queues.get(key);
       if (queue) {
         queue.push({ at, resolve, reject });

@@ -14,6 +14,7 @@ import {
   type UpdateWebhookInput,
   type Webhook,
 } from './webhook.js';
+import type { Clock } from './clock.js';
 
 /** Binds a stored secret to its webhook, so a ciphertext copied to another item fails to decrypt. */
 export const secretContext = (partnerId: string, webhookId: string) => `${partnerId}/${webhookId}`;
@@ -25,11 +26,11 @@ export type WebhookServiceDeps = {
   cipher: SecretCipher;
   urlGuard: UrlGuard;
   maxWebhooksPerPartner: number;
-  now?: () => Date;
+  now?: Clock;
 };
 
 export class WebhookService {
-  private readonly now: () => Date;
+  private readonly now: Clock;
 
   constructor(private readonly deps: WebhookServiceDeps) {
     this.now = deps.now ?? (() => new Date());

@@ -7,7 +7,9 @@
 // batch often holds several events for the same webhook, so decrypted secrets are cached
 // briefly: a few minutes, a bounded number of entries, keyed by ciphertext *and* context.
 import { DecryptCommand, type DecryptCommandOutput, EncryptCommand, type EncryptCommandOutput } from '@aws-sdk/client-kms';
+import type { Clock } from '../domain/clock.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
+import { PromiseCache } from '../shared/promise-cache.js';
 
 /** The slice of KMSClient this cipher uses: the seam a unit test fakes. */
 export interface KmsClientLike {
@@ -15,11 +17,11 @@ export interface KmsClientLike {
 }
 
 export type DecryptCacheOptions = {
-  /** How long a decrypted secret is reused (default 5 minutes; 0 disables the cache). */
+  /** How long a decrypted secret is reused (default 5 minutes; 0: only overlapping decrypts share a call). */
   ttlMs?: number;
   /** At most this many secrets are held; the oldest entry goes first (default 500). */
   maxEntries?: number;
-  now?: () => number;
+  now?: Clock;
 };
 
 /** The encryption context key the key policy requires; its value is the secret's context. */
@@ -27,22 +29,16 @@ export const KMS_CONTEXT_KEY = 'context';
 
 const VERSION = 'kms1';
 
-type CacheEntry = { expiresAt: number; plaintext: Promise<string> };
-
 export class KmsSecretCipher implements SecretCipher {
-  private readonly cache = new Map<string, CacheEntry>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
+  /** Concurrent deliveries to one webhook share a single KMS call; a failure is never cached. */
+  private readonly cache: PromiseCache<string>;
 
   constructor(
     private readonly kms: KmsClientLike,
     private readonly keyId: string,
     options: DecryptCacheOptions = {},
   ) {
-    this.ttlMs = options.ttlMs ?? 5 * 60_000;
-    this.maxEntries = options.maxEntries ?? 500;
-    this.now = options.now ?? Date.now;
+    this.cache = new PromiseCache({ ttlMs: options.ttlMs ?? 5 * 60_000, maxEntries: options.maxEntries ?? 500, ...(options.now ? { clock: options.now } : {}) });
   }
 
   async encrypt(plaintext: string, context: string): Promise<string> {
@@ -58,23 +54,7 @@ export class KmsSecretCipher implements SecretCipher {
   }
 
   decrypt(ciphertext: string, context: string): Promise<string> {
-    const cacheKey = `${context}\u0000${ciphertext}`;
-    const now = this.now();
-    const hit = this.cache.get(cacheKey);
-    if (hit && hit.expiresAt > now) return hit.plaintext;
-    if (hit) this.cache.delete(cacheKey);
-
-    const plaintext = this.decryptWithKms(ciphertext, context);
-    if (this.ttlMs > 0) {
-      // The promise is cached, so concurrent deliveries to one webhook share a single KMS call;
-      // a failure is never cached.
-      this.cache.set(cacheKey, { expiresAt: now + this.ttlMs, plaintext });
-      plaintext.catch(() => {
-        if (this.cache.get(cacheKey)?.plaintext === plaintext) this.cache.delete(cacheKey);
-      });
-      while (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value!);
-    }
-    return plaintext;
+    return this.cache.get(`${context}\u0000${ciphertext}`, () => this.decryptWithKms(ciphertext, context));
   }
 
   /** Number of cached secrets (for tests and metrics). */

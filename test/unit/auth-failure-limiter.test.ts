@@ -24,7 +24,7 @@ const T = 1_800_000_000_000; // a whole minute
 describe('auth failure limiter', () => {
   it('refuses an address after the limit of failures in a minute, with Retry-After to the minute end', async () => {
     let now = T + 15_000;
-    const limiter = new AuthFailureLimiter(memoryCounter(), 3, 0, () => now);
+    const limiter = new AuthFailureLimiter(memoryCounter(), 3, 0, () => new Date(now));
     for (let i = 0; i < 3; i++) {
       expect(await limiter.check('203.0.113.9')).toEqual({ allowed: true });
       await limiter.recordFailure('203.0.113.9');
@@ -37,7 +37,7 @@ describe('auth failure limiter', () => {
 
   it('once an address is blocked, refuses it from memory without touching the counter', async () => {
     const counter = memoryCounter();
-    const limiter = new AuthFailureLimiter(counter, 2, 0, () => T);
+    const limiter = new AuthFailureLimiter(counter, 2, 0, () => new Date(T));
     await limiter.recordFailure('198.51.100.1');
     await limiter.recordFailure('198.51.100.1');
     const before = counter.calls;
@@ -47,8 +47,8 @@ describe('auth failure limiter', () => {
 
   it('learns from the shared count that another instance blocked an address', async () => {
     const counter = memoryCounter();
-    const a = new AuthFailureLimiter(counter, 2, 0, () => T);
-    const b = new AuthFailureLimiter(counter, 2, 0, () => T);
+    const a = new AuthFailureLimiter(counter, 2, 0, () => new Date(T));
+    const b = new AuthFailureLimiter(counter, 2, 0, () => new Date(T));
     await a.recordFailure('198.51.100.7');
     await a.recordFailure('198.51.100.7');
     expect((await b.check('198.51.100.7')).allowed).toBe(false);

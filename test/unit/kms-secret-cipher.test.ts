@@ -70,7 +70,7 @@ describe('KMS secret cipher', () => {
     it('reuses a decrypted secret within the TTL and asks KMS again after it', async () => {
       let now = 1_000_000;
       const kms = new FakeKms();
-      const cipher = new KmsSecretCipher(kms, KEY_ARN, { ttlMs: 5 * 60_000, now: () => now });
+      const cipher = new KmsSecretCipher(kms, KEY_ARN, { ttlMs: 5 * 60_000, now: () => new Date(now) });
       const ciphertext = await cipher.encrypt(SECRET, 'p/w');
 
       await cipher.decrypt(ciphertext, 'p/w');

@@ -24,7 +24,7 @@ function memoryStore(): RateLimitStateStore & { writes: number; conflicts: numbe
 const T = 1_800_000_000_000; // a whole minute
 const at = (ms: number) => new Date(T + ms);
 const noPause = async () => undefined;
-const limiter = (store: RateLimitStateStore, perSecond = 10, perMinute = 300, clock = () => T) => new RateLimiter(store, { perSecond, perMinute }, clock, noPause);
+const limiter = (store: RateLimitStateStore, perSecond = 10, perMinute = 300, clock = () => new Date(T)) => new RateLimiter(store, { perSecond, perMinute }, clock, noPause);
 
 /** The largest number of accepted requests in any rolling window of `windowMs`. */
 function maxInRollingWindow(acceptedAt: number[], windowMs: number): number {
@@ -113,7 +113,7 @@ describe('rate limiter', () => {
 
   it('refuses (fails closed) when it keeps losing the write race', async () => {
     const store = memoryStore();
-    const l = new RateLimiter({ read: store.read, write: async () => false }, { perSecond: 10, perMinute: 300 }, () => T, noPause);
+    const l = new RateLimiter({ read: store.read, write: async () => false }, { perSecond: 10, perMinute: 300 }, () => new Date(T), noPause);
     expect(await l.check('k')).toEqual({ allowed: false, retryAfterSeconds: 1 });
   });
 });

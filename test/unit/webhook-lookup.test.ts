@@ -30,7 +30,7 @@ describe('webhook cache', () => {
   it('serves a read for the TTL and reads again after it', async () => {
     let now = 1000;
     const store = fakeStore([webhook('a'), webhook('a', 'disabled')]);
-    const cache = new WebhookLookup(store, 1000, () => now);
+    const cache = new WebhookLookup(store, 1000, () => new Date(now));
     expect((await cache.get('p', 'a'))?.status).toBe('active');
     now += 999;
     expect((await cache.get('p', 'a'))?.status).toBe('active');
