@@ -2,6 +2,7 @@
 // `event_id` filters, cursor pagination with a Link header. A filtered page may hold fewer than
 // `limit` attempts (even none) while a next link exists: each request reads a bounded part of the history.
 import * as z from 'zod';
+import { listAttempts } from './delivery/delivery-history.js';
 import { toPublicAttempt } from './domain/delivery.js';
 import { apiHandler } from './http/api-handler.js';
 import { listDeliveriesQuery as query } from './http/list-queries.js';
@@ -13,10 +14,12 @@ import { ROUTES } from './routes.js';
 const cursorShape = z.strictObject({ before: z.uuid() });
 
 export const handler = apiHandler(ROUTES.listDeliveries, {}, async (req, d) => {
-  const webhook = await d.webhooks.require(req.principal.partnerId, req.webhookId);
-  const { limit, cursor, status, event_id } = parseOrThrow(query, req.query);
-  const beforeId = cursor === undefined ? undefined : decodeCursor(cursor, cursorShape).before;
-  const page = await d.deliveries.list(webhook.id, { limit, beforeId, status, eventId: event_id?.toLowerCase() });
+  const { page, input } = await listAttempts(d, req.principal.partnerId, req.webhookId, () => {
+    const { limit, cursor, status, event_id } = parseOrThrow(query, req.query);
+    const beforeId = cursor === undefined ? undefined : decodeCursor(cursor, cursorShape).before;
+    return { limit, beforeId, status, event_id, eventId: event_id?.toLowerCase() };
+  });
+  const { limit, status, event_id } = input;
   const link = page.nextBeforeId
     ? nextLinkHeader(req.path, { cursor: encodeCursor({ before: page.nextBeforeId }), limit, status, event_id })
     : {};
