@@ -37,7 +37,7 @@ export const fanOutGraph = /* @__PURE__ */ once(() => {
   const { webhooks, events, jobs, history } = stores();
   return {
     logger: logger(),
-    fanOut: new FanOut({ webhooks, events, jobs, history, queue: deliveryQueue() }),
+    fanOut: new FanOut({ webhooks, events, jobs, history, queue: deliveryQueue(), requeueLeaseMs: config().sweepLeaseSeconds * 1000 }),
     rejectedEvents: new RejectedEventStore(documentClient(), config().tables.rejectedEvents),
   };
 });

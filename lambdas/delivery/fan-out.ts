@@ -28,8 +28,13 @@ export type FanOutDeps = {
   queue: { send(lane: 'fast', outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
   jobs: Pick<JobStore, 'save'>;
   history: { record(attempts: DeliveryAttempt[]): Promise<void> };
+  /** How long a redelivered job's message has it before the sweeper sends it again (SWEEP_LEASE_SECONDS). */
+  requeueLeaseMs: number;
   now?: Clock;
 };
+
+/** Jobs written (in parallel) and then queued together by a redelivery. */
+const REQUEUE_CHUNK = 25;
 
 export class FanOut {
   constructor(private readonly deps: FanOutDeps) {}
@@ -67,12 +72,18 @@ export class FanOut {
    * in the queue, a parked wait the sweeper would lease) is stale from then on. Each write is
    * conditional on the version read; an entry another writer changed first is skipped, and a
    * job already moved to pending is no longer among the ended jobs, so a second recover finds nothing.
+   *
+   * Each job is written leased (`leaseUntil`, in the sweeper's due index) before its message is
+   * sent, and each chunk is sent as soon as it is written: if this function stops between the two
+   * (a timeout, a crash, a failed send), the sweeper sends the job again when the lease runs out —
+   * a job is never left pending with no message.
    */
   async requeue(entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob | undefined }[]): Promise<number> {
     const now = this.now().toISOString();
-    const saved: DeliveryJob[] = [];
-    for (let i = 0; i < entries.length; i += 25) {
-      const chunk = entries.slice(i, i + 25).map(({ job, stored }) => {
+    const leaseUntil = Date.parse(now) + this.deps.requeueLeaseMs;
+    let queued = 0;
+    for (let i = 0; i < entries.length; i += REQUEUE_CHUNK) {
+      const chunk = entries.slice(i, i + REQUEUE_CHUNK).map(({ job, stored }) => {
         const version = (stored?.version ?? 0) + 1;
         const next: StoredJob = {
           ...job,
@@ -81,20 +92,22 @@ export class FanOut {
           status: 'pending',
           nextAttemptAt: Date.parse(now),
           parked: false,
+          leaseUntil,
           createdAt: stored?.createdAt ?? now,
           updatedAt: now,
         };
         delete next.data; // the jobs table never holds the data (the message or the event store does)
         return this.deps.jobs.save(next, stored?.version ?? 0).then((ok) => (ok ? { ...job, queuedAt: now, version } : undefined));
       });
-      saved.push(...(await Promise.all(chunk)).filter((j): j is DeliveryJob => j !== undefined));
+      const saved = (await Promise.all(chunk)).filter((j): j is DeliveryJob => j !== undefined);
+      if (saved.length === 0) continue;
+      const results = await this.deps.queue.send('fast', saved.map((job) => ({ message: deliverMessage(job) })));
+      const refused = results.find((r) => !r.ok);
+      // Only a message over SQS's size limit is refused, and requeued data over INLINE_DATA_MAX_BYTES travels by reference.
+      if (refused && !refused.ok) throw new Error(`the queue refused a redelivery: ${refused.reason}`);
+      queued += saved.length;
     }
-    if (saved.length === 0) return 0;
-    const results = await this.deps.queue.send('fast', saved.map((job) => ({ message: deliverMessage(job) })));
-    const refused = results.find((r) => !r.ok);
-    // Only a message over SQS's size limit is refused, and requeued data over INLINE_DATA_MAX_BYTES travels by reference.
-    if (refused && !refused.ok) throw new Error(`the queue refused a redelivery: ${refused.reason}`);
-    return saved.length;
+    return queued;
   }
 
   private now(): Date {

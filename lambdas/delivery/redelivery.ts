@@ -91,16 +91,20 @@ export async function recoverEvents(deps: RedeliveryDeps, partnerId: string, web
   if (since.getTime() > until.getTime()) throw new ApiError('VALIDATION_ERROR', 'since must not be after until.', 'since');
   const webhook = await activeWebhook(deps, partnerId, webhookId, 'recover its events');
   const jobIds = await deps.jobs.listEnded(webhook.id, since.toISOString(), until.toISOString());
-  const entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob }[] = [];
+  let queued = 0;
+  // Page by page, each queued before the next is read: a window too large for one request
+  // (API Gateway answers after 30 s) has re-queued its oldest part, and a second run goes on from there.
   for (let i = 0; i < jobIds.length; i += 25) {
+    const entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob }[] = [];
     const found = await Promise.all(jobIds.slice(i, i + 25).map((id) => deps.jobs.get(webhook.id, id.slice(webhook.id.length + 1))));
     for (const stored of found) {
       // Re-read consistently: the index is eventually consistent, and a job re-queued since is not ended any more.
       if (!stored || (stored.status !== 'failed' && stored.status !== 'dropped')) continue;
-      const { status: _s, nextAttemptAt: _n, parked: _p, messageId: _m, droppedReason: _d, createdAt: _c, updatedAt: _u, version: _v, queuedAt: _q, ...job } = stored;
+      const { status: _s, nextAttemptAt: _n, parked: _p, leaseUntil: _l, messageId: _m, droppedReason: _d, createdAt: _c, updatedAt: _u, version: _v, queuedAt: _q, ...job } = stored;
       // The data travels by reference: the worker reads it from the event store (kept 30 days).
       entries.push({ job, stored });
     }
+    queued += await deps.fanOut.requeue(entries);
   }
-  return { events: await deps.fanOut.requeue(entries) };
+  return { events: queued };
 }

@@ -44,6 +44,12 @@ export type StoredJob = DeliveryJob & {
   nextAttemptAt: number;
   /** Parked: waiting in the table, not in the queue, until the sweeper re-queues it. */
   parked: boolean;
+  /**
+   * A pending job whose message was just sent (a redelivery): until this time (epoch ms) that
+   * message has the job; if it was lost (the sender crashed before or during the send), the
+   * sweeper finds the job due after it and sends it again, as it does with its own leases.
+   */
+  leaseUntil?: number;
   /** The queue message that carries a retry waiting out its visibility timeout. */
   messageId?: string;
   droppedReason?: DropReason;

@@ -52,6 +52,8 @@ function toItem(job: StoredJob): JobItem {
     status: job.status,
     next_attempt_at: job.nextAttemptAt,
     ...(job.parked && job.status === 'pending' ? { parked: true, due_shard: dueShardOf(jobId), due_at: job.nextAttemptAt } : {}),
+    // A leased pending job sits in the due index too, due when its lease runs out (the sweeper's own leases move due_at the same way).
+    ...(!job.parked && job.status === 'pending' && job.leaseUntil !== undefined ? { due_shard: dueShardOf(jobId), due_at: job.leaseUntil } : {}),
     ...(job.status === 'failed' || job.status === 'dropped' ? { ended_webhook: job.webhookId, ended_at: job.updatedAt } : {}),
     ...(job.messageId ? { message_id: job.messageId } : {}),
     ...(job.droppedReason ? { dropped_reason: job.droppedReason } : {}),
@@ -68,6 +70,7 @@ function fromItem(item: JobItem): StoredJob {
     status: item.status,
     nextAttemptAt: item.next_attempt_at,
     parked: item.parked === true,
+    ...(item.parked !== true && item.due_at !== undefined ? { leaseUntil: item.due_at } : {}),
     ...(item.message_id ? { messageId: item.message_id } : {}),
     ...(item.dropped_reason ? { droppedReason: item.dropped_reason } : {}),
     createdAt: item.created_at,

@@ -21,18 +21,21 @@ export class FakeJobs {
   }
   async listDue(_shard: string, dueBefore: number, limit: number): Promise<DueJob[]> {
     return [...this.items.entries()]
-      .filter(([, j]) => j.parked && j.status === 'pending' && j.nextAttemptAt <= dueBefore)
+      .filter(([, j]) => j.status === 'pending' && (dueOf(j) ?? Infinity) <= dueBefore)
       .slice(0, limit)
-      .map(([jobId, j]) => ({ jobId, dueAt: j.nextAttemptAt }));
+      .map(([jobId, j]) => ({ jobId, dueAt: dueOf(j)! }));
   }
   async lease(due: DueJob, leaseUntil: number) {
     const job = this.items.get(due.jobId);
-    if (!job || job.nextAttemptAt !== due.dueAt || job.status !== 'pending') return undefined;
-    const leased = { ...job, nextAttemptAt: leaseUntil, version: job.version + 1 };
+    if (!job || dueOf(job) !== due.dueAt || job.status !== 'pending') return undefined;
+    const leased = { ...job, ...(job.parked ? { nextAttemptAt: leaseUntil } : { leaseUntil }), version: job.version + 1 };
     this.items.set(due.jobId, leased);
     return leased;
   }
 }
+
+/** Where a job sits in the due index (as job-store.ts writes it): parked by its due time, leased by its lease. */
+const dueOf = (j: StoredJob) => (j.parked ? j.nextAttemptAt : j.leaseUntil);
 
 export class FakeEvents {
   readonly items = new Map<string, StoredEvent>();

@@ -17,7 +17,7 @@ const event = (overrides: Partial<PublishedEvent> = {}): PublishedEvent => ({
 function setup() {
   const webhooks = [webhookFixture('a'), webhookFixture('b', { events: ['order.filled'] }), webhookFixture('c', { events: ['account.closed'] }), webhookFixture('d', { status: 'disabled' })];
   const deps = { webhooks: { listAll: async () => webhooks }, events: new FakeEvents(), queue: new FakeQueue(), jobs: new FakeJobs(), history: new FakeHistory() };
-  return { deps, fanOut: new FanOut({ ...deps, now: () => new Date('2026-06-01T00:00:01.000Z') }) };
+  return { deps, fanOut: new FanOut({ ...deps, requeueLeaseMs: 900_000, now: () => new Date('2026-06-01T00:00:01.000Z') }) };
 }
 
 describe('FanOut', () => {

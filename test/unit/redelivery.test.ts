@@ -3,6 +3,7 @@
 // this request's attempt (never a 500); a job that keeps changing is an error, not a silent 202.
 import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { redeliverEvent, type RedeliveryDeps } from '../../lambdas/delivery/redelivery.js';
+import { Sweeper } from '../../lambdas/delivery/sweeper.js';
 import type { StoredJob } from '../../lambdas/domain/delivery.js';
 import { FakeEvents, FakeHistory, FakeJobs, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
 
@@ -47,7 +48,7 @@ async function setup(jobs: FakeJobs) {
     events,
     jobs: { get: (w, e) => jobs.get(w, e), listEnded: async () => [] },
     history: { list: async () => ({ items: [{} as never] }) },
-    fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events, queue, jobs, history: new FakeHistory(), now }),
+    fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events, queue, jobs, history: new FakeHistory(), requeueLeaseMs: 900_000, now }),
     now,
   };
   return { deps, queue };
@@ -78,5 +79,23 @@ describe('redeliverEvent', () => {
     const { deps, queue } = await setup(jobs);
     await expect(redeliverEvent(deps, 'p1', 'w1', EVENT)).rejects.toThrow(/kept changing/);
     expect(queue.sent).toHaveLength(0);
+  });
+});
+
+describe('a redelivery whose message is lost', () => {
+  it('is sent again by the sweeper once its lease runs out, never left pending with no message', async () => {
+    const jobs = new FakeJobs();
+    const { deps, queue } = await setup(jobs);
+    queue.failCalls = 1; // the send fails after the job was written (as a crash or timeout would leave it)
+    await expect(redeliverEvent(deps, 'p1', 'w1', EVENT)).rejects.toThrow('SQS unavailable');
+    const written = await jobs.get('w1', EVENT);
+    expect(written).toMatchObject({ status: 'pending', parked: false, version: 1, leaseUntil: NOW.getTime() + 900_000 });
+    expect(queue.sent).toHaveLength(0);
+
+    const sweepAt = (ms: number) => new Sweeper({ jobs, queue, leaseMs: 900_000, now: () => new Date(ms) }).requeueDue();
+    expect(await sweepAt(NOW.getTime() + 899_999)).toEqual({ requeued: 0, refused: 0 });
+    expect(await sweepAt(NOW.getTime() + 900_000)).toEqual({ requeued: 1, refused: 0 });
+    const message = queue.sent[0]!.message;
+    expect(message.kind === 'deliver' && [message.job.event_id, message.job.version, message.job.attempts]).toEqual([EVENT, 2, 1]);
   });
 });
