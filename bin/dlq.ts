@@ -48,6 +48,10 @@ export function describeMessage(lane: Lane, m: Message) {
   if (message.kind === 'record') {
     return { ...base, kind: 'record', webhook_id: message.attempt.webhook_id, event_id: message.attempt.event_id, attempt_number: message.attempt.attempt_number };
   }
+  if (message.kind === 'recover') {
+    const { task } = message;
+    return { ...base, kind: 'recover', partner_id: task.partner_id, webhook_id: task.webhook_id, since: task.since, until: task.until };
+  }
   const { job } = message;
   return {
     ...base,

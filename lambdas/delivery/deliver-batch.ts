@@ -48,5 +48,6 @@ function log(logger: ReturnType<typeof deliveryGraph>['logger'], messageId: stri
   if (outcome.kind === 'error') logger.error('delivery failed unexpectedly; message kept', { message_id: messageId, error: outcome.error });
   else if (outcome.kind === 'failed' && outcome.disabled) logger.warn('webhook disabled by the delivery path', { webhook_id: outcome.attempt.webhookId, reason: outcome.disabled });
   else if (outcome.kind === 'dropped') logger.info('delivery dropped', { message_id: messageId, reason: outcome.reason });
+  else if (outcome.kind === 'recovered') logger.info('recover task run', { message_id: messageId, queued: outcome.queued, ...(outcome.stopped ? { stopped: outcome.stopped } : {}) });
   else if ('attempt' in outcome) logger.debug(`delivery ${outcome.kind}`, { event_id: outcome.attempt.eventId, attempt: outcome.attempt.attemptNumber });
 }

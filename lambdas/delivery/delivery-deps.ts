@@ -19,6 +19,8 @@ import { FanOut } from './fan-out.js';
 import { HttpSender } from './http-sender.js';
 import { Sweeper } from './sweeper.js';
 import { WebhookLookup } from './webhook-lookup.js';
+import { continueRecover } from './recover.js';
+import { type RecoverTask, recoverMessage } from '../domain/delivery.js';
 
 export const logger = /* @__PURE__ */ once(() => Logger.fromConfig(config()));
 
@@ -45,7 +47,15 @@ export const fanOutGraph = /* @__PURE__ */ once(() => {
 /** The redeliver and recover routes (SPEC §7): the fan-out's path, with the stored jobs, events and history. */
 export const redeliveryGraph = /* @__PURE__ */ once(() => {
   const { events, jobs, history } = stores();
-  return { events, jobs, history, fanOut: fanOutGraph().fanOut };
+  return { events, jobs, history, fanOut: fanOutGraph().fanOut, tasks: recoverTasks(), budgetMs: config().recoverBudgetMs };
+});
+
+/** Recover tasks travel on the slow lane, away from fresh deliveries. */
+const recoverTasks = () => ({
+  send: async (task: RecoverTask) => {
+    const [result] = await deliveryQueue().send('slow', [{ message: recoverMessage(task) }]);
+    if (!result?.ok) throw new Error(`the queue refused a recover task: ${result && !result.ok ? result.reason : 'no answer'}`);
+  },
 });
 
 export const deliveryGraph = /* @__PURE__ */ once(() => {
@@ -63,6 +73,7 @@ export const deliveryGraph = /* @__PURE__ */ once(() => {
     sender: new HttpSender(new UrlGuard({ allowLoopback: cfg.allowLoopbackUrls }), cfg.deliveryTimeoutMs),
     retryPolicy: cfg.retryPolicy,
     parkAfterSeconds: cfg.parkAfterSeconds,
+    recover: (task) => continueRecover({ ...redeliveryGraph(), webhooks }, task),
   });
   return { logger: logger(), worker, queue: deliveryQueue() };
 });

@@ -11,6 +11,7 @@ import {
   type DropReason,
   type Lane,
   type QueueMessage,
+  type RecoverTask,
   type StoredJob,
   attemptFromWire,
   jobFromWire,
@@ -44,6 +45,8 @@ export type DeliveryOutcome =
   | { kind: 'stale' }
   /** A history record carried by the queue was written. */
   | { kind: 'recorded' }
+  /** A run of a background recover task (SPEC §7) re-queued `queued` jobs (its rest, if any, is queued as a new task). */
+  | { kind: 'recovered'; queued: number; stopped?: string }
   /** Something unexpected (e.g. the secret could not be decrypted): the message is kept and retried. */
   | { kind: 'error'; error: unknown }
   /** The message came before the job is due: wait the rest. */
@@ -65,6 +68,8 @@ export type DeliveryWorkerDeps = {
   autoDisableAfterMs: number;
   /** Retry waits longer than this leave the queue: the job is parked in the jobs table. */
   parkAfterSeconds: number;
+  /** One run of a background recover task (recover.ts continueRecover). */
+  recover: (task: RecoverTask) => Promise<{ queued: number; stopped?: string }>;
   now?: Clock;
 };
 
@@ -106,6 +111,7 @@ export class DeliveryWorker {
       await this.deps.history.record([attemptFromWire(message.attempt)]);
       return { kind: 'recorded' };
     }
+    if (message.kind === 'recover') return { kind: 'recovered', ...(await this.deps.recover(message.task)) };
     const resolved = await this.resolve(record, jobFromWire(message.job));
     if (!resolved) return { kind: 'stale' };
     const wait = (resolved.stored?.nextAttemptAt ?? 0) - this.now().getTime();

@@ -42,6 +42,7 @@ export function planQueueActions(records: QueueRecord[], outcomes: Map<string, D
       case 'dropped':
       case 'stale':
       case 'recorded':
+      case 'recovered':
         break;
     }
   }

@@ -1,5 +1,5 @@
-// The rules of SPEC §7's redeliver and recover routes, over the fan-out's queueing path
-// (FanOut.requeue: the version rule is written there).
+// The rules of SPEC §7's redeliver route, over the fan-out's queueing path (FanOut.requeue: the
+// version rule is written there). Recover is in recover.ts.
 import * as z from 'zod';
 import { type DeliveryJob, type StoredJob } from '../domain/delivery.js';
 import { ApiError } from '../domain/errors.js';
@@ -15,27 +15,19 @@ import type { Clock } from '../domain/clock.js';
 /** Reads and conditional writes of one redelivery before it gives up on a job that keeps changing. */
 const REDELIVER_TRIES = 5;
 
-/** SPEC §7: `since` at most this far back. */
-export const RECOVER_MAX_AGE_DAYS = 14;
-
 export type RedeliveryDeps = {
   webhooks: Pick<WebhookService, 'require'>;
   events: Pick<EventStore, 'get'>;
-  jobs: Pick<JobStore, 'get' | 'listEnded'>;
+  jobs: Pick<JobStore, 'get'>;
   history: Pick<DeliveryStore, 'list'>;
   fanOut: Pick<FanOut, 'requeue'>;
   now?: Clock;
 };
 
 const eventIdSchema = z.uuid();
-const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
-
-export const recoverBody = z.strictObject({ since: isoTime, until: isoTime.optional() });
-export type RecoverInput = z.infer<typeof recoverBody>;
-
 const eventNotFound = () => new ApiError('EVENT_NOT_FOUND', 'This webhook has no delivery of that event (or its history expired).');
 
-async function activeWebhook(deps: RedeliveryDeps, partnerId: string, webhookId: string, what: string): Promise<Webhook> {
+export async function activeWebhook(deps: { webhooks: Pick<WebhookService, 'require'> }, partnerId: string, webhookId: string, what: string): Promise<Webhook> {
   const webhook = await deps.webhooks.require(partnerId, webhookId);
   if (webhook.status !== 'active') throw new ApiError('WEBHOOK_DISABLED', `This webhook is disabled; enable it to ${what}.`);
   return webhook;
@@ -78,33 +70,4 @@ export async function redeliverEvent(
     if ((await deps.fanOut.requeue([{ job, stored }])) === 1) return { event_id: eventId, event_type: event.eventType };
   }
   throw new Error(`redeliver: job ${webhook.id}/${eventId} kept changing while it was being re-queued`);
-}
-
-/** Every job of the webhook that ended failed or dropped in [since, until], re-queued once, oldest first. */
-export async function recoverEvents(deps: RedeliveryDeps, partnerId: string, webhookId: string, input: RecoverInput): Promise<{ events: number }> {
-  const now = deps.now?.() ?? new Date();
-  const since = new Date(input.since);
-  const until = input.until === undefined ? now : new Date(input.until);
-  if (since.getTime() < now.getTime() - RECOVER_MAX_AGE_DAYS * 86_400_000) {
-    throw new ApiError('VALIDATION_ERROR', `since must be at most ${RECOVER_MAX_AGE_DAYS} days ago.`, 'since');
-  }
-  if (since.getTime() > until.getTime()) throw new ApiError('VALIDATION_ERROR', 'since must not be after until.', 'since');
-  const webhook = await activeWebhook(deps, partnerId, webhookId, 'recover its events');
-  const jobIds = await deps.jobs.listEnded(webhook.id, since.toISOString(), until.toISOString());
-  let queued = 0;
-  // Page by page, each queued before the next is read: a window too large for one request
-  // (API Gateway answers after 30 s) has re-queued its oldest part, and a second run goes on from there.
-  for (let i = 0; i < jobIds.length; i += 25) {
-    const entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob }[] = [];
-    const found = await Promise.all(jobIds.slice(i, i + 25).map((id) => deps.jobs.get(webhook.id, id.slice(webhook.id.length + 1))));
-    for (const stored of found) {
-      // Re-read consistently: the index is eventually consistent, and a job re-queued since is not ended any more.
-      if (!stored || (stored.status !== 'failed' && stored.status !== 'dropped')) continue;
-      const { status: _s, nextAttemptAt: _n, parked: _p, leaseUntil: _l, messageId: _m, droppedReason: _d, createdAt: _c, updatedAt: _u, version: _v, queuedAt: _q, ...job } = stored;
-      // The data travels by reference: the worker reads it from the event store (kept 30 days).
-      entries.push({ job, stored });
-    }
-    queued += await deps.fanOut.requeue(entries);
-  }
-  return { events: queued };
 }

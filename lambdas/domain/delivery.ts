@@ -168,19 +168,32 @@ export const attemptFromWire = (w: z.output<typeof attemptWireSchema>): Delivery
 
 export const attemptToWire = (a: DeliveryAttempt): z.output<typeof attemptWireSchema> => ({ ...toPublicAttempt(a), webhook_id: a.webhookId });
 
+/** The rest of a SPEC §7 recover too large for its request: the window (fixed), and where the last run stopped. */
+const recoverTaskSchema = z.object({
+  partner_id: z.string(),
+  webhook_id: z.string(),
+  since: z.string(),
+  until: z.string(),
+  after: z.object({ endedAt: z.string(), jobId: z.string() }).optional(),
+});
+export type RecoverTask = z.output<typeof recoverTaskSchema>;
+
 /**
  * SQS message body: a tagged, versioned union so a deploy never strands in-flight messages.
  * v3 `deliver` carries the job; v3 `record` carries an attempt whose history write failed after
- * the POST succeeded (it is written later instead of the POST being repeated).
+ * the POST succeeded (it is written later instead of the POST being repeated); v3 `recover`
+ * carries the rest of a recover (slow lane).
  */
 export const queueMessageSchema = z.discriminatedUnion('kind', [
   z.object({ v: z.literal(3), kind: z.literal('deliver'), job: jobWireSchema }),
   z.object({ v: z.literal(3), kind: z.literal('record'), attempt: attemptWireSchema }),
+  z.object({ v: z.literal(3), kind: z.literal('recover'), task: recoverTaskSchema }),
 ]);
 export type QueueMessage = z.infer<typeof queueMessageSchema>;
 
 export const deliverMessage = (job: DeliveryJob): QueueMessage => ({ v: 3, kind: 'deliver', job: jobToWire(job) });
 export const recordMessage = (attempt: DeliveryAttempt): QueueMessage => ({ v: 3, kind: 'record', attempt: attemptToWire(attempt) });
+export const recoverMessage = (task: RecoverTask): QueueMessage => ({ v: 3, kind: 'recover', task });
 
 /** The body as sent to SQS: any string in the data travels and parses back unchanged. */
 export const encodeQueueMessage = (message: QueueMessage): string => asciiJson(message);

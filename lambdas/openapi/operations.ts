@@ -5,7 +5,7 @@
 // entry here and nothing else.
 import type { z } from 'zod';
 import { createWebhookBody, rotateSecretBody, updateWebhookBody } from '../domain/webhook.js';
-import { recoverBody } from '../delivery/redelivery.js';
+import { recoverBody } from '../delivery/recover.js';
 import type { ErrorCode } from '../domain/errors.js';
 import { listDeliveriesQuery, listWebhooksQuery } from '../http/list-queries.js';
 import {

@@ -45,6 +45,8 @@ const envSchema = z.object({
   PARK_AFTER_SECONDS: z.coerce.number().int().min(0).max(43_200).default(60),
   /** How long a job the sweeper re-queued may take to reach the delivery function before it is sent again. */
   SWEEP_LEASE_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** How long a recover request (or one run of its background task) re-queues before handing on the rest. */
+  RECOVER_BUDGET_MS: z.coerce.number().int().min(0).max(20_000).default(10_000),
   /** An attempt unanswered this long moves its endpoint to the slow lane. */
   SLOW_ENDPOINT_MS: positiveInt.max(60_000).default(1000),
   /** Attempts to one endpoint waiting in one instance before its next jobs overflow to the slow lane. */
@@ -88,6 +90,7 @@ export type Config = {
   deliveryTimeoutMs: number;
   parkAfterSeconds: number;
   sweepLeaseSeconds: number;
+  recoverBudgetMs: number;
   isolation: IsolationPolicy;
   endpointCacheTtlMs: number;
   autoDisableAfterMs: number;
@@ -124,6 +127,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,
     parkAfterSeconds: e.PARK_AFTER_SECONDS,
     sweepLeaseSeconds: e.SWEEP_LEASE_SECONDS,
+    recoverBudgetMs: e.RECOVER_BUDGET_MS,
     isolation: {
       slowAfterMs: e.SLOW_ENDPOINT_MS,
       maxInFlight: e.ENDPOINT_MAX_IN_FLIGHT,

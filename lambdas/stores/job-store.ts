@@ -80,6 +80,9 @@ function fromItem(item: JobItem): StoredJob {
 
 export type DueJob = { jobId: string; dueAt: number };
 
+/** Where a page of the ended-index stopped. */
+export type EndedKey = { endedAt: string; jobId: string };
+
 export class JobStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -134,9 +137,32 @@ export class JobStore {
   }
 
   /** Jobs of one webhook that ended failed or dropped with `ended_at` in [from, to] (ISO), oldest first. */
-  async listEnded(webhookId: string, from: string, to: string): Promise<string[]> {
-    const jobIds: string[] = [];
-    let start: Record<string, unknown> | undefined;
+  /**
+   * Ids of the webhook's jobs that ended (failed or dropped) in [from, to], oldest first: one page
+   * of at most `limit`, after `after` (the previous page's `last`). `last` is set while more may follow.
+   */
+  async listEnded(webhookId: string, from: string, to: string, page: { limit: number; after?: EndedKey }): Promise<{ jobIds: string[]; last?: EndedKey }> {
+    const result = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: ENDED_INDEX,
+        KeyConditionExpression: 'ended_webhook = :w AND ended_at BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':w': webhookId, ':from': from, ':to': to },
+        ...(page.after ? { ExclusiveStartKey: { ended_webhook: webhookId, ended_at: page.after.endedAt, job_id: page.after.jobId } } : {}),
+        Limit: page.limit,
+      }),
+    );
+    const last = result.LastEvaluatedKey;
+    return {
+      jobIds: (result.Items ?? []).map((i) => i.job_id as string),
+      ...(last ? { last: { endedAt: last.ended_at as string, jobId: last.job_id as string } } : {}),
+    };
+  }
+
+  /** How many of the webhook's jobs ended in [from, to] after `after` (the index's keys only, counted by DynamoDB). */
+  async countEnded(webhookId: string, from: string, to: string, after?: EndedKey): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined = after ? { ended_webhook: webhookId, ended_at: after.endedAt, job_id: after.jobId } : undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
@@ -144,13 +170,14 @@ export class JobStore {
           IndexName: ENDED_INDEX,
           KeyConditionExpression: 'ended_webhook = :w AND ended_at BETWEEN :from AND :to',
           ExpressionAttributeValues: { ':w': webhookId, ':from': from, ':to': to },
+          Select: 'COUNT',
           ExclusiveStartKey: start,
         }),
       );
-      jobIds.push(...(page.Items ?? []).map((i) => i.job_id as string));
+      count += page.Count ?? 0;
       start = page.LastEvaluatedKey;
     } while (start);
-    return jobIds;
+    return count;
   }
 
   /**

@@ -6,7 +6,7 @@ import { jobIdFor, jobIdOf } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
 import type { SendResult } from '../../lambdas/stores/delivery-queue.js';
 import type { StoredEvent } from '../../lambdas/stores/event-store.js';
-import type { DueJob } from '../../lambdas/stores/job-store.js';
+import type { DueJob, EndedKey } from '../../lambdas/stores/job-store.js';
 
 export class FakeJobs {
   readonly items = new Map<string, StoredJob>();
@@ -31,6 +31,27 @@ export class FakeJobs {
     const leased = { ...job, ...(job.parked ? { nextAttemptAt: leaseUntil } : { leaseUntil }), version: job.version + 1 };
     this.items.set(due.jobId, leased);
     return leased;
+  }
+}
+
+/** The ended-index as job-store.ts queries it: failed and dropped jobs by end time, then job id. */
+export class FakeEndedJobs extends FakeJobs {
+  private ended(webhookId: string, from: string, to: string, after?: EndedKey) {
+    const key = (id: string, j: StoredJob) => `${j.updatedAt}\u0000${id}`;
+    const start = after ? `${after.endedAt}\u0000${after.jobId}` : '';
+    return [...this.items.entries()]
+      .filter(([, j]) => j.webhookId === webhookId && (j.status === 'failed' || j.status === 'dropped') && j.updatedAt >= from && j.updatedAt <= to)
+      .sort(([a, ja], [b, jb]) => key(a, ja).localeCompare(key(b, jb)))
+      .filter(([id, j]) => key(id, j) > start);
+  }
+  async listEnded(webhookId: string, from: string, to: string, page: { limit: number; after?: EndedKey }) {
+    const all = this.ended(webhookId, from, to, page.after);
+    const items = all.slice(0, page.limit);
+    const lastItem = items.at(-1);
+    return { jobIds: items.map(([id]) => id), ...(all.length > page.limit && lastItem ? { last: { endedAt: lastItem[1].updatedAt, jobId: lastItem[0] } } : {}) };
+  }
+  async countEnded(webhookId: string, from: string, to: string, after?: EndedKey) {
+    return this.ended(webhookId, from, to, after).length;
   }
 }
 

@@ -15,7 +15,12 @@ export type PipelineHarness = {
 };
 
 export async function startPipeline(env: Record<string, string>): Promise<PipelineHarness> {
-  const [rt, receiver] = await Promise.all([startRuntime({ env }), startReceiver()]);
+  const receiver = await startReceiver();
+  // A runtime that fails to start must not leave the receiver open (jest would never exit).
+  const rt = await startRuntime({ env }).catch(async (error: unknown) => {
+    await receiver.close();
+    throw error;
+  });
   const aws = localAws(rt.state);
   return {
     rt,

@@ -4,7 +4,7 @@
 import { DeliveryWorker, type QueueRecord } from '../../lambdas/delivery/delivery-worker.js';
 import { EndpointTracker } from '../../lambdas/delivery/endpoint-tracker.js';
 import { planQueueActions } from '../../lambdas/delivery/queue-actions.js';
-import { deliverMessage, type DeliveryJob, type StoredJob } from '../../lambdas/domain/delivery.js';
+import { deliverMessage, type DeliveryJob, type RecoverTask, recoverMessage, type StoredJob } from '../../lambdas/domain/delivery.js';
 import { type EndpointHealth, healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
 import type { SendResult } from '../../lambdas/delivery/http-sender.js';
@@ -20,6 +20,7 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
   const events = new FakeEvents();
   const answers: SendResult[] = [];
   const posts: string[] = [];
+  const tasks: RecoverTask[] = [];
   const healthStore = new Map<string, EndpointHealth>();
   if (options.health) healthStore.set('w1', { ...healthyEndpoint('w1'), ...options.health });
   const endpoints = new EndpointTracker({
@@ -49,6 +50,10 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     parkAfterSeconds: 60,
     disabler: { disable: async () => true },
     autoDisableAfterMs: 432_000_000,
+    recover: async (task) => {
+      tasks.push(task);
+      return { queued: 7 };
+    },
     now: () => new Date(NOW),
   });
   const record = (job: DeliveryJob, extra: Partial<QueueRecord> = {}): QueueRecord => ({
@@ -59,7 +64,7 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     ...extra,
   });
   const run = async (r: QueueRecord) => (await worker.processBatch([r], 'fast')).get(r.messageId)!;
-  return { jobs, history, events, answers, posts, healthStore, record, run };
+  return { jobs, history, events, answers, posts, healthStore, record, run, worker, tasks };
 }
 
 const stored = (overrides: Partial<StoredJob>): StoredJob => ({
@@ -73,6 +78,17 @@ const stored = (overrides: Partial<StoredJob>): StoredJob => ({
 });
 
 describe('DeliveryWorker', () => {
+  it('runs a recover task message through its recover step, and the message is then deleted', async () => {
+    const { run, record, tasks, posts } = setup();
+    const task: RecoverTask = { partner_id: 'p1', webhook_id: 'w1', since: '2026-06-01T00:00:00.000Z', until: '2026-06-02T00:00:00.000Z' };
+    const r = { ...record(jobFixture()), message: recoverMessage(task) };
+    const outcome = await run(r);
+    expect(outcome).toEqual({ kind: 'recovered', queued: 7 });
+    expect(tasks).toEqual([task]);
+    expect(posts).toEqual([]);
+    expect(planQueueActions([r], new Map([[r.messageId, outcome]]), 'slow', NOW)).toEqual({ keep: [], showAgain: [], send: [] });
+  });
+
   it('delivers a fresh job with no read and no job write: only its history item', async () => {
     // A healthy endpoint whose last_success_at is fresh (younger than successRefreshMs): no health write either.
     const fresh = { lastSuccessAt: new Date(NOW - 60_000).toISOString() };

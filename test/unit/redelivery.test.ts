@@ -46,7 +46,7 @@ async function setup(jobs: FakeJobs) {
   const deps: RedeliveryDeps = {
     webhooks: { require: async () => webhookFixture('w1') },
     events,
-    jobs: { get: (w, e) => jobs.get(w, e), listEnded: async () => [] },
+    jobs: { get: (w, e) => jobs.get(w, e) },
     history: { list: async () => ({ items: [{} as never] }) },
     fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events, queue, jobs, history: new FakeHistory(), requeueLeaseMs: 900_000, now }),
     now,

@@ -1,0 +1,104 @@
+// SPEC §7's recover: every job of a webhook that ended failed or dropped in [since, until],
+// re-queued once, oldest first (FanOut.requeue writes each as its job's next version, leased).
+//
+// The request works through the ended-index page by page for at most `budgetMs`. A window too
+// large for that (a day-long outage can leave millions of ended jobs) continues in the
+// background: the request counts what is left, answers with the total, and queues a `recover`
+// task on the slow lane, which goes on from where the request stopped, within the same budget
+// per run, queueing its own continuation until the window is done. Re-queued jobs leave the
+// index, so running recover again re-queues nothing the first run already did.
+import * as z from 'zod';
+import type { Clock } from '../domain/clock.js';
+import { type DeliveryJob, type RecoverTask, type StoredJob } from '../domain/delivery.js';
+import { ApiError } from '../domain/errors.js';
+import type { Webhook } from '../domain/webhook.js';
+import type { WebhookService } from '../domain/webhook-service.js';
+import type { JobStore } from '../stores/job-store.js';
+import type { FanOut } from './fan-out.js';
+import { activeWebhook } from './redelivery.js';
+
+/** SPEC §7: `since` at most this far back. */
+export const RECOVER_MAX_AGE_DAYS = 14;
+
+/** Ended jobs read per page of the index; they are re-read and re-queued 25 at a time. */
+const PAGE = 100;
+const CHUNK = 25;
+
+const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
+
+export const recoverBody = z.strictObject({ since: isoTime, until: isoTime.optional() });
+export type RecoverInput = z.infer<typeof recoverBody>;
+
+export type RecoverRunDeps = {
+  jobs: Pick<JobStore, 'get' | 'listEnded' | 'countEnded'>;
+  fanOut: Pick<FanOut, 'requeue'>;
+  /** Queues the rest of a recover as a background task (the slow lane). */
+  tasks: { send(task: RecoverTask): Promise<void> };
+  /** How long one run (the request, or one background task) works before handing on the rest. */
+  budgetMs: number;
+  now?: Clock;
+};
+
+export type RecoverDeps = RecoverRunDeps & { webhooks: Pick<WebhookService, 'require'> };
+
+/** POST /v1/webhooks/{webhookId}/recover: how many events are being delivered again. */
+export async function recoverEvents(deps: RecoverDeps, partnerId: string, webhookId: string, input: RecoverInput): Promise<{ events: number }> {
+  const now = clock(deps)();
+  const since = new Date(input.since);
+  const until = input.until === undefined ? now : new Date(input.until);
+  if (since.getTime() < now.getTime() - RECOVER_MAX_AGE_DAYS * 86_400_000) {
+    throw new ApiError('VALIDATION_ERROR', `since must be at most ${RECOVER_MAX_AGE_DAYS} days ago.`, 'since');
+  }
+  if (since.getTime() > until.getTime()) throw new ApiError('VALIDATION_ERROR', 'since must not be after until.', 'since');
+  const webhook = await activeWebhook(deps, partnerId, webhookId, 'recover its events');
+  const task: RecoverTask = { partner_id: partnerId, webhook_id: webhook.id, since: since.toISOString(), until: until.toISOString() };
+  const run = await recoverWithinBudget(deps, task);
+  if (!run.rest) return { events: run.queued };
+  const left = await deps.jobs.countEnded(webhook.id, task.since, task.until, run.rest.after);
+  await deps.tasks.send(run.rest);
+  return { events: run.queued + left };
+}
+
+/**
+ * A background run of a recover task. It ends quietly when the webhook was deleted or disabled
+ * since (a disabled webhook's jobs stay in the index, for a recover after it is enabled again).
+ */
+export async function continueRecover(
+  deps: RecoverRunDeps & { webhooks: { get(partnerId: string, webhookId: string): Promise<Webhook | undefined> } },
+  task: RecoverTask,
+): Promise<{ queued: number; stopped?: 'webhook_deleted' | 'webhook_disabled' }> {
+  const webhook = await deps.webhooks.get(task.partner_id, task.webhook_id);
+  if (!webhook) return { queued: 0, stopped: 'webhook_deleted' };
+  if (webhook.status !== 'active') return { queued: 0, stopped: 'webhook_disabled' };
+  const run = await recoverWithinBudget(deps, task);
+  if (run.rest) await deps.tasks.send(run.rest);
+  return { queued: run.queued };
+}
+
+/** Re-queues ended jobs of the task's window, page by page, until done or out of time; `rest` is what is left. */
+async function recoverWithinBudget(deps: RecoverRunDeps, task: RecoverTask): Promise<{ queued: number; rest?: RecoverTask }> {
+  const now = clock(deps);
+  const deadline = now().getTime() + deps.budgetMs;
+  let queued = 0;
+  let after = task.after;
+  for (;;) {
+    const page = await deps.jobs.listEnded(task.webhook_id, task.since, task.until, { limit: PAGE, ...(after ? { after } : {}) });
+    for (let i = 0; i < page.jobIds.length; i += CHUNK) {
+      const found = await Promise.all(page.jobIds.slice(i, i + CHUNK).map((id) => deps.jobs.get(task.webhook_id, id.slice(task.webhook_id.length + 1))));
+      queued += await deps.fanOut.requeue(found.flatMap(endedEntry));
+    }
+    if (!page.last) return { queued };
+    after = page.last;
+    if (now().getTime() >= deadline) return { queued, rest: { ...task, after } };
+  }
+}
+
+/** A job still ended when read consistently (the index lags, and a job re-queued since is not), as requeue takes it. */
+function endedEntry(stored: StoredJob | undefined): { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob }[] {
+  if (!stored || (stored.status !== 'failed' && stored.status !== 'dropped')) return [];
+  const { status: _s, nextAttemptAt: _n, parked: _p, leaseUntil: _l, messageId: _m, droppedReason: _d, createdAt: _c, updatedAt: _u, version: _v, queuedAt: _q, ...job } = stored;
+  // The data travels by reference: the worker reads it from the event store (kept 30 days).
+  return [{ job, stored }];
+}
+
+const clock = (deps: { now?: Clock }): Clock => deps.now ?? (() => new Date());
