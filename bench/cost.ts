@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
+import { PER_DELIVERY_TABLES, type TableName } from '../lambdas/stores/table-definitions.js';
 import { ROOT } from './paths.js';
 import type { ObserverSnapshot } from './sdk-observer.js';
 import { round } from './stats.js';
@@ -16,9 +17,79 @@ export const PRICES = {
   sqs_standard_usd_per_million_requests: 0.4,
   dynamodb_on_demand_usd_per_million_write_request_units: 0.625,
   dynamodb_on_demand_usd_per_million_read_request_units: 0.125,
+  /** Provisioned capacity, per unit-hour provisioned (consumed or not): 1 WCU = one 1 KB write per second. */
+  dynamodb_provisioned_usd_per_wcu_hour: 0.00065,
+  /** 1 RCU = one strongly consistent (or two eventually consistent) 4 KB reads per second. */
+  dynamodb_provisioned_usd_per_rcu_hour: 0.00013,
   kms_usd_per_10k_requests: 0.03,
   eventbridge_usd_per_million_custom_events: 1.0,
 } as const;
+
+/**
+ * Average consumed / provisioned capacity assumed when pricing the provisioned option: below the
+ * stack's 70 % target, because auto scaling raises capacity only after a rise has lasted a few
+ * minutes and lowers it slowly (and a limited number of times a day).
+ */
+export const PROVISIONED_ASSUMED_UTILIZATION = 0.5;
+
+/** DynamoDB units per delivery by observer resource: `<table>.<Op>`, `<table>/index/<index>[.<Op>]`. */
+export type UnitsByResource = Record<string, { wru: number | null; rru: number | null }>;
+
+/**
+ * The table (of lambdas/stores/table-definitions.ts) an observer resource key belongs to, given
+ * the tables' physical names: the longest name the key equals or continues with `.` or `/`.
+ */
+export function tableOfResource(resource: string, tableNames: Record<TableName, string>): TableName | undefined {
+  let best: { table: TableName; length: number } | undefined;
+  for (const [table, name] of Object.entries(tableNames) as [TableName, string][]) {
+    const matches = resource === name || resource.startsWith(`${name}.`) || resource.startsWith(`${name}/`);
+    if (matches && name.length > (best?.length ?? -1)) best = { table, length: name.length };
+  }
+  return best?.table;
+}
+
+/**
+ * USD per million deliveries of DynamoDB reads and writes, each table priced on-demand or, if
+ * listed in `provisioned`, as provisioned capacity running at `utilization` on average: a unit
+ * consumed per second costs 1 / utilization units provisioned for that second. A WRU is a
+ * WCU-second; an RRU (half of one for an eventually consistent read) is an RCU-second. Resources
+ * of no known table are priced on-demand and listed in `unmatched`.
+ */
+export function dynamodbUsdPerMillionDeliveries(
+  byResource: UnitsByResource,
+  options: { tableNames: Record<TableName, string>; provisioned: readonly TableName[]; utilization: number },
+) {
+  if (!(options.utilization > 0 && options.utilization <= 1)) throw new Error(`utilization must be in (0, 1], got ${options.utilization}`);
+  const perUnit = {
+    onDemand: {
+      wru: PRICES.dynamodb_on_demand_usd_per_million_write_request_units / 1e6,
+      rru: PRICES.dynamodb_on_demand_usd_per_million_read_request_units / 1e6,
+    },
+    provisioned: {
+      wru: PRICES.dynamodb_provisioned_usd_per_wcu_hour / 3600 / options.utilization,
+      rru: PRICES.dynamodb_provisioned_usd_per_rcu_hour / 3600 / options.utilization,
+    },
+  };
+  const units = { onDemand: { wru: 0, rru: 0 }, provisioned: { wru: 0, rru: 0 } };
+  const unmatched: string[] = [];
+  for (const [resource, u] of Object.entries(byResource)) {
+    const table = tableOfResource(resource, options.tableNames);
+    if (!table) unmatched.push(resource);
+    const mode = table && options.provisioned.includes(table) ? 'provisioned' : 'onDemand';
+    units[mode].wru += u.wru ?? 0;
+    units[mode].rru += u.rru ?? 0;
+  }
+  const usd = (kind: 'wru' | 'rru') => (units.onDemand[kind] * perUnit.onDemand[kind] + units.provisioned[kind] * perUnit.provisioned[kind]) * 1e6;
+  return {
+    writes: usd('wru'),
+    reads: usd('rru'),
+    /** Units per delivery on each side. */
+    units,
+    /** Effective USD per million units consumed on provisioned capacity at this utilization. */
+    provisioned_usd_per_million: { wru: perUnit.provisioned.wru * 1e6, rru: perUnit.provisioned.rru * 1e6 },
+    unmatched,
+  };
+}
 
 /** One measured window: observer snapshots around it, and what went through the pipeline in it. */
 export type CostWindow = { before: ObserverSnapshot; after: ObserverSnapshot; delivered: number; events: number };
@@ -35,6 +106,8 @@ export type CostInputs = {
   fanOutMs: number;
   /** Assumed: one delivery invocation (a batch), dominated in AWS by the partners' response times. */
   deliverBatchMs: number;
+  /** The runtime's physical table names (its local.json), to tell the observer's resources apart. */
+  tableNames: Record<TableName, string>;
 };
 
 function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
@@ -61,24 +134,31 @@ function diff(before: Record<string, number>, after: Record<string, number>): Re
   return delta;
 }
 
-/** DynamoDB units per delivery in the capacity window, in all and by table, operation and index. */
+/** DynamoDB units per delivery in the capacity window, in all and by table, operation and index (reported rounded). */
 function dynamodbUnits(capacity: CostWindow | undefined) {
   if (!capacity || capacity.delivered <= 0) return undefined;
   const { before, after, delivered } = capacity;
   const per = (n: number) => round(n / delivered, 3);
   const byResource: Record<string, { calls: number | null; wru: number | null; rru: number | null }> = {};
+  /** The same, unrounded, for pricing. */
+  const exact: UnitsByResource = {};
   for (const [resource, a] of Object.entries(after.dynamodb.by_resource).sort()) {
     const b = before.dynamodb.by_resource[resource] ?? { calls: 0, wru: 0, rru: 0 };
     if (a.calls - b.calls + a.wru - b.wru + a.rru - b.rru === 0) continue;
     byResource[resource] = { calls: per(a.calls - b.calls), wru: per(a.wru - b.wru), rru: per(a.rru - b.rru) };
+    exact[resource] = { wru: (a.wru - b.wru) / delivered, rru: (a.rru - b.rru) / delivered };
   }
   return {
-    delivered,
-    events: capacity.events,
-    wru: (after.dynamodb.wru - before.dynamodb.wru) / delivered,
-    rru: (after.dynamodb.rru - before.dynamodb.rru) / delivered,
-    per_delivery_by_resource: byResource,
-    approximations: diff(before.dynamodb.approximations, after.dynamodb.approximations),
+    units: {
+      delivered,
+      events: capacity.events,
+      wru: (after.dynamodb.wru - before.dynamodb.wru) / delivered,
+      rru: (after.dynamodb.rru - before.dynamodb.rru) / delivered,
+      per_delivery_by_resource: byResource,
+      approximations: diff(before.dynamodb.approximations, after.dynamodb.approximations),
+    },
+    /** Unrounded units per delivery by resource, for pricing (not reported). */
+    exact,
   };
 }
 
@@ -97,7 +177,8 @@ export function computeCost(input: CostInputs) {
     total += n;
   }
 
-  const units = dynamodbUnits(input.capacity);
+  const measured = dynamodbUnits(input.capacity);
+  const units = measured?.units;
   const wruPerDelivery = units?.wru ?? Number.NaN;
   const rruPerDelivery = units?.rru ?? Number.NaN;
   const sqsRequests = input.window.after.sqs_billed_requests - input.window.before.sqs_billed_requests;
@@ -125,6 +206,13 @@ export function computeCost(input: CostInputs) {
   };
   const usdTotal = Object.values(usd).reduce((a, b) => a + b, 0);
 
+  // The provisioned option: the per-delivery tables' units on provisioned capacity, the rest as above.
+  const provisionedDb = measured
+    ? dynamodbUsdPerMillionDeliveries(measured.exact, { tableNames: input.tableNames, provisioned: PER_DELIVERY_TABLES, utilization: PROVISIONED_ASSUMED_UTILIZATION })
+    : undefined;
+  const usdProvisioned = { ...usd, dynamodb_writes: provisionedDb?.writes ?? Number.NaN, dynamodb_reads: provisionedDb?.reads ?? Number.NaN };
+  const usdProvisionedTotal = Object.values(usdProvisioned).reduce((a, b) => a + b, 0);
+
   return {
     delivered,
     events: input.window.events,
@@ -141,6 +229,21 @@ export function computeCost(input: CostInputs) {
     usd_per_million_deliveries: {
       ...Object.fromEntries(Object.entries(usd).map(([k, v]) => [k, round(v, 3)])),
       total: round(usdTotal, 2),
+    },
+    /** The same with the deliveries and events tables on provisioned capacity (dynamoDbBilling=provisioned). */
+    usd_per_million_deliveries_provisioned: {
+      ...Object.fromEntries(Object.entries(usdProvisioned).map(([k, v]) => [k, round(v, 3)])),
+      total: round(usdProvisionedTotal, 2),
+    },
+    dynamodb_provisioned_option: {
+      tables: [...PER_DELIVERY_TABLES],
+      assumed_utilization: PROVISIONED_ASSUMED_UTILIZATION,
+      wru_per_delivery: { provisioned: round(provisionedDb?.units.provisioned.wru ?? Number.NaN, 3), on_demand: round(provisionedDb?.units.onDemand.wru ?? Number.NaN, 3) },
+      rru_per_delivery: { provisioned: round(provisionedDb?.units.provisioned.rru ?? Number.NaN, 3), on_demand: round(provisionedDb?.units.onDemand.rru ?? Number.NaN, 3) },
+      usd_per_million_consumed_units: provisionedDb
+        ? { wru: round(provisionedDb.provisioned_usd_per_million.wru, 4), rru: round(provisionedDb.provisioned_usd_per_million.rru, 4) }
+        : null,
+      unmatched_resources: provisionedDb?.unmatched ?? [],
     },
     lambda: {
       fan_out: {
@@ -161,6 +264,7 @@ export function computeCost(input: CostInputs) {
     assumptions: [
       'Calls are counted by the bench\'s observer on the functions\' SDK clients (bench/sdk-observer.ts, attached by the local runtime only under the bench), from right before the first publish to right after the last delivery of the throughput phase: they include the event source mapping\'s ReceiveMessage/DeleteMessageBatch (empty long polls too: DELIVERY_CONCURRENCY pollers, 1 s waits) and any sweeper run in the window. The bench\'s own PutEvents calls are not counted as API calls (they are the publisher\'s), but their events are priced under EventBridge.',
       `DynamoDB: units computed from the items actually written and read (bench/capacity-units.ts, AWS's documented rules: item size = attribute names + values; writes in 1 KB units on the larger of the item before and after; each index the item enters, leaves or changes in costs a write sized by its projection, an index key change a delete and a put; a failed condition the existing item's size or 1; reads in 4 KB units, eventually consistent half, Query/Scan on the summed sizes), during a separate paced capacity phase (${units ? `${units.events} events, ${units.delivered} deliveries` : 'not run'}) in which the observer reads each written item before (and after an update) — which slows the runtime, so it is not on during the throughput phase. On-demand prices.`,
+      `DynamoDB, provisioned option (usd_per_million_deliveries_provisioned; stage dynamoDbBilling=provisioned): the units of the ${PER_DELIVERY_TABLES.join(' and ')} tables priced as provisioned capacity at $${PRICES.dynamodb_provisioned_usd_per_wcu_hour} per WCU-hour and $${PRICES.dynamodb_provisioned_usd_per_rcu_hour} per RCU-hour, divided by an assumed average utilization of ${PROVISIONED_ASSUMED_UTILIZATION * 100} % (below the 70 % auto scaling target: scaling follows a rise after minutes and scales down slowly) — a WRU consumed is a WCU-second, an RRU an RCU-second; every other table's units on-demand. Steady traffic assumed: the minimum capacity billed at low traffic is not included.`,
       'SQS: requests as billed, each 64 KB chunk of a call\'s payload (message bodies and attributes) one request. Standard queue price.',
       `KMS: the local runtime encrypts secrets with a key file, so 0 calls are measured; in AWS the delivery function decrypts once per webhook per instance per 5 min (cache), modelled as webhooks × DELIVERY_CONCURRENCY / (deliveries/s × 300 s) = ${kmsModelledPerDelivery.toExponential(2)} per delivery.`,
       'EventBridge: one custom event per published entry (each < 64 KB), shared by the webhooks the event fans out to.',

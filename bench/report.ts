@@ -121,6 +121,12 @@ export function renderTable(r: Results): string {
     row('', 'DynamoDB units per delivery', `${fmt(r.cost.dynamodb_wru_per_delivery, 2)} WRU, ${fmt(r.cost.dynamodb_rru_per_delivery, 2)} RRU  (from the items written; SQS ${fmt(r.cost.sqs_requests_per_delivery, 2)} requests)`, w?.target ?? '', mark(w?.pass));
     const u = check('cost.usd_per_million_deliveries');
     row('', 'USD per 1M deliveries', `$${fmt(r.cost.usd_per_million_deliveries.total, 2)}  (us-east-1 list prices; see results.json)`, u?.target ?? '', mark(u?.pass));
+    const option = r.cost.dynamodb_provisioned_option;
+    row(
+      '',
+      'USD per 1M, provisioned option',
+      `$${fmt(r.cost.usd_per_million_deliveries_provisioned.total, 2)}  (${option.tables.join(' + ')} tables provisioned, ${fmt(option.assumed_utilization * 100, 0)} % utilization)`,
+    );
   }
   if (r.cold_start) {
     const cs = r.cold_start;

@@ -222,9 +222,10 @@ const cost: SectionRunner = async (ctx) => {
     deliveryConcurrency: options.deliveryConcurrency ?? 4,
     fanOutMs: ctx.pipelineRun.warm.single_put_events_ms.p50_ms ?? 0,
     deliverBatchMs: options.deliverMs,
+    tableNames: pc.runtime.state.tables,
   });
   const c = results.cost;
-  progress(`cost: ${c.calls_per_delivery} AWS API calls, ${c.dynamodb_wru_per_delivery} WRU, ${c.dynamodb_rru_per_delivery} RRU per delivery; $${c.usd_per_million_deliveries.total} per million deliveries`);
+  progress(`cost: ${c.calls_per_delivery} AWS API calls, ${c.dynamodb_wru_per_delivery} WRU, ${c.dynamodb_rru_per_delivery} RRU per delivery; $${c.usd_per_million_deliveries.total} per million deliveries ($${c.usd_per_million_deliveries_provisioned.total} with the provisioned option)`);
 };
 
 /** Signed POSTs straight to the receivers: the ceiling the pipeline is compared with. */

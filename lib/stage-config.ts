@@ -18,6 +18,17 @@ export const MIN_RECEIVE_MARGIN = 3;
 /** Lambda refuses reserved concurrency that leaves less than this unreserved in the account. */
 export const MIN_UNRESERVED_CONCURRENCY = 100;
 
+/** How the per-delivery tables (PER_DELIVERY_TABLES) are billed; every other table stays on-demand. */
+export const DYNAMODB_BILLING_MODES = ['on-demand', 'provisioned'] as const;
+
+/** Auto scaled provisioned capacity of each per-delivery table (units per second). */
+export type ProvisionedCapacity = {
+  write: { min: number; max: number };
+  read: { min: number; max: number };
+  /** Consumed / provisioned capacity the target-tracking policies keep (20-90 %). */
+  targetUtilizationPercent: number;
+};
+
 export type StageConfig = {
   /** `sandbox` | `live`: the `environment` of delivered envelopes, and how stateful resources are kept. */
   environment: Environment;
@@ -55,6 +66,10 @@ export type StageConfig = {
   eventArchiveRetentionDays: number;
   /** Existing SNS topic the alarms notify: required for `live`, optional for `sandbox`. */
   alarmTopicArn?: string;
+  /** `on-demand` (default) or `provisioned` for the deliveries and events tables. */
+  dynamoDbBilling: (typeof DYNAMODB_BILLING_MODES)[number];
+  /** Present exactly when `dynamoDbBilling` is `provisioned`. */
+  provisionedCapacity?: ProvisionedCapacity;
 };
 
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -86,6 +101,13 @@ const contextSchema = z.object({
   retainData: flag.optional(),
   eventArchiveRetentionDays: int(0, 3650).default(30),
   alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'an SNS topic ARN').optional(),
+  dynamoDbBilling: z.enum(DYNAMODB_BILLING_MODES).default('on-demand'),
+  // Used only when provisioned. 40,000 is DynamoDB's default per-table throughput quota.
+  provisionedWriteCapacityMin: int(1, 40_000).default(5),
+  provisionedWriteCapacityMax: int(1, 40_000).default(1000),
+  provisionedReadCapacityMin: int(1, 40_000).default(1),
+  provisionedReadCapacityMax: int(1, 40_000).default(200),
+  provisionedTargetUtilization: int(20, 90).default(70),
 });
 
 export const STAGE_CONTEXT_KEYS = Object.keys(contextSchema.shape) as (keyof typeof contextSchema.shape)[];
@@ -113,6 +135,7 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     throw new Error('Invalid context: alarmTopicArn: required for environment live (an SNS topic ARN), so that alarms reach a person');
   }
   checkConcurrency(c);
+  const provisionedCapacity = c.dynamoDbBilling === 'provisioned' ? checkedProvisionedCapacity(c) : undefined;
   return {
     environment: c.environment,
     stackName: c.stackName,
@@ -136,6 +159,24 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     retainData: c.retainData ?? c.environment === 'live',
     eventArchiveRetentionDays: c.eventArchiveRetentionDays,
     ...(c.alarmTopicArn ? { alarmTopicArn: c.alarmTopicArn } : {}),
+    dynamoDbBilling: c.dynamoDbBilling,
+    ...(provisionedCapacity ? { provisionedCapacity } : {}),
+  };
+}
+
+/** Auto scaling cannot keep a range whose minimum is above its maximum. */
+function checkedProvisionedCapacity(c: z.output<typeof contextSchema>): ProvisionedCapacity {
+  const ranges = [
+    ['provisionedWriteCapacityMin', c.provisionedWriteCapacityMin, 'provisionedWriteCapacityMax', c.provisionedWriteCapacityMax],
+    ['provisionedReadCapacityMin', c.provisionedReadCapacityMin, 'provisionedReadCapacityMax', c.provisionedReadCapacityMax],
+  ] as const;
+  for (const [minKey, min, maxKey, max] of ranges) {
+    if (min > max) throw new Error(`Invalid context: ${minKey}: ${min} is above ${maxKey} (${max})`);
+  }
+  return {
+    write: { min: c.provisionedWriteCapacityMin, max: c.provisionedWriteCapacityMax },
+    read: { min: c.provisionedReadCapacityMin, max: c.provisionedReadCapacityMax },
+    targetUtilizationPercent: c.provisionedTargetUtilization,
   };
 }
 

@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Lane } from '../lambdas/domain/delivery.js';
 import { DELIVERY_QUEUES } from '../lambdas/stores/queue-definitions.js';
-import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
+import { PER_DELIVERY_TABLES, TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
 import type { StageConfig } from './stage-config.js';
 
 /**
@@ -133,10 +133,18 @@ export class WebhooksState extends Construct {
       name: attr,
       type: type === 'N' ? dynamodb.AttributeType.NUMBER : dynamodb.AttributeType.STRING,
     });
+    // `dynamoDbBilling: provisioned` switches only the tables written on every delivery; the
+    // others are bursty and small, and stay on-demand.
+    const provisioned = (PER_DELIVERY_TABLES as readonly TableName[]).includes(name) ? stage.provisionedCapacity : undefined;
+    if (provisioned && def.indexes?.length) {
+      throw new Error(`Table ${name}: provisioned capacity is declared for the table only, but it has global secondary indexes (each would need its own capacity and scaling)`);
+    }
     const table = new dynamodb.Table(this, `${name[0]!.toUpperCase()}${name.slice(1)}Table`, {
       partitionKey: attribute(def.partitionKey),
       ...(def.sortKey ? { sortKey: attribute(def.sortKey) } : {}),
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      ...(provisioned
+        ? { billingMode: dynamodb.BillingMode.PROVISIONED, readCapacity: provisioned.read.min, writeCapacity: provisioned.write.min }
+        : { billingMode: dynamodb.BillingMode.PAY_PER_REQUEST }),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: stage.retainData,
       removalPolicy,
@@ -149,6 +157,12 @@ export class WebhooksState extends Construct {
         sortKey: attribute(index.sortKey, index.sortKeyType),
         projectionType: dynamodb.ProjectionType[index.projection],
       });
+    }
+    if (provisioned) {
+      // Target tracking on consumed / provisioned capacity, between the stage's bounds.
+      const { targetUtilizationPercent } = provisioned;
+      table.autoScaleWriteCapacity({ minCapacity: provisioned.write.min, maxCapacity: provisioned.write.max }).scaleOnUtilization({ targetUtilizationPercent });
+      table.autoScaleReadCapacity({ minCapacity: provisioned.read.min, maxCapacity: provisioned.read.max }).scaleOnUtilization({ targetUtilizationPercent });
     }
     return table;
   }

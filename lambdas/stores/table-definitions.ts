@@ -66,6 +66,14 @@ export const TABLES = {
 
 export type TableName = keyof typeof TABLES;
 
+/**
+ * The tables written on every delivery (its history item, its share of the event item): the
+ * only ones steady enough to be worth provisioned capacity (`dynamoDbBilling`, lib/stage-config.ts;
+ * priced by the bench, bench/cost.ts). Neither has an index: a provisioned table's indexes would
+ * each need capacity and auto scaling of their own, which the stack does not declare.
+ */
+export const PER_DELIVERY_TABLES = ['deliveries', 'events'] as const satisfies readonly TableName[];
+
 /** How long delivery history, jobs, events and rejected events are kept (SPEC §4: 30 days). */
 export const RETENTION_DAYS = 30;
 

@@ -20,6 +20,7 @@ describe('stage parameters', () => {
       apiThrottleBurstLimit: 200,
       retainData: false,
       eventArchiveRetentionDays: 30,
+      dynamoDbBilling: 'on-demand',
     });
   });
 
@@ -78,6 +79,38 @@ describe('stage parameters', () => {
     // A new account (quota 10) with the defaults: nothing reserved, nothing to refuse.
     expect(parseStageConfig({ accountConcurrencyLimit: 10 }).accountConcurrencyLimit).toBe(10);
     expect(() => parseStageConfig({ accountConcurrencyLimit: 10, fanOutReservedConcurrency: 1 })).toThrow(/leaves less than 100 of 10 unreserved/);
+  });
+
+  it('bills DynamoDB on demand unless told, and gives provisioned capacity the documented defaults', () => {
+    expect(parseStageConfig({ provisionedWriteCapacityMin: 50 })).not.toHaveProperty('provisionedCapacity');
+    expect(parseStageConfig({ dynamoDbBilling: 'provisioned' }).provisionedCapacity).toEqual({
+      write: { min: 5, max: 1000 },
+      read: { min: 1, max: 200 },
+      targetUtilizationPercent: 70,
+    });
+    expect(
+      parseStageConfig({
+        dynamoDbBilling: 'provisioned',
+        provisionedWriteCapacityMin: '50',
+        provisionedWriteCapacityMax: '50',
+        provisionedReadCapacityMin: '2',
+        provisionedReadCapacityMax: '20',
+        provisionedTargetUtilization: '60',
+      }),
+    ).toMatchObject({ dynamoDbBilling: 'provisioned', provisionedCapacity: { write: { min: 50, max: 50 }, read: { min: 2, max: 20 }, targetUtilizationPercent: 60 } });
+  });
+
+  it('refuses a provisioned range whose minimum is above its maximum, and utilization targets outside 20-90 %', () => {
+    expect(() => parseStageConfig({ dynamoDbBilling: 'provisioned', provisionedWriteCapacityMin: 2000 })).toThrow(
+      /^Invalid context: provisionedWriteCapacityMin: 2000 is above provisionedWriteCapacityMax \(1000\)/,
+    );
+    expect(() => parseStageConfig({ dynamoDbBilling: 'provisioned', provisionedReadCapacityMax: 0 })).toThrow(/^Invalid context: provisionedReadCapacityMax:/);
+    expect(() => parseStageConfig({ dynamoDbBilling: 'provisioned', provisionedReadCapacityMin: 10, provisionedReadCapacityMax: 5 })).toThrow(
+      /^Invalid context: provisionedReadCapacityMin: 10 is above provisionedReadCapacityMax \(5\)/,
+    );
+    expect(() => parseStageConfig({ dynamoDbBilling: 'provisioned', provisionedTargetUtilization: 95 })).toThrow(/^Invalid context: provisionedTargetUtilization:/);
+    expect(() => parseStageConfig({ dynamoDbBilling: 'provisioned', provisionedTargetUtilization: 10 })).toThrow(/^Invalid context: provisionedTargetUtilization:/);
+    expect(() => parseStageConfig({ dynamoDbBilling: 'reserved' })).toThrow(/^Invalid context: dynamoDbBilling:/);
   });
 
   it('takes the queue age alarm thresholds in minutes', () => {

@@ -13,7 +13,7 @@ import { FALLBACK_HANDLER, ROUTE_LIST } from '../../lambdas/routes.js';
 import { parseConfig } from '../../lambdas/shared/config.js';
 import type { Lane } from '../../lambdas/domain/delivery.js';
 import { DELIVERY_QUEUES } from '../../lambdas/stores/queue-definitions.js';
-import { TABLES, type TableDefinition, type TableName } from '../../lambdas/stores/table-definitions.js';
+import { PER_DELIVERY_TABLES, TABLES, type TableDefinition, type TableName } from '../../lambdas/stores/table-definitions.js';
 import { STACK_OUTPUTS, TABLE_OUTPUTS } from '../../lib/stack-outputs.js';
 import { MIN_RECEIVE_MARGIN } from '../../lib/stage-config.js';
 import { DYNAMODB_THROTTLES_THRESHOLD, IN_FLIGHT_THRESHOLD } from '../../lib/webhooks-alarms.js';
@@ -233,6 +233,97 @@ describe('data', () => {
       // SPEC §7 recover: failed and dropped jobs by webhook and end time.
       expect.objectContaining({ IndexName: 'ended-index', Projection: { ProjectionType: 'KEYS_ONLY' } }),
     ]);
+  });
+});
+
+describe('DynamoDB billing', () => {
+  const SCALABLE_TARGET = 'AWS::ApplicationAutoScaling::ScalableTarget';
+
+  it('provisions nothing and scales nothing by default: every table on-demand', () => {
+    for (const table of Object.values(resources('AWS::DynamoDB::Table'))) {
+      expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(table.Properties.ProvisionedThroughput).toBeUndefined();
+    }
+    expect(template.findResources(SCALABLE_TARGET)).toEqual({});
+    expect(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).toEqual({});
+  });
+
+  it('switches only tables without indexes: a provisioned index would need capacity of its own', () => {
+    expect([...PER_DELIVERY_TABLES].sort()).toEqual(['deliveries', 'events']);
+    for (const name of PER_DELIVERY_TABLES) expect([name, (TABLES[name] as TableDefinition).indexes]).toEqual([name, undefined]);
+  });
+
+  describe('provisioned', () => {
+    let p: ReturnType<typeof synth>;
+    const capacity = { write: { min: 7, max: 700 }, read: { min: 3, max: 90 }, target: 60 };
+    beforeAll(() => {
+      p = synth({
+        context: {
+          dynamoDbBilling: 'provisioned',
+          provisionedWriteCapacityMin: String(capacity.write.min),
+          provisionedWriteCapacityMax: String(capacity.write.max),
+          provisionedReadCapacityMin: capacity.read.min,
+          provisionedReadCapacityMax: capacity.read.max,
+          provisionedTargetUtilization: capacity.target,
+        },
+      });
+    });
+    const idOf = (name: TableName) => logicalId(p.stack, p.stack.state.tables[name]);
+    const tableProps = (name: TableName) => (p.template.findResources('AWS::DynamoDB::Table') as Record<string, Resource>)[idOf(name)]!.Properties;
+
+    it('provisions the deliveries and events tables at the minimum capacities, everything else as before', () => {
+      for (const name of PER_DELIVERY_TABLES) {
+        // CloudFormation's default billing mode is PROVISIONED, and CDK leaves the default out.
+        expect([name, tableProps(name).BillingMode ?? 'PROVISIONED']).toEqual([name, 'PROVISIONED']);
+        expect([name, tableProps(name)]).toEqual([
+          name,
+          expect.objectContaining({
+            ProvisionedThroughput: { ReadCapacityUnits: capacity.read.min, WriteCapacityUnits: capacity.write.min },
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            DeletionProtectionEnabled: false,
+            TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+          }),
+        ]);
+      }
+      const others = (Object.keys(TABLES) as TableName[]).filter((t) => !(PER_DELIVERY_TABLES as readonly TableName[]).includes(t));
+      expect(others).toHaveLength(Object.keys(TABLES).length - 2);
+      for (const name of others) {
+        expect([name, tableProps(name).BillingMode, tableProps(name).ProvisionedThroughput]).toEqual([name, 'PAY_PER_REQUEST', undefined]);
+      }
+    });
+
+    it('auto scales reads and writes of both tables between the stage bounds, tracking the target utilization', () => {
+      const targets = p.template.findResources(SCALABLE_TARGET) as Record<string, Resource>;
+      const policies = Object.values(p.template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy') as Record<string, Resource>);
+      const found = Object.entries(targets).map(([id, t]) => {
+        const table = PER_DELIVERY_TABLES.find((n) => JSON.stringify(t.Properties.ResourceId).includes(`"Ref":"${idOf(n)}"`));
+        const dimension = t.Properties.ScalableDimension as string;
+        const tracking = policies.filter((pol) => pol.Properties.ScalingTargetId?.Ref === id).map((pol) => pol.Properties);
+        return { table, dimension, namespace: t.Properties.ServiceNamespace, min: t.Properties.MinCapacity, max: t.Properties.MaxCapacity, tracking };
+      });
+      const policy = (metric: string) => [
+        expect.objectContaining({
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: expect.objectContaining({ TargetValue: capacity.target, PredefinedMetricSpecification: { PredefinedMetricType: metric } }),
+        }),
+      ];
+      const expected = PER_DELIVERY_TABLES.flatMap((table) => [
+        { table, dimension: 'dynamodb:table:ReadCapacityUnits', namespace: 'dynamodb', ...capacity.read, tracking: policy('DynamoDBReadCapacityUtilization') },
+        { table, dimension: 'dynamodb:table:WriteCapacityUnits', namespace: 'dynamodb', ...capacity.write, tracking: policy('DynamoDBWriteCapacityUtilization') },
+      ]);
+      const order = (a: { table?: string; dimension: string }, b: { table?: string; dimension: string }) => `${a.table}${a.dimension}`.localeCompare(`${b.table}${b.dimension}`);
+      expect(found.sort(order)).toEqual(expected.sort(order));
+    });
+
+    it('passes cdk-nag', () => {
+      expect(nagFindings(p.app)).toEqual([]);
+    });
+  });
+
+  it('fails the synthesis on a capacity range whose minimum is above its maximum, naming the key', () => {
+    expect(() => synth({ context: { dynamoDbBilling: 'provisioned', provisionedWriteCapacityMin: 10, provisionedWriteCapacityMax: 5 } })).toThrow(
+      /provisionedWriteCapacityMin: 10 is above provisionedWriteCapacityMax \(5\)/,
+    );
   });
 });
 
