@@ -144,6 +144,10 @@ describe('functions', () => {
 });
 
 describe('API', () => {
+  it('gives each route function 10 s, and recover 29 s (its re-queue budget, then counting the rest), within the 30 s integration limit', () => {
+    for (const route of ROUTE_LIST) expect([route.name, fnProps(route.name).Timeout]).toEqual([route.name, route.name === 'recover-events' ? 29 : 10]);
+  });
+
   it('routes each entry of the shared route table to its own function, and $default to the fallback', () => {
     const routes = Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     const integrations = resources('AWS::ApiGatewayV2::Integration');
@@ -378,6 +382,8 @@ describe('IAM', () => {
     for (const name of ['deliver', 'deliver-slow']) {
       expect(dynamoAccess(name)).toEqual({
         jobs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        // The slow lane also runs recover tasks (SPEC §7), which page through the jobs' ended-index.
+        ...(name === 'deliver-slow' ? { 'jobs/index': ['dynamodb:Query'] } : {}),
         events: ['dynamodb:BatchGetItem', ...read],
         // Auto-disable (410 Gone, failing too long): a conditional UpdateItem of the webhook.
         webhooks: [...read, 'dynamodb:UpdateItem'],
@@ -418,7 +424,7 @@ describe('IAM', () => {
 
   it('lets only the functions that queue deliveries send to each lane, and only that lane\'s delivery function consume it', () => {
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'deliver', 'redeliver-event', 'recover-events'], slow: ['sweeper', 'deliver', 'deliver-slow'] };
+    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'deliver', 'deliver-slow', 'redeliver-event', 'recover-events'], slow: ['sweeper', 'deliver', 'deliver-slow', 'recover-events'] };
     const ENV: Record<Lane, string> = { fast: 'DELIVERY_QUEUE_URL', slow: 'SLOW_DELIVERY_QUEUE_URL' };
     for (const lane of LANES) {
       const arn = JSON.stringify(getAtt(laneQueueId(lane)));
