@@ -88,14 +88,14 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'test-webhook': { ...FAN_OUT, tables: { ...AUTH, ...FAN_OUT.tables } },
   // SPEC §7. redeliverEvent: webhook GetItem, the event (GetItem, chunks by BatchGetItem), the
   // stored job (GetItem) or else the event's history (Query), then FanOut.requeue: the job's
-  // conditional PutItem and the fast queue.
+  // conditional PutItem (leased), the fast queue, then the lease's end (UpdateItem).
   'redeliver-event': {
-    tables: { ...AUTH, webhooks: ['read'], events: ['read', 'batchGet'], jobs: ['read', 'put'], deliveries: ['read'] },
+    tables: { ...AUTH, webhooks: ['read'], events: ['read', 'batchGet'], jobs: ['read', 'put', 'update'], deliveries: ['read'] },
     queues: { send: ['fast'] },
   },
   // recoverEvents: webhook GetItem, the jobs' ended-index Query (and COUNT), each job's GetItem and conditional PutItem,
   // the fast queue; the rest of a large window goes to the slow queue as a recover task.
-  'recover-events': { tables: { ...AUTH, webhooks: ['read'], jobs: ['read', 'queryIndexes', 'put'] }, queues: { send: ['fast', 'slow'] } },
+  'recover-events': { tables: { ...AUTH, webhooks: ['read'], jobs: ['read', 'queryIndexes', 'put', 'update'] }, queues: { send: ['fast', 'slow'] } },
   // WebhookService.rotateSecret: GetItem, the new secret encrypted, a conditional UpdateItem.
   'rotate-secret': { tables: { ...AUTH, webhooks: ['read', 'update'] }, secrets: 'encrypt' },
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },
@@ -114,7 +114,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   deliver: { tables: DELIVER_TABLES, secrets: 'decrypt', queues: { consume: 'fast', send: ['fast', 'slow'] } },
   // deliverBatch(…, 'slow'): the same core; records go back on its own (slow) queue, nothing moves lanes. It also
   // runs recover tasks (continueRecover): the jobs' ended-index, re-queues on the fast queue, the next task on its own.
-  'deliver-slow': { tables: { ...DELIVER_TABLES, jobs: ['read', 'put', 'queryIndexes'] }, secrets: 'decrypt', queues: { consume: 'slow', send: ['fast', 'slow'] } },
+  'deliver-slow': { tables: { ...DELIVER_TABLES, jobs: ['read', 'put', 'update', 'queryIndexes'] }, secrets: 'decrypt', queues: { consume: 'slow', send: ['fast', 'slow'] } },
   // Sweeper: due-index Query per shard, lease UpdateItem, re-queue on the fast lane.
   sweeper: { tables: { jobs: ['queryIndexes', 'update'] }, queues: { send: ['slow'] } },
 };

@@ -26,7 +26,7 @@ export type FanOutDeps = {
   webhooks: { listAll(partnerId: string): Promise<Webhook[]> };
   events: Pick<EventStore, 'putIfAbsent' | 'deleteIfStoredBy'>;
   queue: { send(lane: 'fast', outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
-  jobs: Pick<JobStore, 'save'>;
+  jobs: Pick<JobStore, 'save' | 'endLease'>;
   history: { record(attempts: DeliveryAttempt[]): Promise<void> };
   /** How long a redelivered job's message has it before the sweeper sends it again (SWEEP_LEASE_SECONDS). */
   requeueLeaseMs: number;
@@ -76,7 +76,8 @@ export class FanOut {
    * Each job is written leased (`leaseUntil`, in the sweeper's due index) before its message is
    * sent, and each chunk is sent as soon as it is written: if this function stops between the two
    * (a timeout, a crash, a failed send), the sweeper sends the job again when the lease runs out —
-   * a job is never left pending with no message.
+   * a job is never left pending with no message. Once sent, the lease ends (the job leaves the
+   * index), so a message that waits long in a backlog is not sent a second time.
    */
   async requeue(entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob | undefined }[]): Promise<number> {
     const now = this.now().toISOString();
@@ -93,6 +94,7 @@ export class FanOut {
           nextAttemptAt: Date.parse(now),
           parked: false,
           leaseUntil,
+          requeuedAt: now,
           createdAt: stored?.createdAt ?? now,
           updatedAt: now,
         };
@@ -105,6 +107,7 @@ export class FanOut {
       const refused = results.find((r) => !r.ok);
       // Only a message over SQS's size limit is refused, and requeued data over INLINE_DATA_MAX_BYTES travels by reference.
       if (refused && !refused.ok) throw new Error(`the queue refused a redelivery: ${refused.reason}`);
+      await Promise.all(saved.map((job) => this.deps.jobs.endLease(job.webhookId, job.eventId, job.version)));
       queued += saved.length;
     }
     return queued;

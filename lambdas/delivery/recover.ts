@@ -20,6 +20,13 @@ import { activeWebhook } from './redelivery.js';
 /** SPEC §7: `since` at most this far back. */
 export const RECOVER_MAX_AGE_DAYS = 14;
 
+/**
+ * How long the request counts what it hands on (a keys-only COUNT query, ~6,000 entries per page):
+ * within the recover function's 29 s after the 10 s budget. A window too large to count in time
+ * (several million ended jobs) is answered with what was counted: a lower bound.
+ */
+const COUNT_BUDGET_MS = 15_000;
+
 /** Ended jobs read per page of the index; they are re-read and re-queued 25 at a time. */
 const PAGE = 100;
 const CHUNK = 25;
@@ -45,7 +52,9 @@ export type RecoverDeps = RecoverRunDeps & { webhooks: Pick<WebhookService, 'req
 export async function recoverEvents(deps: RecoverDeps, partnerId: string, webhookId: string, input: RecoverInput): Promise<{ events: number }> {
   const now = clock(deps)();
   const since = new Date(input.since);
-  const until = input.until === undefined ? now : new Date(input.until);
+  // Never later than now: a job that fails again after this request ends after its window, so
+  // the request's background tasks cannot find their own re-queued jobs again.
+  const until = input.until === undefined || Date.parse(input.until) > now.getTime() ? now : new Date(input.until);
   if (since.getTime() < now.getTime() - RECOVER_MAX_AGE_DAYS * 86_400_000) {
     throw new ApiError('VALIDATION_ERROR', `since must be at most ${RECOVER_MAX_AGE_DAYS} days ago.`, 'since');
   }
@@ -54,8 +63,9 @@ export async function recoverEvents(deps: RecoverDeps, partnerId: string, webhoo
   const task: RecoverTask = { partner_id: partnerId, webhook_id: webhook.id, since: since.toISOString(), until: until.toISOString() };
   const run = await recoverWithinBudget(deps, task);
   if (!run.rest) return { events: run.queued };
-  const left = await deps.jobs.countEnded(webhook.id, task.since, task.until, run.rest.after);
+  // The rest is handed on first, so it is recovered even if counting it outlasts the function.
   await deps.tasks.send(run.rest);
+  const left = await deps.jobs.countEnded(webhook.id, task.since, task.until, run.rest.after, clock(deps)().getTime() + COUNT_BUDGET_MS);
   return { events: run.queued + left };
 }
 
@@ -96,7 +106,7 @@ async function recoverWithinBudget(deps: RecoverRunDeps, task: RecoverTask): Pro
 /** A job still ended when read consistently (the index lags, and a job re-queued since is not), as requeue takes it. */
 function endedEntry(stored: StoredJob | undefined): { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob }[] {
   if (!stored || (stored.status !== 'failed' && stored.status !== 'dropped')) return [];
-  const { status: _s, nextAttemptAt: _n, parked: _p, leaseUntil: _l, messageId: _m, droppedReason: _d, createdAt: _c, updatedAt: _u, version: _v, queuedAt: _q, ...job } = stored;
+  const { status: _s, nextAttemptAt: _n, parked: _p, leaseUntil: _l, requeuedAt: _r, messageId: _m, droppedReason: _d, createdAt: _c, updatedAt: _u, version: _v, queuedAt: _q, ...job } = stored;
   // The data travels by reference: the worker reads it from the event store (kept 30 days).
   return [{ job, stored }];
 }

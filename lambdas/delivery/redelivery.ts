@@ -54,7 +54,7 @@ export async function redeliverEvent(
     const stored = await deps.jobs.get(webhook.id, eventId);
     // Another redelivery queued the event after this request came in: that new attempt is the one
     // this request asks for (concurrent requests make one delivery or more, never a 500).
-    if (tries > 0 && stored && Date.parse(stored.queuedAt) >= requestedAt) return { event_id: eventId, event_type: event.eventType };
+    if (tries > 0 && stored?.requeuedAt !== undefined && Date.parse(stored.requeuedAt) >= requestedAt) return { event_id: eventId, event_type: event.eventType };
     // No stored job: the first attempt succeeded (or has not run yet); the history says which.
     const attempts = stored?.attempts ?? (await deps.history.list(webhook.id, { limit: 10, eventId })).items.length;
     const job: Omit<DeliveryJob, 'version' | 'queuedAt'> = {

@@ -50,6 +50,8 @@ export type StoredJob = DeliveryJob & {
    * sweeper finds the job due after it and sends it again, as it does with its own leases.
    */
   leaseUntil?: number;
+  /** When a redelivery (redeliver, recover) re-queued it; gone once an attempt of it is recorded. */
+  requeuedAt?: string;
   /** The queue message that carries a retry waiting out its visibility timeout. */
   messageId?: string;
   droppedReason?: DropReason;

@@ -30,6 +30,7 @@ type JobItem = {
   ended_at?: string;
   message_id?: string;
   dropped_reason?: DropReason;
+  requeued_at?: string;
   created_at: string;
   updated_at: string;
   expires_at: number;
@@ -57,6 +58,7 @@ function toItem(job: StoredJob): JobItem {
     ...(job.status === 'failed' || job.status === 'dropped' ? { ended_webhook: job.webhookId, ended_at: job.updatedAt } : {}),
     ...(job.messageId ? { message_id: job.messageId } : {}),
     ...(job.droppedReason ? { dropped_reason: job.droppedReason } : {}),
+    ...(job.requeuedAt ? { requeued_at: job.requeuedAt } : {}),
     created_at: job.createdAt,
     updated_at: job.updatedAt,
     expires_at: expiresAt(new Date(job.createdAt)),
@@ -73,6 +75,7 @@ function fromItem(item: JobItem): StoredJob {
     ...(item.parked !== true && item.due_at !== undefined ? { leaseUntil: item.due_at } : {}),
     ...(item.message_id ? { messageId: item.message_id } : {}),
     ...(item.dropped_reason ? { droppedReason: item.dropped_reason } : {}),
+    ...(item.requeued_at ? { requeuedAt: item.requeued_at } : {}),
     createdAt: item.created_at,
     updatedAt: item.updated_at,
   };
@@ -159,8 +162,11 @@ export class JobStore {
     };
   }
 
-  /** How many of the webhook's jobs ended in [from, to] after `after` (the index's keys only, counted by DynamoDB). */
-  async countEnded(webhookId: string, from: string, to: string, after?: EndedKey): Promise<number> {
+  /**
+   * How many of the webhook's jobs ended in [from, to] after `after` (the index's keys only,
+   * counted by DynamoDB), page by page until done or `deadline` (epoch ms): then a lower bound.
+   */
+  async countEnded(webhookId: string, from: string, to: string, after?: EndedKey, deadline = Infinity): Promise<number> {
     let count = 0;
     let start: Record<string, unknown> | undefined = after ? { ended_webhook: webhookId, ended_at: after.endedAt, job_id: after.jobId } : undefined;
     do {
@@ -176,8 +182,27 @@ export class JobStore {
       );
       count += page.Count ?? 0;
       start = page.LastEvaluatedKey;
-    } while (start);
+    } while (start && Date.now() < deadline);
     return count;
+  }
+
+  /**
+   * Ends a redelivered job's lease once its message is in the queue (it leaves the due index), unless
+   * the job moved on meanwhile (its worker's write already took it out). Only a job whose send never
+   * completed keeps its lease, for the sweeper.
+   */
+  async endLease(webhookId: string, eventId: string, version: number): Promise<void> {
+    await writeIf(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { job_id: jobIdFor(webhookId, eventId) },
+          UpdateExpression: 'REMOVE due_shard, due_at',
+          ConditionExpression: 'version = :v AND attribute_not_exists(parked)',
+          ExpressionAttributeValues: { ':v': version },
+        }),
+      ),
+    );
   }
 
   /**

@@ -381,8 +381,8 @@ describe('IAM', () => {
     expect(dynamoAccess('fan-out')).toEqual({ ...fanOutPath, rejectedEvents: ['dynamodb:PutItem'] });
     for (const name of ['deliver', 'deliver-slow']) {
       expect(dynamoAccess(name)).toEqual({
-        jobs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-        // The slow lane also runs recover tasks (SPEC §7), which page through the jobs' ended-index.
+        // The slow lane also runs recover tasks (SPEC §7): the jobs' ended-index, and each re-queued job's lease ended.
+        jobs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...(name === 'deliver-slow' ? ['dynamodb:UpdateItem'] : [])],
         ...(name === 'deliver-slow' ? { 'jobs/index': ['dynamodb:Query'] } : {}),
         events: ['dynamodb:BatchGetItem', ...read],
         // Auto-disable (410 Gone, failing too long): a conditional UpdateItem of the webhook.

@@ -19,6 +19,12 @@ export class FakeJobs {
     this.items.set(jobIdOf(job), job);
     return true;
   }
+  async endLease(webhookId: string, eventId: string, version: number) {
+    const job = this.items.get(jobIdFor(webhookId, eventId));
+    if (!job || job.version !== version || job.parked) return;
+    const { leaseUntil: _ended, ...rest } = job;
+    this.items.set(jobIdFor(webhookId, eventId), rest);
+  }
   async listDue(_shard: string, dueBefore: number, limit: number): Promise<DueJob[]> {
     return [...this.items.entries()]
       .filter(([, j]) => j.status === 'pending' && (dueOf(j) ?? Infinity) <= dueBefore)

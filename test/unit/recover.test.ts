@@ -60,6 +60,21 @@ describe('recover', () => {
     expect([...jobs.items.values()].every((j) => j.status === 'pending')).toBe(true);
   });
 
+  it('takes an until in the future as now, so re-queued jobs that fail again fall outside the window', async () => {
+    const { deps, tasks } = setup(150, 0);
+    await recoverEvents(deps, 'p1', 'w1', { since: '2026-05-31T00:00:00Z', until: '2027-01-01T00:00:00Z' });
+    expect(tasks[0]?.until).toBe(NOW.toISOString());
+  });
+
+  it('hands the rest on before counting it, so a count that fails or runs out of time loses nothing', async () => {
+    const { deps, tasks, jobs } = setup(150, 0);
+    jobs.countEnded = async () => {
+      throw new Error('throttled');
+    };
+    await expect(recoverEvents(deps, 'p1', 'w1', { since: '2026-05-31T00:00:00Z' })).rejects.toThrow('throttled');
+    expect(tasks).toHaveLength(1);
+  });
+
   it('stops a background task quietly once the webhook is disabled, leaving its jobs ended for a later recover', async () => {
     const { deps, background, queue, tasks, disable, jobs } = setup(150, 0);
     await recoverEvents(deps, 'p1', 'w1', { since: '2026-05-31T00:00:00Z' });

@@ -28,12 +28,14 @@ class RacingJobs extends FakeJobs {
   }
 }
 
-const storedBy = (queuedAt: string) => (current: StoredJob | undefined): StoredJob => ({
+/** The rival's job: an attempt's write (queued by the fan-out at `queuedAt`), or a redelivery's (`requeuedAt`). */
+const storedBy = (queuedAt: string, requeuedAt?: string) => (current: StoredJob | undefined): StoredJob => ({
   ...jobFixture({ webhookId: 'w1', eventId: EVENT, attempts: 1, version: (current?.version ?? 0) + 1, queuedAt }),
   data: undefined,
   status: 'pending',
   nextAttemptAt: NOW.getTime(),
   parked: false,
+  ...(requeuedAt ? { requeuedAt } : {}),
   createdAt: queuedAt,
   updatedAt: queuedAt,
 });
@@ -67,11 +69,21 @@ describe('redeliverEvent', () => {
   });
 
   it('takes a concurrent redelivery queued after the request as its own attempt, queueing nothing more', async () => {
-    const jobs = new RacingJobs(1, storedBy(NOW.toISOString()));
+    const jobs = new RacingJobs(1, storedBy(NOW.toISOString(), NOW.toISOString()));
     const { deps, queue } = await setup(jobs);
     expect(await redeliverEvent(deps, 'p1', 'w1', EVENT)).toEqual({ event_id: EVENT, event_type: 'order.filled' });
     expect(queue.sent).toHaveLength(0);
     expect((await jobs.get('w1', EVENT))?.version).toBe(1);
+  });
+
+  it('still queues its own attempt when the rival is the first attempt of an event fanned out after the request began', async () => {
+    const jobs = new RacingJobs(1, storedBy(NOW.toISOString()));
+    const { deps, queue } = await setup(jobs);
+    await redeliverEvent(deps, 'p1', 'w1', EVENT);
+    expect(queue.sent).toHaveLength(1);
+    // Sent: the lease ends and the job leaves the sweeper's index.
+    expect(await jobs.get('w1', EVENT)).toMatchObject({ version: 2, requeuedAt: NOW.toISOString() });
+    expect((await jobs.get('w1', EVENT))?.leaseUntil).toBeUndefined();
   });
 
   it('gives up with an error (a 500, not a false 202) on a job that keeps changing', async () => {
