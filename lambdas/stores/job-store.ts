@@ -139,22 +139,12 @@ export class JobStore {
     return jobs;
   }
 
-  /** Jobs of one webhook that ended failed or dropped with `ended_at` in [from, to] (ISO), oldest first. */
   /**
    * Ids of the webhook's jobs that ended (failed or dropped) in [from, to], oldest first: one page
    * of at most `limit`, after `after` (the previous page's `last`). `last` is set while more may follow.
    */
   async listEnded(webhookId: string, from: string, to: string, page: { limit: number; after?: EndedKey }): Promise<{ jobIds: string[]; last?: EndedKey }> {
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: ENDED_INDEX,
-        KeyConditionExpression: 'ended_webhook = :w AND ended_at BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':w': webhookId, ':from': from, ':to': to },
-        ...(page.after ? { ExclusiveStartKey: { ended_webhook: webhookId, ended_at: page.after.endedAt, job_id: page.after.jobId } } : {}),
-        Limit: page.limit,
-      }),
-    );
+    const result = await this.db.send(new QueryCommand({ ...this.endedQuery(webhookId, from, to, page.after), Limit: page.limit }));
     const last = result.LastEvaluatedKey;
     return {
       jobIds: (result.Items ?? []).map((i) => i.job_id as string),
@@ -168,22 +158,24 @@ export class JobStore {
    */
   async countEnded(webhookId: string, from: string, to: string, after?: EndedKey, deadline = Infinity): Promise<number> {
     let count = 0;
-    let start: Record<string, unknown> | undefined = after ? { ended_webhook: webhookId, ended_at: after.endedAt, job_id: after.jobId } : undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: ENDED_INDEX,
-          KeyConditionExpression: 'ended_webhook = :w AND ended_at BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':w': webhookId, ':from': from, ':to': to },
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
+    let query = this.endedQuery(webhookId, from, to, after);
+    for (;;) {
+      const page = await this.db.send(new QueryCommand({ ...query, Select: 'COUNT' }));
       count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start && Date.now() < deadline);
-    return count;
+      if (!page.LastEvaluatedKey || Date.now() >= deadline) return count;
+      query = { ...query, ExclusiveStartKey: page.LastEvaluatedKey };
+    }
+  }
+
+  /** The ended-index query of one webhook's window, from after `after` if given. */
+  private endedQuery(webhookId: string, from: string, to: string, after?: EndedKey) {
+    return {
+      TableName: this.tableName,
+      IndexName: ENDED_INDEX,
+      KeyConditionExpression: 'ended_webhook = :w AND ended_at BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':w': webhookId, ':from': from, ':to': to },
+      ...(after ? { ExclusiveStartKey: { ended_webhook: webhookId, ended_at: after.endedAt, job_id: after.jobId } as Record<string, unknown> } : {}),
+    };
   }
 
   /**
