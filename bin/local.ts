@@ -10,7 +10,27 @@ async function main() {
   // `npm run bench` only: its observer on the functions' SDK clients, attached before any is built.
   if (local.benchSdkObserver) (await import('../bench/sdk-observer.js')).installSdkObserver(local.dataDir);
   await writePortalAssets(); // GET /portal serves what portal/ holds now
-  const runtime = await startLocalRuntime(local);
+  // Handlers first: a signal that comes as soon as local.json is written (a test or script that
+  // stops the runtime right after it is ready) stops it cleanly once the start has finished.
+  const starting = startLocalRuntime(local);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    starting
+      .then((runtime) => runtime.stop())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`error while stopping: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  const runtime = await starting;
   const { state } = runtime;
   process.stdout.write(
     [
@@ -34,21 +54,6 @@ async function main() {
     ].join('\n'),
   );
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\n${signal}: stopping…\n`);
-    runtime.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        process.stderr.write(`error while stopping: ${String(error)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((error: unknown) => {
