@@ -93,9 +93,9 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     tables: { ...AUTH, webhooks: ['read'], events: ['read', 'batchGet'], jobs: ['read', 'put', 'update'], deliveries: ['read'] },
     queues: { send: ['fast'] },
   },
-  // recoverEvents: webhook GetItem, the jobs' ended-index Query (and COUNT), each job's GetItem and conditional PutItem,
-  // the fast queue; the rest of a large window goes to the slow queue as a recover task.
-  'recover-events': { tables: { ...AUTH, webhooks: ['read'], jobs: ['read', 'queryIndexes', 'put', 'update'] }, queues: { send: ['fast', 'slow'] } },
+  // recoverEvents: webhook GetItem, the jobs' ended-index Query (and COUNT), each job's GetItem, conditional PutItem
+  // and lease-ending UpdateItem; recovered jobs, and the rest of a large window as a recover task, go to the slow queue.
+  'recover-events': { tables: { ...AUTH, webhooks: ['read'], jobs: ['read', 'queryIndexes', 'put', 'update'] }, queues: { send: ['slow'] } },
   // WebhookService.rotateSecret: GetItem, the new secret encrypted, a conditional UpdateItem.
   'rotate-secret': { tables: { ...AUTH, webhooks: ['read', 'update'] }, secrets: 'encrypt' },
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },
@@ -113,8 +113,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // history write failed queues its record on the fast queue.
   deliver: { tables: DELIVER_TABLES, secrets: 'decrypt', queues: { consume: 'fast', send: ['fast', 'slow'] } },
   // deliverBatch(…, 'slow'): the same core; records go back on its own (slow) queue, nothing moves lanes. It also
-  // runs recover tasks (continueRecover): the jobs' ended-index, re-queues on the fast queue, the next task on its own.
-  'deliver-slow': { tables: { ...DELIVER_TABLES, jobs: ['read', 'put', 'update', 'queryIndexes'] }, secrets: 'decrypt', queues: { consume: 'slow', send: ['fast', 'slow'] } },
+  // runs recover tasks (continueRecover): the jobs' ended-index; recovered jobs and the next task on its own queue.
+  'deliver-slow': { tables: { ...DELIVER_TABLES, jobs: ['read', 'put', 'update', 'queryIndexes'] }, secrets: 'decrypt', queues: { consume: 'slow', send: ['slow'] } },
   // Sweeper: due-index Query per shard, lease UpdateItem, re-queue on the fast lane.
   sweeper: { tables: { jobs: ['queryIndexes', 'update'] }, queues: { send: ['slow'] } },
 };

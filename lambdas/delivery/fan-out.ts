@@ -4,7 +4,7 @@
 // (same `fanOutId`: EventBridge retries a target with the event's own id), while a publisher
 // sending the same event_id again is a duplicate and queues nothing.
 import { v7 as uuidv7 } from 'uuid';
-import { type DeliveryAttempt, type DeliveryJob, deliverMessage, type StoredJob } from '../domain/delivery.js';
+import { type DeliveryAttempt, type DeliveryJob, deliverMessage, type Lane, type StoredJob } from '../domain/delivery.js';
 import type { Environment } from '../domain/environments.js';
 import { isSubscribedTo, TEST_EVENT_TYPE, type EventType } from '../domain/event-types.js';
 import type { PublishedEvent } from '../domain/published-event.js';
@@ -25,7 +25,7 @@ export const INLINE_DATA_MAX_BYTES = 60 * 1024;
 export type FanOutDeps = {
   webhooks: { listAll(partnerId: string): Promise<Webhook[]> };
   events: Pick<EventStore, 'putIfAbsent' | 'deleteIfStoredBy'>;
-  queue: { send(lane: 'fast', outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
+  queue: { send(lane: Lane, outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
   jobs: Pick<JobStore, 'save' | 'endLease'>;
   history: { record(attempts: DeliveryAttempt[]): Promise<void> };
   /** How long a redelivered job's message has it before the sweeper sends it again (SWEEP_LEASE_SECONDS). */
@@ -61,8 +61,8 @@ export class FanOut {
   }
 
   /**
-   * SPEC §7 redeliver and recover: one new delivery of a known event to a webhook, on the fast
-   * lane, per entry (in order: oldest first when the caller sorted them). Returns how many were queued.
+   * SPEC §7 redeliver and recover: one new delivery of a known event to a webhook per entry, on
+   * `lane` (in order: oldest first when the caller sorted them). Returns how many were queued.
    *
    * The version rule: the job is written as the next version of its stored job (version 1 when
    * none is stored) — pending, not parked, no message id, `attempts` = the attempts already made
@@ -79,7 +79,7 @@ export class FanOut {
    * a job is never left pending with no message. Once sent, the lease ends (the job leaves the
    * index), so a message that waits long in a backlog is not sent a second time.
    */
-  async requeue(entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob | undefined }[]): Promise<number> {
+  async requeue(entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob | undefined }[], lane: Lane): Promise<number> {
     const now = this.now().toISOString();
     const leaseUntil = Date.parse(now) + this.deps.requeueLeaseMs;
     let queued = 0;
@@ -103,7 +103,7 @@ export class FanOut {
       });
       const saved = (await Promise.all(chunk)).filter((j): j is DeliveryJob => j !== undefined);
       if (saved.length === 0) continue;
-      const results = await this.deps.queue.send('fast', saved.map((job) => ({ message: deliverMessage(job) })));
+      const results = await this.deps.queue.send(lane, saved.map((job) => ({ message: deliverMessage(job) })));
       const refused = results.find((r) => !r.ok);
       // Only a message over SQS's size limit is refused, and requeued data over INLINE_DATA_MAX_BYTES travels by reference.
       if (refused && !refused.ok) throw new Error(`the queue refused a redelivery: ${refused.reason}`);

@@ -7,6 +7,10 @@
 // task on the slow lane, which goes on from where the request stopped, within the same budget
 // per run, queueing its own continuation until the window is done. Re-queued jobs leave the
 // index, so running recover again re-queues nothing the first run already did.
+//
+// Recovered jobs go to the slow lane, as the sweeper's re-queues do: a recover of a long outage
+// never queues ahead of other partners' fresh deliveries. A task queued after the jobs it
+// re-queued is received roughly behind them, which paces the chain to the slow lane's rate.
 import * as z from 'zod';
 import type { Clock } from '../domain/clock.js';
 import { type DeliveryJob, type RecoverTask, type StoredJob } from '../domain/delivery.js';
@@ -95,7 +99,7 @@ async function recoverWithinBudget(deps: RecoverRunDeps, task: RecoverTask): Pro
     const page = await deps.jobs.listEnded(task.webhook_id, task.since, task.until, { limit: PAGE, ...(after ? { after } : {}) });
     for (let i = 0; i < page.jobIds.length; i += CHUNK) {
       const found = await Promise.all(page.jobIds.slice(i, i + CHUNK).map((id) => deps.jobs.get(task.webhook_id, id.slice(task.webhook_id.length + 1))));
-      queued += await deps.fanOut.requeue(found.flatMap(endedEntry));
+      queued += await deps.fanOut.requeue(found.flatMap(endedEntry), 'slow');
     }
     if (!page.last) return { queued };
     after = page.last;

@@ -67,7 +67,8 @@ export async function redeliverEvent(
       ...(inline ? { data: event.data } : {}),
       attempts,
     };
-    if ((await deps.fanOut.requeue([{ job, stored }])) === 1) return { event_id: eventId, event_type: event.eventType };
+    // The fast lane: one event, asked for now.
+    if ((await deps.fanOut.requeue([{ job, stored }], 'fast')) === 1) return { event_id: eventId, event_type: event.eventType };
   }
   throw new Error(`redeliver: job ${webhook.id}/${eventId} kept changing while it was being re-queued`);
 }

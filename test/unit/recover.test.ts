@@ -56,6 +56,8 @@ describe('recover', () => {
     const sent = sentEvents(queue);
     expect(sent).toHaveLength(250);
     expect(sent).toEqual([...sent].sort()); // oldest first
+    // On the slow lane: a large recover never queues ahead of other partners' fresh deliveries.
+    expect(new Set(queue.sent.map((s) => s.lane))).toEqual(new Set(['slow']));
     expect(new Set(sent).size).toBe(250);
     expect([...jobs.items.values()].every((j) => j.status === 'pending')).toBe(true);
   });

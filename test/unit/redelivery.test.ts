@@ -62,7 +62,7 @@ describe('redeliverEvent', () => {
     const jobs = new RacingJobs(1, storedBy('2026-06-01T00:00:00.000Z'));
     const { deps, queue } = await setup(jobs);
     expect(await redeliverEvent(deps, 'p1', 'w1', EVENT)).toEqual({ event_id: EVENT, event_type: 'order.filled' });
-    expect(queue.sent).toHaveLength(1);
+    expect(queue.sent.map((s) => s.lane)).toEqual(['fast']);
     const message = queue.sent[0]!.message;
     expect(message.kind === 'deliver' && [message.job.version, message.job.attempts]).toEqual([2, 1]);
     expect((await jobs.get('w1', EVENT))?.queuedAt).toBe(NOW.toISOString());
