@@ -29,7 +29,7 @@ import type { JobStore } from '../stores/job-store.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
 import type { EndpointTracker } from './endpoint-tracker.js';
 import type { HttpSender, SendResult } from './http-sender.js';
-import type { Clock } from '../domain/clock.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 
 export type DeliveryOutcome =
   /** `recorded: false` when the history write failed: the record travels through the queue instead of a second POST. */
@@ -83,7 +83,7 @@ export class DeliveryWorker {
   constructor(private readonly deps: DeliveryWorkerDeps) {}
 
   private now(): Date {
-    return this.deps.now?.() ?? new Date();
+    return (this.deps.now ?? systemClock)();
   }
 
   /** Works every record; then writes the batch's history. Never throws: failures become outcomes. */

@@ -13,7 +13,7 @@ import type { SendResult } from '../stores/delivery-queue.js';
 import type { EventStore } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import { asciiJson } from '../domain/ascii-json.js';
-import type { Clock } from '../domain/clock.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 
 export type FanOutResult = { matched: number; enqueued: number; duplicates: number; refused: number };
 
@@ -114,7 +114,7 @@ export class FanOut {
   }
 
   private now(): Date {
-    return this.deps.now?.() ?? new Date();
+    return (this.deps.now ?? systemClock)();
   }
 
   private async store(event: FanOutEvent, targets: Webhook[], fanOutId: string): Promise<FanOutResult> {

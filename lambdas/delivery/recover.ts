@@ -12,8 +12,8 @@
 // never queues ahead of other partners' fresh deliveries. A task queued after the jobs it
 // re-queued is received roughly behind them, which paces the chain to the slow lane's rate.
 import * as z from 'zod';
-import type { Clock } from '../domain/clock.js';
-import { type DeliveryJob, type RecoverTask, type StoredJob } from '../domain/delivery.js';
+import { type Clock, systemClock } from '../domain/clock.js';
+import { type DeliveryJob, jobOf, type RecoverTask, type StoredJob } from '../domain/delivery.js';
 import { ApiError } from '../domain/errors.js';
 import type { Webhook } from '../domain/webhook.js';
 import type { WebhookService } from '../domain/webhook-service.js';
@@ -108,11 +108,10 @@ async function recoverWithinBudget(deps: RecoverRunDeps, task: RecoverTask): Pro
 }
 
 /** A job still ended when read consistently (the index lags, and a job re-queued since is not), as requeue takes it. */
-function endedEntry(stored: StoredJob | undefined): { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob }[] {
+function endedEntry(stored: StoredJob | undefined): { job: DeliveryJob; stored: StoredJob }[] {
   if (!stored || (stored.status !== 'failed' && stored.status !== 'dropped')) return [];
-  const { status: _s, nextAttemptAt: _n, parked: _p, leaseUntil: _l, requeuedAt: _r, messageId: _m, droppedReason: _d, createdAt: _c, updatedAt: _u, version: _v, queuedAt: _q, ...job } = stored;
-  // The data travels by reference: the worker reads it from the event store (kept 30 days).
-  return [{ job, stored }];
+  // No data: it travels by reference, the worker reads it from the event store (kept 30 days).
+  return [{ job: jobOf(stored), stored }];
 }
 
-const clock = (deps: { now?: Clock }): Clock => deps.now ?? (() => new Date());
+const clock = (deps: { now?: Clock }): Clock => deps.now ?? systemClock;

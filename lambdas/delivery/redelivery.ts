@@ -10,7 +10,7 @@ import type { EventStore } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import { type FanOut, INLINE_DATA_MAX_BYTES } from './fan-out.js';
 import { asciiJson } from '../domain/ascii-json.js';
-import type { Clock } from '../domain/clock.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 
 /** Reads and conditional writes of one redelivery before it gives up on a job that keeps changing. */
 const REDELIVER_TRIES = 5;
@@ -47,7 +47,7 @@ export async function redeliverEvent(
   const event = await deps.events.get(partnerId, eventId);
   if (!event || !event.webhookIds.includes(webhook.id)) throw eventNotFound();
   const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
-  const requestedAt = (deps.now?.() ?? new Date()).getTime();
+  const requestedAt = (deps.now ?? systemClock)().getTime();
   // A concurrent writer (another redelivery, the job's own attempt) may change the job between the
   // read and the conditional write: read again and queue from its new state.
   for (let tries = 0; tries < REDELIVER_TRIES; tries++) {

@@ -7,7 +7,7 @@ import { deliverMessage, type DeliveryJob, type Lane } from '../domain/delivery.
 import type { SendResult } from '../stores/delivery-queue.js';
 import type { JobStore } from '../stores/job-store.js';
 import { DUE_SHARDS } from '../stores/table-definitions.js';
-import type { Clock } from '../domain/clock.js';
+import { type Clock, systemClock } from '../domain/clock.js';
 
 export type SweepResult = { requeued: number; refused: number };
 
@@ -37,7 +37,7 @@ export class Sweeper {
   private async sweepShard(shard: string, maxJobs: number): Promise<SweepResult> {
     const total: SweepResult = { requeued: 0, refused: 0 };
     while (total.requeued + total.refused < maxJobs) {
-      const now = this.deps.now?.() ?? new Date();
+      const now = (this.deps.now ?? systemClock)();
       const due = await this.deps.jobs.listDue(shard, now.getTime(), Math.min(PAGE, maxJobs - total.requeued - total.refused));
       if (due.length === 0) break;
       const leased: DeliveryJob[] = [];

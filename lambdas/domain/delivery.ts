@@ -125,6 +125,9 @@ export function jobToWire(job: DeliveryJob): JobWire {
   };
 }
 
+/** The job a stored job carries, without its stored state (status, lease, timestamps, …). */
+export const jobOf = (stored: StoredJob): DeliveryJob => jobFromWire(jobToWire(stored));
+
 export function jobFromWire(wire: JobWire): DeliveryJob {
   return {
     partnerId: wire.partner_id,

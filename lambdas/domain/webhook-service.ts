@@ -14,7 +14,7 @@ import {
   type UpdateWebhookInput,
   type Webhook,
 } from './webhook.js';
-import type { Clock } from './clock.js';
+import { type Clock, systemClock } from './clock.js';
 
 /** Binds a stored secret to its webhook, so a ciphertext copied to another item fails to decrypt. */
 export const secretContext = (partnerId: string, webhookId: string) => `${partnerId}/${webhookId}`;
@@ -33,7 +33,7 @@ export class WebhookService {
   private readonly now: Clock;
 
   constructor(private readonly deps: WebhookServiceDeps) {
-    this.now = deps.now ?? (() => new Date());
+    this.now = deps.now ?? systemClock;
   }
 
   /** Creates the webhook; the only time its secret is returned. */
