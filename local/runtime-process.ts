@@ -31,11 +31,8 @@ export function removeDataDir(dataDir: string): void {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-export async function startRuntime(
-  options: { dataDir?: string; env?: Record<string, string>; nodeFlags?: string[] } = {},
-): Promise<RuntimeProcess> {
-  const dataDir = options.dataDir ?? makeDataDir();
-  const statePath = join(dataDir, 'local.json');
+/** `npm start`'s process on free ports and `dataDir`, not waited for; `exited` says how it ended. */
+export function spawnRuntime(dataDir: string, options: { env?: Record<string, string>; nodeFlags?: string[] } = {}) {
   let output = '';
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'bin', 'local.ts')], {
     cwd: ROOT,
@@ -52,7 +49,17 @@ export async function startRuntime(
   });
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited, output: () => output };
+}
+
+export async function startRuntime(
+  options: { dataDir?: string; env?: Record<string, string>; nodeFlags?: string[] } = {},
+): Promise<RuntimeProcess> {
+  const dataDir = options.dataDir ?? makeDataDir();
+  const statePath = join(dataDir, 'local.json');
+  const { child, output, exited: ended } = spawnRuntime(dataDir, options);
+  const exited = ended.then(({ code }) => code);
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code));
 
@@ -69,10 +76,10 @@ export async function startRuntime(
   try {
     state = await waitFor(
       () => {
-        if (exitCode !== undefined) throw new Error(`local runtime exited (${exitCode}) before it was ready:\n${output}`);
+        if (exitCode !== undefined) throw new Error(`local runtime exited (${exitCode}) before it was ready:\n${output()}`);
         return readState();
       },
-      { timeoutMs: 20_000, what: () => `local runtime start:\n${output}` },
+      { timeoutMs: 20_000, what: () => `local runtime start:\n${output()}` },
     );
   } catch (error) {
     // A failed start leaves neither a process nor (when we made it) a temp data dir behind.
@@ -86,7 +93,7 @@ export async function startRuntime(
     state,
     dataDir,
     child,
-    output: () => output,
+    output,
     stop: async () => {
       if (exitCode === undefined) child.kill('SIGTERM');
       return exited;

@@ -22,8 +22,6 @@ beforeAll(async () => {
     AUTO_DISABLE_AFTER_SECONDS: '2',
     // Every attempt is made (the circuit would record circuit_open attempts instead).
     CIRCUIT_FAILURE_THRESHOLD: '100',
-    RATE_LIMIT_PER_SECOND: '100000',
-    RATE_LIMIT_PER_MINUTE: '1000000',
     // The delivery metrics' EMF lines go to the runtime's stdout (off by default locally).
     METRICS_ENABLED: '1',
     METRICS_NAMESPACE: 'Test/Webhooks',

@@ -1,18 +1,15 @@
 // The keys and publish CLIs run as a person runs them (`npm run keys -- …`, `npm run publish -- …`),
 // as child processes against a running local runtime: they find it through $DATA_DIR/local.json.
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { apiClient } from '../support/api-client.js';
+import { runCli } from '../support/cli.js';
 import { exampleData } from '../support/examples.js';
 import { localAws } from '../support/local-aws.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { makeDataDir, removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
 import { waitFor } from '../support/wait-for.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let rt: RuntimeProcess;
 let receiver: Receiver;
@@ -20,28 +17,11 @@ let call: ReturnType<typeof apiClient>;
 let aws: ReturnType<typeof localAws>;
 let pathCounter = 0;
 
-type CliResult = { code: number | null; stdout: string; stderr: string };
-
-/** Runs bin/<script>.ts with tsx, with only PATH, HOME and DATA_DIR in the environment. */
-function runCli(script: 'keys' | 'publish', args: string[], dataDir = rt.dataDir): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('bin', `${script}.ts`), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (script: 'keys' | 'publish', args: string[], dataDir = rt.dataDir) => runCli(script, args, dataDir);
 
 /** Runs a CLI that must succeed and returns its stdout parsed as the one JSON document it prints. */
 async function runJson<T = any>(script: 'keys' | 'publish', args: string[]): Promise<T> {
-  const result = await runCli(script, args);
+  const result = await cli(script, args);
   if (result.code !== 0) throw new Error(`${script} ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
   return JSON.parse(result.stdout) as T;
 }
@@ -99,7 +79,7 @@ describe('keys CLI', () => {
     expect(wrongSecret.status).toBe(401);
 
     // list: the key is there, without its secret or the hash of it.
-    const listed = await runCli('keys', ['list']);
+    const listed = await cli('keys', ['list']);
     expect(listed.code).toBe(0);
     const keys = JSON.parse(listed.stdout) as any[];
     const mine = keys.find((k) => k.api_key === auth.apiKey);
@@ -150,7 +130,7 @@ describe('keys CLI', () => {
       ['an unknown command', ['rotate'], /usage/],
     ];
     const before = await runJson<any[]>('keys', ['list']);
-    const results = await Promise.all(cases.map(([, args]) => runCli('keys', args)));
+    const results = await Promise.all(cases.map(([, args]) => cli('keys', args)));
     results.forEach((result, i) => {
       const [what, , message] = cases[i]!;
       expect({ what, code: result.code === 0 ? 0 : 'non-zero', stdout: result.stdout }).toEqual({ what, code: 'non-zero', stdout: '' });
@@ -164,7 +144,7 @@ describe('without a running runtime', () => {
   it('both CLIs say to start it and exit non-zero', async () => {
     const empty = makeDataDir();
     try {
-      const [keys, publish] = await Promise.all([runCli('keys', ['list'], empty), runCli('publish', ['order.filled'], empty)]);
+      const [keys, publish] = await Promise.all([cli('keys', ['list'], empty), cli('publish', ['order.filled'], empty)]);
       for (const result of [keys, publish]) {
         expect(result.code).not.toBe(0);
         expect(result.stdout).toBe('');
@@ -260,7 +240,7 @@ describe('publish CLI', () => {
     ['--data that is not JSON', ['order.filled', '--data', '{not json'], /JSON/],
     ['--data naming a missing file', ['order.filled', '--data', '/nonexistent/data.json'], /no such file/],
   ])('exits non-zero with a message on stderr for %s', async (_what, args, message) => {
-    const result = await runCli('publish', args);
+    const result = await cli('publish', args);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');

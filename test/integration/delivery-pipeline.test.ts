@@ -20,9 +20,6 @@ beforeAll(async () => {
     SWEEP_INTERVAL_SECONDS: '1',
     // The circuit breaker has its own test (isolation.test.ts); here every attempt is made.
     CIRCUIT_FAILURE_THRESHOLD: '100',
-    // The tests poll the deliveries route; the limits have their own test.
-    RATE_LIMIT_PER_SECOND: '100000',
-    RATE_LIMIT_PER_MINUTE: '1000000',
   });
   ({ receiver, call, aws } = harness);
 });

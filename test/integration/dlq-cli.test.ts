@@ -1,19 +1,15 @@
 // `npm run dlq -- list | redrive` as an operator runs it, against a running local runtime: messages
 // are put in the lanes' DLQs directly with the SDK (as the queues' redrive policy would), listed
 // with their parsed ids, and a redriven delivery reaches the receiver.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { deliverMessage, encodeQueueMessage } from '../../lambdas/domain/delivery.js';
 import { apiClient } from '../support/api-client.js';
+import { runCli } from '../support/cli.js';
 import { exampleData } from '../support/examples.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
 import { waitFor } from '../support/wait-for.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let rt: RuntimeProcess;
 let receiver: Receiver;
@@ -32,21 +28,7 @@ afterAll(async () => {
   removeDataDir(rt.dataDir);
 });
 
-function dlq(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('bin', 'dlq.ts'), ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: rt.dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const dlq = (args: string[]) => runCli('dlq', args, rt.dataDir);
 
 async function dlqJson(args: string[]): Promise<any[]> {
   const result = await dlq(args);

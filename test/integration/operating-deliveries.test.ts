@@ -26,8 +26,6 @@ beforeAll(async () => {
     RETRY_SCHEDULE_SECONDS: '2,2',
     DELIVERY_TIMEOUT_MS: '2000',
     CIRCUIT_FAILURE_THRESHOLD: '100',
-    RATE_LIMIT_PER_SECOND: '100000',
-    RATE_LIMIT_PER_MINUTE: '1000000',
   });
   ({ rt, receiver, call, aws } = harness);
   [other, readOnly] = await Promise.all([

@@ -15,8 +15,6 @@ beforeAll(async () => {
     RETRY_SCHEDULE_SECONDS: '1,1',
     CIRCUIT_FAILURE_THRESHOLD: '1000',
     RECOVER_BUDGET_MS: '0',
-    RATE_LIMIT_PER_SECOND: '100000',
-    RATE_LIMIT_PER_MINUTE: '1000000',
   });
 });
 afterAll(() => harness?.stop());

@@ -19,17 +19,18 @@ class FakeCloudFormation implements StackDescriber {
   }
 }
 
+/** The stack as DescribeStacks returns it once deployed in eu-west-1, with OUTPUTS. */
+const deployedStack = () => ({
+  StackName: 'BuildmarketsWebhooks',
+  StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/BuildmarketsWebhooks/0f4c2d20-0000-11ef-0000-0a1b2c3d4e5f',
+  Outputs: OUTPUTS,
+  CreationTime: new Date(),
+  StackStatus: 'CREATE_COMPLETE' as const,
+});
+
 describe('CLI stack target', () => {
   it('reads the API keys table and the bus from the stack outputs, in the stack region, with the default credential chain', async () => {
-    const cloudFormation = new FakeCloudFormation([
-      {
-        StackName: 'BuildmarketsWebhooks',
-        StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/BuildmarketsWebhooks/0f4c2d20-0000-11ef-0000-0a1b2c3d4e5f',
-        Outputs: OUTPUTS,
-        CreationTime: new Date(),
-        StackStatus: 'CREATE_COMPLETE',
-      },
-    ]);
+    const cloudFormation = new FakeCloudFormation([deployedStack()]);
     const target = await stackTarget('BuildmarketsWebhooks', cloudFormation);
     expect(cloudFormation.requests).toEqual([{ StackName: 'BuildmarketsWebhooks' }]);
     expect(target).toEqual({
@@ -57,15 +58,7 @@ describe('CLI stack target', () => {
 
 describe('dlq CLI stack target', () => {
   it('reads each lane\'s queue and DLQ URLs from the stack outputs, in the stack region', async () => {
-    const cloudFormation = new FakeCloudFormation([
-      {
-        StackName: 'BuildmarketsWebhooks',
-        StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/BuildmarketsWebhooks/0f4c2d20-0000-11ef-0000-0a1b2c3d4e5f',
-        Outputs: OUTPUTS,
-        CreationTime: new Date(),
-        StackStatus: 'CREATE_COMPLETE',
-      },
-    ]);
+    const cloudFormation = new FakeCloudFormation([deployedStack()]);
     expect(await stackQueueTarget('BuildmarketsWebhooks', cloudFormation)).toEqual({
       region: 'eu-west-1',
       lanes: {
