@@ -32,26 +32,44 @@ export function localTarget(dataDir = process.env.DATA_DIR ?? '.data'): CliTarge
 /** The slice of CloudFormationClient the stack target uses (a test fakes it). */
 export type StackDescriber = { send(command: DescribeStacksCommand): Promise<DescribeStacksCommandOutput> };
 
-/** A deployed stack: table and bus names from its outputs, in the stack's region. */
-export async function stackTarget(stackName: string, cloudFormation?: StackDescriber): Promise<CliTarget> {
+/** A deployed stack's outputs, read by key (a missing one is an error naming it), and its region. */
+type DeployedStack = { region?: string; output(key: string): string };
+
+/** DescribeStacks once; `use` reads what it needs from the stack (the client is closed after). */
+async function withStack<T>(stackName: string, cloudFormation: StackDescriber | undefined, use: (stack: DeployedStack) => T): Promise<T> {
   const client = cloudFormation ?? new CloudFormationClient({});
   try {
     const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = Stacks?.[0];
     if (!stack?.StackId) throw new Error(`stack ${stackName} not found`);
     // arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>
-    return targetFromStackOutputs(stackName, stack.Outputs ?? [], stack.StackId.split(':')[3]);
+    return use(stackOutputs(stackName, stack.Outputs ?? [], stack.StackId.split(':')[3]));
   } finally {
     if (!cloudFormation) (client as CloudFormationClient).destroy();
   }
 }
 
-export function targetFromStackOutputs(stackName: string, outputs: Output[], region: string | undefined): CliTarget {
-  const output = (key: string) => {
-    const value = outputs.find((o) => o.OutputKey === key)?.OutputValue;
-    if (!value) throw new Error(`stack ${stackName} has no output ${key}: is it a Buildmarkets Webhooks stack?`);
-    return value;
+function stackOutputs(stackName: string, outputs: Output[], region: string | undefined): DeployedStack {
+  return {
+    ...(region ? { region } : {}),
+    output: (key) => {
+      const value = outputs.find((o) => o.OutputKey === key)?.OutputValue;
+      if (!value) throw new Error(`stack ${stackName} has no output ${key}: is it a Buildmarkets Webhooks stack?`);
+      return value;
+    },
   };
+}
+
+/** A deployed stack: table and bus names from its outputs, in the stack's region. */
+export async function stackTarget(stackName: string, cloudFormation?: StackDescriber): Promise<CliTarget> {
+  return withStack(stackName, cloudFormation, (stack) => targetOf(stack));
+}
+
+export function targetFromStackOutputs(stackName: string, outputs: Output[], region: string | undefined): CliTarget {
+  return targetOf(stackOutputs(stackName, outputs, region));
+}
+
+function targetOf({ region, output }: DeployedStack): CliTarget {
   return {
     ...(region ? { region } : {}),
     tables: { apiKeys: output(TABLE_OUTPUTS.apiKeys) },
@@ -81,27 +99,13 @@ export function localQueueTarget(dataDir = process.env.DATA_DIR ?? '.data'): Que
 }
 
 export async function stackQueueTarget(stackName: string, cloudFormation?: StackDescriber): Promise<QueueTarget> {
-  const client = cloudFormation ?? new CloudFormationClient({});
-  try {
-    const { Stacks } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
-    const stack = Stacks?.[0];
-    if (!stack?.StackId) throw new Error(`stack ${stackName} not found`);
-    const output = (key: string) => {
-      const value = (stack.Outputs ?? []).find((o) => o.OutputKey === key)?.OutputValue;
-      if (!value) throw new Error(`stack ${stackName} has no output ${key}: is it a Buildmarkets Webhooks stack?`);
-      return value;
-    };
-    const region = stack.StackId.split(':')[3];
-    return {
-      ...(region ? { region } : {}),
-      lanes: {
-        fast: { queueUrl: output(STACK_OUTPUTS.deliveryQueueUrl), deadLetterQueueUrl: output(STACK_OUTPUTS.deliveryDeadLetterQueueUrl) },
-        slow: { queueUrl: output(STACK_OUTPUTS.slowDeliveryQueueUrl), deadLetterQueueUrl: output(STACK_OUTPUTS.slowDeliveryDeadLetterQueueUrl) },
-      },
-    };
-  } finally {
-    if (!cloudFormation) (client as CloudFormationClient).destroy();
-  }
+  return withStack(stackName, cloudFormation, ({ region, output }) => ({
+    ...(region ? { region } : {}),
+    lanes: {
+      fast: { queueUrl: output(STACK_OUTPUTS.deliveryQueueUrl), deadLetterQueueUrl: output(STACK_OUTPUTS.deliveryDeadLetterQueueUrl) },
+      slow: { queueUrl: output(STACK_OUTPUTS.slowDeliveryQueueUrl), deadLetterQueueUrl: output(STACK_OUTPUTS.slowDeliveryDeadLetterQueueUrl) },
+    },
+  }));
 }
 
 /** `--stack <name>` → that stack; otherwise the running local runtime. */
