@@ -1,5 +1,5 @@
 // POST /v1/webhooks/{webhookId}/recover {since, until?} → 202 {events}: the failed and dropped
-// deliveries of that window queued again, oldest first, once each (SPEC §7; delivery/redelivery.ts).
+// deliveries of that window queued again, oldest first, once each (SPEC §7; delivery/recover.ts).
 import { redeliveryGraph } from './delivery/delivery-deps.js';
 import { recoverBody, recoverEvents } from './delivery/recover.js';
 import { apiHandler } from './http/api-handler.js';
