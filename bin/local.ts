@@ -9,6 +9,7 @@ async function main() {
   const local = parseLocalConfig(process.env);
   // `npm run bench` only: its observer on the functions' SDK clients, attached before any is built.
   if (local.benchSdkObserver) (await import('../bench/sdk-observer.js')).installSdkObserver(local.dataDir);
+  if (local.crashBeforeQueueSend) (await import('../local/crash-point.js')).installCrashBeforeQueueSend(local.crashBeforeQueueSend);
   await writePortalAssets(); // GET /portal serves what portal/ holds now
   // Handlers first: a signal that comes as soon as local.json is written (a test or script that
   // stops the runtime right after it is ready) stops it cleanly once the start has finished.

@@ -47,13 +47,21 @@ export type FunctionAccess = {
 const AUTH = { apiKeys: ['read'], rateLimits: ['read', 'update'] } as const;
 
 /**
- * The fan-out's path (lambdas/delivery/fan-out.ts, also the test route's): the event item is a
- * conditional PutItem (large data first as chunk items, BatchWriteItem), read back (GetItem) when
- * it already exists and taken back (conditional DeleteItem) when queueing fails; jobs the queue
- * refuses end as a failed job (PutItem) and a history item (BatchWriteItem). Fast lane only.
+ * The fan-out's path (lambdas/delivery/fan-out.ts, also the test route's): the event's lease is a
+ * conditional PutItem in the fan-outs table, released (conditional DeleteItem) once its jobs are
+ * queued or ended early (UpdateItem) when queueing fails; the event item is a conditional PutItem
+ * (large data first as chunk items, BatchWriteItem), read back (GetItem, chunks by BatchGetItem)
+ * when it already exists; jobs the queue refuses end as a failed job (PutItem) and a history item
+ * (BatchWriteItem). Fast lane only.
  */
 const FAN_OUT = {
-  tables: { webhooks: ['read'], events: ['put', 'batchPut', 'read', 'delete'], jobs: ['put'], deliveries: ['batchPut'] },
+  tables: {
+    webhooks: ['read'],
+    fanOuts: ['put', 'update', 'delete'],
+    events: ['put', 'batchPut', 'read', 'batchGet'],
+    jobs: ['put'],
+    deliveries: ['batchPut'],
+  },
   queues: { send: ['fast'] },
 } as const satisfies FunctionAccess;
 
@@ -115,6 +123,10 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // deliverBatch(…, 'slow'): the same core; records go back on its own (slow) queue, nothing moves lanes. It also
   // runs recover tasks (continueRecover): the jobs' ended-index; recovered jobs and the next task on its own queue.
   'deliver-slow': { tables: { ...DELIVER_TABLES, jobs: ['read', 'put', 'update', 'queryIndexes'] }, secrets: 'decrypt', queues: { consume: 'slow', send: ['slow'] } },
-  // Sweeper: due-index Query per shard, lease UpdateItem, re-queue on the fast lane.
-  sweeper: { tables: { jobs: ['queryIndexes', 'update'] }, queues: { send: ['slow'] } },
+  // Sweeper: due-index Query per shard, lease UpdateItem, re-queue on the slow lane; and the
+  // fan-out's path for events whose fan-out stopped midway (the fan-outs table's shards by Query).
+  sweeper: {
+    tables: { ...FAN_OUT.tables, fanOuts: ['read', ...FAN_OUT.tables.fanOuts], jobs: ['queryIndexes', 'update', ...FAN_OUT.tables.jobs] },
+    queues: { send: ['fast', 'slow'] },
+  },
 };

@@ -18,6 +18,7 @@ export const TABLE_OUTPUTS: Record<TableName, string> = {
   webhooks: 'WebhooksTableName',
   apiKeys: 'ApiKeysTableName',
   events: 'EventsTableName',
+  fanOuts: 'FanOutsTableName',
   jobs: 'JobsTableName',
   endpoints: 'EndpointsTableName',
   deliveries: 'DeliveriesTableName',

@@ -27,6 +27,8 @@ const schema = z.object({
   TTL_SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(300),
   /** Concurrent fan-out invocations, like the fan-out function's reserved concurrency. */
   FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
+  /** Tests only (local/crash-point.ts): kill -9 the runtime itself right before its Nth SendMessageBatch. */
+  LOCAL_CRASH_BEFORE_QUEUE_SEND: z.coerce.number().int().positive().optional(),
   /** Set by `npm run bench` only: attach bench/sdk-observer.ts (call counts, capacity units) to the SDK clients. */
   BENCH_SDK_OBSERVER: flag.default(false),
 });
@@ -45,6 +47,7 @@ export type LocalConfig = {
   fanOutConcurrency: number;
   ttlSweepSeconds: number;
   benchSdkObserver: boolean;
+  crashBeforeQueueSend?: number;
 };
 
 export function parseLocalConfig(env: Record<string, string | undefined>): LocalConfig {
@@ -66,5 +69,6 @@ export function parseLocalConfig(env: Record<string, string | undefined>): Local
     fanOutConcurrency: e.FAN_OUT_CONCURRENCY,
     ttlSweepSeconds: e.TTL_SWEEP_INTERVAL_SECONDS,
     benchSdkObserver: e.BENCH_SDK_OBSERVER,
+    crashBeforeQueueSend: e.LOCAL_CRASH_BEFORE_QUEUE_SEND,
   };
 }

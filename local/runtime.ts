@@ -12,6 +12,7 @@ import { cipher } from '../lambdas/shared/cipher.js';
 import { config } from '../lambdas/shared/config.js';
 import { QUEUE_ENV } from '../lambdas/shared/config-names.js';
 import { deps } from '../lambdas/shared/deps.js';
+import { fanOutGraph } from '../lambdas/delivery/delivery-deps.js';
 import { sqsClient } from '../lambdas/shared/sqs-client.js';
 import { startApiGateway } from './api-gateway.js';
 import { bootstrapDevKey } from './dev-key.js';
@@ -82,6 +83,12 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
       .then((sweep) => sweep({}, lambdaContext('sweeper')))
       .catch((error: unknown) => host.logger.error('sweeper failed', { error }));
   }, local.sweepIntervalSeconds * 1000);
+
+  // One process hosts every fan-out here, so each lease left from before this start belongs to
+  // a fan-out that died with the last process (kill -9 between storing an event and queueing
+  // it): finish those events now, before the bus takes a publisher's retry.
+  const finished = await fanOutGraph().fanOut.finishAbandoned(`local-start-${process.pid}`, Date.now());
+  if (finished.finished > 0) host.logger.warn('finished the queueing of events stored before the last stop', { ...finished });
 
   const bus = await startEventBus({
     port: local.eventsPort,

@@ -10,6 +10,7 @@ import { UrlGuard } from '../domain/url-guard.js';
 import { DeliveryStore } from '../stores/delivery-store.js';
 import { EndpointStore } from '../stores/endpoint-store.js';
 import { EventStore } from '../stores/event-store.js';
+import { FanOutLeaseStore } from '../stores/fan-out-lease-store.js';
 import { JobStore } from '../stores/job-store.js';
 import { RejectedEventStore } from '../stores/rejected-event-store.js';
 import { WebhookStore } from '../stores/webhook-store.js';
@@ -39,7 +40,16 @@ export const fanOutGraph = /* @__PURE__ */ once(() => {
   const { webhooks, events, jobs, history } = stores();
   return {
     logger: logger(),
-    fanOut: new FanOut({ webhooks, events, jobs, history, queue: deliveryQueue(), requeueLeaseMs: config().sweepLeaseSeconds * 1000 }),
+    fanOut: new FanOut({
+      webhooks,
+      events,
+      leases: new FanOutLeaseStore(documentClient(), config().tables.fanOuts),
+      fanOutLeaseMs: config().fanOutLeaseSeconds * 1000,
+      jobs,
+      history,
+      queue: deliveryQueue(),
+      requeueLeaseMs: config().sweepLeaseSeconds * 1000,
+    }),
     rejectedEvents: new RejectedEventStore(documentClient(), config().tables.rejectedEvents),
   };
 });
@@ -81,4 +91,6 @@ export const deliveryGraph = /* @__PURE__ */ once(() => {
 export const sweeperGraph = /* @__PURE__ */ once(() => ({
   logger: logger(),
   sweeper: new Sweeper({ jobs: stores().jobs, queue: deliveryQueue(), leaseMs: config().sweepLeaseSeconds * 1000 }),
+  /** Events whose fan-out died between storing and queueing them (FanOut.finishAbandoned). */
+  fanOut: fanOutGraph().fanOut,
 }));

@@ -1,8 +1,13 @@
 // Fan-out: one delivery job per subscribed, active webhook of the event's partner, queued on the
-// fast lane. The event is stored first (a conditional put, the idempotency record per event_id);
-// only then are its jobs queued, so a crash in between is repaired by the same invocation's retry
-// (same `fanOutId`: EventBridge retries a target with the event's own id), while a publisher
-// sending the same event_id again is a duplicate and queues nothing.
+// fast lane. Never lose an accepted event (SPEC §4): the fan-out first claims the event's lease
+// (stores/fan-out-lease-store.ts), then stores the event (a conditional put, the idempotency
+// record per event_id), then queues its jobs, then releases the lease. An event is a duplicate
+// only when it is stored and no lease is held, i.e. once all its jobs were queued. A fan-out that
+// died in between (timeout, kill -9) or failed to queue leaves its lease behind: a retry of the
+// event (EventBridge's, Lambda's, or the publisher's) claims it once it has run out and finishes
+// the queueing to the webhooks the event was stored with, and the sweeper does the same for
+// leases with no retry coming (finishAbandoned). Finishing re-queues every job of the event, so a
+// webhook whose message went out before the crash may get a duplicate: at-least-once (SPEC §4).
 import { v7 as uuidv7 } from 'uuid';
 import { type DeliveryAttempt, type DeliveryJob, deliverMessage, type Lane, type StoredJob } from '../domain/delivery.js';
 import type { Environment } from '../domain/environments.js';
@@ -10,12 +15,28 @@ import { isSubscribedTo, TEST_EVENT_TYPE, type EventType } from '../domain/event
 import type { PublishedEvent } from '../domain/published-event.js';
 import type { Webhook } from '../domain/webhook.js';
 import type { SendResult } from '../stores/delivery-queue.js';
-import type { EventStore } from '../stores/event-store.js';
+import type { EventStore, StoredEvent } from '../stores/event-store.js';
+import type { EventRef, FanOutLeases } from '../stores/fan-out-lease-store.js';
+import { FAN_OUT_SHARDS } from '../stores/table-definitions.js';
 import type { JobStore } from '../stores/job-store.js';
 import { asciiJson } from '../domain/ascii-json.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 
-export type FanOutResult = { matched: number; enqueued: number; duplicates: number; refused: number };
+/**
+ * `pending`: another fan-out of the same event holds its lease (still queueing, or died recently);
+ * the event is stored, so that fan-out or the sweeper queues these jobs.
+ */
+export type FanOutResult = { matched: number; enqueued: number; duplicates: number; refused: number; pending?: number };
+
+/** Another fan-out of this event holds it and has not stored it yet: retry later (the entry is not accepted). */
+export class FanOutBusyError extends Error {
+  constructor(ref: EventRef) {
+    super(`event ${ref.eventId} of partner ${ref.partnerId} is being fanned out by another invocation; retry later`);
+    this.name = 'FanOutBusyError';
+  }
+}
+
+export type FinishResult = { finished: number; enqueued: number };
 
 type FanOutEvent = Omit<PublishedEvent, 'eventType'> & { eventType: EventType };
 
@@ -24,7 +45,10 @@ export const INLINE_DATA_MAX_BYTES = 60 * 1024;
 
 export type FanOutDeps = {
   webhooks: { listAll(partnerId: string): Promise<Webhook[]> };
-  events: Pick<EventStore, 'putIfAbsent' | 'deleteIfStoredBy'>;
+  events: Pick<EventStore, 'putIfAbsent' | 'get' | 'exists'>;
+  leases: FanOutLeases;
+  /** How long a fan-out holds its event's lease (FAN_OUT_LEASE_SECONDS): longer than any fan-out runs. */
+  fanOutLeaseMs: number;
   queue: { send(lane: Lane, outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
   jobs: Pick<JobStore, 'save' | 'endLease'>;
   history: { record(attempts: DeliveryAttempt[]): Promise<void> };
@@ -118,27 +142,82 @@ export class FanOut {
   }
 
   private async store(event: FanOutEvent, targets: Webhook[], fanOutId: string): Promise<FanOutResult> {
-    const stored = await this.deps.events.putIfAbsent({ ...event, webhookIds: targets.map((w) => w.id), fanOutId });
-    if (!stored.created) {
-      if (stored.existing.fanOutId !== fanOutId) return { matched: targets.length, enqueued: 0, duplicates: targets.length, refused: 0 };
-      // This invocation again, after a failure: queue again what it stored (a duplicate at worst).
-      targets = targets.filter((w) => stored.existing.webhookIds.includes(w.id));
+    const ref = { partnerId: event.partnerId, eventId: event.eventId };
+    const now = this.now().getTime();
+    const claim = await this.deps.leases.claim(ref, fanOutId, now, now + this.deps.fanOutLeaseMs);
+    if (!claim.claimed) {
+      // Accepted only once it is stored: then its holder, or the sweeper after the lease, queues it.
+      if (await this.deps.events.exists(event.partnerId, event.eventId)) {
+        return { matched: targets.length, enqueued: 0, duplicates: 0, refused: 0, pending: targets.length };
+      }
+      throw new FanOutBusyError(ref);
     }
     try {
-      return await this.enqueue(event, targets);
+      const stored = await this.deps.events.putIfAbsent({ ...event, webhookIds: targets.map((w) => w.id), fanOutId });
+      let result: FanOutResult;
+      if (stored.created) result = await this.enqueue(event, targets.map((w) => w.id));
+      else if (claim.unfinished) result = await this.finish(ref);
+      else result = { matched: targets.length, enqueued: 0, duplicates: targets.length, refused: 0 };
+      await this.deps.leases.release(ref, fanOutId);
+      return result;
     } catch (error) {
-      // Nothing may be half-done for a publisher's retry (a new fan-out id) to find as a duplicate.
-      await this.deps.events.deleteIfStoredBy(event.partnerId, event.eventId, fanOutId);
+      // Let a retry take over at once rather than wait out the lease (the sweeper is the backstop).
+      await this.deps.leases.expire(ref, fanOutId).catch(() => undefined);
       throw error;
     }
   }
 
-  private async enqueue(event: FanOutEvent, targets: Webhook[]): Promise<FanOutResult> {
+  /** Queues an unfinished event again, to the webhooks it was stored with, with its stored data. */
+  private async finish(ref: EventRef): Promise<FanOutResult> {
+    const stored = await this.deps.events.get(ref.partnerId, ref.eventId);
+    // Never stored: the fan-out that claimed it died first, and its publisher saw the failure.
+    if (!stored) return { matched: 0, enqueued: 0, duplicates: 0, refused: 0 };
+    return this.enqueue(storedAsEvent(stored), stored.webhookIds);
+  }
+
+  /**
+   * The sweeper's part: finishes the events whose fan-out died between storing and queueing with
+   * no retry coming (leases run out; or, where the host knows every earlier holder is dead, as the
+   * local runtime does at start, leases claimed before `claimedBefore`).
+   */
+  async finishAbandoned(owner: string, claimedBefore = 0): Promise<FinishResult> {
+    const total: FinishResult = { finished: 0, enqueued: 0 };
+    await Promise.all(
+      Array.from({ length: FAN_OUT_SHARDS }, async (_, shard) => {
+        const now = this.now().getTime();
+        for (const lease of await this.deps.leases.listAbandoned(String(shard), now, claimedBefore)) {
+          const ref = { partnerId: lease.partnerId, eventId: lease.eventId };
+          // Claimed first, so two sweepers (or a sweeper and a retry) never both finish it.
+          const claim = await this.claimAbandoned(ref, lease, owner, now);
+          if (!claim) continue;
+          try {
+            const result = await this.finish(ref);
+            await this.deps.leases.release(ref, owner);
+            total.finished++;
+            total.enqueued += result.enqueued;
+          } catch (error) {
+            await this.deps.leases.expire(ref, owner).catch(() => undefined);
+            throw error;
+          }
+        }
+      }),
+    );
+    return total;
+  }
+
+  private async claimAbandoned(ref: EventRef, lease: { leaseUntil: number; claimedAt: number }, owner: string, now: number): Promise<boolean> {
+    // A lease found by `claimedBefore` may not have run out: take it over as of its end.
+    const asOf = Math.max(now, lease.leaseUntil);
+    const claim = await this.deps.leases.claim(ref, owner, asOf, now + this.deps.fanOutLeaseMs);
+    return claim.claimed;
+  }
+
+  private async enqueue(event: FanOutEvent, webhookIds: string[]): Promise<FanOutResult> {
     const queuedAt = this.now().toISOString();
     const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
-    const jobs: DeliveryJob[] = targets.map((webhook) => ({
+    const jobs: DeliveryJob[] = webhookIds.map((webhookId) => ({
       partnerId: event.partnerId,
-      webhookId: webhook.id,
+      webhookId,
       eventId: event.eventId,
       eventType: event.eventType,
       environment: event.environment,
@@ -154,7 +233,7 @@ export class FanOut {
       return result.ok ? [] : [{ job, reason: result.reason }];
     });
     await this.recordRefused(refused);
-    return { matched: targets.length, enqueued: jobs.length - refused.length, duplicates: 0, refused: refused.length };
+    return { matched: webhookIds.length, enqueued: jobs.length - refused.length, duplicates: 0, refused: refused.length };
   }
 
   /** A job the queue can never take ends as a failed attempt with the reason, never as "accepted". */
@@ -193,3 +272,12 @@ export class FanOut {
     );
   }
 }
+
+const storedAsEvent = (stored: StoredEvent): FanOutEvent => ({
+  eventId: stored.eventId,
+  eventType: stored.eventType,
+  partnerId: stored.partnerId,
+  data: stored.data,
+  environment: stored.environment,
+  createdAt: stored.createdAt,
+});

@@ -6,6 +6,7 @@ export const TABLE_ENV = {
   webhooks: 'WEBHOOKS_TABLE',
   apiKeys: 'API_KEYS_TABLE',
   events: 'EVENTS_TABLE',
+  fanOuts: 'FAN_OUTS_TABLE',
   jobs: 'JOBS_TABLE',
   endpoints: 'ENDPOINTS_TABLE',
   deliveries: 'DELIVERIES_TABLE',

@@ -22,6 +22,7 @@ const envSchema = z.object({
   [TABLE_ENV.webhooks]: z.string().default('buildmarkets-webhooks'),
   [TABLE_ENV.apiKeys]: z.string().default('buildmarkets-api-keys'),
   [TABLE_ENV.events]: z.string().default('buildmarkets-events'),
+  [TABLE_ENV.fanOuts]: z.string().default('buildmarkets-fan-outs'),
   [TABLE_ENV.jobs]: z.string().default('buildmarkets-delivery-jobs'),
   [TABLE_ENV.endpoints]: z.string().default('buildmarkets-endpoints'),
   [TABLE_ENV.deliveries]: z.string().default('buildmarkets-deliveries'),
@@ -45,6 +46,11 @@ const envSchema = z.object({
   PARK_AFTER_SECONDS: z.coerce.number().int().min(0).max(43_200).default(60),
   /** How long a job the sweeper re-queued may take to reach the delivery function before it is sent again. */
   SWEEP_LEASE_SECONDS: z.coerce.number().int().min(1).default(900),
+  /**
+   * How long a fan-out holds its event before another may finish its queueing: longer than the
+   * fan-out function can run (30 s), so a live holder is never taken over.
+   */
+  FAN_OUT_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** How long a recover request (or one run of its background task) re-queues before handing on the rest. */
   RECOVER_BUDGET_MS: z.coerce.number().int().min(0).max(20_000).default(10_000),
   /** An attempt unanswered this long moves its endpoint to the slow lane. */
@@ -90,6 +96,7 @@ export type Config = {
   deliveryTimeoutMs: number;
   parkAfterSeconds: number;
   sweepLeaseSeconds: number;
+  fanOutLeaseSeconds: number;
   recoverBudgetMs: number;
   isolation: IsolationPolicy;
   endpointCacheTtlMs: number;
@@ -127,6 +134,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,
     parkAfterSeconds: e.PARK_AFTER_SECONDS,
     sweepLeaseSeconds: e.SWEEP_LEASE_SECONDS,
+    fanOutLeaseSeconds: e.FAN_OUT_LEASE_SECONDS,
     recoverBudgetMs: e.RECOVER_BUDGET_MS,
     isolation: {
       slowAfterMs: e.SLOW_ENDPOINT_MS,

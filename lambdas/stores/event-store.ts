@@ -5,7 +5,7 @@
 // DynamoDB items stop at 400 KB while an event may carry 1 MB: data longer than CHUNK_CHARS
 // continues in chunk items keyed by the fan-out that wrote them, so a duplicate publish can
 // never overwrite the chunks of the event that was kept.
-import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { asciiJson } from '../domain/ascii-json.js';
 import type { Environment } from '../domain/environments.js';
 import type { EventType } from '../domain/event-types.js';
@@ -84,23 +84,17 @@ export class EventStore {
       new GetCommand({ TableName: this.tableName, Key: { event_key: key }, ConsistentRead: true, ProjectionExpression: 'fan_out_id, webhook_ids' }),
     );
     const existing = Item as Pick<EventItem, 'fan_out_id' | 'webhook_ids'> | undefined;
-    // Gone between the two calls (a failed fan-out took it back): store it again.
+    // Gone between the two calls (its 30 days ran out): store it again.
     if (!existing) return this.putIfAbsent(event);
     return { created: false, existing: { fanOutId: existing.fan_out_id, webhookIds: existing.webhook_ids ?? [] } };
   }
 
-  /** Takes back an event a failed fan-out stored, so that the publisher's retry starts afresh. */
-  async deleteIfStoredBy(partnerId: string, eventId: string, fanOutId: string): Promise<void> {
-    await writeIf(() =>
-      this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { event_key: eventKey(partnerId, eventId) },
-          ConditionExpression: 'fan_out_id = :f',
-          ExpressionAttributeValues: { ':f': fanOutId },
-        }),
-      ),
+  /** Whether the event is stored (a consistent read of its key only). */
+  async exists(partnerId: string, eventId: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { event_key: eventKey(partnerId, eventId) }, ConsistentRead: true, ProjectionExpression: 'event_key' }),
     );
+    return Item !== undefined;
   }
 
   async get(partnerId: string, eventId: string): Promise<StoredEvent | undefined> {

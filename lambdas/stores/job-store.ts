@@ -7,7 +7,7 @@ import { type DropReason, type JobStatus, jobFromWire, jobIdFor, jobIdOf, jobToW
 import type { Environment } from '../domain/environments.js';
 import type { EventType } from '../domain/event-types.js';
 import { writeIf } from './conditional.js';
-import { DUE_INDEX, DUE_SHARDS, ENDED_INDEX, expiresAt } from './table-definitions.js';
+import { DUE_INDEX, DUE_SHARDS, ENDED_INDEX, expiresAt, shardOf } from './table-definitions.js';
 
 type JobItem = {
   job_id: string;
@@ -38,9 +38,7 @@ type JobItem = {
 
 /** A stable shard per job, so its index entry moves only in time, never between shards. */
 export function dueShardOf(jobId: string): string {
-  let hash = 0;
-  for (let i = 0; i < jobId.length; i++) hash = (hash * 31 + jobId.charCodeAt(i)) >>> 0;
-  return String(hash % DUE_SHARDS);
+  return shardOf(jobId, DUE_SHARDS);
 }
 
 function toItem(job: StoredJob): JobItem {

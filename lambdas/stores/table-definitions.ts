@@ -29,6 +29,16 @@ export type TableDefinition = {
 export const DUE_INDEX = 'due-index';
 export const DUE_SHARDS = 16;
 
+/** Partitions of the fan-out leases (stores/fan-out-lease-store.ts): two writes per event spread over them. */
+export const FAN_OUT_SHARDS = 16;
+
+/** A stable shard of `count` for a key (a string hash), so an item's shard never moves. */
+export function shardOf(key: string, count: number): string {
+  let hash = 0;
+  for (let i = 0; i < key.length; i++) hash = (hash * 31 + key.charCodeAt(i)) >>> 0;
+  return String(hash % count);
+}
+
 /**
  * Jobs that ended failed or dropped, by webhook and end time (SPEC §7 recover). Sparse: only
  * those jobs carry its keys, so the healthy path never writes to it; re-queueing a job takes it out.
@@ -45,6 +55,11 @@ export const TABLES = {
    * event's data for 30 days (large data continues in `<key>#<n>` chunk items).
    */
   events: { partitionKey: 'event_key', timeToLiveAttribute: 'expires_at' },
+  /**
+   * Fan-outs in progress: one item per event whose jobs are not all queued yet, by shard; the
+   * lease that makes a crash between storing an event and queueing it recoverable.
+   */
+  fanOuts: { partitionKey: 'shard', sortKey: 'event_key', timeToLiveAttribute: 'expires_at' },
   /** Delivery jobs that needed state beyond their first attempt: retries, parked waits, ends. */
   jobs: {
     partitionKey: 'job_id',

@@ -367,9 +367,11 @@ describe('IAM', () => {
     expect(dynamoAccess('get-webhook')).toEqual({ ...auth, webhooks: read, endpoints: read });
     expect(dynamoAccess('list-webhooks')).toEqual({ ...auth, webhooks: read, endpoints: ['dynamodb:BatchGetItem'] });
     expect(dynamoAccess('delete-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'] });
+    // The event's lease (claim, release, end early), then the event (stored, or read back with its chunks to finish it).
     const fanOutPath = {
       webhooks: read,
-      events: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+      fanOuts: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      events: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       jobs: ['dynamodb:PutItem'],
       deliveries: ['dynamodb:BatchWriteItem'],
     };
@@ -391,7 +393,13 @@ describe('IAM', () => {
         deliveries: ['dynamodb:BatchWriteItem'],
       });
     }
-    expect(dynamoAccess('sweeper')).toEqual({ 'jobs/index': ['dynamodb:Query'], jobs: ['dynamodb:UpdateItem'] });
+    // Parked jobs (due index, lease), and the fan-out's path for events whose fan-out stopped midway (the leases' shards by Query).
+    expect(dynamoAccess('sweeper')).toEqual({
+      ...fanOutPath,
+      fanOuts: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      'jobs/index': ['dynamodb:Query'],
+      jobs: ['dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    });
   });
 
   it('grants somewhere every AWS call the handlers make (a new kind of call fails here until the stack grants it)', () => {
@@ -424,7 +432,7 @@ describe('IAM', () => {
 
   it('lets only the functions that queue deliveries send to each lane, and only that lane\'s delivery function consume it', () => {
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'deliver', 'redeliver-event'], slow: ['sweeper', 'deliver', 'deliver-slow', 'recover-events'] };
+    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'deliver', 'redeliver-event', 'sweeper'], slow: ['sweeper', 'deliver', 'deliver-slow', 'recover-events'] };
     const ENV: Record<Lane, string> = { fast: 'DELIVERY_QUEUE_URL', slow: 'SLOW_DELIVERY_QUEUE_URL' };
     for (const lane of LANES) {
       const arn = JSON.stringify(getAtt(laneQueueId(lane)));

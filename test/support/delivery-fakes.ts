@@ -6,6 +6,7 @@ import { jobIdFor, jobIdOf } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
 import type { SendResult } from '../../lambdas/stores/delivery-queue.js';
 import type { StoredEvent } from '../../lambdas/stores/event-store.js';
+import { type Claim, type EventRef, type FanOutLease, type FanOutLeases, fanOutShardOf } from '../../lambdas/stores/fan-out-lease-store.js';
 import type { DueJob, EndedKey } from '../../lambdas/stores/job-store.js';
 
 export class FakeJobs {
@@ -66,7 +67,6 @@ const dueOf = (j: StoredJob) => (j.parked ? j.nextAttemptAt : j.leaseUntil);
 
 export class FakeEvents {
   readonly items = new Map<string, StoredEvent>();
-  readonly deleted: string[] = [];
   async putIfAbsent(event: StoredEvent) {
     const key = `${event.partnerId}/${event.eventId}`;
     const existing = this.items.get(key);
@@ -74,15 +74,37 @@ export class FakeEvents {
     this.items.set(key, event);
     return { created: true as const };
   }
-  async deleteIfStoredBy(partnerId: string, eventId: string, fanOutId: string) {
-    const key = `${partnerId}/${eventId}`;
-    if (this.items.get(key)?.fanOutId === fanOutId) {
-      this.items.delete(key);
-      this.deleted.push(key);
-    }
+  async exists(partnerId: string, eventId: string) {
+    return this.items.has(`${partnerId}/${eventId}`);
   }
   async get(partnerId: string, eventId: string) {
     return this.items.get(`${partnerId}/${eventId}`);
+  }
+}
+
+/** FanOutLeaseStore's contract in memory (test/unit/fan-out-lease-store.test.ts runs the same cases on both). */
+export class FakeFanOutLeases implements FanOutLeases {
+  readonly items = new Map<string, FanOutLease>();
+  async claim(ref: EventRef, owner: string, now: number, leaseUntil: number): Promise<Claim> {
+    const key = `${ref.partnerId}/${ref.eventId}`;
+    const held = this.items.get(key);
+    if (held && held.leaseUntil > now && held.owner !== owner) return { claimed: false };
+    this.items.set(key, { ...ref, owner, leaseUntil, claimedAt: now });
+    return { claimed: true, unfinished: held !== undefined };
+  }
+  async release(ref: EventRef, owner: string) {
+    const key = `${ref.partnerId}/${ref.eventId}`;
+    if (this.items.get(key)?.owner === owner) this.items.delete(key);
+  }
+  async expire(ref: EventRef, owner: string) {
+    const held = this.items.get(`${ref.partnerId}/${ref.eventId}`);
+    if (held?.owner === owner) held.leaseUntil = 0;
+  }
+  async listAbandoned(shard: string, now: number, claimedBefore = 0, limit = 100) {
+    return [...this.items.entries()]
+      .filter(([key, l]) => fanOutShardOf(key) === shard && (l.leaseUntil <= now || l.claimedAt < claimedBefore))
+      .map(([, l]) => ({ ...l }))
+      .slice(0, limit);
   }
 }
 

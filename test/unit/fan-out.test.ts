@@ -1,8 +1,11 @@
-// FanOut with in-memory stores: idempotency per event_id, the same invocation retried, queue
-// refusals recorded as failed attempts, and nothing half-done left behind when queueing fails.
-import { FanOut } from '../../lambdas/delivery/fan-out.js';
+// FanOut with in-memory stores: idempotency per event_id, queue refusals recorded as failed
+// attempts, and an event stored but not (fully) queued — its fan-out failed or died midway — always
+// finished by a retry or by the sweeper, never taken for a duplicate (SPEC §4: never lost).
+import { FanOut, FanOutBusyError } from '../../lambdas/delivery/fan-out.js';
 import type { PublishedEvent } from '../../lambdas/domain/published-event.js';
-import { FakeEvents, FakeHistory, FakeJobs, FakeQueue, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeEvents, FakeFanOutLeases, FakeHistory, FakeJobs, FakeQueue, webhookFixture } from '../support/delivery-fakes.js';
+
+const LEASE_MS = 60_000;
 
 const event = (overrides: Partial<PublishedEvent> = {}): PublishedEvent => ({
   eventId: 'e1',
@@ -16,9 +19,27 @@ const event = (overrides: Partial<PublishedEvent> = {}): PublishedEvent => ({
 
 function setup() {
   const webhooks = [webhookFixture('a'), webhookFixture('b', { events: ['order.filled'] }), webhookFixture('c', { events: ['account.closed'] }), webhookFixture('d', { status: 'disabled' })];
-  const deps = { webhooks: { listAll: async () => webhooks }, events: new FakeEvents(), queue: new FakeQueue(), jobs: new FakeJobs(), history: new FakeHistory() };
-  return { deps, fanOut: new FanOut({ ...deps, requeueLeaseMs: 900_000, now: () => new Date('2026-06-01T00:00:01.000Z') }) };
+  const deps = {
+    webhooks: { listAll: async () => webhooks },
+    events: new FakeEvents(),
+    leases: new FakeFanOutLeases(),
+    queue: new FakeQueue(),
+    jobs: new FakeJobs(),
+    history: new FakeHistory(),
+  };
+  const clock = { now: Date.parse('2026-06-01T00:00:01.000Z') };
+  const now = () => new Date(clock.now);
+  const fanOut = new FanOut({ ...deps, fanOutLeaseMs: LEASE_MS, requeueLeaseMs: 900_000, now });
+  /** A fan-out that stops for good inside its queue call (kill -9, a Lambda timeout): the event is stored, nothing is queued. */
+  const dies = (fanOutId: string) => {
+    const stuck = new FanOut({ ...deps, queue: { send: () => new Promise<never>(() => undefined) }, fanOutLeaseMs: LEASE_MS, requeueLeaseMs: 900_000, now });
+    void stuck.fanOut(event(), fanOutId);
+  };
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  return { deps, fanOut, clock, dies, settle };
 }
+
+const queuedTo = (sent: FakeQueue['sent']) => sent.map((s) => s.message.kind === 'deliver' && s.message.job.webhook_id);
 
 describe('FanOut', () => {
   it('queues one job per active, subscribed webhook on the fast lane and stores the event with its targets', async () => {
@@ -32,13 +53,13 @@ describe('FanOut', () => {
     expect(deps.jobs.items.size).toBe(0);
   });
 
-  it('queues nothing for the same event_id published again, and everything again for its own retried invocation', async () => {
+  it('queues nothing for the same event_id published again once its jobs are queued', async () => {
     const { deps, fanOut } = setup();
     await fanOut.fanOut(event(), 'eb-1');
     expect(await fanOut.fanOut(event(), 'eb-2')).toMatchObject({ enqueued: 0, duplicates: 2 });
+    expect(await fanOut.fanOut(event(), 'eb-1')).toMatchObject({ enqueued: 0, duplicates: 2 });
     expect(deps.queue.sent).toHaveLength(2);
-    expect(await fanOut.fanOut(event(), 'eb-1')).toMatchObject({ enqueued: 2 });
-    expect(deps.queue.sent).toHaveLength(4);
+    expect(deps.leases.items.size).toBe(0);
   });
 
   it('carries small data in the message and large data by reference', async () => {
@@ -60,11 +81,77 @@ describe('FanOut', () => {
     expect([...deps.jobs.items.values()].map((j) => j.status)).toEqual(['failed', 'failed']);
   });
 
-  it('takes the stored event back when queueing fails, so the publisher’s retry is not a duplicate', async () => {
+  it('ends its lease at once when queueing fails, so the publisher’s retry queues the stored event, and only that once', async () => {
     const { deps, fanOut } = setup();
     deps.queue.failCalls = 1;
     await expect(fanOut.fanOut(event(), 'eb-1')).rejects.toThrow('SQS unavailable');
-    expect(deps.events.deleted).toEqual(['p1/e1']);
+    expect(deps.events.items.has('p1/e1')).toBe(true);
     expect(await fanOut.fanOut(event(), 'eb-2')).toMatchObject({ enqueued: 2, duplicates: 0 });
+    expect(await fanOut.fanOut(event(), 'eb-3')).toMatchObject({ enqueued: 0, duplicates: 2 });
+    expect(queuedTo(deps.queue.sent)).toEqual(['a', 'b']);
+  });
+
+  it('finishes an event whose fan-out died after storing it: the retry answers pending while the lease runs, then queues it once', async () => {
+    const { deps, fanOut, clock, dies, settle } = setup();
+    dies('eb-1');
+    await settle();
+    expect(deps.events.items.has('p1/e1')).toBe(true);
+    expect(deps.queue.sent).toHaveLength(0);
+    // The publisher's retry while the dead fan-out's lease still runs: stored, so accepted; queued by the holder or the sweeper.
+    expect(await fanOut.fanOut(event(), 'eb-2')).toMatchObject({ enqueued: 0, duplicates: 0, pending: 2 });
+    clock.now += LEASE_MS;
+    expect(await fanOut.fanOut(event(), 'eb-3')).toMatchObject({ enqueued: 2, duplicates: 0 });
+    expect(await fanOut.fanOut(event(), 'eb-4')).toMatchObject({ enqueued: 0, duplicates: 2 });
+    expect(queuedTo(deps.queue.sent)).toEqual(['a', 'b']);
+  });
+
+  it('queues it to the webhooks it was stored with, even if the subscriptions changed since', async () => {
+    const { deps, fanOut, clock, dies, settle } = setup();
+    dies('eb-1');
+    await settle();
+    clock.now += LEASE_MS;
+    const finisher = new FanOut({ ...deps, webhooks: { listAll: async () => [] }, fanOutLeaseMs: LEASE_MS, requeueLeaseMs: 900_000, now: () => new Date(clock.now) });
+    expect(await finisher.fanOut(event(), 'eb-2')).toMatchObject({ enqueued: 2 });
+    expect(queuedTo(deps.queue.sent)).toEqual(['a', 'b']);
+  });
+
+  it('is finished by the sweeper when no retry comes, once the lease has run out, by one sweeper only', async () => {
+    const { deps, fanOut, clock, dies, settle } = setup();
+    dies('eb-1');
+    await settle();
+    expect(await fanOut.finishAbandoned('sweeper-1')).toEqual({ finished: 0, enqueued: 0 });
+    clock.now += LEASE_MS;
+    const [one, two] = await Promise.all([fanOut.finishAbandoned('sweeper-1'), fanOut.finishAbandoned('sweeper-2')]);
+    expect(one.enqueued + two.enqueued).toBe(2);
+    expect(queuedTo(deps.queue.sent)).toEqual(['a', 'b']);
+    expect(deps.leases.items.size).toBe(0);
+    expect(await fanOut.fanOut(event(), 'eb-2')).toMatchObject({ enqueued: 0, duplicates: 2 });
+  });
+
+  it('finishes at once the leases claimed before a given time (the local runtime at start: their holders died with the last process)', async () => {
+    const { deps, fanOut, clock, dies, settle } = setup();
+    dies('eb-1');
+    await settle();
+    clock.now += 1000;
+    expect(await fanOut.finishAbandoned('local-start', clock.now)).toEqual({ finished: 1, enqueued: 2 });
+    expect(queuedTo(deps.queue.sent)).toEqual(['a', 'b']);
+  });
+
+  it('refuses a retry while another fan-out holds an event it has not stored yet (not accepted: retried later), and takes over after the lease', async () => {
+    const { deps, fanOut, clock } = setup();
+    await deps.leases.claim({ partnerId: 'p1', eventId: 'e1' }, 'eb-1', clock.now, clock.now + LEASE_MS);
+    await expect(fanOut.fanOut(event(), 'eb-2')).rejects.toThrow(FanOutBusyError);
+    expect(deps.events.items.has('p1/e1')).toBe(false);
+    clock.now += LEASE_MS;
+    expect(await fanOut.fanOut(event(), 'eb-3')).toMatchObject({ enqueued: 2 });
+  });
+
+  it('lets the sweeper drop a lease whose event was never stored (its publisher saw the failure)', async () => {
+    const { deps, fanOut, clock } = setup();
+    await deps.leases.claim({ partnerId: 'p1', eventId: 'e1' }, 'eb-1', clock.now, clock.now + LEASE_MS);
+    clock.now += LEASE_MS;
+    expect(await fanOut.finishAbandoned('sweeper')).toEqual({ finished: 1, enqueued: 0 });
+    expect(deps.leases.items.size).toBe(0);
+    expect(deps.queue.sent).toHaveLength(0);
   });
 });

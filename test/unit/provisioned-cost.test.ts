@@ -14,6 +14,7 @@ const LOCAL: Record<TableName, string> = {
   webhooks: 'buildmarkets-webhooks',
   apiKeys: 'buildmarkets-api-keys',
   events: 'buildmarkets-events',
+  fanOuts: 'buildmarkets-fan-outs',
   jobs: 'buildmarkets-delivery-jobs',
   endpoints: 'buildmarkets-endpoints',
   deliveries: 'buildmarkets-deliveries',

@@ -5,7 +5,7 @@ import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { continueRecover, recoverEvents, type RecoverDeps } from '../../lambdas/delivery/recover.js';
 import type { RecoverTask, StoredJob } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
-import { FakeEndedJobs, FakeEvents, FakeHistory, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeEndedJobs, FakeEvents, FakeFanOutLeases, FakeHistory, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
 
 const NOW = new Date('2026-06-02T00:00:00.000Z');
 
@@ -23,7 +23,7 @@ function setup(ended: number, budgetMs: number) {
   const deps: RecoverDeps = {
     webhooks: { require: async () => webhook },
     jobs,
-    fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events: new FakeEvents(), queue, jobs, history: new FakeHistory(), requeueLeaseMs: 900_000, now }),
+    fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events: new FakeEvents(), queue, jobs, history: new FakeHistory(), leases: new FakeFanOutLeases(), fanOutLeaseMs: 60_000, requeueLeaseMs: 900_000, now }),
     tasks: { send: async (task) => void tasks.push(task) },
     budgetMs,
     now,

@@ -5,7 +5,7 @@ import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { redeliverEvent, type RedeliveryDeps } from '../../lambdas/delivery/redelivery.js';
 import { Sweeper } from '../../lambdas/delivery/sweeper.js';
 import type { StoredJob } from '../../lambdas/domain/delivery.js';
-import { FakeEvents, FakeHistory, FakeJobs, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeEvents, FakeFanOutLeases, FakeHistory, FakeJobs, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
 
 const EVENT = '0190a5b4-0000-7000-8000-000000000001';
 const NOW = new Date('2026-06-02T00:00:00.000Z');
@@ -50,7 +50,7 @@ async function setup(jobs: FakeJobs) {
     events,
     jobs: { get: (w, e) => jobs.get(w, e) },
     history: { list: async () => ({ items: [{} as never] }) },
-    fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events, queue, jobs, history: new FakeHistory(), requeueLeaseMs: 900_000, now }),
+    fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events, queue, jobs, history: new FakeHistory(), leases: new FakeFanOutLeases(), fanOutLeaseMs: 60_000, requeueLeaseMs: 900_000, now }),
     now,
   };
   return { deps, queue };
