@@ -1,7 +1,9 @@
 // SPEC §7 operations raced against themselves on the real local runtime (issue 22): parallel
-// rotate-secret requests for one webhook.
+// rotate-secret requests for one webhook, and parallel redeliveries of one event, some of them
+// while the previous redelivered attempt is still being POSTed.
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { exampleData } from '../support/examples.js';
 import type { Received, Receiver } from '../support/receiver.js';
 import { type PipelineHarness, startPipeline } from '../support/pipeline-harness.js';
 import { waitFor } from '../support/wait-for.js';
@@ -11,8 +13,12 @@ let receiver: Receiver;
 let call: PipelineHarness['call'];
 let aws: PipelineHarness['aws'];
 
+/** How long the receiver holds each POST of the redelivery test before it answers. */
+const HOLD_MS = 2000;
+
 beforeAll(async () => {
-  harness = await startPipeline({ ALLOW_LOOPBACK_URLS: '1' });
+  // An endpoint answering in HOLD_MS stays on the fast lane: lanes are not what these tests are about.
+  harness = await startPipeline({ ALLOW_LOOPBACK_URLS: '1', SLOW_ENDPOINT_MS: '10000' });
   ({ receiver, call, aws } = harness);
 });
 
@@ -70,5 +76,45 @@ describe('concurrent rotate-secret requests for one webhook', () => {
     const after = (await waitFor(() => (receiver.received(path).length >= 2 ? receiver.received(path) : undefined), { what: () => 'the second test delivery' }))[1]!;
     expect(after.headers['x-tapp-signature']).toBe(hmacHex(next.body.secret, after.body));
     expect(after.headers['x-tapp-signature-previous']).toBe(hmacHex(current[0]!, after.body));
+  });
+});
+
+describe('concurrent redeliveries of one event', () => {
+  it('record every POST they make in the history, with distinct attempt numbers, and make few POSTs', async () => {
+    const path = '/redeliver-race';
+    receiver.script(path, { delayMs: HOLD_MS });
+    const hook = await webhook(path, ['order.filled']);
+    const { eventId } = await aws.publish('order.filled', exampleData('order.filled'));
+    await waitFor(async () => (await aws.outcome(hook.id, eventId)) === 'succeeded', { timeoutMs: 20_000, what: () => 'the first delivery' });
+
+    const redeliver = () => call('POST', `/v1/webhooks/${hook.id}/events/${eventId}/redeliver`);
+    const first = Array.from({ length: 25 }, redeliver);
+    // The rest come while a redelivered attempt is being POSTed (the receiver holds it): they need one more.
+    await waitFor(() => receiver.received(path).length >= 2, { timeoutMs: 20_000, what: () => 'a redelivered POST' });
+    const second = Array.from({ length: 25 }, redeliver);
+    const answers = await Promise.all([...first, ...second]);
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 202));
+
+    // Settled: nothing left in either lane, and the job succeeded.
+    await waitFor(async () => (await aws.queuesIdle()) && (await aws.outcome(hook.id, eventId)) === 'succeeded', {
+      timeoutMs: 30_000,
+      what: () => 'the redeliveries to settle',
+    });
+    const posts = receiver.received(path).map((r) => r.headers['x-tapp-delivery-id'] as string);
+    const records = await waitFor(
+      async () => {
+        const items = (await call('GET', `/v1/webhooks/${hook.id}/deliveries?event_id=${eventId}`)).body as any[];
+        return items.length >= posts.length ? items : undefined;
+      },
+      { timeoutMs: 5000, what: () => `${posts.length} history records (POSTs made: ${posts.length})` },
+    );
+    expect(records.map((r) => r.id).sort()).toEqual([...posts].sort());
+    const numbers = records.map((r) => r.attempt_number).sort((a, b) => a - b);
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
+    // The original POST, one for the requests that came before the redelivered attempt began, and
+    // one more for those that came while it was being made (a few more when requests of one wave
+    // come after their wave's attempt began): far fewer than one per request.
+    expect(posts.length).toBeGreaterThanOrEqual(3);
+    expect(posts.length).toBeLessThan(10);
   });
 });
