@@ -31,7 +31,7 @@ export function deliveryMetrics(records: ReceivedRecord[], outcomes: Iterable<De
     if (outcome.kind === 'dropped') counts.Dropped++;
     if (!('attempt' in outcome)) continue;
     counts.Attempts++;
-    if (outcome.kind === 'succeeded') counts.Succeeded++;
+    if (outcome.attempt.status === 'succeeded') counts.Succeeded++;
     else counts.Failed++;
     if (outcome.kind === 'failed') {
       counts.Exhausted++;

@@ -1,6 +1,7 @@
 // Delivery attempts for a batch of queue messages, as explicit steps — resolve the job → check
-// the webhook → admit (lane, circuit) → sign and send → record → schedule the next — each
-// message ending in a typed outcome that the handler turns into SQS actions (queue-actions.ts).
+// the webhook → admit (lane, circuit) → claim (a stored job's attempt) → sign and send → record →
+// schedule the next — each message ending in a typed outcome that the handler turns into SQS
+// actions (queue-actions.ts).
 //
 // Each message is worked on alone: nothing in one message's path waits for another's, and the
 // history of the batch is written together at the end (one BatchWriteItem).
@@ -17,7 +18,7 @@ import {
   jobFromWire,
 } from '../domain/delivery.js';
 import { autoDisableReason } from '../domain/auto-disable.js';
-import type { EndpointHealth } from '../domain/endpoint-health.js';
+import type { Admission, EndpointHealth } from '../domain/endpoint-health.js';
 import { buildEnvelope } from '../domain/envelope.js';
 import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
@@ -38,6 +39,11 @@ export type DeliveryOutcome =
   | { kind: 'retry'; attempt: DeliveryAttempt; parked: boolean }
   /** Failed for good: the schedule is exhausted, or this attempt disabled the webhook (SPEC §7). */
   | { kind: 'failed'; attempt: DeliveryAttempt; disabled?: Exclude<DisabledReason, 'manual'> }
+  /**
+   * Made, but a redelivery moved the job on meanwhile: the attempt is recorded like any other
+   * (`recorded: false`: through the queue), and what follows is the redelivery's, not this message's.
+   */
+  | { kind: 'superseded'; attempt: DeliveryAttempt; recorded: boolean }
   | { kind: 'dropped'; reason: DropReason }
   /** The endpoint is served by the slow lane: the job moves there as it stands. */
   | { kind: 'moved'; to: Lane; job: DeliveryJob }
@@ -79,6 +85,9 @@ const EARLY_TOLERANCE_MS = 1000;
 /** A job as this message sees it, with the stored state it was resolved against (if any). */
 type Resolved = { job: DeliveryJob; stored?: StoredJob };
 
+/** What an attempt (a POST, or a circuit_open hold) ends in. */
+type AttemptOutcome = Extract<DeliveryOutcome, { kind: 'succeeded' | 'retry' | 'failed' }>;
+
 export class DeliveryWorker {
   constructor(private readonly deps: DeliveryWorkerDeps) {}
 
@@ -100,7 +109,7 @@ export class DeliveryWorker {
         // The history write failed: a success is not repeated (the handler queues its record
         // instead); anything else is kept and attempted again.
         if (written === true || !('attempt' in outcome)) return [r.messageId, outcome];
-        return [r.messageId, outcome.kind === 'succeeded' ? { ...outcome, recorded: false } : { kind: 'error', error: written }];
+        return [r.messageId, outcome.kind === 'succeeded' || outcome.kind === 'superseded' ? { ...outcome, recorded: false } : { kind: 'error', error: written }];
       }),
     );
   }
@@ -116,8 +125,15 @@ export class DeliveryWorker {
     if (!resolved) return { kind: 'stale' };
     const wait = (resolved.stored?.nextAttemptAt ?? 0) - this.now().getTime();
     if (wait > EARLY_TOLERANCE_MS) return { kind: 'not_due', delaySeconds: Math.ceil(wait / 1000) };
-    const outcome = await this.attempt(resolved, lane);
-    return (await this.saveJob(resolved, outcome, record.messageId)) ? outcome : { kind: 'stale' };
+    const checked = await this.check(resolved.job, lane);
+    if ('kind' in checked) return (await this.saveJob(resolved, checked, record.messageId)) ? checked : { kind: 'stale' };
+    const claimed = checked.admission === 'hold' ? resolved : await this.claim(resolved, record.messageId);
+    if (!claimed) return { kind: 'stale' };
+    const outcome = await this.attempt(claimed.job, checked.webhook, checked.admission === 'hold', lane);
+    if (await this.saveJob(claimed, outcome, record.messageId)) return outcome;
+    // A redelivery re-queued the job while this attempt was being made. The attempt still has its
+    // record (every POST is in the history); its own retry is not scheduled: the job is the redelivery's.
+    return { kind: 'superseded', attempt: { ...outcome.attempt, nextRetryAt: null }, recorded: true };
   }
 
   /**
@@ -142,23 +158,51 @@ export class DeliveryWorker {
     return { job: { ...job, attempts: stored.attempts, version: stored.version }, stored };
   }
 
-  private async attempt({ job }: Resolved, lane: Lane): Promise<DeliveryOutcome> {
+  /** The webhook (deleted or disabled: dropped) and the endpoint's admission (another lane: moved). */
+  private async check(job: DeliveryJob, lane: Lane): Promise<Extract<DeliveryOutcome, { kind: 'dropped' | 'moved' }> | { webhook: Webhook; admission: Exclude<Admission, 'move_to_slow_lane'> }> {
     const webhook = await this.deps.webhooks.get(job.partnerId, job.webhookId);
     if (!webhook) return { kind: 'dropped', reason: 'webhook_deleted' };
     // A job made before the webhook's current active period began was pending across a disable.
     if (webhook.status !== 'active' || job.queuedAt < webhook.activeSince) return { kind: 'dropped', reason: 'webhook_disabled' };
-
     const admission = await this.deps.endpoints.admit(webhook.id, lane);
-    if (admission === 'move_to_slow_lane') return { kind: 'moved', to: 'slow', job };
+    return admission === 'move_to_slow_lane' ? { kind: 'moved', to: 'slow', job } : { webhook, admission };
+  }
+
+  /**
+   * Before a stored job's POST, the attempt is counted in the job (its next version, this message
+   * its message): of two messages resolved at one version only one POSTs, and a redelivery made
+   * meanwhile queues the attempt after this one. undefined when another writer got there first.
+   * A first attempt (nothing stored) claims nothing: the healthy path writes no job item.
+   */
+  private async claim({ job, stored }: Resolved, messageId: string): Promise<Resolved | undefined> {
+    if (!stored) return { job };
+    const now = this.now();
+    const claimed: StoredJob = {
+      ...job,
+      version: job.version + 1,
+      attempts: job.attempts + 1,
+      status: 'pending',
+      nextAttemptAt: now.getTime(),
+      parked: false,
+      messageId,
+      createdAt: stored.createdAt,
+      updatedAt: now.toISOString(),
+    };
+    delete claimed.data; // the jobs table never holds the data
+    if (!(await this.deps.jobs.save(claimed, job.version))) return undefined;
+    // The attempt is numbered from the job before the claim; the outcome is written over the claim.
+    return { job: { ...job, version: claimed.version }, stored: claimed };
+  }
+
+  private async attempt(job: DeliveryJob, webhook: Webhook, hold: boolean, lane: Lane): Promise<AttemptOutcome> {
     const attemptNumber = job.attempts + 1;
     const deliveryId = uuidv7();
     const attemptedAt = this.now();
-    const result: SendResult =
-      admission === 'hold'
-        ? { ok: false, httpStatus: null, responseTimeMs: null, error: 'circuit_open' }
-        : await this.send(job, webhook, deliveryId, attemptedAt, lane);
+    const result: SendResult = hold
+      ? { ok: false, httpStatus: null, responseTimeMs: null, error: 'circuit_open' }
+      : await this.send(job, webhook, deliveryId, attemptedAt, lane);
     let disabled: Exclude<DisabledReason, 'manual'> | undefined;
-    if (admission !== 'hold') {
+    if (!hold) {
       const health = await this.deps.endpoints.recordResult(webhook.id, { ok: result.ok, timedOut: result.error === 'timeout', responseTimeMs: result.responseTimeMs }, lane);
       disabled = await this.autoDisable(webhook, result, health);
     }

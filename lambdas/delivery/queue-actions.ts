@@ -36,6 +36,7 @@ export function planQueueActions(records: QueueRecord[], outcomes: Map<string, D
         plan.send.push({ lane: outcome.to, messageId: record.messageId, outgoing: { message: deliverMessage(outcome.job) } });
         break;
       case 'succeeded':
+      case 'superseded':
         if (!outcome.recorded) plan.send.push({ lane, messageId: record.messageId, outgoing: { message: recordMessage(outcome.attempt) } });
         break;
       case 'failed':

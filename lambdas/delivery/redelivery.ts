@@ -10,7 +10,6 @@ import type { EventStore } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import { type FanOut, INLINE_DATA_MAX_BYTES } from './fan-out.js';
 import { asciiJson } from '../domain/ascii-json.js';
-import { type Clock, systemClock } from '../domain/clock.js';
 
 /** Reads and conditional writes of one redelivery before it gives up on a job that keeps changing. */
 const REDELIVER_TRIES = 5;
@@ -21,7 +20,6 @@ export type RedeliveryDeps = {
   jobs: Pick<JobStore, 'get'>;
   history: Pick<DeliveryStore, 'list'>;
   fanOut: Pick<FanOut, 'requeue'>;
-  now?: Clock;
 };
 
 const eventIdSchema = z.uuid();
@@ -47,14 +45,14 @@ export async function redeliverEvent(
   const event = await deps.events.get(partnerId, eventId);
   if (!event || !event.webhookIds.includes(webhook.id)) throw eventNotFound();
   const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
-  const requestedAt = (deps.now ?? systemClock)().getTime();
   // A concurrent writer (another redelivery, the job's own attempt) may change the job between the
   // read and the conditional write: read again and queue from its new state.
   for (let tries = 0; tries < REDELIVER_TRIES; tries++) {
     const stored = await deps.jobs.get(webhook.id, eventId);
-    // Another redelivery queued the event after this request came in: that new attempt is the one
-    // this request asks for (concurrent requests make one delivery or more, never a 500).
-    if (tries > 0 && stored?.requeuedAt !== undefined && Date.parse(stored.requeuedAt) >= requestedAt) return { event_id: eventId, event_type: event.eventType };
+    // A redelivery's attempt that has not begun (its worker's claim, or any attempt's write, clears
+    // `requeuedAt`): it will be made after this request came in, so it is the one this request asks
+    // for. Concurrent requests make one delivery, plus one for those that came while it was being made.
+    if (stored?.status === 'pending' && stored.requeuedAt !== undefined) return { event_id: eventId, event_type: event.eventType };
     // No stored job: the first attempt succeeded (or has not run yet); the history says which.
     const attempts = stored?.attempts ?? (await deps.history.list(webhook.id, { limit: 10, eventId })).items.length;
     const job: Omit<DeliveryJob, 'version' | 'queuedAt'> = {

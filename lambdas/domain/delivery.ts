@@ -50,7 +50,7 @@ export type StoredJob = DeliveryJob & {
    * sweeper finds the job due after it and sends it again, as it does with its own leases.
    */
   leaseUntil?: number;
-  /** When a redelivery (redeliver, recover) re-queued it; gone once an attempt of it is recorded. */
+  /** When a redelivery (redeliver, recover) re-queued it; gone once its attempt begins (the worker's claim) or ends. */
   requeuedAt?: string;
   /** The queue message that carries a retry waiting out its visibility timeout. */
   messageId?: string;

@@ -101,27 +101,22 @@ export class WebhookService {
   }
 
   /**
-   * SPEC §7: a new secret, shown this once; the current one stays valid (encrypted, like the new
-   * one) for `expire_previous_in_seconds`, 0 ending it now. A previous secret still valid from an
-   * earlier rotation is dropped: two secrets at most sign a delivery.
+   * SPEC §7: a new secret, shown this once; the one it replaces stays valid (encrypted, like the
+   * new one) for `expire_previous_in_seconds`, 0 ending it now. A previous secret still valid from
+   * an earlier rotation is dropped: two secrets at most sign a delivery. One atomic write, so
+   * concurrent rotations all succeed in turn (the last one's secret is current, the one it
+   * replaced previous): each secret returned was the current one when it was written.
    */
-  async rotateSecret(partnerId: string, id: string, input: RotateSecretInput, tries = 3): Promise<{ secret: string; previous_secret_expires_at: string }> {
-    const current = await this.require(partnerId, id);
+  async rotateSecret(partnerId: string, id: string, input: RotateSecretInput): Promise<{ secret: string; previous_secret_expires_at: string }> {
     const now = this.now();
     const expiresAt = new Date(now.getTime() + input.expire_previous_in_seconds * 1000).toISOString();
     const secret = generateWebhookSecret();
     const rotated = await this.deps.store.rotateSecret(partnerId, id, {
-      expectedCiphertext: current.secretCiphertext,
       secretCiphertext: await this.deps.cipher.encrypt(secret, secretContext(partnerId, id)),
-      ...(input.expire_previous_in_seconds > 0 ? { previous: { ciphertext: current.secretCiphertext, expiresAt } } : {}),
+      ...(input.expire_previous_in_seconds > 0 ? { previousExpiresAt: expiresAt } : {}),
       updatedAt: now.toISOString(),
     });
-    if (!rotated) {
-      // Deleted meanwhile (404 on the read), or another rotation won: rotate again from its secret,
-      // which becomes the previous one.
-      if (tries <= 1) throw new Error('secret rotation kept losing to concurrent rotations');
-      return this.rotateSecret(partnerId, id, input, tries - 1);
-    }
+    if (!rotated) throw webhookNotFound();
     return { secret, previous_secret_expires_at: expiresAt };
   }
 

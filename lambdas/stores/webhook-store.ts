@@ -15,6 +15,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DisabledReason, Webhook, WebhookStatus } from '../domain/webhook.js';
+import { writeIf } from './conditional.js';
 
 const WEBHOOK_PREFIX = 'webhook#';
 const COUNTER_SK = 'partner';
@@ -247,39 +248,31 @@ export class WebhookStore {
   }
 
   /**
-   * SPEC §7 rotation: the new secret replaces the current one, which becomes the previous one
-   * until `previous.expiresAt` (none: no previous secret is kept). Conditional on the current
-   * ciphertext, so of two concurrent rotations one wins and the other is told (undefined).
+   * SPEC §7 rotation, one atomic update: the new secret replaces the current one, which becomes
+   * the previous one until `previousExpiresAt` (none: no previous secret is kept). DynamoDB reads
+   * every operand of an update expression from the item as it was before the update, so of
+   * concurrent rotations each one keeps, as the previous secret, exactly the one it replaced: the
+   * last writer wins and none fails. false when there is no such webhook.
    */
   async rotateSecret(
     partnerId: string,
     id: string,
-    change: { expectedCiphertext: string; secretCiphertext: string; previous?: { ciphertext: string; expiresAt: string }; updatedAt: string },
-  ): Promise<Webhook | undefined> {
-    const previous = change.previous;
-    try {
-      const { Attributes } = await this.db.send(
+    change: { secretCiphertext: string; previousExpiresAt?: string; updatedAt: string },
+  ): Promise<boolean> {
+    const expires = change.previousExpiresAt;
+    return writeIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { partner_id: partnerId, sk: WEBHOOK_PREFIX + id },
-          UpdateExpression: previous
-            ? 'SET secret_ciphertext = :s, updated_at = :u, previous_secret_ciphertext = :p, previous_secret_expires_at = :e'
+          UpdateExpression: expires
+            ? 'SET previous_secret_ciphertext = secret_ciphertext, previous_secret_expires_at = :e, secret_ciphertext = :s, updated_at = :u'
             : 'SET secret_ciphertext = :s, updated_at = :u REMOVE previous_secret_ciphertext, previous_secret_expires_at',
-          ConditionExpression: 'attribute_exists(sk) AND secret_ciphertext = :old',
-          ExpressionAttributeValues: {
-            ':s': change.secretCiphertext,
-            ':u': change.updatedAt,
-            ':old': change.expectedCiphertext,
-            ...(previous ? { ':p': previous.ciphertext, ':e': previous.expiresAt } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
+          ConditionExpression: 'attribute_exists(sk)',
+          ExpressionAttributeValues: { ':s': change.secretCiphertext, ':u': change.updatedAt, ...(expires ? { ':e': expires } : {}) },
         }),
-      );
-      return Attributes ? fromItem(Attributes) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { jobIdFor } from '../../lambdas/domain/delivery.js';
 import type { LocalState } from '../../local/state-file.js';
@@ -12,6 +13,7 @@ const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 export function localAws(state: LocalState) {
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({ region: state.region, endpoint: state.dynamodb_endpoint, credentials }));
   const events = new EventBridgeClient({ region: state.region, endpoint: state.events_url, credentials });
+  const sqs = new SQSClient({ region: state.region, endpoint: state.sqs_endpoint, credentials });
 
   return {
     /** PutEvents one event on the bus; returns its event_id. */
@@ -66,9 +68,25 @@ export function localAws(state: LocalState) {
     async rejectedEvents() {
       return (await db.send(new ScanCommand({ TableName: state.tables.rejectedEvents }))).Items ?? [];
     },
+    /** True when neither delivery lane holds a message (visible, in flight or delayed): every queued attempt was made. */
+    async queuesIdle(): Promise<boolean> {
+      const counts = await Promise.all(
+        [state.delivery_queue_url, state.slow_delivery_queue_url].map(async (QueueUrl) => {
+          const { Attributes = {} } = await sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
+            }),
+          );
+          return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+        }),
+      );
+      return counts.every((n) => n === 0);
+    },
     destroy() {
       db.destroy();
       events.destroy();
+      sqs.destroy();
     },
   };
 }

@@ -14,7 +14,8 @@ const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const OK: SendResult = { ok: true, httpStatus: 200, responseTimeMs: 5, error: null };
 const FAIL: SendResult = { ok: false, httpStatus: 503, responseTimeMs: 5, error: null };
 
-function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1] } = {}) {
+/** `duringSend` runs while a POST is being made (another writer acting meanwhile). */
+function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1]; duringSend?: () => Promise<void> } = {}) {
   const jobs = new FakeJobs();
   const history = new FakeHistory();
   const events = new FakeEvents();
@@ -43,6 +44,7 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     sender: {
       send: async (url) => {
         posts.push(url);
+        await options.duringSend?.();
         return answers.shift() ?? OK;
       },
     },
@@ -125,7 +127,7 @@ describe('DeliveryWorker', () => {
     const u = setup();
     await u.jobs.save(stored({ attempts: 1, version: 1, messageId: 'm1' }), 0);
     expect(await u.run(u.record(jobFixture(), { receiveCount: 2 }))).toMatchObject({ kind: 'succeeded', attempt: { attemptNumber: 2 } });
-    expect(await u.jobs.get('w1', 'e1')).toMatchObject({ status: 'succeeded', version: 2 });
+    expect(await u.jobs.get('w1', 'e1')).toMatchObject({ status: 'succeeded', version: 3 });
   });
 
   it('sends nothing for a sweeper message older than the job (a lagging duplicate), and the right attempt for the current one', async () => {
@@ -135,6 +137,47 @@ describe('DeliveryWorker', () => {
     expect(t.posts).toHaveLength(0);
     t.events.items.set('p1/e1', { partnerId: 'p1', eventId: 'e1', eventType: 'order.filled', environment: 'sandbox', createdAt: '', data: { order_id: 'o1' }, webhookIds: ['w1'], fanOutId: 'f' });
     expect(await t.run(t.record(jobFixture({ version: 5, data: undefined })))).toMatchObject({ kind: 'succeeded', attempt: { attemptNumber: 4 } });
+  });
+
+  it('lets one of two messages resolved at the same version of a stored job POST: it claims the attempt first', async () => {
+    const t = setup();
+    await t.jobs.save(stored({ attempts: 1, version: 1, parked: true }), 0);
+    const [a, b] = [t.record(jobFixture({ version: 1 }), { messageId: 'ma' }), t.record(jobFixture({ version: 1 }), { messageId: 'mb' })];
+    const outcomes = await t.worker.processBatch([a, b], 'fast');
+    expect([outcomes.get('ma')?.kind, outcomes.get('mb')?.kind].sort()).toEqual(['stale', 'succeeded']);
+    expect(t.posts).toHaveLength(1);
+    expect(t.history.attempts.map((x) => x.attemptNumber)).toEqual([2]);
+    expect(await t.jobs.get('w1', 'e1')).toMatchObject({ status: 'succeeded', attempts: 2, version: 3 });
+  });
+
+  it('records an attempt a redelivery superseded while it was being made; the job, and what follows, are the redelivery\'s', async () => {
+    let jobs: ReturnType<typeof setup>['jobs'] | undefined;
+    const t = setup({
+      duringSend: async () => {
+        // The claim counted the attempt in flight: the redelivery queues the one after it.
+        const current = (await jobs!.get('w1', 'e1'))!;
+        expect(current).toMatchObject({ attempts: 2, version: 2, messageId: 'm1' });
+        expect(await jobs!.save({ ...current, version: 3, requeuedAt: new Date(NOW).toISOString() }, 2)).toBe(true);
+      },
+    });
+    jobs = t.jobs;
+    await t.jobs.save(stored({ attempts: 1, version: 1, messageId: 'm1' }), 0);
+    t.answers.push(FAIL);
+    const r = t.record(jobFixture(), { receiveCount: 2 });
+    const outcome = await t.run(r);
+    expect(outcome).toMatchObject({ kind: 'superseded', recorded: true, attempt: { attemptNumber: 2, status: 'failed', httpStatus: 503, nextRetryAt: null } });
+    expect(t.history.attempts).toHaveLength(1);
+    expect(await t.jobs.get('w1', 'e1')).toMatchObject({ status: 'pending', attempts: 2, version: 3 });
+    // The message is deleted: no retry of its own.
+    expect(planQueueActions([r], new Map([['m1', outcome]]), 'fast', NOW)).toEqual({ keep: [], showAgain: [], send: [] });
+
+    // Its record travels through the queue when the history write fails, as a success's does.
+    const u = setup({ duringSend: async () => void (await u.jobs.save({ ...(await u.jobs.get('w1', 'e1'))!, version: 3 }, 2)) });
+    await u.jobs.save(stored({ attempts: 1, version: 1, messageId: 'm1' }), 0);
+    u.history.failNext = true;
+    const unrecorded = await u.run(u.record(jobFixture(), { receiveCount: 2 }));
+    expect(unrecorded).toMatchObject({ kind: 'superseded', recorded: false });
+    expect(planQueueActions([r], new Map([['m1', unrecorded]]), 'fast', NOW).send.map((s) => s.outgoing.message.kind)).toEqual(['record']);
   });
 
   it('puts back a message that comes before its job is due', async () => {

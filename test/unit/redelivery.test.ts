@@ -1,6 +1,6 @@
 // redeliverEvent with in-memory stores: a job changed by another writer between the read and the
-// conditional write is read again; a concurrent redelivery queued after this request counts as
-// this request's attempt (never a 500); a job that keeps changing is an error, not a silent 202.
+// conditional write is read again; a redelivery whose attempt has not begun counts as this
+// request's attempt (never a 500); a job that keeps changing is an error, not a silent 202.
 import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { redeliverEvent, type RedeliveryDeps } from '../../lambdas/delivery/redelivery.js';
 import { Sweeper } from '../../lambdas/delivery/sweeper.js';
@@ -51,7 +51,6 @@ async function setup(jobs: FakeJobs) {
     jobs: { get: (w, e) => jobs.get(w, e) },
     history: { list: async () => ({ items: [{} as never] }) },
     fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events, queue, jobs, history: new FakeHistory(), leases: new FakeFanOutLeases(), fanOutLeaseMs: 60_000, requeueLeaseMs: 900_000, now }),
-    now,
   };
   return { deps, queue };
 }
@@ -84,6 +83,21 @@ describe('redeliverEvent', () => {
     // Sent: the lease ends and the job leaves the sweeper's index.
     expect(await jobs.get('w1', EVENT)).toMatchObject({ version: 2, requeuedAt: NOW.toISOString() });
     expect((await jobs.get('w1', EVENT))?.leaseUntil).toBeUndefined();
+  });
+
+  it('takes a redelivery queued earlier whose attempt has not begun as its own; queues its own once that attempt began', async () => {
+    const jobs = new FakeJobs();
+    const { deps, queue } = await setup(jobs);
+    await redeliverEvent(deps, 'p1', 'w1', EVENT);
+    await redeliverEvent(deps, 'p1', 'w1', EVENT);
+    expect(queue.sent).toHaveLength(1);
+    // The worker claims the attempt (the job's next version, the attempt counted, `requeuedAt` gone).
+    const { requeuedAt: _gone, ...queued } = (await jobs.get('w1', EVENT))!;
+    expect(await jobs.save({ ...queued, version: 2, attempts: 2 }, 1)).toBe(true);
+    await redeliverEvent(deps, 'p1', 'w1', EVENT);
+    expect(queue.sent).toHaveLength(2);
+    const message = queue.sent[1]!.message;
+    expect(message.kind === 'deliver' && [message.job.version, message.job.attempts]).toEqual([3, 2]);
   });
 
   it('gives up with an error (a 500, not a false 202) on a job that keeps changing', async () => {
