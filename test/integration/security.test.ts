@@ -78,6 +78,48 @@ describe('SSRF guard with ALLOW_LOOPBACK_URLS=0', () => {
   });
 });
 
+const AMBIGUOUS_URLS = [
+  'https://example.com\\@127.0.0.1/',
+  'http://example.com:22\\@127.0.0.1/',
+  'https://@93.184.216.34/hook',
+  'https:93.184.216.34/hook',
+  'https:///93.184.216.34/hook',
+  'https://93.184.216.34/ok/\u202Ecba',
+  'https://93.184.216.34/\u200Fok',
+  'https://93.184.216.34/\u2066ok',
+  'https://93.184.216.34/a\tb',
+  'https://93.184.216.34/\u0085',
+  ' https://93.184.216.34/hook',
+];
+
+describe('URLs that parsers read differently, and the stored form (issue 22)', () => {
+  it.each(AMBIGUOUS_URLS)('refuses %j at create and at PATCH', async (url) => {
+    const created = await call('POST', '/v1/webhooks', { body: { url, events: [] } });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatchObject({ code: 'INVALID_URL', field: 'url' });
+
+    const ok = await call('POST', '/v1/webhooks', { body: { url: 'https://93.184.216.34/hook', events: [] } });
+    expect(ok.status).toBe(201);
+    const patched = await call('PATCH', `/v1/webhooks/${ok.body.id}`, { body: { url } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.code).toBe('INVALID_URL');
+    expect((await call('GET', `/v1/webhooks/${ok.body.id}`)).body.url).toBe('https://93.184.216.34/hook');
+    await call('DELETE', `/v1/webhooks/${ok.body.id}`);
+  });
+
+  it('stores and shows the normalised (WHATWG) form of the URL, at create and at PATCH', async () => {
+    const created = await call('POST', '/v1/webhooks', { body: { url: 'HTTPS://93.184.216.34:443/a/../Hook', events: [] } });
+    expect(created.status).toBe(201);
+    expect(created.body.url).toBe('https://93.184.216.34/Hook');
+    expect((await call('GET', `/v1/webhooks/${created.body.id}`)).body.url).toBe('https://93.184.216.34/Hook');
+    const patched = await call('PATCH', `/v1/webhooks/${created.body.id}`, { body: { url: 'https://0x5d.184.216.34/caf\u00e9' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.url).toBe('https://93.184.216.34/caf%C3%A9');
+    expect((await localAws(rt.state).webhookItem('dev', created.body.id))?.url).toBe('https://93.184.216.34/caf%C3%A9');
+    await call('DELETE', `/v1/webhooks/${created.body.id}`);
+  });
+});
+
 describe('local runtime exposure', () => {
   it('listens on loopback only, on every port it opens', () => {
     const pid = rt.child.pid!;
