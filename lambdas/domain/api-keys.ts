@@ -53,9 +53,8 @@ export function describeApiKey(r: ApiKeyRecord) {
 
 export type Principal = { apiKey: string; partnerId: string; scopes: Scope[] };
 
-/** The caller behind a key and secret, or undefined when they do not match an active key. */
-export async function authenticateApiKey(store: Pick<ApiKeyRepository, 'get'>, apiKey: string, apiSecret: string): Promise<Principal | undefined> {
-  const record = await store.get(apiKey);
-  if (!record || record.revokedAt || !apiSecretMatches(apiSecret, record.secretHash)) return undefined;
+/** The caller behind a key record and a secret, or undefined when the key is revoked or the secret does not match. */
+export function principalFor(record: ApiKeyRecord, apiSecret: string): Principal | undefined {
+  if (record.revokedAt || !apiSecretMatches(apiSecret, record.secretHash)) return undefined;
   return { apiKey: record.apiKey, partnerId: record.partnerId, scopes: record.scopes };
 }

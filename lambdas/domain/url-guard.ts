@@ -51,6 +51,17 @@ export function classifyAddress(address: string): AddressKind {
 /** The loopback hosts the local runtime may allow, exactly as written (SPEC §5): other spellings do not qualify. */
 const ALLOWABLE_LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/**
+ * Characters no webhook URL may hold: controls (C0, C1), format characters (bidi marks, embeddings
+ * and isolates such as U+202E, zero-width characters, soft hyphen, BOM) and whitespace. The WHATWG
+ * parser strips or percent-encodes some of them, other parsers do not, and bidi controls make a
+ * shown URL read differently from the one used.
+ */
+const HIDDEN_OR_CONTROL = /[\p{Cc}\p{Cf}\p{Z}]/u;
+
+/** `scheme://authority`: the authority as written, up to the first `/`, `?` or `#`. */
+const AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i;
+
 /** The host as the URL spells it, before the parser canonicalises numeric forms. */
 function writtenHost(raw: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(raw)?.[1]?.toLowerCase() ?? '';
@@ -83,10 +94,19 @@ export class UrlGuard {
 
   /**
    * Syntax and literal-address checks. The WHATWG parser already turns numeric spellings
-   * (2130706433, 0x7f.1, 0177.0.0.1, 127.1) into dotted IPv4 and lower-cases the host.
+   * (2130706433, 0x7f.1, 0177.0.0.1, 127.1) into dotted IPv4 and lower-cases the host. A URL that
+   * WHATWG and RFC 3986 parsers would read differently is refused before it is parsed: a
+   * backslash (WHATWG reads it as `/`, RFC 3986 as data: `https://a.example\@127.0.0.1/` names a.example
+   * to one and 127.0.0.1 to the other), an `@` anywhere in the authority (credentials are refused,
+   * so it can only mislead), and a missing or extra `//` (`https:a.example`, `https:///a.example`).
    */
   parse(raw: string): { url: URL; host: string; loopbackAllowed: boolean } {
     if (raw.length > MAX_URL_LENGTH) throw invalid(`url must be at most ${MAX_URL_LENGTH} characters.`);
+    if (HIDDEN_OR_CONTROL.test(raw)) throw invalid('url must not contain control, invisible (such as bidi) or whitespace characters.');
+    if (raw.includes('\\')) throw invalid('url must not contain a backslash.');
+    const authority = AUTHORITY.exec(raw)?.[1];
+    if (!authority) throw invalid('url must be an absolute https:// URL.');
+    if (authority.includes('@')) throw invalid('url must not contain credentials or an @ before its host.');
     let url: URL;
     try {
       url = new URL(raw);
@@ -110,7 +130,8 @@ export class UrlGuard {
 
   /**
    * Registration check: a name is resolved and every address must be public. A name that does
-   * not resolve (yet) is accepted (SPEC §6); delivery checks it again.
+   * not resolve (yet) is accepted (SPEC §6); delivery checks it again. The URL's `href` (the WHATWG
+   * serialisation) is the form to store.
    */
   async checkRegistration(raw: string): Promise<URL> {
     const { url, host, loopbackAllowed } = this.parse(raw);

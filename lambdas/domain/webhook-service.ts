@@ -38,14 +38,15 @@ export class WebhookService {
 
   /** Creates the webhook; the only time its secret is returned. */
   async create(partnerId: string, input: CreateWebhookInput): Promise<PublicWebhook & { secret: string }> {
-    await this.deps.urlGuard.checkRegistration(input.url);
+    // Stored as the guard's normalised form, so what is shown is what is delivered to.
+    const url = (await this.deps.urlGuard.checkRegistration(input.url)).href;
     const id = uuidv7();
     const secret = generateWebhookSecret();
     const at = this.now().toISOString();
     const webhook: Webhook = {
       id,
       partnerId,
-      url: input.url,
+      url,
       events: input.events,
       status: 'active',
       createdAt: at,
@@ -81,7 +82,7 @@ export class WebhookService {
   }
 
   async update(partnerId: string, id: string, input: UpdateWebhookInput): Promise<PublicWebhook> {
-    if (input.url !== undefined) await this.deps.urlGuard.checkRegistration(input.url);
+    const url = input.url === undefined ? undefined : (await this.deps.urlGuard.checkRegistration(input.url)).href;
     const at = this.now().toISOString();
     // Re-enabling starts a new active period: retries left over from before the disable are dropped,
     // and the disable's reason goes. Disabling by hand says so (SPEC §7: disabled_reason "manual").
@@ -89,7 +90,7 @@ export class WebhookService {
     const reactivated = input.status === 'active' && before?.status === 'disabled';
     const disabled = input.status === 'disabled' && before?.status === 'active';
     const updated = await this.deps.store.update(partnerId, id, {
-      url: input.url,
+      url,
       events: input.events,
       status: input.status,
       updatedAt: at,

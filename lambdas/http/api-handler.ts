@@ -41,7 +41,7 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
 ) {
   const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>().use(errorEnvelope(() => deps().logger));
   if (route.scope !== null) {
-    chain.use(authenticate(ANY_SCOPE_ROUTES.has(route.name) ? 'any' : route.scope, () => deps().apiKeys, () => deps().authFailures)).use(rateLimit(() => deps().rateLimiter));
+    chain.use(authenticate(ANY_SCOPE_ROUTES.has(route.name) ? 'any' : route.scope, () => deps().authFailures)).use(rateLimit(() => deps().rateLimiter));
   }
   return chain
     .use(jsonBody())

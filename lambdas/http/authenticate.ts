@@ -1,15 +1,12 @@
 // Authentication (X-API-Key + X-API-Secret, or HTTP Basic) and the route's scope check.
 import type middy from '@middy/core';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { authenticateApiKey } from '../domain/api-keys.js';
-import type { AuthFailureLimiter } from '../domain/auth-failure-limiter.js';
+import type { AuthFailureLimiter, Credentials } from '../domain/auth-failure-limiter.js';
 import { ApiError } from '../domain/errors.js';
-import type { ApiKeyStore, Scope } from '../stores/api-key-store.js';
+import type { Scope } from '../stores/api-key-store.js';
 import { type ApiEvent, header } from './api-event.js';
 
 const MAX_CREDENTIAL_LENGTH = 512;
-
-export type Credentials = { apiKey: string; apiSecret: string };
 
 /** Reads the credentials from the headers; undefined when absent or malformed. */
 export function readCredentials(event: ApiEvent): Credentials | undefined {
@@ -30,30 +27,27 @@ export function readCredentials(event: ApiEvent): Credentials | undefined {
 /** `'any'`: a valid key of either scope. */
 export function authenticate(
   scope: Scope | 'any',
-  apiKeys: () => ApiKeyStore,
-  failures: () => AuthFailureLimiter,
+  authenticator: () => AuthFailureLimiter,
 ): middy.MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2, Error, Context> {
   return {
     before: async (request) => {
-      // An address that keeps failing is refused before its credentials are looked up.
-      const sourceIp = request.event.requestContext?.http?.sourceIp;
-      const gate = await failures().check(sourceIp);
-      if (!gate.allowed) {
-        await new Promise((resolve) => setTimeout(resolve, failures().refusalDelayMs));
-        throw new ApiError('RATE_LIMITED', `Too many failed authentications from this address; retry after ${gate.retryAfterSeconds} s.`, undefined, {
-          'retry-after': String(gate.retryAfterSeconds),
-        });
-      }
       const credentials = readCredentials(request.event);
       const usable =
-        credentials &&
-        credentials.apiKey.length <= MAX_CREDENTIAL_LENGTH &&
-        credentials.apiSecret.length <= MAX_CREDENTIAL_LENGTH;
-      const principal = usable ? await authenticateApiKey(apiKeys(), credentials.apiKey, credentials.apiSecret) : undefined;
-      if (!principal) {
-        await failures().recordFailure(sourceIp);
+        credentials && credentials.apiKey.length <= MAX_CREDENTIAL_LENGTH && credentials.apiSecret.length <= MAX_CREDENTIAL_LENGTH
+          ? credentials
+          : undefined;
+      // An address that keeps failing is refused, except for keys known to be valid (auth-failure-limiter.ts).
+      const outcome = await authenticator().authenticate(request.event.requestContext?.http?.sourceIp, usable);
+      if (!outcome.ok && outcome.retryAfterSeconds !== undefined) {
+        await new Promise((resolve) => setTimeout(resolve, authenticator().refusalDelayMs));
+        throw new ApiError('RATE_LIMITED', `Too many failed authentications from this address; retry after ${outcome.retryAfterSeconds} s.`, undefined, {
+          'retry-after': String(outcome.retryAfterSeconds),
+        });
+      }
+      if (!outcome.ok) {
         throw new ApiError('UNAUTHORIZED', 'Missing or invalid API credentials: send X-API-Key and X-API-Secret, or HTTP Basic.');
       }
+      const { principal } = outcome;
       if (scope !== 'any' && !principal.scopes.includes(scope)) {
         throw new ApiError('FORBIDDEN', `This API key lacks the ${scope} scope.`);
       }

@@ -27,6 +27,18 @@ const HEADERS: Record<string, Json> = {
     schema: { type: 'string' },
   },
   'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer', minimum: 0 } },
+  'X-Content-Type-Options': { description: 'Always `nosniff`.', schema: { type: 'string', enum: ['nosniff'] } },
+  'Cache-Control': {
+    description: '`no-store` on every API answer (some carry a webhook secret); this document itself says `public, max-age=300`.',
+    schema: { type: 'string' },
+  },
+};
+
+/** Headers every API answer carries. */
+const COMMON_HEADERS = {
+  'X-Request-Id': ref('headers', 'X-Request-Id'),
+  'X-Content-Type-Options': ref('headers', 'X-Content-Type-Options'),
+  'Cache-Control': ref('headers', 'Cache-Control'),
 };
 
 /** Headers of every delivery (SPEC §4). */
@@ -76,7 +88,7 @@ function errorResponses(codes: ErrorCode[]): Record<string, Json> {
       String(status),
       {
         description: group.join(', '),
-        headers: { 'X-Request-Id': ref('headers', 'X-Request-Id'), ...(status === 429 ? { 'Retry-After': ref('headers', 'Retry-After') } : {}) },
+        headers: { ...COMMON_HEADERS, ...(status === 429 ? { 'Retry-After': ref('headers', 'Retry-After') } : {}) },
         content: {
           'application/json': {
             schema: {
@@ -136,7 +148,7 @@ function operation(route: RouteDefinition): Json {
     responses: {
       [String(success.status)]: {
         description: success.description,
-        headers: { 'X-Request-Id': ref('headers', 'X-Request-Id'), ...(success.paginated ? { Link: ref('headers', 'Link') } : {}) },
+        headers: { ...COMMON_HEADERS, ...(success.paginated ? { Link: ref('headers', 'Link') } : {}) },
         ...(body ? { content: { 'application/json': { schema: body } } } : {}),
         ...(success.mediaTypes ? { content: Object.fromEntries(success.mediaTypes.map((type) => [type, { schema: { type: 'string' } }])) } : {}),
       },

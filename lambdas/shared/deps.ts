@@ -22,12 +22,18 @@ function buildDeps() {
   const db = documentClient();
   const webhookStore = new WebhookStore(db, cfg.tables.webhooks);
   const rateLimitStore = new RateLimitStore(db, cfg.tables.rateLimits);
+  const apiKeys = new ApiKeyStore(db, cfg.tables.apiKeys);
   return {
     config: cfg,
     logger: Logger.fromConfig(cfg),
-    apiKeys: new ApiKeyStore(db, cfg.tables.apiKeys),
+    apiKeys,
     rateLimiter: new RateLimiter(rateLimitStore, cfg.rateLimits),
-    authFailures: new AuthFailureLimiter(rateLimitStore, cfg.authFailuresPerMinute, cfg.authBlockedDelayMs),
+    authFailures: new AuthFailureLimiter({
+      counter: rateLimitStore,
+      keys: apiKeys,
+      maxPerMinute: cfg.authFailuresPerMinute,
+      refusalDelayMs: cfg.authBlockedDelayMs,
+    }),
     webhookStore,
     deliveries: new DeliveryStore(db, cfg.tables.deliveries),
     webhooks: new WebhookService({

@@ -1,5 +1,6 @@
-// Rate-limit state in DynamoDB: one item per API key (and one per client address for failed
-// authentication), shared by every function instance. The per-key item is written back with a
+// Rate-limit state in DynamoDB: one item per API key (and, per client address, one per minute
+// counting failed authentications and one listing the keys that authenticated from it), shared by
+// every function instance. The per-key item is written back with a
 // conditional update on its version (lambdas/domain/rate-limiter.ts decides); failure counters
 // are atomic ADDs. Every item expires by TTL shortly after its windows close.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -9,6 +10,8 @@ import type { FailureCounter } from '../domain/auth-failure-limiter.js';
 import type { RateLimitState, RateLimitStateStore, SlotCounts } from '../domain/rate-limiter.js';
 
 const KEY_PREFIX = 'key#';
+/** Per client address: the API keys that authenticated from it (lambdas/domain/auth-failure-limiter.ts). */
+const KNOWN_PREFIX = 'authok#';
 
 export class RateLimitStore implements RateLimitStateStore, FailureCounter {
   constructor(
@@ -47,10 +50,37 @@ export class RateLimitStore implements RateLimitStateStore, FailureCounter {
     }
   }
 
-  /** Eventually consistent: a count a moment old is good enough to refuse a flood. */
-  async failures(bucket: string): Promise<number> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { bucket } }));
-    return Number(Item?.hits ?? 0);
+  async reserve(bucket: string, limit: number, expiresAtSeconds: number): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { bucket },
+          UpdateExpression: 'ADD hits :one SET expires_at = if_not_exists(expires_at, :exp)',
+          ConditionExpression: 'attribute_not_exists(hits) OR hits < :limit',
+          ExpressionAttributeValues: { ':one': 1, ':exp': expiresAtSeconds, ':limit': limit },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(Attributes?.hits ?? 1);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async release(bucket: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { bucket },
+        UpdateExpression: 'ADD hits :minus',
+        ConditionExpression: 'hits > :zero',
+        ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+      }),
+    ).catch((error: unknown) => {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    });
   }
 
   async addFailure(bucket: string, expiresAtSeconds: number): Promise<number> {
@@ -64,6 +94,24 @@ export class RateLimitStore implements RateLimitStateStore, FailureCounter {
       }),
     );
     return Number(Attributes?.hits ?? 1);
+  }
+
+  /** Eventually consistent: a key remembered a moment ago is found on the next block. */
+  async knownKeys(address: string): Promise<string[]> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { bucket: KNOWN_PREFIX + address } }));
+    return Item?.keys instanceof Set ? [...(Item.keys as Set<string>)] : [];
+  }
+
+  async rememberKey(address: string, apiKey: string, expiresAtSeconds: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { bucket: KNOWN_PREFIX + address },
+        UpdateExpression: 'ADD #keys :key SET expires_at = :exp',
+        ExpressionAttributeNames: { '#keys': 'keys' },
+        ExpressionAttributeValues: { ':key': new Set([apiKey]), ':exp': expiresAtSeconds },
+      }),
+    );
   }
 }
 

@@ -5,7 +5,10 @@ import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { issueTestApiKey } from '../support/api-keys.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
-import { sdkCalls } from '../support/sdk-calls.js';
+import { RateLimitStore } from '../../lambdas/stores/rate-limit-store.js';
+import { createDocumentClient } from '../../lambdas/shared/aws-clients.js';
+import { failureCounterContract } from '../support/failure-counter.js';
+import { sdkCalls, sdkSnapshot } from '../support/sdk-calls.js';
 import { waitFor } from '../support/wait-for.js';
 
 const LIMIT = 10;
@@ -66,10 +69,60 @@ describe('failed authentication per client address', () => {
     const after = await sdkCalls(rt);
     for (const op of ['DynamoDB.GetItem', 'DynamoDB.UpdateItem', 'DynamoDB.Query']) expect(after[op] ?? 0).toBe(before[op] ?? 0);
 
-    // The address is refused whatever it sends (its credentials are not even read)…
+    // A key never seen from this address is refused too: telling it from a guess would take a read…
     expect((await get('127.0.0.1', partner.auth)).status).toBe(429);
     // …while another address is served as usual: 200 with a good key, 401 with a bad one.
     expect((await get('127.0.0.2', partner.auth)).status).toBe(200);
     expect((await get('127.0.0.2', randomKey())).status).toBe(401);
   });
+
+  it('keeps serving a valid partner from an address that a flood of bad keys has blocked (issue 22)', async () => {
+    const partner = await issueTestApiKey(rt.state, { partnerId: 'behind-nat', scopes: ['webhooks:read'] });
+    expect((await get('127.0.0.3', partner.auth)).status).toBe(200);
+
+    // 50 connections of bad keys, each sending again as soon as it has its answer.
+    let flooding = true;
+    const floodAnswers: number[] = [];
+    const flood = Promise.all(
+      Array.from({ length: 50 }, async () => {
+        while (flooding) floodAnswers.push((await get('127.0.0.3', randomKey())).status);
+      }),
+    );
+    try {
+      await waitFor(() => floodAnswers.includes(429) || undefined, { what: () => 'the flood to be refused with 429' });
+      const partnerAnswers: number[] = [];
+      for (let i = 0; i < 12; i++) partnerAnswers.push((await get('127.0.0.3', partner.auth)).status);
+      expect(partnerAnswers).toEqual(Array(12).fill(200));
+      // The bad keys are still refused meanwhile.
+      expect((await get('127.0.0.3', randomKey())).status).toBe(429);
+    } finally {
+      flooding = false;
+      await flood;
+    }
+    expect(floodAnswers.filter((s) => s !== 401 && s !== 429)).toEqual([]);
+  });
+
+  it('lets a concurrent flood of bad keys read the keys table at most the limit of times (issue 22)', async () => {
+    await waitFor(() => Date.now() % 60_000 < 45_000 || undefined, { timeoutMs: 20_000, intervalMs: 200 });
+    const reads = (s: Awaited<ReturnType<typeof sdkSnapshot>>) => s.dynamodb.by_resource[`${rt.state.tables.apiKeys}.GetItem`]?.calls ?? 0;
+    const before = await sdkSnapshot(rt, { measure: true });
+    const answers = await Promise.all(Array.from({ length: 100 }, () => get('127.0.0.4', randomKey())));
+    const after = await sdkSnapshot(rt, { measure: false });
+    expect(reads(after) - reads(before)).toBe(LIMIT);
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(LIMIT);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(100 - LIMIT);
+  });
+});
+
+describe('the DynamoDB failure counter (rate-limit table)', () => {
+  let db: ReturnType<typeof createDocumentClient>;
+  beforeAll(() => {
+    // The SDK's default credential chain needs some credentials; dynalite ignores their values.
+    process.env.AWS_ACCESS_KEY_ID ??= 'local';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+    db = createDocumentClient({ region: rt.state.region, dynamodbEndpoint: rt.state.dynamodb_endpoint });
+  });
+  afterAll(() => db.destroy());
+  let n = 0;
+  failureCounterContract(() => new RateLimitStore(db, rt.state.tables.rateLimits), () => `contract-${process.pid}-${n++}`);
 });

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { apiClient } from '../support/api-client.js';
 import { exampleData } from '../support/examples.js';
 import { localAws } from '../support/local-aws.js';
+import { rawHttp } from '../support/raw-http.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -75,6 +76,82 @@ describe('SSRF guard with ALLOW_LOOPBACK_URLS=0', () => {
       aws.destroy();
       await call('DELETE', `/v1/webhooks/${created.body.id}`);
     }
+  });
+});
+
+const AMBIGUOUS_URLS = [
+  'https://example.com\\@127.0.0.1/',
+  'http://example.com:22\\@127.0.0.1/',
+  'https://@93.184.216.34/hook',
+  'https:93.184.216.34/hook',
+  'https:///93.184.216.34/hook',
+  'https://93.184.216.34/ok/\u202Ecba',
+  'https://93.184.216.34/\u200Fok',
+  'https://93.184.216.34/\u2066ok',
+  'https://93.184.216.34/a\tb',
+  'https://93.184.216.34/\u0085',
+  ' https://93.184.216.34/hook',
+];
+
+describe('URLs that parsers read differently, and the stored form (issue 22)', () => {
+  it.each(AMBIGUOUS_URLS)('refuses %j at create and at PATCH', async (url) => {
+    const created = await call('POST', '/v1/webhooks', { body: { url, events: [] } });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatchObject({ code: 'INVALID_URL', field: 'url' });
+
+    const ok = await call('POST', '/v1/webhooks', { body: { url: 'https://93.184.216.34/hook', events: [] } });
+    expect(ok.status).toBe(201);
+    const patched = await call('PATCH', `/v1/webhooks/${ok.body.id}`, { body: { url } });
+    expect(patched.status).toBe(400);
+    expect(patched.body.error.code).toBe('INVALID_URL');
+    expect((await call('GET', `/v1/webhooks/${ok.body.id}`)).body.url).toBe('https://93.184.216.34/hook');
+    await call('DELETE', `/v1/webhooks/${ok.body.id}`);
+  });
+
+  it('stores and shows the normalised (WHATWG) form of the URL, at create and at PATCH', async () => {
+    const created = await call('POST', '/v1/webhooks', { body: { url: 'HTTPS://93.184.216.34:443/a/../Hook', events: [] } });
+    expect(created.status).toBe(201);
+    expect(created.body.url).toBe('https://93.184.216.34/Hook');
+    expect((await call('GET', `/v1/webhooks/${created.body.id}`)).body.url).toBe('https://93.184.216.34/Hook');
+    const patched = await call('PATCH', `/v1/webhooks/${created.body.id}`, { body: { url: 'https://0x5d.184.216.34/caf\u00e9' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.url).toBe('https://93.184.216.34/caf%C3%A9');
+    expect((await localAws(rt.state).webhookItem('dev', created.body.id))?.url).toBe('https://93.184.216.34/caf%C3%A9');
+    await call('DELETE', `/v1/webhooks/${created.body.id}`);
+  });
+});
+
+describe('response headers (issue 22)', () => {
+  const expectApiHeaders = (what: string, headers: { get(name: string): string | null }) => {
+    expect([what, headers.get('x-content-type-options'), headers.get('cache-control')]).toEqual([what, 'nosniff', 'no-store']);
+  };
+
+  it('says nosniff and no-store on every API answer: secret-bearing ones, other successes and errors', async () => {
+    const created = await call('POST', '/v1/webhooks', { body: { url: 'https://93.184.216.34/headers', events: [] } });
+    expect(created.body.secret).toMatch(/^whsec_/);
+    expectApiHeaders('create (201, with the secret)', created.headers);
+    const id = created.body.id as string;
+    const rotated = await call('POST', `/v1/webhooks/${id}/rotate-secret`, { body: {} });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).toMatch(/^whsec_/);
+    expectApiHeaders('rotate-secret (200, with the secret)', rotated.headers);
+    expectApiHeaders('get', (await call('GET', `/v1/webhooks/${id}`)).headers);
+    expectApiHeaders('list', (await call('GET', '/v1/webhooks')).headers);
+    expectApiHeaders('event types', (await call('GET', '/v1/event-types')).headers);
+    expectApiHeaders('400', (await call('POST', '/v1/webhooks', { rawBody: '{', headers: { 'content-type': 'application/json' } })).headers);
+    expectApiHeaders('401', (await call('GET', '/v1/webhooks', { auth: null })).headers);
+    expectApiHeaders('404 route', (await call('GET', '/v1/nothing-here')).headers);
+    expectApiHeaders('405', (await call('PUT', '/v1/webhooks')).headers);
+    const deleted = await call('DELETE', `/v1/webhooks/${id}`);
+    expect(deleted.status).toBe(204);
+    expectApiHeaders('delete (204)', deleted.headers);
+    // The local gateway's own answer to what is not HTTP.
+    const raw = await rawHttp(rt.state.api_url, 'NOT HTTP\r\n\r\n');
+    expect(raw.status).toBe(400);
+    expectApiHeaders('gateway 400', { get: (name) => raw.headers[name] ?? null });
+    // The OpenAPI document alone may be cached.
+    const doc = await call('GET', '/v1/openapi.json', { auth: null });
+    expect([doc.headers.get('x-content-type-options'), doc.headers.get('cache-control')]).toEqual(['nosniff', 'public, max-age=300']);
   });
 });
 

@@ -62,6 +62,22 @@ describe('the repository is self-contained', () => {
   });
 });
 
+describe('what docs/api.md tells integrators matches the code', () => {
+  const section = (title: string) => {
+    const text = readFileSync(join(ROOT, 'docs', 'api.md'), 'utf8');
+    const start = text.indexOf(`## ${title}\n`);
+    expect(start).toBeGreaterThanOrEqual(0);
+    const end = text.indexOf('\n## ', start + 1);
+    return text.slice(start, end === -1 ? undefined : end).replace(/\s+/g, ' ');
+  };
+
+  it('says refused requests do not count toward the rate limit (test/unit/rate-limiter.test.ts: "does not count refused requests")', () => {
+    const limits = section('Rate limits');
+    expect(limits).not.toMatch(/refused requests count/i);
+    expect(limits).toMatch(/only accepted requests count/);
+  });
+});
+
 describe('generated docs', () => {
   it.each(GENERATED_DOCS)('%s is current (run `npm run docs` after changing routes, schemas or examples)', (file) => {
     const text = readFileSync(join(ROOT, file), 'utf8');

@@ -350,3 +350,58 @@ describe('url guard refusals carry their reason', () => {
     await expect(privateAnswer.checkRegistration('https://93.184.216.34:22/')).rejects.toBeInstanceOf(UrlRefusedError);
   });
 });
+
+describe('url guard: URLs that parsers read differently (issue 22)', () => {
+  const guards = {
+    deployed: new UrlGuard({ allowLoopback: false, resolver: fakeDns(DNS).resolver }),
+    local: new UrlGuard({ allowLoopback: true, resolver: fakeDns(DNS).resolver }),
+  };
+
+  it.each([
+    ['backslash before @ (WHATWG: example.com:22; RFC 3986: 127.0.0.1)', 'http://example.com:22\\@127.0.0.1/'],
+    ['backslash before @ with https', 'https://example.com\\@127.0.0.1/'],
+    ['backslash as the path separator', 'https:\\\\example.com\\hook'],
+    ['backslash in the path', 'https://example.com/a\\b'],
+    ['empty userinfo', 'https://@example.com/'],
+    ['@ in the authority after a port', 'https://example.com:443@127.0.0.1/'],
+    ['percent-encoded userinfo', 'https://%40@example.com/'],
+    ['no // (WHATWG reads a host, RFC 3986 a path)', 'https:example.com/hook'],
+    ['one slash', 'https:/example.com/hook'],
+    ['three slashes', 'https:///example.com/hook'],
+    ['right-to-left override in the path', 'https://example.com/ok/\u202Ecba'],
+    ['left-to-right mark', 'https://example.com/\u200Eok'],
+    ['right-to-left mark', 'https://example.com/\u200Fok'],
+    ['bidi embedding U+202A', 'https://example.com/\u202Aok'],
+    ['bidi pop U+202C', 'https://example.com/\u202Cok'],
+    ['bidi isolate U+2066', 'https://example.com/\u2066ok'],
+    ['bidi isolate pop U+2069', 'https://example.com/\u2069ok'],
+    ['zero-width space in the host', 'https://exa\u200Bmple.com/'],
+    ['byte order mark', '\uFEFFhttps://example.com/'],
+    ['NUL', 'https://example.com/\u0000'],
+    ['tab inside (WHATWG removes it)', 'https://exam\tple.com/'],
+    ['newline inside', 'https://example.com/a\nb'],
+    ['DEL', 'https://example.com/\u007F'],
+    ['C1 control U+0085', 'https://example.com/\u0085'],
+    ['C1 control U+009B', 'https://example.com/\u009B'],
+    ['leading space (WHATWG strips it)', ' https://example.com/'],
+    ['trailing space', 'https://example.com/ '],
+    ['space in the path', 'https://example.com/a b'],
+    ['no-break space', 'https://example.com/a\u00A0b'],
+  ])('refuses %s, loopback allowed or not', async (_name, url) => {
+    await expectInvalidUrl(guards.deployed.checkRegistration(url));
+    await expectInvalidUrl(guards.local.checkRegistration(url));
+    expect(() => guards.local.parse(url)).toThrow(UrlRefusedError);
+  });
+
+  it.each([
+    ['upper-case scheme and host', 'HTTPS://EXAMPLE.COM/Hook', 'https://example.com/Hook'],
+    ['no path', 'https://example.com', 'https://example.com/'],
+    ['default port', 'https://example.com:443/hook', 'https://example.com/hook'],
+    ['dot segments', 'https://example.com/a/../hook', 'https://example.com/hook'],
+    ['international name', 'https://b\u00FCcher.example.com/hook', 'https://xn--bcher-kva.example.com/hook'],
+    ['non-ASCII path', 'https://example.com/caf\u00E9', 'https://example.com/caf%C3%A9'],
+    ['percent-encoded bidi stays encoded', 'https://example.com/ok/%E2%80%AEabc', 'https://example.com/ok/%E2%80%AEabc'],
+  ])('gives the normalised (WHATWG) form to store: %s', async (_name, raw, normalised) => {
+    expect((await guards.deployed.checkRegistration(raw)).href).toBe(normalised);
+  });
+});
