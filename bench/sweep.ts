@@ -45,9 +45,10 @@ export async function runSweepBench(options: { jobs: number }): Promise<SweepRes
       jobs,
       queue: { send: async (_lane, outgoing) => ((sent += outgoing.length), outgoing.map(() => ({ ok: true as const }))) },
       leaseMs: 900_000,
+      budgetMs: 600_000,
     });
     const started = performance.now();
-    const result = await sweeper.requeueDue(options.jobs * 2);
+    const result = await sweeper.requeueDue();
     const seconds = (performance.now() - started) / 1000;
     const rate = result.requeued / seconds;
     return {

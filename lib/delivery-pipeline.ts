@@ -44,8 +44,10 @@ export class DeliveryPipeline extends Construct {
       description: 'Buildmarkets Webhooks: EventBridge event → one delivery job per subscribed webhook',
       state,
       stage,
+      // FAN_OUT_LEASE_SECONDS (60 s by default) must stay above this: a live fan-out is never taken over.
       timeout: Duration.seconds(30),
       reservedConcurrentExecutions: stage.fanOutReservedConcurrency,
+      environment: { PARTNER_WEBHOOKS_CACHE_TTL_MS: String(stage.fanOutWebhookCacheMs) },
     });
     // EventBridge invokes asynchronously: a thrown error (e.g. DynamoDB unavailable) is retried by
     // Lambda, then the event goes to the fan-out DLQ — never silently dropped.

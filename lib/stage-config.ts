@@ -54,6 +54,8 @@ export type StageConfig = {
   apiReservedConcurrency?: number;
   /** The account's Lambda concurrency quota, if known: the reservations are checked against it. */
   accountConcurrencyLimit?: number;
+  /** How long a fan-out instance reuses a partner's webhook list (PARTNER_WEBHOOKS_CACHE_TTL_MS; 0 = overlapping reads only). */
+  fanOutWebhookCacheMs: number;
   /** Age of the oldest message on each lane's queue that raises an alarm (minutes). */
   fastQueueAgeAlarmMinutes: number;
   slowQueueAgeAlarmMinutes: number;
@@ -94,6 +96,7 @@ const contextSchema = z.object({
   slowDeliveryReservedConcurrency: int(1, 10_000).optional(),
   apiReservedConcurrency: int(1, 10_000).optional(),
   accountConcurrencyLimit: int(10, 1_000_000).optional(),
+  fanOutWebhookCacheMs: int(0, 60_000).default(0),
   fastQueueAgeAlarmMinutes: int(1, 1440).default(15),
   slowQueueAgeAlarmMinutes: int(1, 1440).default(60),
   apiThrottleRateLimit: int(1, 10_000).default(100),
@@ -152,6 +155,7 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
       apiReservedConcurrency: c.apiReservedConcurrency,
       accountConcurrencyLimit: c.accountConcurrencyLimit,
     }),
+    fanOutWebhookCacheMs: c.fanOutWebhookCacheMs,
     fastQueueAgeAlarmMinutes: c.fastQueueAgeAlarmMinutes,
     slowQueueAgeAlarmMinutes: c.slowQueueAgeAlarmMinutes,
     apiThrottleRateLimit: c.apiThrottleRateLimit,

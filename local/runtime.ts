@@ -78,10 +78,15 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
     );
   }, local.ttlSweepSeconds * 1000);
   let sweeping: Promise<unknown> = Promise.resolve();
+  let sweepRunning = false;
   const sweepTimer = setInterval(() => {
+    // One run at a time, as the stack's schedule with a budget below the interval gives.
+    if (sweepRunning) return;
+    sweepRunning = true;
     sweeping = load('sweeper')
       .then((sweep) => sweep({}, lambdaContext('sweeper')))
-      .catch((error: unknown) => host.logger.error('sweeper failed', { error }));
+      .catch((error: unknown) => host.logger.error('sweeper failed', { error }))
+      .finally(() => (sweepRunning = false));
   }, local.sweepIntervalSeconds * 1000);
 
   // One process hosts every fan-out here, so each lease left from before this start belongs to

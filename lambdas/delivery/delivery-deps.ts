@@ -19,7 +19,7 @@ import { EndpointTracker } from './endpoint-tracker.js';
 import { FanOut } from './fan-out.js';
 import { HttpSender } from './http-sender.js';
 import { Sweeper } from './sweeper.js';
-import { WebhookLookup } from './webhook-lookup.js';
+import { PartnerWebhooks, WebhookLookup } from './webhook-lookup.js';
 import { continueRecover } from './recover.js';
 import { type RecoverTask, recoverMessage } from '../domain/delivery.js';
 
@@ -41,7 +41,7 @@ export const fanOutGraph = /* @__PURE__ */ once(() => {
   return {
     logger: logger(),
     fanOut: new FanOut({
-      webhooks,
+      webhooks: new PartnerWebhooks(webhooks, config().partnerWebhooksCacheTtlMs),
       events,
       leases: new FanOutLeaseStore(documentClient(), config().tables.fanOuts),
       fanOutLeaseMs: config().fanOutLeaseSeconds * 1000,
@@ -90,7 +90,7 @@ export const deliveryGraph = /* @__PURE__ */ once(() => {
 
 export const sweeperGraph = /* @__PURE__ */ once(() => ({
   logger: logger(),
-  sweeper: new Sweeper({ jobs: stores().jobs, queue: deliveryQueue(), leaseMs: config().sweepLeaseSeconds * 1000 }),
+  sweeper: new Sweeper({ jobs: stores().jobs, queue: deliveryQueue(), leaseMs: config().sweepLeaseSeconds * 1000, budgetMs: config().sweepBudgetMs }),
   /** Events whose fan-out died between storing and queueing them (FanOut.finishAbandoned). */
   fanOut: fanOutGraph().fanOut,
 }));

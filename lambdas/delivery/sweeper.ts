@@ -1,5 +1,7 @@
 // Re-queues parked jobs (retries whose wait was too long to hold in SQS) once they are due. The
-// due index is sharded; all shards are read in parallel. Each job is leased before its message is
+// due index is sharded (DUE_SHARDS); each run goes round the shards a page at a time, so every
+// shard gets its turn however large another's backlog, and stops when nothing is due or its time
+// budget is spent (no fixed cap: the next run goes on). Each job is leased before its message is
 // sent (its version moves on and it stays in the index until the lease runs out), so a message
 // that is lost is sent again after the lease, and one that is merely lagging behind a backlog
 // finds a newer version on arrival and sends nothing: no duplicate POST.
@@ -9,50 +11,77 @@ import type { JobStore } from '../stores/job-store.js';
 import { DUE_SHARDS } from '../stores/table-definitions.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 
-export type SweepResult = { requeued: number; refused: number };
+/** `unfinished`: the budget ran out with jobs still due (the next run takes them). */
+export type SweepResult = { requeued: number; refused: number; unfinished?: boolean };
 
-/** Jobs leased and queued together: a page of the index, at most. */
-const PAGE = 500;
-/** Leases in flight per shard. */
-const LEASES_IN_PARALLEL = 25;
+/** Jobs leased and queued together: one page of a shard. */
+const PAGE = 250;
+/** Shards worked on at once, and leases in flight per shard (≤ 160 DynamoDB calls at a time). */
+const SHARDS_IN_PARALLEL = 16;
+const LEASES_IN_PARALLEL = 10;
 
 export type SweeperDeps = {
   jobs: Pick<JobStore, 'listDue' | 'lease'>;
   queue: { send(lane: Lane, outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
   /** How long a re-queued job may take to reach the worker before it is sent again. */
   leaseMs: number;
+  /** How long one run may go on starting new pages (SWEEP_BUDGET_MS; below the function's timeout). */
+  budgetMs: number;
   now?: Clock;
 };
 
 export class Sweeper {
+  /** Where the next run starts: after the shards the last one left (a warm instance), anywhere at a cold start. */
+  private firstShard = Math.floor(Math.random() * DUE_SHARDS);
+
   constructor(private readonly deps: SweeperDeps) {}
 
-  /** Re-queues every parked job due now, up to `maxJobs` (the next sweep takes the rest). */
-  async requeueDue(maxJobs = 100_000): Promise<SweepResult> {
-    const perShard = Math.ceil(maxJobs / DUE_SHARDS);
-    const results = await Promise.all(Array.from({ length: DUE_SHARDS }, (_, shard) => this.sweepShard(String(shard), perShard)));
-    return results.reduce((a, b) => ({ requeued: a.requeued + b.requeued, refused: a.refused + b.refused }), { requeued: 0, refused: 0 });
-  }
-
-  private async sweepShard(shard: string, maxJobs: number): Promise<SweepResult> {
+  /** Re-queues the parked jobs due now, round the shards, until none is due or the budget is spent. */
+  async requeueDue(): Promise<SweepResult> {
+    const now = () => (this.deps.now ?? systemClock)().getTime();
+    const deadline = now() + this.deps.budgetMs;
     const total: SweepResult = { requeued: 0, refused: 0 };
-    while (total.requeued + total.refused < maxJobs) {
-      const now = (this.deps.now ?? systemClock)();
-      const due = await this.deps.jobs.listDue(shard, now.getTime(), Math.min(PAGE, maxJobs - total.requeued - total.refused));
-      if (due.length === 0) break;
-      const leased: DeliveryJob[] = [];
-      for (let i = 0; i < due.length; i += LEASES_IN_PARALLEL) {
-        const jobs = await Promise.all(due.slice(i, i + LEASES_IN_PARALLEL).map((d) => this.deps.jobs.lease(d, now.getTime() + this.deps.leaseMs, now)));
-        leased.push(...jobs.filter((j) => j !== undefined));
+    let pending = Array.from({ length: DUE_SHARDS }, (_, i) => String((this.firstShard + i) % DUE_SHARDS));
+    while (pending.length > 0) {
+      if (now() >= deadline) {
+        total.unfinished = true;
+        this.firstShard = Number(pending[0]);
+        break;
       }
-      // Parked jobs travel by reference (the worker reads the event's data), on the slow lane: a
-      // burst of an outage's retries never queues ahead of healthy endpoints' fresh deliveries.
-      const results = await this.deps.queue.send('slow', leased.map((job) => ({ message: deliverMessage({ ...job, data: undefined }) })));
-      const refused = results.filter((r) => !r.ok).length;
-      total.requeued += leased.length - refused;
-      total.refused += refused;
-      if (due.length < PAGE) break;
+      const more: string[] = [];
+      await pool(pending, SHARDS_IN_PARALLEL, async (shard) => {
+        if (now() >= deadline) return more.push(shard);
+        const page = await this.sweepPage(shard, now());
+        total.requeued += page.requeued;
+        total.refused += page.refused;
+        if (page.full) more.push(shard);
+      });
+      pending = more;
     }
     return total;
   }
+
+  /** One page of a shard: leased, then queued. `full`: the shard may hold more. */
+  private async sweepPage(shard: string, now: number): Promise<{ requeued: number; refused: number; full: boolean }> {
+    const due = await this.deps.jobs.listDue(shard, now, PAGE);
+    const leased: DeliveryJob[] = [];
+    await pool(due, LEASES_IN_PARALLEL, async (d) => {
+      const job = await this.deps.jobs.lease(d, now + this.deps.leaseMs, new Date(now));
+      if (job) leased.push(job);
+    });
+    // Parked jobs travel by reference (the worker reads the event's data), on the slow lane: a
+    // burst of an outage's retries never queues ahead of healthy endpoints' fresh deliveries.
+    const results = leased.length ? await this.deps.queue.send('slow', leased.map((job) => ({ message: deliverMessage({ ...job, data: undefined }) }))) : [];
+    const refused = results.filter((r) => !r.ok).length;
+    return { requeued: leased.length - refused, refused, full: due.length >= PAGE };
+  }
+}
+
+/** Runs `work` over `items`, at most `width` at a time. */
+async function pool<T>(items: readonly T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(width, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
 }

@@ -42,6 +42,8 @@ const envSchema = z.object({
   DELIVERY_TIMEOUT_MS: positiveInt.max(60_000).default(10_000),
   /** How long the delivery function may reuse a webhook it read; 0 = only overlapping lookups share a read. */
   WEBHOOK_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  /** How long the fan-out reuses a partner's webhook list it read; 0 = only overlapping fan-outs share a read. */
+  PARTNER_WEBHOOKS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   /** Retry waits longer than this leave SQS: the job is parked in DynamoDB until due (SPEC §9). */
   PARK_AFTER_SECONDS: z.coerce.number().int().min(0).max(43_200).default(60),
   /** How long a job the sweeper re-queued may take to reach the delivery function before it is sent again. */
@@ -51,6 +53,8 @@ const envSchema = z.object({
    * fan-out function can run (30 s), so a live holder is never taken over.
    */
   FAN_OUT_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** How long one sweeper run goes on re-queueing due jobs (below the sweeper function's 60 s timeout; the next run goes on). */
+  SWEEP_BUDGET_MS: z.coerce.number().int().min(100).max(840_000).default(45_000),
   /** How long a recover request (or one run of its background task) re-queues before handing on the rest. */
   RECOVER_BUDGET_MS: z.coerce.number().int().min(0).max(20_000).default(10_000),
   /** An attempt unanswered this long moves its endpoint to the slow lane. */
@@ -97,12 +101,14 @@ export type Config = {
   parkAfterSeconds: number;
   sweepLeaseSeconds: number;
   fanOutLeaseSeconds: number;
+  sweepBudgetMs: number;
   recoverBudgetMs: number;
   isolation: IsolationPolicy;
   endpointCacheTtlMs: number;
   autoDisableAfterMs: number;
   metrics: { enabled: boolean; namespace: string };
   webhookCacheTtlMs: number;
+  partnerWebhooksCacheTtlMs: number;
   secretKeyFile?: string;
   secretsKmsKeyId?: string;
   maxWebhooksPerPartner: number;
@@ -135,6 +141,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     parkAfterSeconds: e.PARK_AFTER_SECONDS,
     sweepLeaseSeconds: e.SWEEP_LEASE_SECONDS,
     fanOutLeaseSeconds: e.FAN_OUT_LEASE_SECONDS,
+    sweepBudgetMs: e.SWEEP_BUDGET_MS,
     recoverBudgetMs: e.RECOVER_BUDGET_MS,
     isolation: {
       slowAfterMs: e.SLOW_ENDPOINT_MS,
@@ -149,6 +156,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     metrics: { enabled: e.METRICS_ENABLED, namespace: e.METRICS_NAMESPACE },
     endpointCacheTtlMs: e.ENDPOINT_CACHE_TTL_MS,
     webhookCacheTtlMs: e.WEBHOOK_CACHE_TTL_MS,
+    partnerWebhooksCacheTtlMs: e.PARTNER_WEBHOOKS_CACHE_TTL_MS,
     secretKeyFile: e.SECRET_KEY_FILE,
     secretsKmsKeyId: e.SECRETS_KMS_KEY_ID,
     maxWebhooksPerPartner: e.MAX_WEBHOOKS_PER_PARTNER,

@@ -16,6 +16,7 @@ describe('stage parameters', () => {
       slowDeliveryMaxConcurrency: 5,
       fastQueueAgeAlarmMinutes: 15,
       slowQueueAgeAlarmMinutes: 60,
+      fanOutWebhookCacheMs: 0,
       apiThrottleRateLimit: 100,
       apiThrottleBurstLimit: 200,
       retainData: false,

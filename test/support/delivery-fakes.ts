@@ -7,7 +7,7 @@ import type { Webhook } from '../../lambdas/domain/webhook.js';
 import type { SendResult } from '../../lambdas/stores/delivery-queue.js';
 import type { StoredEvent } from '../../lambdas/stores/event-store.js';
 import { type Claim, type EventRef, type FanOutLease, type FanOutLeases, fanOutShardOf } from '../../lambdas/stores/fan-out-lease-store.js';
-import type { DueJob, EndedKey } from '../../lambdas/stores/job-store.js';
+import { dueShardOf, type DueJob, type EndedKey } from '../../lambdas/stores/job-store.js';
 
 export class FakeJobs {
   readonly items = new Map<string, StoredJob>();
@@ -26,9 +26,9 @@ export class FakeJobs {
     const { leaseUntil: _ended, ...rest } = job;
     this.items.set(jobIdFor(webhookId, eventId), rest);
   }
-  async listDue(_shard: string, dueBefore: number, limit: number): Promise<DueJob[]> {
+  async listDue(shard: string, dueBefore: number, limit: number): Promise<DueJob[]> {
     return [...this.items.entries()]
-      .filter(([, j]) => j.status === 'pending' && (dueOf(j) ?? Infinity) <= dueBefore)
+      .filter(([jobId, j]) => dueShardOf(jobId) === shard && j.status === 'pending' && (dueOf(j) ?? Infinity) <= dueBefore)
       .slice(0, limit)
       .map(([jobId, j]) => ({ jobId, dueAt: dueOf(j)! }));
   }

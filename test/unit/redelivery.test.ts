@@ -118,7 +118,7 @@ describe('a redelivery whose message is lost', () => {
     expect(written).toMatchObject({ status: 'pending', parked: false, version: 1, leaseUntil: NOW.getTime() + 900_000 });
     expect(queue.sent).toHaveLength(0);
 
-    const sweepAt = (ms: number) => new Sweeper({ jobs, queue, leaseMs: 900_000, now: () => new Date(ms) }).requeueDue();
+    const sweepAt = (ms: number) => new Sweeper({ jobs, queue, leaseMs: 900_000, budgetMs: 60_000, now: () => new Date(ms) }).requeueDue();
     expect(await sweepAt(NOW.getTime() + 899_999)).toEqual({ requeued: 0, refused: 0 });
     expect(await sweepAt(NOW.getTime() + 900_000)).toEqual({ requeued: 1, refused: 0 });
     const message = queue.sent[0]!.message;

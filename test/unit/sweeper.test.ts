@@ -21,7 +21,7 @@ describe('Sweeper', () => {
     const jobs = new FakeJobs();
     const queue = new FakeQueue();
     for (const job of [parked('due', NOW - 1000), parked('later', NOW + 60_000)]) await jobs.save(job, 0);
-    const sweeper = new Sweeper({ jobs, queue, leaseMs: 900_000, now: () => new Date(NOW) });
+    const sweeper = new Sweeper({ jobs, queue, leaseMs: 900_000, budgetMs: 60_000, now: () => new Date(NOW) });
 
     expect(await sweeper.requeueDue()).toEqual({ requeued: 1, refused: 0 });
     // On the slow lane: an outage's retries never queue ahead of healthy fresh deliveries.
@@ -31,5 +31,36 @@ describe('Sweeper', () => {
     expect((await jobs.get('w1', 'due'))?.nextAttemptAt).toBe(NOW + 900_000);
     // Leased: not due again until the lease runs out, so a lagging message is not sent twice.
     expect(await sweeper.requeueDue()).toEqual({ requeued: 0, refused: 0 });
+  });
+
+  it('goes on past any fixed number of jobs, round the shards, until nothing is due', async () => {
+    const jobs = new FakeJobs();
+    const queue = new FakeQueue();
+    for (let i = 0; i < 1200; i++) await jobs.save(parked(`e${i}`, NOW - 1000), 0);
+    const sweeper = new Sweeper({ jobs, queue, leaseMs: 900_000, budgetMs: 60_000, now: () => new Date(NOW) });
+    expect(await sweeper.requeueDue()).toEqual({ requeued: 1200, refused: 0 });
+    expect(new Set(queue.sent.map((s) => s.message.kind === 'deliver' && s.message.job.event_id)).size).toBe(1200);
+  });
+
+  it('stops starting pages once its time budget is spent, says so, and the next run goes on from there', async () => {
+    const jobs = new FakeJobs();
+    const queue = new FakeQueue();
+    for (let i = 0; i < 2000; i++) await jobs.save(parked(`e${i}`, NOW - 1000), 0);
+    // Every page of the index takes 1 s of the clock; the budget is 3 s.
+    let clock = NOW;
+    const slowJobs = { listDue: async (...args: Parameters<FakeJobs['listDue']>) => ((clock += 1000), jobs.listDue(...args)), lease: jobs.lease.bind(jobs) };
+    const sweeper = new Sweeper({ jobs: slowJobs, queue, leaseMs: 900_000, budgetMs: 3000, now: () => new Date(clock) });
+    const first = await sweeper.requeueDue();
+    expect(first.unfinished).toBe(true);
+    expect(first.requeued).toBeGreaterThan(0);
+    expect(first.requeued).toBeLessThan(2000);
+    let total = first.requeued;
+    while (total < 2000) {
+      const next = await sweeper.requeueDue();
+      expect(next.requeued).toBeGreaterThan(0);
+      total += next.requeued;
+    }
+    expect(total).toBe(2000);
+    expect(new Set(queue.sent.map((s) => s.message.kind === 'deliver' && s.message.job.event_id)).size).toBe(2000);
   });
 });

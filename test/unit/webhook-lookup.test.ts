@@ -1,4 +1,4 @@
-import { WebhookLookup } from '../../lambdas/delivery/webhook-lookup.js';
+import { PartnerWebhooks, WebhookLookup } from '../../lambdas/delivery/webhook-lookup.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
 
 const webhook = (id: string, status: Webhook['status'] = 'active'): Webhook => ({
@@ -76,5 +76,45 @@ describe('webhook cache with the default TTL of 0', () => {
     // A lookup that starts after the read finished sees the change at once.
     expect((await cache.get('p', 'a'))?.status).toBe('disabled');
     expect(store.calls).toHaveLength(2);
+  });
+});
+
+describe('PartnerWebhooks (the fan-out\'s list of a partner\'s webhooks)', () => {
+  const listing = () => {
+    const calls: string[] = [];
+    let answer = [webhook('a')];
+    return {
+      calls,
+      change: (next: Webhook[]) => (answer = next),
+      listAll: async (partnerId: string) => {
+        calls.push(partnerId);
+        await new Promise((resolve) => setImmediate(resolve));
+        return answer;
+      },
+    };
+  };
+
+  it('makes one Query for fan-outs of one partner that overlap, and reads again afterwards with a TTL of 0', async () => {
+    const store = listing();
+    const lists = new PartnerWebhooks(store, 0);
+    const [one, two] = await Promise.all([lists.listAll('p'), lists.listAll('p'), lists.listAll('q')]);
+    expect(one).toBe(two);
+    expect(store.calls).toEqual(['p', 'q']);
+    store.change([webhook('a'), webhook('b')]);
+    expect((await lists.listAll('p')).map((w) => w.id)).toEqual(['a', 'b']);
+    expect(store.calls).toEqual(['p', 'q', 'p']);
+  });
+
+  it('keeps a list for its TTL, then sees the change', async () => {
+    const store = listing();
+    let now = 0;
+    const lists = new PartnerWebhooks(store, 1000, () => new Date(now));
+    await lists.listAll('p');
+    store.change([]);
+    now = 999;
+    expect(await lists.listAll('p')).toHaveLength(1);
+    now = 1000;
+    expect(await lists.listAll('p')).toEqual([]);
+    expect(store.calls).toEqual(['p', 'p']);
   });
 });
