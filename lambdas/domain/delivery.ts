@@ -200,5 +200,17 @@ export const deliverMessage = (job: DeliveryJob): QueueMessage => ({ v: 3, kind:
 export const recordMessage = (attempt: DeliveryAttempt): QueueMessage => ({ v: 3, kind: 'record', attempt: attemptToWire(attempt) });
 export const recoverMessage = (task: RecoverTask): QueueMessage => ({ v: 3, kind: 'recover', task });
 
+/**
+ * The tenant a message belongs to, sent as its MessageGroupId: on a standard queue that makes it an
+ * SQS fair queue (AWS, 2025), which serves other groups first while one group holds a
+ * disproportionate share of the messages in flight — so one webhook's backlog (a slow endpoint,
+ * a large recover) cannot take the lane from the others. A recover task is its own tenant.
+ */
+export function fairnessGroupOf(message: QueueMessage): string {
+  if (message.kind === 'deliver') return message.job.webhook_id;
+  if (message.kind === 'record') return message.attempt.webhook_id;
+  return `recover:${message.task.webhook_id}`;
+}
+
 /** The body as sent to SQS: any string in the data travels and parses back unchanged. */
 export const encodeQueueMessage = (message: QueueMessage): string => asciiJson(message);

@@ -7,7 +7,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { encodeQueueMessage, type Lane, type QueueMessage } from '../domain/delivery.js';
+import { encodeQueueMessage, fairnessGroupOf, type Lane, type QueueMessage } from '../domain/delivery.js';
 
 /** SQS's limit for DelaySeconds. */
 export const MAX_DELAY_SECONDS = 900;
@@ -22,7 +22,7 @@ export type Outgoing = { message: QueueMessage; delaySeconds?: number };
 /** Per entry, in order: sent, or the reason it can never be (the queue refused it for good). */
 export type SendResult = { ok: true } | { ok: false; reason: string };
 
-type Pending = { index: number; body: string; delaySeconds?: number };
+type Pending = { index: number; body: string; group: string; delaySeconds?: number };
 
 /** Groups entries into batches within both of SQS's batch limits. */
 export function sizeAwareBatches<T extends { body: string }>(entries: T[], maxBytes = MAX_BATCH_BYTES): T[][] {
@@ -55,7 +55,7 @@ export class DeliveryQueue {
    */
   async send(lane: Lane, outgoing: Outgoing[]): Promise<SendResult[]> {
     const results: SendResult[] = outgoing.map(() => ({ ok: true }));
-    let pending: Pending[] = outgoing.map((o, index) => ({ index, body: encodeQueueMessage(o.message), delaySeconds: o.delaySeconds }));
+    let pending: Pending[] = outgoing.map((o, index) => ({ index, body: encodeQueueMessage(o.message), group: fairnessGroupOf(o.message), delaySeconds: o.delaySeconds }));
     for (const p of pending) {
       if (Buffer.byteLength(p.body) > MAX_BATCH_BYTES) results[p.index] = { ok: false, reason: 'message_too_large' };
     }
@@ -80,6 +80,7 @@ export class DeliveryQueue {
     const entries: SendMessageBatchRequestEntry[] = batch.map((p, n) => ({
       Id: String(n),
       MessageBody: p.body,
+      MessageGroupId: p.group,
       ...(p.delaySeconds ? { DelaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(p.delaySeconds))) } : {}),
     }));
     try {
