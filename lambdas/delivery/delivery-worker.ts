@@ -41,6 +41,11 @@ export type DeliveryOutcome =
   | { kind: 'dropped'; reason: DropReason }
   /** The endpoint is served by the slow lane: the job moves there as it stands. */
   | { kind: 'moved'; to: Lane; job: DeliveryJob }
+  /**
+   * A job the partner asked for, held by the circuit (SPEC §9): no attempt; it is tried again at
+   * `until`, parked in the jobs table or (a probe is out) as a new message shown then.
+   */
+  | { kind: 'waiting'; job: DeliveryJob; until: number; parked: boolean }
   /** Nothing to do: the job is finished, or this message is older than the job (a duplicate). */
   | { kind: 'stale' }
   /** A history record carried by the queue was written. */
@@ -148,8 +153,9 @@ export class DeliveryWorker {
     // A job made before the webhook's current active period began was pending across a disable.
     if (webhook.status !== 'active' || job.queuedAt < webhook.activeSince) return { kind: 'dropped', reason: 'webhook_disabled' };
 
-    const admission = await this.deps.endpoints.admit(webhook.id, lane);
+    const admission = await this.deps.endpoints.admit(webhook.id, lane, job.requested === true);
     if (admission === 'move_to_slow_lane') return { kind: 'moved', to: 'slow', job };
+    if (typeof admission === 'object') return { kind: 'waiting', job, until: admission.until, parked: admission.parked };
     const attemptNumber = job.attempts + 1;
     const deliveryId = uuidv7();
     const attemptedAt = this.now();
@@ -269,6 +275,9 @@ export function nextJobState(
       return { status: 'pending', attempts: outcome.attempt.attemptNumber, nextAttemptAt: Date.parse(outcome.attempt.nextRetryAt!), parked: outcome.parked };
     case 'dropped':
       return { status: 'dropped', attempts: job.attempts, nextAttemptAt: now.getTime(), parked: false, droppedReason: outcome.reason };
+    case 'waiting':
+      // Parked until the circuit's next probe; a short wait travels in its new message instead.
+      return outcome.parked ? { status: 'pending', attempts: job.attempts, nextAttemptAt: outcome.until, parked: true } : undefined;
     default:
       return undefined;
   }
