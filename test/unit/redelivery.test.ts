@@ -1,6 +1,7 @@
 // redeliverEvent with in-memory stores: a job changed by another writer between the read and the
 // conditional write is read again; a concurrent redelivery queued after this request counts as
 // this request's attempt (never a 500); a job that keeps changing is an error, not a silent 202.
+import { healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { redeliverEvent, type RedeliveryDeps } from '../../lambdas/delivery/redelivery.js';
 import { Sweeper } from '../../lambdas/delivery/sweeper.js';
@@ -46,7 +47,7 @@ async function setup(jobs: FakeJobs) {
   const queue = new FakeQueue();
   const now = () => NOW;
   const deps: RedeliveryDeps = {
-    webhooks: { require: async () => webhookFixture('w1') },
+    webhooks: { require: async () => webhookFixture('w1'), endpointBack: async () => healthyEndpoint('w1') },
     events,
     jobs: { get: (w, e) => jobs.get(w, e) },
     history: { list: async () => ({ items: [{} as never] }) },
