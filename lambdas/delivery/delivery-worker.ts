@@ -165,7 +165,11 @@ export class DeliveryWorker {
         : await this.send(job, webhook, deliveryId, attemptedAt, lane);
     let disabled: Exclude<DisabledReason, 'manual'> | undefined;
     if (admission !== 'hold') {
-      const health = await this.deps.endpoints.recordResult(webhook.id, { ok: result.ok, timedOut: result.error === 'timeout', responseTimeMs: result.responseTimeMs }, lane);
+      // The POST was made: failing to note it in the endpoint's health (a throttle of ours) must not
+      // make it an error, whose message would be tried again and POST a second time.
+      const health = await this.deps.endpoints
+        .recordResult(webhook.id, { ok: result.ok, timedOut: result.error === 'timeout', responseTimeMs: result.responseTimeMs }, lane)
+        .catch(() => undefined);
       disabled = await this.autoDisable(webhook, result, health);
     }
 
@@ -231,7 +235,7 @@ export class DeliveryWorker {
   }
 
   /** A 410 Gone, or failing for too long, disables the webhook (conditionally); that attempt is its last. */
-  private async autoDisable(webhook: Webhook, result: SendResult, health: EndpointHealth): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
+  private async autoDisable(webhook: Webhook, result: SendResult, health: EndpointHealth | undefined): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
     const now = this.now();
     const reason = autoDisableReason(result, health, webhook, now, this.deps.autoDisableAfterMs);
     if (reason) await this.deps.disabler.disable(webhook.partnerId, webhook.id, { activeSince: webhook.activeSince }, reason, now.toISOString());

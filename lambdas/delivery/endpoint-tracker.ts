@@ -28,6 +28,8 @@ export class EndpointTracker {
   private readonly cache: PromiseCache<EndpointHealth>;
   /** Start times of the attempts waiting in this instance, per endpoint. */
   private readonly inFlight = new Map<string, number[]>();
+  /** The last change of each endpoint's health still being written by this instance: changes queue behind it. */
+  private readonly writing = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly deps: {
@@ -105,7 +107,21 @@ export class EndpointTracker {
     return this.change(webhookId, (h) => afterAttempt(h, result, lane, this.deps.policy, this.now()));
   }
 
-  private async change(webhookId: string, next: HealthChange): Promise<EndpointHealth> {
+  /**
+   * One change at a time per endpoint in this instance, each from the state the previous one wrote:
+   * concurrent attempts of one batch never race each other's conditional writes (only other
+   * instances can, and then the change is applied again to what they wrote).
+   */
+  private change(webhookId: string, next: HealthChange): Promise<EndpointHealth> {
+    const run = () => this.write(webhookId, next);
+    const result = (this.writing.get(webhookId) ?? Promise.resolve()).then(run, run);
+    const settled = result.catch(() => undefined);
+    this.writing.set(webhookId, settled);
+    void settled.then(() => this.writing.get(webhookId) === settled && this.writing.delete(webhookId));
+    return result;
+  }
+
+  private async write(webhookId: string, next: HealthChange): Promise<EndpointHealth> {
     const current = await this.health(webhookId);
     const changed = next(current);
     if (!changed) return current;
