@@ -9,7 +9,11 @@ import type { JobStore } from '../stores/job-store.js';
 import { DUE_SHARDS } from '../stores/table-definitions.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 
-export type SweepResult = { requeued: number; refused: number };
+/** `oldestDueAt`: when the oldest job found due was due (epoch ms): how far the sweeper lags behind. */
+/** The sweeper's metric (EMF, written by its handler): how long the oldest job it found due had been due (0 when none was). */
+export const SWEEP_LAG_METRIC = 'SweepLag';
+
+export type SweepResult = { requeued: number; refused: number; oldestDueAt?: number };
 
 /** Jobs leased and queued together: a page of the index, at most. */
 const PAGE = 500;
@@ -31,7 +35,12 @@ export class Sweeper {
   async requeueDue(maxJobs = 100_000): Promise<SweepResult> {
     const perShard = Math.ceil(maxJobs / DUE_SHARDS);
     const results = await Promise.all(Array.from({ length: DUE_SHARDS }, (_, shard) => this.sweepShard(String(shard), perShard)));
-    return results.reduce((a, b) => ({ requeued: a.requeued + b.requeued, refused: a.refused + b.refused }), { requeued: 0, refused: 0 });
+    const oldest = Math.min(...results.map((r) => r.oldestDueAt ?? Infinity));
+    return {
+      requeued: results.reduce((n, r) => n + r.requeued, 0),
+      refused: results.reduce((n, r) => n + r.refused, 0),
+      ...(Number.isFinite(oldest) ? { oldestDueAt: oldest } : {}),
+    };
   }
 
   private async sweepShard(shard: string, maxJobs: number): Promise<SweepResult> {
@@ -40,6 +49,8 @@ export class Sweeper {
       const now = (this.deps.now ?? systemClock)();
       const due = await this.deps.jobs.listDue(shard, now.getTime(), Math.min(PAGE, maxJobs - total.requeued - total.refused));
       if (due.length === 0) break;
+      // The index is read oldest first: the first page's first entry is the shard's oldest due job.
+      total.oldestDueAt ??= due[0]!.dueAt;
       const leased: DeliveryJob[] = [];
       for (let i = 0; i < due.length; i += LEASES_IN_PARALLEL) {
         const jobs = await Promise.all(due.slice(i, i + LEASES_IN_PARALLEL).map((d) => this.deps.jobs.lease(d, now.getTime() + this.deps.leaseMs, now)));

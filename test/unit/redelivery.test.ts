@@ -107,7 +107,7 @@ describe('a redelivery whose message is lost', () => {
 
     const sweepAt = (ms: number) => new Sweeper({ jobs, queue, leaseMs: 900_000, now: () => new Date(ms) }).requeueDue();
     expect(await sweepAt(NOW.getTime() + 899_999)).toEqual({ requeued: 0, refused: 0 });
-    expect(await sweepAt(NOW.getTime() + 900_000)).toEqual({ requeued: 1, refused: 0 });
+    expect(await sweepAt(NOW.getTime() + 900_000)).toEqual({ requeued: 1, refused: 0, oldestDueAt: NOW.getTime() + 900_000 });
     const message = queue.sent[0]!.message;
     expect(message.kind === 'deliver' && [message.job.event_id, message.job.version, message.job.attempts]).toEqual([EVENT, 2, 1]);
   });

@@ -23,7 +23,8 @@ describe('Sweeper', () => {
     for (const job of [parked('due', NOW - 1000), parked('later', NOW + 60_000)]) await jobs.save(job, 0);
     const sweeper = new Sweeper({ jobs, queue, leaseMs: 900_000, now: () => new Date(NOW) });
 
-    expect(await sweeper.requeueDue()).toEqual({ requeued: 1, refused: 0 });
+    // oldestDueAt: how late the sweep found the oldest due job (its SweepLag metric).
+    expect(await sweeper.requeueDue()).toEqual({ requeued: 1, refused: 0, oldestDueAt: NOW - 1000 });
     // On the slow lane: an outage's retries never queue ahead of healthy fresh deliveries.
     expect(queue.sent.map((s) => s.lane)).toEqual(['slow']);
     const message = queue.sent[0]!.message;
