@@ -95,6 +95,8 @@ export class DeliveryPipeline extends Construct {
       state,
       stage,
       timeout: Duration.seconds(60),
+      // Its lag (SweepLag, EMF) has an alarm.
+      environment: metricsEnvironment(stage),
     });
     this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
       description: 'Buildmarkets Webhooks sweeper',

@@ -88,22 +88,25 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'list-webhooks': { tables: { ...AUTH, webhooks: ['read'], endpoints: ['batchGet'] } },
   // The webhook, then its endpoint health (GetItem).
   'get-webhook': { tables: { ...AUTH, webhooks: ['read'], endpoints: ['read'] } },
-  // WebhookService.update reads (re-enable/disable check) then updates; then the endpoint health (GetItem).
-  'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'], endpoints: ['read'] } },
+  // WebhookService.update reads (re-enable/disable check) then updates; then the endpoint health (GetItem), which a
+  // PATCH to active half-opens (SPEC §9: a consistent GetItem and a conditional PutItem, endpointBack).
+  'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'], endpoints: ['read', 'put'] } },
   // WebhookStore.delete: counter UpdateItem (mark), DeleteItem, counter UpdateItem.
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
   // sendTestEvent: WebhookService.require (GetItem), then FanOut.sendTest (the fan-out's path).
-  'test-webhook': { ...FAN_OUT, tables: { ...AUTH, ...FAN_OUT.tables } },
+  // Like every partner action, it half-opens an open circuit first (endpointBack: GetItem, conditional PutItem).
+  'test-webhook': { ...FAN_OUT, tables: { ...AUTH, ...FAN_OUT.tables, endpoints: ['read', 'put'] } },
   // SPEC §7. redeliverEvent: webhook GetItem, the event (GetItem, chunks by BatchGetItem), the
   // stored job (GetItem) or else the event's history (Query), then FanOut.requeue: the job's
   // conditional PutItem (leased), the fast queue, then the lease's end (UpdateItem).
   'redeliver-event': {
-    tables: { ...AUTH, webhooks: ['read'], events: ['read', 'batchGet'], jobs: ['read', 'put', 'update'], deliveries: ['read'] },
+    tables: { ...AUTH, webhooks: ['read'], events: ['read', 'batchGet'], jobs: ['read', 'put', 'update'], deliveries: ['read'], endpoints: ['read', 'put'] },
     queues: { send: ['fast'] },
   },
   // recoverEvents: webhook GetItem, the jobs' ended-index Query (and COUNT), each job's GetItem, conditional PutItem
   // and lease-ending UpdateItem; recovered jobs, and the rest of a large window as a recover task, go to the slow queue.
-  'recover-events': { tables: { ...AUTH, webhooks: ['read'], jobs: ['read', 'queryIndexes', 'put', 'update'] }, queues: { send: ['slow'] } },
+  // Both half-open an open circuit first (endpointBack: GetItem, conditional PutItem).
+  'recover-events': { tables: { ...AUTH, webhooks: ['read'], jobs: ['read', 'queryIndexes', 'put', 'update'], endpoints: ['read', 'put'] }, queues: { send: ['slow'] } },
   // WebhookService.rotateSecret: GetItem, the new secret encrypted, a conditional UpdateItem.
   'rotate-secret': { tables: { ...AUTH, webhooks: ['read', 'update'] }, secrets: 'encrypt' },
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },

@@ -47,6 +47,11 @@ export type DeliveryOutcome =
   | { kind: 'dropped'; reason: DropReason }
   /** The endpoint is served by the slow lane: the job moves there as it stands. */
   | { kind: 'moved'; to: Lane; job: DeliveryJob }
+  /**
+   * A job the partner asked for, held by the circuit (SPEC §9): no attempt; it is tried again at
+   * `until`, parked in the jobs table or (a probe is out) as a new message shown then.
+   */
+  | { kind: 'waiting'; job: DeliveryJob; until: number; parked: boolean }
   /** Nothing to do: the job is finished, or this message is older than the job (a duplicate). */
   | { kind: 'stale' }
   /** A history record carried by the queue was written. */
@@ -159,13 +164,16 @@ export class DeliveryWorker {
   }
 
   /** The webhook (deleted or disabled: dropped) and the endpoint's admission (another lane: moved). */
-  private async check(job: DeliveryJob, lane: Lane): Promise<Extract<DeliveryOutcome, { kind: 'dropped' | 'moved' }> | { webhook: Webhook; admission: Exclude<Admission, 'move_to_slow_lane'> }> {
+  private async check(job: DeliveryJob, lane: Lane): Promise<Extract<DeliveryOutcome, { kind: 'dropped' | 'moved' | 'waiting' }> | { webhook: Webhook; admission: Exclude<Admission, 'move_to_slow_lane'> }> {
     const webhook = await this.deps.webhooks.get(job.partnerId, job.webhookId);
     if (!webhook) return { kind: 'dropped', reason: 'webhook_deleted' };
     // A job made before the webhook's current active period began was pending across a disable.
     if (webhook.status !== 'active' || job.queuedAt < webhook.activeSince) return { kind: 'dropped', reason: 'webhook_disabled' };
-    const admission = await this.deps.endpoints.admit(webhook.id, lane);
-    return admission === 'move_to_slow_lane' ? { kind: 'moved', to: 'slow', job } : { webhook, admission };
+    const admission = await this.deps.endpoints.admit(webhook.id, lane, job.requested === true);
+    if (admission === 'move_to_slow_lane') return { kind: 'moved', to: 'slow', job };
+    // A job the partner asked for, held by the circuit: it waits (parked or delayed), never ended.
+    if (typeof admission === 'object') return { kind: 'waiting', job, until: admission.until, parked: admission.parked };
+    return { webhook, admission };
   }
 
   /**
@@ -203,7 +211,11 @@ export class DeliveryWorker {
       : await this.send(job, webhook, deliveryId, attemptedAt, lane);
     let disabled: Exclude<DisabledReason, 'manual'> | undefined;
     if (!hold) {
-      const health = await this.deps.endpoints.recordResult(webhook.id, { ok: result.ok, timedOut: result.error === 'timeout', responseTimeMs: result.responseTimeMs }, lane);
+      // The POST was made: failing to note it in the endpoint's health (a throttle of ours) must not
+      // make it an error, whose message would be tried again and POST a second time.
+      const health = await this.deps.endpoints
+        .recordResult(webhook.id, { ok: result.ok, timedOut: result.error === 'timeout', responseTimeMs: result.responseTimeMs }, lane)
+        .catch(() => undefined);
       disabled = await this.autoDisable(webhook, result, health);
     }
 
@@ -269,7 +281,7 @@ export class DeliveryWorker {
   }
 
   /** A 410 Gone, or failing for too long, disables the webhook (conditionally); that attempt is its last. */
-  private async autoDisable(webhook: Webhook, result: SendResult, health: EndpointHealth): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
+  private async autoDisable(webhook: Webhook, result: SendResult, health: EndpointHealth | undefined): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
     const now = this.now();
     const reason = autoDisableReason(result, health, webhook, now, this.deps.autoDisableAfterMs);
     if (reason) await this.deps.disabler.disable(webhook.partnerId, webhook.id, { activeSince: webhook.activeSince }, reason, now.toISOString());
@@ -313,6 +325,9 @@ export function nextJobState(
       return { status: 'pending', attempts: outcome.attempt.attemptNumber, nextAttemptAt: Date.parse(outcome.attempt.nextRetryAt!), parked: outcome.parked };
     case 'dropped':
       return { status: 'dropped', attempts: job.attempts, nextAttemptAt: now.getTime(), parked: false, droppedReason: outcome.reason };
+    case 'waiting':
+      // Parked until the circuit's next probe; a short wait travels in its new message instead.
+      return outcome.parked ? { status: 'pending', attempts: job.attempts, nextAttemptAt: outcome.until, parked: true } : undefined;
     default:
       return undefined;
   }

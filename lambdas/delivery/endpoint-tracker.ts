@@ -1,7 +1,8 @@
 // The delivery function's view of endpoint health: read through a short per-process cache
 // (healthy deliveries cost no write and about one read per endpoint per second), changed in the
 // cache at once — so this instance reacts to a slow endpoint within the same batch — and written
-// through to the shared store for the other instances.
+// through to the shared store for the other instances, conditionally on the version it read: when
+// another instance wrote first, the change is applied again to what that instance wrote.
 import {
   type Admission,
   admission,
@@ -9,24 +10,30 @@ import {
   type AttemptResult,
   type EndpointHealth,
   healthyEndpoint,
+  heldWait,
   type IsolationPolicy,
   markedSlow,
 } from '../domain/endpoint-health.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Lane } from '../domain/delivery.js';
 import { PromiseCache } from '../shared/promise-cache.js';
-import type { EndpointStore } from '../stores/endpoint-store.js';
+import type { EndpointStore, HealthChange } from '../stores/endpoint-store.js';
 
 const MAX_ENTRIES = 5000;
+
+/** A job the partner asked for, held by the circuit: when to look again, and whether it waits parked (not in flight). */
+export type Wait = { wait: true; until: number; parked: boolean };
 
 export class EndpointTracker {
   private readonly cache: PromiseCache<EndpointHealth>;
   /** Start times of the attempts waiting in this instance, per endpoint. */
   private readonly inFlight = new Map<string, number[]>();
+  /** The last change of each endpoint's health still being written by this instance: changes queue behind it. */
+  private readonly writing = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly deps: {
-      store: Pick<EndpointStore, 'get' | 'put' | 'takeProbe'>;
+      store: Pick<EndpointStore, 'get' | 'save' | 'change' | 'takeProbe'>;
       policy: IsolationPolicy;
       cacheTtlMs: number;
       now?: Clock;
@@ -45,17 +52,37 @@ export class EndpointTracker {
     return this.cache.get(webhookId, () => this.deps.store.get(webhookId).then((h) => h ?? healthyEndpoint(webhookId)));
   }
 
-  /** Whether a due job may be attempted now; an open circuit lets one probe through per interval. */
-  async admit(webhookId: string, lane: Lane): Promise<Admission> {
+  /**
+   * Whether a due job may be attempted now; an open circuit lets one probe through per interval.
+   * A job the partner asked for is never held: it gets a `Wait` instead, decided on the stored
+   * health as it is now (not a cached copy that may miss a half-open or a probe's success).
+   */
+  async admit(webhookId: string, lane: Lane, requested = false): Promise<Admission | Wait> {
+    let decision = await this.decide(webhookId, lane);
+    if (decision !== 'hold' || !requested) return decision;
+    this.refresh(webhookId);
+    decision = await this.decide(webhookId, lane);
+    if (decision !== 'hold') return decision;
+    return { wait: true, ...heldWait(await this.health(webhookId), this.now().getTime(), this.deps.policy) };
+  }
+
+  private async decide(webhookId: string, lane: Lane): Promise<Admission> {
     const health = await this.health(webhookId);
     const now = this.now().getTime();
     const waiting = this.inFlight.get(webhookId) ?? [];
     const decision = admission(health, lane, now, { count: waiting.length, oldestStartedAt: waiting[0] ?? null }, this.deps.policy);
     if (decision !== 'probe') return decision;
     const next = now + this.deps.policy.probeIntervalMs;
-    const won = await this.deps.store.takeProbe(webhookId, health.probeAt!, next);
-    this.cache.set(webhookId, Promise.resolve({ ...health, probeAt: next }));
+    const won = await this.deps.store.takeProbe(webhookId, health.probeAt!, next, now);
+    if (won) this.cache.set(webhookId, Promise.resolve({ ...health, probeAt: next, probeTakenAt: now, version: health.version + 1 }));
+    // Another instance took it: read what it wrote (once per cache period) instead of trying again.
+    else this.refresh(webhookId);
     return won ? 'probe' : 'hold';
+  }
+
+  /** Reads the stored health again (consistently) for this and the next callers. */
+  private refresh(webhookId: string): void {
+    this.cache.set(webhookId, this.deps.store.get(webhookId, { consistent: true }).then((h) => h ?? healthyEndpoint(webhookId)));
   }
 
   /** Counts an attempt as waiting until the returned function is called. */
@@ -80,12 +107,29 @@ export class EndpointTracker {
     return this.change(webhookId, (h) => afterAttempt(h, result, lane, this.deps.policy, this.now()));
   }
 
-  private async change(webhookId: string, next: (h: EndpointHealth) => EndpointHealth | undefined): Promise<EndpointHealth> {
+  /**
+   * One change at a time per endpoint in this instance, each from the state the previous one wrote:
+   * concurrent attempts of one batch never race each other's conditional writes (only other
+   * instances can, and then the change is applied again to what they wrote).
+   */
+  private change(webhookId: string, next: HealthChange): Promise<EndpointHealth> {
+    const run = () => this.write(webhookId, next);
+    const result = (this.writing.get(webhookId) ?? Promise.resolve()).then(run, run);
+    const settled = result.catch(() => undefined);
+    this.writing.set(webhookId, settled);
+    void settled.then(() => this.writing.get(webhookId) === settled && this.writing.delete(webhookId));
+    return result;
+  }
+
+  private async write(webhookId: string, next: HealthChange): Promise<EndpointHealth> {
     const current = await this.health(webhookId);
     const changed = next(current);
     if (!changed) return current;
     this.cache.set(webhookId, Promise.resolve(changed));
-    await this.deps.store.put(changed, this.now());
-    return changed;
+    const now = this.now();
+    // Written over the version this instance read; if another wrote since, applied to theirs.
+    const saved = (await this.deps.store.save(changed, now)) ? { ...changed, version: current.version + 1 } : await this.deps.store.change(webhookId, next, now);
+    this.cache.set(webhookId, Promise.resolve(saved));
+    return saved;
   }
 }

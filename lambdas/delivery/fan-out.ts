@@ -81,7 +81,24 @@ export class FanOut {
       environment,
       createdAt: this.now().toISOString(),
     };
-    return this.store(event, [webhook], eventId);
+    // Asked for by the partner (SPEC §9): its job is marked, so an open circuit never swallows it.
+    await this.deps.events.putIfAbsent({ ...event, webhookIds: [webhook.id], fanOutId: eventId });
+    const job: DeliveryJob = {
+      partnerId: event.partnerId,
+      webhookId: webhook.id,
+      eventId,
+      eventType: event.eventType,
+      environment,
+      eventCreatedAt: event.createdAt,
+      queuedAt: event.createdAt,
+      data: event.data,
+      attempts: 0,
+      version: 0,
+      requested: true,
+    };
+    const [result] = await this.deps.queue.send('fast', [{ message: deliverMessage(job) }]);
+    if (!result?.ok) throw new Error(`the queue refused a test event: ${result && !result.ok ? result.reason : 'no answer'}`);
+    return { matched: 1, enqueued: 1, duplicates: 0, refused: 0 };
   }
 
   /**
@@ -112,6 +129,7 @@ export class FanOut {
         const version = (stored?.version ?? 0) + 1;
         const next: StoredJob = {
           ...job,
+          requested: true, // asked for by the partner (SPEC §9): an open circuit never swallows it
           queuedAt: now,
           version,
           status: 'pending',
@@ -123,7 +141,8 @@ export class FanOut {
           updatedAt: now,
         };
         delete next.data; // the jobs table never holds the data (the message or the event store does)
-        return this.deps.jobs.save(next, stored?.version ?? 0).then((ok) => (ok ? { ...job, queuedAt: now, version } : undefined));
+        const queued: DeliveryJob = { ...job, requested: true, queuedAt: now, version };
+        return this.deps.jobs.save(next, stored?.version ?? 0).then((ok) => (ok ? queued : undefined));
       });
       const saved = (await Promise.all(chunk)).filter((j): j is DeliveryJob => j !== undefined);
       if (saved.length === 0) continue;

@@ -2,6 +2,7 @@
 // shows again), delete it, move its job to another lane, queue a history record — and the one
 // function that carries a plan out.
 import { deliverMessage, type Lane, recordMessage } from '../domain/delivery.js';
+import { ownErrorRetrySeconds } from '../domain/retry-policy.js';
 import type { Outgoing } from '../stores/delivery-queue.js';
 import type { DeliveryOutcome, QueueRecord } from './delivery-worker.js';
 
@@ -14,7 +15,13 @@ export type QueueActions = {
   send: { lane: Lane; messageId: string; outgoing: Outgoing }[];
 };
 
-export function planQueueActions(records: QueueRecord[], outcomes: Map<string, DeliveryOutcome>, lane: Lane, now: number): QueueActions {
+export function planQueueActions(
+  records: QueueRecord[],
+  outcomes: Map<string, DeliveryOutcome>,
+  lane: Lane,
+  now: number,
+  random: () => number = Math.random,
+): QueueActions {
   const plan: QueueActions = { keep: [], showAgain: [], send: [] };
   for (const record of records) {
     const outcome = outcomes.get(record.messageId) ?? { kind: 'error', error: new Error('no outcome') };
@@ -30,7 +37,15 @@ export function planQueueActions(records: QueueRecord[], outcomes: Map<string, D
         plan.showAgain.push({ receiptHandle: record.receiptHandle, seconds: outcome.delaySeconds });
         break;
       case 'error':
+        // Our own failure (a throttle, a timeout of ours): tried again in seconds, not after the
+        // queue's visibility timeout; the queue's maxReceiveCount bounds the tries (then the DLQ).
         plan.keep.push(record.messageId);
+        plan.showAgain.push({ receiptHandle: record.receiptHandle, seconds: ownErrorRetrySeconds(record.receiveCount, random) });
+        break;
+      case 'waiting':
+        if (outcome.parked) break; // the jobs table holds it until the circuit's next probe; the sweeper re-queues it
+        // A new message (a fresh receive count: waiting on a probe never uses up the message's receives).
+        plan.send.push({ lane, messageId: record.messageId, outgoing: { message: deliverMessage(outcome.job), delaySeconds: Math.max(1, Math.ceil((outcome.until - now) / 1000)) } });
         break;
       case 'moved':
         plan.send.push({ lane: outcome.to, messageId: record.messageId, outgoing: { message: deliverMessage(outcome.job) } });

@@ -50,7 +50,7 @@ export type RecoverRunDeps = {
   now?: Clock;
 };
 
-export type RecoverDeps = RecoverRunDeps & { webhooks: Pick<WebhookService, 'require'> };
+export type RecoverDeps = RecoverRunDeps & { webhooks: Pick<WebhookService, 'require' | 'endpointBack'> };
 
 /** POST /v1/webhooks/{webhookId}/recover: how many events are being delivered again. */
 export async function recoverEvents(deps: RecoverDeps, partnerId: string, webhookId: string, input: RecoverInput): Promise<{ events: number }> {
@@ -64,6 +64,7 @@ export async function recoverEvents(deps: RecoverDeps, partnerId: string, webhoo
   }
   if (since.getTime() > until.getTime()) throw new ApiError('VALIDATION_ERROR', 'since must not be after until.', 'since');
   const webhook = await activeWebhook(deps, partnerId, webhookId, 'recover its events');
+  await deps.webhooks.endpointBack(webhook.id); // SPEC §9: a partner action half-opens the circuit
   const task: RecoverTask = { partner_id: partnerId, webhook_id: webhook.id, since: since.toISOString(), until: until.toISOString() };
   const run = await recoverWithinBudget(deps, task);
   if (!run.rest) return { events: run.queued };

@@ -15,7 +15,7 @@ import { asciiJson } from '../domain/ascii-json.js';
 const REDELIVER_TRIES = 5;
 
 export type RedeliveryDeps = {
-  webhooks: Pick<WebhookService, 'require'>;
+  webhooks: Pick<WebhookService, 'require' | 'endpointBack'>;
   events: Pick<EventStore, 'get'>;
   jobs: Pick<JobStore, 'get'>;
   history: Pick<DeliveryStore, 'list'>;
@@ -45,6 +45,7 @@ export async function redeliverEvent(
   const event = await deps.events.get(partnerId, eventId);
   if (!event || !event.webhookIds.includes(webhook.id)) throw eventNotFound();
   const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
+  await deps.webhooks.endpointBack(webhook.id); // SPEC §9: a partner action half-opens the circuit
   // A concurrent writer (another redelivery, the job's own attempt) may change the job between the
   // read and the conditional write: read again and queue from its new state.
   for (let tries = 0; tries < REDELIVER_TRIES; tries++) {

@@ -11,8 +11,14 @@ import type { JobStore } from '../stores/job-store.js';
 import { DUE_SHARDS } from '../stores/table-definitions.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 
-/** `unfinished`: the budget ran out with jobs still due (the next run takes them). */
-export type SweepResult = { requeued: number; refused: number; unfinished?: boolean };
+/** The sweeper's metric (EMF, written by its handler): how long the oldest job it found due had been due (0 when none was). */
+export const SWEEP_LAG_METRIC = 'SweepLag';
+
+/**
+ * `unfinished`: the budget ran out with jobs still due (the next run takes them). `oldestDueAt`:
+ * when the oldest job found due was due (epoch ms): how far the sweeper lags behind.
+ */
+export type SweepResult = { requeued: number; refused: number; unfinished?: boolean; oldestDueAt?: number };
 
 /** Jobs leased and queued together: one page of a shard. */
 const PAGE = 250;
@@ -54,6 +60,8 @@ export class Sweeper {
         const page = await this.sweepPage(shard, now());
         total.requeued += page.requeued;
         total.refused += page.refused;
+        // The index is read oldest first: a page's first entry is its shard's oldest due job.
+        if (page.oldestDueAt !== undefined && !(page.oldestDueAt >= (total.oldestDueAt ?? Infinity))) total.oldestDueAt = page.oldestDueAt;
         if (page.full) more.push(shard);
       });
       pending = more;
@@ -62,7 +70,7 @@ export class Sweeper {
   }
 
   /** One page of a shard: leased, then queued. `full`: the shard may hold more. */
-  private async sweepPage(shard: string, now: number): Promise<{ requeued: number; refused: number; full: boolean }> {
+  private async sweepPage(shard: string, now: number): Promise<{ requeued: number; refused: number; full: boolean; oldestDueAt?: number }> {
     const due = await this.deps.jobs.listDue(shard, now, PAGE);
     const leased: DeliveryJob[] = [];
     await pool(due, LEASES_IN_PARALLEL, async (d) => {
@@ -73,7 +81,7 @@ export class Sweeper {
     // burst of an outage's retries never queues ahead of healthy endpoints' fresh deliveries.
     const results = leased.length ? await this.deps.queue.send('slow', leased.map((job) => ({ message: deliverMessage({ ...job, data: undefined }) }))) : [];
     const refused = results.filter((r) => !r.ok).length;
-    return { requeued: leased.length - refused, refused, full: due.length >= PAGE };
+    return { requeued: leased.length - refused, refused, full: due.length >= PAGE, ...(due.length ? { oldestDueAt: due[0]!.dueAt } : {}) };
   }
 }
 

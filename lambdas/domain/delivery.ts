@@ -35,6 +35,11 @@ export type DeliveryJob = {
   attempts: number;
   /** 0 = never stored (fresh from the fan-out); otherwise the stored job's version this message is for. */
   version: number;
+  /**
+   * Asked for by the partner (redeliver, recover, test): an open circuit never ends it with a
+   * `circuit_open` attempt; it waits for the circuit instead (SPEC §9). Absent on other jobs.
+   */
+  requested?: true;
 };
 
 /** The stored state of a job (jobs table). */
@@ -107,6 +112,8 @@ const jobWireSchema = z.object({
   data: z.record(z.string(), z.unknown()).optional(),
   attempts: z.number().int().min(0),
   version: z.number().int().min(0).default(0),
+  /** Absent on messages queued before partner-requested jobs were marked: those are ordinary jobs. */
+  requested: z.literal(true).optional(),
 });
 type JobWire = z.output<typeof jobWireSchema>;
 
@@ -122,6 +129,7 @@ export function jobToWire(job: DeliveryJob): JobWire {
     ...(job.data ? { data: job.data } : {}),
     attempts: job.attempts,
     version: job.version,
+    ...(job.requested ? { requested: true as const } : {}),
   };
 }
 
@@ -140,6 +148,7 @@ export function jobFromWire(wire: JobWire): DeliveryJob {
     ...(wire.data ? { data: wire.data } : {}),
     attempts: wire.attempts,
     version: wire.version,
+    ...(wire.requested ? { requested: true as const } : {}),
   };
 }
 

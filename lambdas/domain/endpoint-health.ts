@@ -10,7 +10,13 @@
 // - `failureThreshold` failures in a row open the circuit: no attempt is made until the next
 //   probe time; one attempt (the probe) goes through per `probeIntervalMs`; the first success
 //   closes it. An attempt that comes due while the circuit is open is recorded as a failed
-//   attempt (`circuit_open`) and keeps its place in the retry schedule.
+//   attempt (`circuit_open`) and keeps its place in the retry schedule — unless the partner asked
+//   for it (redeliver, recover, test): such a job is never ended by a hold, it waits (`heldWait`).
+// - A partner action tells us the endpoint is back: the circuit half-opens (`halfOpened`: the
+//   next probe is due now), so the first delivery goes at once as the probe; while it is out,
+//   the partner's other jobs look again within seconds, and its success lets them all through.
+// - Each change of the stored health is conditional on its `version`: two instances never write
+//   a transition over each other (the loser reads again and applies its change to the new state).
 import type { Lane } from './delivery.js';
 
 export type EndpointHealth = {
@@ -26,6 +32,10 @@ export type EndpointHealth = {
   lastFailureAt: string | null;
   /** The first failure since the last success (auto-disable counts from here); null while healthy. */
   failingSince: string | null;
+  /** Epoch ms at which the last probe was taken: while it may still be waiting for its answer, a probe is out. */
+  probeTakenAt: number | null;
+  /** The stored item's version (0: none stored); every write is conditional on it. */
+  version: number;
 };
 
 export type IsolationPolicy = {
@@ -41,6 +51,8 @@ export type IsolationPolicy = {
    * endpoint and interval keeps the webhook's `health.last_success_at` this current.
    */
   successRefreshMs: number;
+  /** How long a probe may wait for its answer (the delivery timeout and a margin): until then it is out. */
+  probeAnswerMs: number;
 };
 
 export const healthyEndpoint = (webhookId: string): EndpointHealth => ({
@@ -53,6 +65,8 @@ export const healthyEndpoint = (webhookId: string): EndpointHealth => ({
   lastSuccessAt: null,
   lastFailureAt: null,
   failingSince: null,
+  probeTakenAt: null,
+  version: 0,
 });
 
 export type Admission = 'attempt' | 'probe' | 'hold' | 'move_to_slow_lane';
@@ -96,6 +110,7 @@ export function afterAttempt(
       consecutiveFailures: 0,
       circuit: 'closed',
       probeAt: null,
+      probeTakenAt: null,
       fastStreak: backToFast ? 0 : fastStreak,
       lastSuccessAt: now.toISOString(),
       failingSince: null,
@@ -109,11 +124,34 @@ export function afterAttempt(
     consecutiveFailures,
     circuit: opens ? 'open' : 'closed',
     probeAt: opens ? now.getTime() + policy.probeIntervalMs : null,
+    probeTakenAt: null,
     fastStreak: 0,
     lastFailureAt: now.toISOString(),
     failingSince: (health.consecutiveFailures > 0 ? health.failingSince : null) ?? now.toISOString(),
   };
 }
+
+/** A job the partner asked for looks again this soon while a probe is out (its answer lets it through). */
+export const REQUESTED_RECHECK_MS = 1000;
+
+/**
+ * Where a job the partner asked for waits when the circuit holds it (SPEC §9: never ended by a
+ * hold). While a probe is out, it looks again in a moment, from the queue (`parked` false), so
+ * the probe's success lets it through at once; otherwise it is parked (not in flight) until the
+ * next probe time, when it may be the probe itself.
+ */
+export function heldWait(health: EndpointHealth, now: number, policy: IsolationPolicy): { until: number; parked: boolean } {
+  const probeOut = health.probeTakenAt !== null && now - health.probeTakenAt < policy.probeAnswerMs;
+  if (probeOut || health.probeAt === null || health.probeAt <= now) return { until: now + REQUESTED_RECHECK_MS, parked: false };
+  return { until: health.probeAt, parked: true };
+}
+
+/**
+ * A partner action (recover, redeliver, test, PATCH to active) says the endpoint is back: an open
+ * circuit half-opens — its next probe is due now. undefined when there is nothing to change.
+ */
+export const halfOpened = (health: EndpointHealth, now: number): EndpointHealth | undefined =>
+  health.circuit === 'open' && (health.probeAt === null || health.probeAt > now) ? { ...health, probeAt: now } : undefined;
 
 /** An attempt on the fast lane has waited `slowAfterMs`: the endpoint moves to the slow lane. */
 export const markedSlow = (health: EndpointHealth): EndpointHealth | undefined =>

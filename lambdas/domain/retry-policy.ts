@@ -29,3 +29,18 @@ export class RetryPolicy {
     return new RetryPolicy(parts.map(Number));
   }
 }
+
+/** Our own failures (a DynamoDB or KMS throttle, a timeout of ours): the first retry's wait, and the longest. */
+export const OWN_ERROR_FIRST_RETRY_SECONDS = 2;
+export const OWN_ERROR_MAX_RETRY_SECONDS = 60;
+
+/**
+ * How long a message that failed for a reason of ours (not the partner's: nothing is recorded as
+ * an attempt) stays hidden before it is tried again: doubling from 2 s with each receive, at most
+ * 60 s, with jitter (half to all of it) so a throttle's victims do not come back together. The
+ * number of tries is bounded by the queue's maxReceiveCount: then the message goes to the DLQ.
+ */
+export function ownErrorRetrySeconds(receiveCount: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(OWN_ERROR_MAX_RETRY_SECONDS, OWN_ERROR_FIRST_RETRY_SECONDS * 2 ** Math.max(0, receiveCount - 1));
+  return Math.max(1, Math.round(ceiling * (0.5 + random() / 2)));
+}

@@ -1,6 +1,7 @@
 // What the management API does with webhooks, free of HTTP and of the SDK (the store is injected).
 import { v7 as uuidv7 } from 'uuid';
 import type { EndpointStore } from '../stores/endpoint-store.js';
+import { type EndpointHealth, halfOpened } from './endpoint-health.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
 import { ApiError, webhookNotFound } from './errors.js';
 import type { SecretCipher } from './secret-cipher.js';
@@ -22,7 +23,7 @@ export const secretContext = (partnerId: string, webhookId: string) => `${partne
 export type WebhookServiceDeps = {
   store: WebhookStore;
   /** The endpoints' health, shown on the webhook object (SPEC §7); written by the delivery path. */
-  health: Pick<EndpointStore, 'get' | 'getMany'>;
+  health: Pick<EndpointStore, 'get' | 'getMany' | 'change'>;
   cipher: SecretCipher;
   urlGuard: UrlGuard;
   maxWebhooksPerPartner: number;
@@ -98,7 +99,18 @@ export class WebhookService {
       ...(disabled ? { disabledReason: 'manual', disabledAt: at } : {}),
     });
     if (!updated) throw webhookNotFound();
-    return toPublicWebhook(updated, await this.deps.health.get(updated.id));
+    // A PATCH to active says the endpoint is back (SPEC §9), as recover, redeliver and test do.
+    const health = input.status === 'active' ? await this.endpointBack(updated.id) : await this.deps.health.get(updated.id);
+    return toPublicWebhook(updated, health);
+  }
+
+  /**
+   * A partner action (recover, redeliver, test, PATCH to active) tells us the endpoint is back: an
+   * open circuit half-opens, so the first delivery goes at once as its probe (SPEC §9).
+   */
+  async endpointBack(webhookId: string): Promise<EndpointHealth> {
+    const now = this.now();
+    return this.deps.health.change(webhookId, (h) => halfOpened(h, now.getTime()), now);
   }
 
   /**

@@ -10,6 +10,8 @@ import { QUEUE_ENV, TABLE_ENV } from './config-names.js';
 
 /** Quick successes in a row that bring an endpoint back from the slow lane. */
 const FAST_STREAK_TO_RETURN = 3;
+/** A probe is out for the delivery timeout and this margin (signing, the record): then its answer is in. */
+const PROBE_ANSWER_MARGIN_MS = 2000;
 
 export const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 const positiveInt = z.coerce.number().int().positive();
@@ -151,6 +153,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       probeIntervalMs: e.CIRCUIT_PROBE_SECONDS * 1000,
       fastStreakToReturn: FAST_STREAK_TO_RETURN,
       successRefreshMs: e.HEALTH_SUCCESS_REFRESH_SECONDS * 1000,
+      probeAnswerMs: e.DELIVERY_TIMEOUT_MS + PROBE_ANSWER_MARGIN_MS,
     },
     autoDisableAfterMs: e.AUTO_DISABLE_AFTER_SECONDS * 1000,
     metrics: { enabled: e.METRICS_ENABLED, namespace: e.METRICS_NAMESPACE },

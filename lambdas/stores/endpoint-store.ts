@@ -1,7 +1,8 @@
 // Endpoint health (domain/endpoint-health.ts) in DynamoDB, one item per webhook, shared by every
-// delivery function instance. Written only when the health changes.
+// delivery function instance. Written only when the health changes, and each write is conditional
+// on the version the writer read: an instance's cached copy never overwrites a newer transition.
 import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { EndpointHealth } from '../domain/endpoint-health.js';
+import { type EndpointHealth, healthyEndpoint } from '../domain/endpoint-health.js';
 import { writeIf } from './conditional.js';
 import { expiresAt } from './table-definitions.js';
 
@@ -16,6 +17,9 @@ type EndpointItem = {
   last_failure_at: string | null;
   /** Absent on items written before auto-disable existed. */
   failing_since?: string | null;
+  /** Absent on items written before writes were conditional: read as version 0. */
+  probe_taken_at?: number | null;
+  version?: number;
   expires_at: number;
 };
 
@@ -23,6 +27,31 @@ type EndpointItem = {
 const BATCH_GET_MAX = 100;
 /** Rounds of UnprocessedKeys retried before the read gives up (throttling). */
 const BATCH_GET_ROUNDS = 5;
+/** Reads and conditional writes of one change before it gives up on an item that keeps changing. */
+export const CHANGE_TRIES = 5;
+
+/** A change of an endpoint's health: the new health, or undefined when nothing changes. */
+export type HealthChange = (health: EndpointHealth) => EndpointHealth | undefined;
+
+/**
+ * Applies `change` to the stored health (a consistent read) and writes it conditionally, reading
+ * again when another writer got there first. The health as it then stands. (The one loop the
+ * store and its in-memory fake share.)
+ */
+export async function changeHealth(
+  store: { get(webhookId: string, options: { consistent: boolean }): Promise<EndpointHealth | undefined>; save(health: EndpointHealth, now: Date): Promise<boolean> },
+  webhookId: string,
+  change: HealthChange,
+  now: Date,
+): Promise<EndpointHealth> {
+  for (let tries = 0; tries < CHANGE_TRIES; tries++) {
+    const current = (await store.get(webhookId, { consistent: true })) ?? healthyEndpoint(webhookId);
+    const next = change(current);
+    if (!next) return current;
+    if (await store.save(next, now)) return { ...next, version: current.version + 1 };
+  }
+  throw new Error(`endpoint health of ${webhookId} kept changing while it was being written`);
+}
 
 const fromItem = (item: EndpointItem): EndpointHealth => ({
   webhookId: item.webhook_id,
@@ -34,6 +63,8 @@ const fromItem = (item: EndpointItem): EndpointHealth => ({
   lastSuccessAt: item.last_success_at,
   lastFailureAt: item.last_failure_at,
   failingSince: item.failing_since ?? null,
+  probeTakenAt: item.probe_taken_at ?? null,
+  version: item.version ?? 0,
 });
 
 export class EndpointStore {
@@ -42,8 +73,8 @@ export class EndpointStore {
     private readonly tableName: string,
   ) {}
 
-  async get(webhookId: string): Promise<EndpointHealth | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { webhook_id: webhookId } }));
+  async get(webhookId: string, options: { consistent?: boolean } = {}): Promise<EndpointHealth | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { webhook_id: webhookId }, ConsistentRead: options.consistent === true }));
     return Item ? fromItem(Item as EndpointItem) : undefined;
   }
 
@@ -63,8 +94,12 @@ export class EndpointStore {
     return found;
   }
 
-  /** Kept 30 days past its last change: an endpoint quiet that long starts healthy again. */
-  async put(health: EndpointHealth, now: Date): Promise<void> {
+  /**
+   * Writes `health` as the next version of the item read at `health.version` (0: none stored),
+   * if nobody wrote it since; false otherwise. Kept 30 days past its last change: an endpoint
+   * quiet that long starts healthy again.
+   */
+  async save(health: EndpointHealth, now: Date): Promise<boolean> {
     const item: EndpointItem = {
       webhook_id: health.webhookId,
       lane: health.lane,
@@ -75,21 +110,41 @@ export class EndpointStore {
       last_success_at: health.lastSuccessAt,
       last_failure_at: health.lastFailureAt,
       failing_since: health.failingSince,
+      probe_taken_at: health.probeTakenAt,
+      version: health.version + 1,
       expires_at: expiresAt(now),
     };
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: item }));
+    return writeIf(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ...(health.version === 0
+            ? { ConditionExpression: 'attribute_not_exists(webhook_id) OR attribute_not_exists(version)' }
+            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': health.version } }),
+        }),
+      ),
+    );
   }
 
-  /** One probe per interval across all instances: moves `probe_at` on, if nobody did since `seen`. */
-  async takeProbe(webhookId: string, seen: number, next: number): Promise<boolean> {
+  /** Applies `change` to the stored health, conditionally (changeHealth). */
+  change(webhookId: string, change: HealthChange, now: Date): Promise<EndpointHealth> {
+    return changeHealth(this, webhookId, change, now);
+  }
+
+  /**
+   * One probe per interval across all instances: moves `probe_at` on to `next` and notes when the
+   * probe was taken, if nobody did since `seen` (a new version, so no writer's older copy lands on it).
+   */
+  async takeProbe(webhookId: string, seen: number, next: number, now: number): Promise<boolean> {
     return writeIf(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { webhook_id: webhookId },
-          UpdateExpression: 'SET probe_at = :next',
+          UpdateExpression: 'SET probe_at = :next, probe_taken_at = :now, version = if_not_exists(version, :zero) + :one',
           ConditionExpression: 'probe_at = :seen',
-          ExpressionAttributeValues: { ':next': next, ':seen': seen },
+          ExpressionAttributeValues: { ':next': next, ':seen': seen, ':now': now, ':zero': 0, ':one': 1 },
         }),
       ),
     );

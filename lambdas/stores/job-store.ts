@@ -21,6 +21,8 @@ type JobItem = {
   attempts: number;
   status: JobStatus;
   version: number;
+  /** A job the partner asked for (domain/delivery.ts `requested`). */
+  requested?: true;
   next_attempt_at: number;
   parked?: boolean;
   due_shard?: string;

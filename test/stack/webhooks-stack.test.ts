@@ -16,7 +16,14 @@ import { DELIVERY_QUEUES } from '../../lambdas/stores/queue-definitions.js';
 import { PER_DELIVERY_TABLES, TABLES, type TableDefinition, type TableName } from '../../lambdas/stores/table-definitions.js';
 import { STACK_OUTPUTS, TABLE_OUTPUTS } from '../../lib/stack-outputs.js';
 import { MIN_RECEIVE_MARGIN } from '../../lib/stage-config.js';
-import { DYNAMODB_THROTTLES_THRESHOLD, IN_FLIGHT_THRESHOLD } from '../../lib/webhooks-alarms.js';
+import {
+  AT_CAP_AGE_SECONDS,
+  DELIVERY_ERRORS_THRESHOLD,
+  DYNAMODB_THROTTLES_THRESHOLD,
+  IN_FLIGHT_THRESHOLD,
+  SWEEP_LAG_THRESHOLD_MINUTES,
+} from '../../lib/webhooks-alarms.js';
+import { DELIVERY_FUNCTIONS } from '../../lib/function-access.js';
 import { PROJECT_ROOT } from '../../lib/webhook-function.js';
 import type { WebhooksStack } from '../../lib/webhooks-stack.js';
 import { actionsOf, buildApp, logicalId, roleStatements, type Statement, synth } from './synth.js';
@@ -363,7 +370,8 @@ describe('IAM', () => {
     // The counter's self-repair at the limit reads the counter and counts the webhooks (GetItem, Query).
     expect(dynamoAccess('create-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] });
     // The webhook object's health (SPEC §7) is the endpoint item: GetItem, or BatchGetItem for a list page.
-    expect(dynamoAccess('update-webhook')).toEqual({ ...auth, webhooks: [...read, 'dynamodb:UpdateItem'], endpoints: read });
+    // A PATCH to active half-opens the circuit (SPEC §9): a consistent GetItem and a conditional PutItem.
+    expect(dynamoAccess('update-webhook')).toEqual({ ...auth, webhooks: [...read, 'dynamodb:UpdateItem'], endpoints: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] });
     expect(dynamoAccess('get-webhook')).toEqual({ ...auth, webhooks: read, endpoints: read });
     expect(dynamoAccess('list-webhooks')).toEqual({ ...auth, webhooks: read, endpoints: ['dynamodb:BatchGetItem'] });
     expect(dynamoAccess('delete-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'] });
@@ -375,7 +383,8 @@ describe('IAM', () => {
       jobs: ['dynamodb:PutItem'],
       deliveries: ['dynamodb:BatchWriteItem'],
     };
-    expect(dynamoAccess('test-webhook')).toEqual({ ...auth, ...fanOutPath });
+    // Like every partner action, the test route half-opens an open circuit (SPEC §9).
+    expect(dynamoAccess('test-webhook')).toEqual({ ...auth, ...fanOutPath, endpoints: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] });
     expect(dynamoAccess('list-deliveries')).toEqual({ ...auth, webhooks: read, deliveries: read });
     expect(dynamoAccess(FALLBACK_HANDLER)).toEqual({});
     expect(dynamoAccess('list-event-types')).toEqual(auth);
@@ -637,16 +646,17 @@ describe('operations', () => {
       );
     });
 
-    it('lets the delivery functions write their metrics as EMF log lines only: namespace in the environment, no CloudWatch permission', () => {
+    it('lets the delivery functions and the sweeper write their metrics as EMF log lines only: namespace in the environment, no CloudWatch permission', () => {
       for (const lane of LANES) {
         const env = fnProps(DELIVERERS[lane]).Environment.Variables;
         expect(env).toMatchObject({ METRICS_ENABLED: '1', METRICS_NAMESPACE: namespace() });
         expect(parseConfig({ METRICS_ENABLED: env.METRICS_ENABLED, METRICS_NAMESPACE: env.METRICS_NAMESPACE }).metrics).toEqual({ enabled: true, namespace: namespace() });
       }
+      expect(fnProps('sweeper').Environment.Variables).toMatchObject({ METRICS_ENABLED: '1', METRICS_NAMESPACE: namespace() });
       for (const name of ALL_FUNCTIONS) {
         const actions = roleStatements(template, stack, name).flatMap(actionsOf);
         expect(actions.filter((a) => a.startsWith('cloudwatch:'))).toEqual([]);
-        if (!['deliver', 'deliver-slow'].includes(name)) expect(fnProps(name).Environment?.Variables?.METRICS_ENABLED).toBeUndefined();
+        if (!['deliver', 'deliver-slow', 'sweeper'].includes(name)) expect(fnProps(name).Environment?.Variables?.METRICS_ENABLED).toBeUndefined();
       }
     });
   });
@@ -677,14 +687,55 @@ describe('operations', () => {
     expect(ageAlarm!.Properties.Threshold).toBe(300);
   });
 
-  it('alarms on throttles of every function', () => {
+  it('alarms on throttles of every function that can be throttled: all but the delivery functions, capped by their event source instead', () => {
     const throttleAlarms = alarms().filter((a) => a.MetricName === 'Throttles');
-    expect(throttleAlarms.map((a) => dimension(a).Ref).sort()).toEqual(ALL_FUNCTIONS.map((n) => fnId(n)).sort());
+    const deliverers: string[] = Object.values(DELIVERY_FUNCTIONS);
+    expect(throttleAlarms.map((a) => dimension(a).Ref).sort()).toEqual(ALL_FUNCTIONS.filter((n) => !deliverers.includes(n)).map((n) => fnId(n)).sort());
     for (const alarm of throttleAlarms) expect(alarm).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1 });
   });
 
+  const named = (suffix: string) => alarms().find((a) => a.AlarmName === `${stack.stage.stackName}-${suffix}`);
+  const mathMetrics = (alarm: Record<string, any> | undefined) => ((alarm?.Metrics ?? []) as any[]).filter((m) => m.MetricStat).map((m) => ({ id: m.Id, ...m.MetricStat.Metric, stat: m.MetricStat.Stat }));
+
+  it('alarms when a delivery lane is at its event source\'s maximum concurrency with its oldest message waiting', () => {
+    const caps: Record<Lane, [string, number]> = { fast: ['delivery', stack.stage.deliveryMaxConcurrency], slow: ['slow-delivery', stack.stage.slowDeliveryMaxConcurrency] };
+    for (const [lane, [prefix, cap]] of Object.entries(caps) as [Lane, [string, number]][]) {
+      const alarm = named(`${prefix}-at-max-concurrency`);
+      const expression = (alarm!.Metrics as any[]).find((m) => m.Expression).Expression as string;
+      expect(expression).toBe(`IF(running >= ${cap} AND age >= ${AT_CAP_AGE_SECONDS}, 1, 0)`);
+      const metrics = mathMetrics(alarm);
+      expect(metrics.find((m) => m.id === 'running')).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'ConcurrentExecutions', stat: 'Maximum', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId(DELIVERY_FUNCTIONS[lane]) } }] });
+      expect(metrics.find((m) => m.id === 'age')).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateAgeOfOldestMessage', Dimensions: [{ Name: 'QueueName', Value: getAtt(laneQueueId(lane), 'QueueName') }] });
+      expect(alarm).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    }
+  });
+
+  it('alarms on our own delivery errors of every kind on both lanes (the DeliveryErrors EMF metric)', () => {
+    const alarm = named('delivery-errors');
+    const metrics = mathMetrics(alarm);
+    expect(metrics.map((m) => `${m.Dimensions.find((d: any) => d.Name === 'Lane').Value}/${m.Dimensions.find((d: any) => d.Name === 'Kind').Value}`).sort()).toEqual(
+      ['fast/other', 'fast/throttle', 'fast/timeout', 'slow/other', 'slow/throttle', 'slow/timeout'],
+    );
+    for (const m of metrics) expect(m).toMatchObject({ Namespace: `BuildmarketsWebhooks/${stack.stage.stackName}`, MetricName: 'DeliveryErrors', stat: 'Sum' });
+    expect(alarm).toMatchObject({ Threshold: DELIVERY_ERRORS_THRESHOLD, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+  });
+
+  it('alarms on the sweeper\'s lag, and when it reports nothing', () => {
+    expect(named('sweeper-lag')).toMatchObject({
+      Namespace: `BuildmarketsWebhooks/${stack.stage.stackName}`,
+      MetricName: 'SweepLag',
+      Statistic: 'Maximum',
+      Threshold: SWEEP_LAG_THRESHOLD_MINUTES * 60_000,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('says in the DLQ alarm that a first attempt has no job behind it and must be redriven', () => {
+    expect(named('delivery-dlq-depth')!.AlarmDescription).toMatch(/first attempt has no job item.*redrive/);
+  });
+
   it('alarms on DynamoDB throttling of every table, its indexes included', () => {
-    const tableAlarms = alarms().filter((a) => a.Metrics);
+    const tableAlarms = alarms().filter((a) => (a.Metrics as any[] | undefined)?.some((m) => m.MetricStat?.Metric.Dimensions.some((d: any) => d.Name === 'TableName')));
     const tablesOf = (alarm: Record<string, any>) =>
       new Set((alarm.Metrics as any[]).filter((m) => m.MetricStat).map((m) => JSON.stringify(m.MetricStat.Metric.Dimensions.find((d: any) => d.Name === 'TableName').Value)));
     for (const name of Object.keys(TABLES) as TableName[]) {

@@ -8,6 +8,8 @@ import type { SendResult } from '../../lambdas/stores/delivery-queue.js';
 import type { StoredEvent } from '../../lambdas/stores/event-store.js';
 import { type Claim, type EventRef, type FanOutLease, type FanOutLeases, fanOutShardOf } from '../../lambdas/stores/fan-out-lease-store.js';
 import { dueShardOf, type DueJob, type EndedKey } from '../../lambdas/stores/job-store.js';
+import { type EndpointHealth, healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
+import { changeHealth, type HealthChange } from '../../lambdas/stores/endpoint-store.js';
 
 export class FakeJobs {
   readonly items = new Map<string, StoredJob>();
@@ -164,3 +166,30 @@ export const jobFixture = (overrides: Partial<DeliveryJob> = {}): DeliveryJob =>
   version: 0,
   ...overrides,
 });
+
+/** The endpoints table as endpoint-store.ts keeps it: each write conditional on the version read. */
+export class FakeEndpointStore {
+  readonly items = new Map<string, EndpointHealth>();
+  async get(webhookId: string) {
+    return this.items.get(webhookId);
+  }
+  async save(health: EndpointHealth) {
+    if ((this.items.get(health.webhookId)?.version ?? 0) !== health.version) return false;
+    this.items.set(health.webhookId, { ...health, version: health.version + 1 });
+    return true;
+  }
+  change(webhookId: string, change: HealthChange, now: Date) {
+    return changeHealth(this, webhookId, change, now);
+  }
+  async takeProbe(webhookId: string, seen: number, next: number, now: number) {
+    const health = this.items.get(webhookId);
+    if (!health || health.probeAt !== seen) return false;
+    this.items.set(webhookId, { ...health, probeAt: next, probeTakenAt: now, version: health.version + 1 });
+    return true;
+  }
+  /** Sets the stored health as a write by another instance would (a new version). */
+  put(health: Partial<EndpointHealth> & { webhookId: string }) {
+    const current = this.items.get(health.webhookId) ?? healthyEndpoint(health.webhookId);
+    this.items.set(health.webhookId, { ...current, ...health, version: current.version + 1 });
+  }
+}

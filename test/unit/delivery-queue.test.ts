@@ -14,7 +14,7 @@ function capturingSqs() {
     () => async (args: { input: unknown }) => {
       const input = args.input as SendMessageBatchCommand['input'];
       sent.push(input);
-      return { output: { Successful: input.Entries!.map((e) => ({ Id: e.Id })), Failed: [], $metadata: {} } };
+      return { output: { Successful: input.Entries!.map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })), Failed: [], $metadata: {} }, response: {} };
     },
     { step: 'initialize', name: 'captureSends' },
   );

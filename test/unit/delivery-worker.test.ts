@@ -4,11 +4,20 @@
 import { DeliveryWorker, type QueueRecord } from '../../lambdas/delivery/delivery-worker.js';
 import { EndpointTracker } from '../../lambdas/delivery/endpoint-tracker.js';
 import { planQueueActions } from '../../lambdas/delivery/queue-actions.js';
-import { deliverMessage, type DeliveryJob, type RecoverTask, recoverMessage, type StoredJob } from '../../lambdas/domain/delivery.js';
-import { type EndpointHealth, healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
+import {
+  deliverMessage,
+  type DeliveryJob,
+  encodeQueueMessage,
+  jobFromWire,
+  queueMessageSchema,
+  type RecoverTask,
+  recoverMessage,
+  type StoredJob,
+} from '../../lambdas/domain/delivery.js';
+import { type EndpointHealth, halfOpened, healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
 import type { SendResult } from '../../lambdas/delivery/http-sender.js';
-import { FakeEvents, FakeHistory, FakeJobs, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeEndpointStore, FakeEvents, FakeHistory, FakeJobs, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const OK: SendResult = { ok: true, httpStatus: 200, responseTimeMs: 5, error: null };
@@ -19,18 +28,16 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
   const jobs = new FakeJobs();
   const history = new FakeHistory();
   const events = new FakeEvents();
-  const answers: SendResult[] = [];
+  /** Scripted answers in turn (a function: an answer that comes when its promise settles); OK once they run out. */
+  const answers: (SendResult | (() => Promise<SendResult>))[] = [];
   const posts: string[] = [];
   const tasks: RecoverTask[] = [];
-  const healthStore = new Map<string, EndpointHealth>();
+  const endpointStore = new FakeEndpointStore();
+  const healthStore = endpointStore.items;
   if (options.health) healthStore.set('w1', { ...healthyEndpoint('w1'), ...options.health });
   const endpoints = new EndpointTracker({
-    store: {
-      get: async (id) => healthStore.get(id),
-      put: async (h) => void healthStore.set(h.webhookId, h),
-      takeProbe: async () => true,
-    },
-    policy: { slowAfterMs: 1000, maxInFlight: 4, overflowAfterMs: 250, failureThreshold: 5, probeIntervalMs: 60_000, fastStreakToReturn: 3, successRefreshMs: 300_000 },
+    store: endpointStore,
+    policy: { slowAfterMs: 1000, maxInFlight: 4, overflowAfterMs: 250, failureThreshold: 5, probeIntervalMs: 60_000, fastStreakToReturn: 3, successRefreshMs: 300_000, probeAnswerMs: 12_000 },
     cacheTtlMs: 0,
     now: () => new Date(NOW),
   });
@@ -45,7 +52,8 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
       send: async (url) => {
         posts.push(url);
         await options.duringSend?.();
-        return answers.shift() ?? OK;
+        const answer = answers.shift() ?? OK;
+        return typeof answer === 'function' ? answer() : answer;
       },
     },
     retryPolicy: new RetryPolicy(options.schedule ?? [1, 1, 1, 1, 1]),
@@ -66,7 +74,7 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     ...extra,
   });
   const run = async (r: QueueRecord) => (await worker.processBatch([r], 'fast')).get(r.messageId)!;
-  return { jobs, history, events, answers, posts, healthStore, record, run, worker, tasks };
+  return { jobs, history, events, answers, posts, healthStore, endpointStore, record, run, worker, tasks };
 }
 
 const stored = (overrides: Partial<StoredJob>): StoredJob => ({
@@ -229,4 +237,87 @@ describe('DeliveryWorker', () => {
     expect(await t.run(t.record(jobFixture({ eventId: 'probe' }), { messageId: 'mp' }))).toMatchObject({ kind: 'succeeded' });
     expect(t.healthStore.get('w1')).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 });
   });
+
+  describe('a job the partner asked for (SPEC §9: never swallowed by the circuit)', () => {
+    const OPEN = { circuit: 'open' as const, probeAt: NOW + 45_000, consecutiveFailures: 6 };
+
+    it('waits parked until the next probe when the circuit is open: no attempt, no history, its attempts unchanged', async () => {
+      const t = setup({ health: OPEN });
+      const r = t.record(jobFixture({ requested: true, attempts: 6, version: 0 }));
+      const outcome = await t.run(r);
+      expect(outcome).toMatchObject({ kind: 'waiting', parked: true, until: NOW + 45_000 });
+      expect(t.posts).toEqual([]);
+      expect(t.history.attempts).toEqual([]);
+      expect(await t.jobs.get('w1', 'e1')).toMatchObject({ status: 'pending', parked: true, attempts: 6, nextAttemptAt: NOW + 45_000, requested: true });
+      expect(planQueueActions([r], new Map([['m1', outcome]]), 'slow', NOW)).toEqual({ keep: [], showAgain: [], send: [] });
+    });
+
+    it('an ordinary job meeting the same circuit is still held as a circuit_open attempt', async () => {
+      const t = setup({ health: OPEN });
+      expect(await t.run(t.record(jobFixture({ attempts: 2, version: 0 })))).toMatchObject({ kind: 'retry', attempt: { error: 'circuit_open', attemptNumber: 3 } });
+    });
+
+    it('half-opened by a partner action: the first goes at once as the probe; the rest look again within a second while it is out, and follow as soon as it succeeds', async () => {
+      const t = setup({ health: OPEN });
+      await t.endpointStore.change('w1', (h) => halfOpened(h, NOW), new Date(NOW));
+      let answer!: (r: SendResult) => void;
+      t.answers.push(() => new Promise((resolve) => (answer = resolve)));
+      const probe = t.run(t.record(jobFixture({ eventId: 'e1', requested: true }), { messageId: 'm1' }));
+      await waitUntil(() => t.posts.length === 1);
+
+      const second = t.record(jobFixture({ eventId: 'e2', requested: true }), { messageId: 'm2' });
+      const waiting = await t.run(second);
+      expect(waiting).toMatchObject({ kind: 'waiting', parked: false, until: NOW + 1000 });
+      const plan = planQueueActions([second], new Map([['m2', waiting]]), 'slow', NOW);
+      expect(plan.keep).toEqual([]);
+      expect(plan.send).toEqual([{ lane: 'slow', messageId: 'm2', outgoing: { message: deliverMessage(jobFixture({ eventId: 'e2', requested: true })), delaySeconds: 1 } }]);
+
+      answer(OK);
+      expect(await probe).toMatchObject({ kind: 'succeeded', attempt: { attemptNumber: 1 } });
+      expect(t.healthStore.get('w1')).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 });
+      // Its new message: attempted at once, without waiting for the probe interval.
+      expect(await t.run({ ...second, messageId: 'm3', message: plan.send[0]!.outgoing.message })).toMatchObject({ kind: 'succeeded' });
+      expect(t.posts).toHaveLength(2);
+    });
+
+    it('sees a half-open written by another instance at once, whatever this instance cached', async () => {
+      const t = setup({ health: OPEN });
+      // An ordinary job caches the open circuit (it is held).
+      expect(await t.run(t.record(jobFixture({ eventId: 'e0' }), { messageId: 'm0' }))).toMatchObject({ kind: 'retry', attempt: { error: 'circuit_open' } });
+      await t.endpointStore.change('w1', (h) => halfOpened(h, NOW), new Date(NOW));
+      expect(await t.run(t.record(jobFixture({ requested: true })))).toMatchObject({ kind: 'succeeded' });
+    });
+
+    it('keeps the mark through the queue message and the stored job', () => {
+      const jobOfBody = (body: unknown) => {
+        const message = queueMessageSchema.parse(body);
+        if (message.kind !== 'deliver') throw new Error('not a deliver message');
+        return jobFromWire(message.job);
+      };
+      const job = jobFixture({ requested: true });
+      expect(jobOfBody(JSON.parse(encodeQueueMessage(deliverMessage(job))))).toEqual(job);
+      // A message queued before the mark existed is an ordinary job.
+      const old = { partner_id: 'p1', webhook_id: 'w1', event_id: 'e1', event_type: 'order.filled', environment: 'sandbox', event_created_at: '2026-06-01T00:00:00.000Z', queued_at: '2026-06-01T00:00:00.000Z', attempts: 0 };
+      expect(jobOfBody({ v: 3, kind: 'deliver', job: old })).toEqual({ ...jobFixture(), data: undefined, version: 0 });
+    });
+  });
+
+  it('tries a message that failed for a reason of ours again in seconds, with jitter, never recorded as an attempt', async () => {
+    const t = setup();
+    t.history.failNext = true;
+    t.answers.push(FAIL);
+    const r = t.record(jobFixture());
+    const outcome = await t.run(r);
+    expect(outcome.kind).toBe('error');
+    expect(t.history.attempts).toEqual([]);
+    const seconds = (receiveCount: number, random: number) => planQueueActions([{ ...r, receiveCount }], new Map([['m1', outcome]]), 'fast', NOW, () => random).showAgain[0]!.seconds;
+    expect(planQueueActions([r], new Map([['m1', outcome]]), 'fast', NOW, () => 1)).toEqual({ keep: ['m1'], showAgain: [{ receiptHandle: 'r1', seconds: 2 }], send: [] });
+    expect([seconds(1, 0), seconds(2, 1), seconds(3, 1), seconds(4, 0.5), seconds(14, 1)]).toEqual([1, 4, 8, 12, 60]);
+  });
 });
+
+/** Waits for a condition met by work in flight (a few turns of the event loop), without a fixed sleep. */
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!condition()) throw new Error('condition never met');
+}

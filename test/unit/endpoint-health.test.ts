@@ -2,7 +2,16 @@
 // most one write per refresh interval, failingSince for auto-disable, and the auto-disable rule.
 import { autoDisableReason } from '../../lambdas/domain/auto-disable.js';
 import { parseConfig } from '../../lambdas/shared/config.js';
-import { afterAttempt, type EndpointHealth, healthyEndpoint, type IsolationPolicy, toPublicHealth } from '../../lambdas/domain/endpoint-health.js';
+import {
+  admission,
+  afterAttempt,
+  type EndpointHealth,
+  halfOpened,
+  healthyEndpoint,
+  heldWait,
+  type IsolationPolicy,
+  toPublicHealth,
+} from '../../lambdas/domain/endpoint-health.js';
 
 /** The default policy with the values these tests rely on spelled out. */
 const POLICY: IsolationPolicy = { ...parseConfig({}).isolation, slowAfterMs: 1000, failureThreshold: 5, probeIntervalMs: 60_000, successRefreshMs: 300_000 };
@@ -94,5 +103,47 @@ describe('autoDisableReason', () => {
     const reEnabled = { activeSince: at(9 * DAY).toISOString() };
     expect(autoDisableReason(result500, failing(0), reEnabled, at(10 * DAY), 5 * DAY)).toBeUndefined();
     expect(autoDisableReason(result500, failing(0), reEnabled, at(14 * DAY), 5 * DAY)).toBe('failing');
+  });
+});
+
+describe('the circuit and partner actions (SPEC §9)', () => {
+  const idle = { count: 0, oldestStartedAt: null };
+  const open = (probeInMs: number, extra: Partial<EndpointHealth> = {}): EndpointHealth => ({
+    ...healthyEndpoint('w'),
+    circuit: 'open',
+    consecutiveFailures: 6,
+    probeAt: T0 + probeInMs,
+    failingSince: at(-100_000).toISOString(),
+    ...extra,
+  });
+
+  it('half-opens an open circuit: its next probe is due now, so the next job goes as the probe', () => {
+    const health = open(50_000);
+    expect(admission(health, 'fast', T0, idle, POLICY)).toBe('hold');
+    const half = halfOpened(health, T0)!;
+    expect(half).toEqual({ ...health, probeAt: T0 });
+    expect(admission(half, 'fast', T0, idle, POLICY)).toBe('probe');
+  });
+
+  it('changes nothing on a closed circuit or one whose probe is already due', () => {
+    expect(halfOpened(healthyEndpoint('w'), T0)).toBeUndefined();
+    expect(halfOpened(open(-1), T0)).toBeUndefined();
+  });
+
+  it('closes on the probe\'s success, so the rest are attempted at once', () => {
+    const closed = afterAttempt({ ...halfOpened(open(50_000), T0)!, probeTakenAt: T0 }, ok, 'fast', POLICY, at(200))!;
+    expect(closed).toMatchObject({ circuit: 'closed', probeAt: null, probeTakenAt: null, consecutiveFailures: 0 });
+    expect(admission(closed, 'fast', T0 + 300, idle, POLICY)).toBe('attempt');
+  });
+
+  it('a held job the partner asked for looks again in a moment while a probe is out, else waits parked for the next probe', () => {
+    expect(heldWait(open(60_000, { probeTakenAt: T0 - 500 }), T0, POLICY)).toEqual({ until: T0 + 1000, parked: false });
+    expect(heldWait(open(60_000, { probeTakenAt: T0 - POLICY.probeAnswerMs }), T0, POLICY)).toEqual({ until: T0 + 60_000, parked: true });
+    expect(heldWait(open(60_000), T0, POLICY)).toEqual({ until: T0 + 60_000, parked: true });
+  });
+
+  it('a failed probe opens the circuit for another interval, and the probe is no longer out', () => {
+    const failed = afterAttempt(open(0, { probeTakenAt: T0 }), fail, 'fast', POLICY, at(100))!;
+    expect(failed).toMatchObject({ circuit: 'open', probeAt: T0 + 100 + POLICY.probeIntervalMs, probeTakenAt: null, consecutiveFailures: 7 });
   });
 });

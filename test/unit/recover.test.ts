@@ -1,6 +1,7 @@
 // recover with in-memory stores: a window larger than one run's budget is finished by background
 // tasks that go on from where the request stopped — every ended job re-queued exactly once, the
 // answer counting them all — and a task stops quietly once its webhook is disabled.
+import { healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { continueRecover, recoverEvents, type RecoverDeps } from '../../lambdas/delivery/recover.js';
 import type { RecoverTask, StoredJob } from '../../lambdas/domain/delivery.js';
@@ -21,7 +22,7 @@ function setup(ended: number, budgetMs: number) {
   let webhook: Webhook = webhookFixture('w1');
   const now = () => NOW;
   const deps: RecoverDeps = {
-    webhooks: { require: async () => webhook },
+    webhooks: { require: async () => webhook, endpointBack: async () => healthyEndpoint(webhook.id) },
     jobs,
     fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events: new FakeEvents(), queue, jobs, history: new FakeHistory(), leases: new FakeFanOutLeases(), fanOutLeaseMs: 60_000, requeueLeaseMs: 900_000, now }),
     tasks: { send: async (task) => void tasks.push(task) },

@@ -1,6 +1,7 @@
 // redeliverEvent with in-memory stores: a job changed by another writer between the read and the
 // conditional write is read again; a redelivery whose attempt has not begun counts as this
 // request's attempt (never a 500); a job that keeps changing is an error, not a silent 202.
+import { healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { redeliverEvent, type RedeliveryDeps } from '../../lambdas/delivery/redelivery.js';
 import { Sweeper } from '../../lambdas/delivery/sweeper.js';
@@ -46,7 +47,7 @@ async function setup(jobs: FakeJobs) {
   const queue = new FakeQueue();
   const now = () => NOW;
   const deps: RedeliveryDeps = {
-    webhooks: { require: async () => webhookFixture('w1') },
+    webhooks: { require: async () => webhookFixture('w1'), endpointBack: async () => healthyEndpoint('w1') },
     events,
     jobs: { get: (w, e) => jobs.get(w, e) },
     history: { list: async () => ({ items: [{} as never] }) },
@@ -120,7 +121,7 @@ describe('a redelivery whose message is lost', () => {
 
     const sweepAt = (ms: number) => new Sweeper({ jobs, queue, leaseMs: 900_000, budgetMs: 60_000, now: () => new Date(ms) }).requeueDue();
     expect(await sweepAt(NOW.getTime() + 899_999)).toEqual({ requeued: 0, refused: 0 });
-    expect(await sweepAt(NOW.getTime() + 900_000)).toEqual({ requeued: 1, refused: 0 });
+    expect(await sweepAt(NOW.getTime() + 900_000)).toEqual({ requeued: 1, refused: 0, oldestDueAt: NOW.getTime() + 900_000 });
     const message = queue.sent[0]!.message;
     expect(message.kind === 'deliver' && [message.job.event_id, message.job.version, message.job.attempts]).toEqual([EVENT, 2, 1]);
   });

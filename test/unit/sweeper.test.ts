@@ -23,7 +23,8 @@ describe('Sweeper', () => {
     for (const job of [parked('due', NOW - 1000), parked('later', NOW + 60_000)]) await jobs.save(job, 0);
     const sweeper = new Sweeper({ jobs, queue, leaseMs: 900_000, budgetMs: 60_000, now: () => new Date(NOW) });
 
-    expect(await sweeper.requeueDue()).toEqual({ requeued: 1, refused: 0 });
+    // oldestDueAt: how late the sweep found the oldest due job (its SweepLag metric).
+    expect(await sweeper.requeueDue()).toEqual({ requeued: 1, refused: 0, oldestDueAt: NOW - 1000 });
     // On the slow lane: an outage's retries never queue ahead of healthy fresh deliveries.
     expect(queue.sent.map((s) => s.lane)).toEqual(['slow']);
     const message = queue.sent[0]!.message;
@@ -38,7 +39,7 @@ describe('Sweeper', () => {
     const queue = new FakeQueue();
     for (let i = 0; i < 1200; i++) await jobs.save(parked(`e${i}`, NOW - 1000), 0);
     const sweeper = new Sweeper({ jobs, queue, leaseMs: 900_000, budgetMs: 60_000, now: () => new Date(NOW) });
-    expect(await sweeper.requeueDue()).toEqual({ requeued: 1200, refused: 0 });
+    expect(await sweeper.requeueDue()).toEqual({ requeued: 1200, refused: 0, oldestDueAt: NOW - 1000 });
     expect(new Set(queue.sent.map((s) => s.message.kind === 'deliver' && s.message.job.event_id)).size).toBe(1200);
   });
 

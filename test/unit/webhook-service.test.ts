@@ -1,6 +1,7 @@
 // WebhookService with an in-memory store and an identity-free cipher: the secret is returned once
 // and stored only encrypted for its webhook, the per-partner limit, re-activation starting a new
 // active period, and 404 for what the partner does not own.
+import { healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { ApiError } from '../../lambdas/domain/errors.js';
 import type { SecretCipher } from '../../lambdas/domain/secret-cipher.js';
 import { UrlGuard } from '../../lambdas/domain/url-guard.js';
@@ -31,7 +32,7 @@ function setup(max = 2) {
   let clock = Date.parse('2026-06-01T00:00:00.000Z');
   const service = new WebhookService({
     store,
-    health: { get: async () => undefined, getMany: async () => new Map() },
+    health: { get: async () => undefined, getMany: async () => new Map(), change: async (id: string) => healthyEndpoint(id) },
     cipher,
     urlGuard: new UrlGuard({ allowLoopback: false, resolver: async () => ['93.184.216.34'] }),
     maxWebhooksPerPartner: max,
