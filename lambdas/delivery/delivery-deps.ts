@@ -83,6 +83,7 @@ export const deliveryGraph = /* @__PURE__ */ once(() => {
     sender: new HttpSender(new UrlGuard({ allowLoopback: cfg.allowLoopbackUrls }), cfg.deliveryTimeoutMs),
     retryPolicy: cfg.retryPolicy,
     parkAfterSeconds: cfg.parkAfterSeconds,
+    fastLaneDeadlineMs: cfg.fastLaneDeadlineMs,
     recover: (task) => continueRecover({ ...redeliveryGraph(), webhooks }, task),
   });
   return { logger: logger(), worker, queue: deliveryQueue() };

@@ -48,6 +48,11 @@ export type DeliveryOutcome =
   /** The endpoint is served by the slow lane: the job moves there as it stands. */
   | { kind: 'moved'; to: Lane; job: DeliveryJob }
   /**
+   * A fast-lane attempt still unanswered at the fast lane's deadline: cut short (recorded, error
+   * `moved_to_slow_lane`), and `job` (this attempt counted) is tried again at once on the slow lane.
+   */
+  | { kind: 'handed_off'; attempt: DeliveryAttempt; job: DeliveryJob }
+  /**
    * A job the partner asked for, held by the circuit (SPEC §9): no attempt; it is tried again at
    * `until`, parked in the jobs table or (a probe is out) as a new message shown then.
    */
@@ -79,6 +84,11 @@ export type DeliveryWorkerDeps = {
   autoDisableAfterMs: number;
   /** Retry waits longer than this leave the queue: the job is parked in the jobs table. */
   parkAfterSeconds: number;
+  /**
+   * The fast lane's deadline per attempt (FAST_LANE_DEADLINE_MS; undefined: none shorter than the
+   * delivery timeout): one slow endpoint never holds a fast batch longer than this.
+   */
+  fastLaneDeadlineMs?: number;
   /** One run of a background recover task (recover.ts continueRecover). */
   recover: (task: RecoverTask) => Promise<{ queued: number; stopped?: string }>;
   now?: Clock;
@@ -91,7 +101,10 @@ const EARLY_TOLERANCE_MS = 1000;
 type Resolved = { job: DeliveryJob; stored?: StoredJob };
 
 /** What an attempt (a POST, or a circuit_open hold) ends in. */
-type AttemptOutcome = Extract<DeliveryOutcome, { kind: 'succeeded' | 'retry' | 'failed' }>;
+type AttemptOutcome = Extract<DeliveryOutcome, { kind: 'succeeded' | 'retry' | 'failed' | 'handed_off' }>;
+
+/** The history's `error` of an attempt the fast lane cut short and handed to the slow lane. */
+export const HANDED_OFF_ERROR = 'moved_to_slow_lane';
 
 export class DeliveryWorker {
   constructor(private readonly deps: DeliveryWorkerDeps) {}
@@ -206,9 +219,13 @@ export class DeliveryWorker {
     const attemptNumber = job.attempts + 1;
     const deliveryId = uuidv7();
     const attemptedAt = this.now();
+    // On the fast lane an attempt gets the lane's deadline, unless it is the event's last (which
+    // keeps its full 10 s: SPEC §4). Cut short, it goes on at once on the slow lane.
+    const deadlineMs = lane === 'fast' && attemptNumber < this.deps.retryPolicy.maxAttempts ? this.deps.fastLaneDeadlineMs : undefined;
     const result: SendResult = hold
       ? { ok: false, httpStatus: null, responseTimeMs: null, error: 'circuit_open' }
-      : await this.send(job, webhook, deliveryId, attemptedAt, lane);
+      : await this.send(job, webhook, deliveryId, attemptedAt, lane, deadlineMs);
+    if (deadlineMs !== undefined && result.error === 'timeout') return this.handOff(job, webhook, deliveryId, attemptedAt, attemptNumber);
     let disabled: Exclude<DisabledReason, 'manual'> | undefined;
     if (!hold) {
       // The POST was made: failing to note it in the endpoint's health (a throttle of ours) must not
@@ -238,8 +255,31 @@ export class DeliveryWorker {
     return { kind: 'retry', attempt, parked: delaySeconds > this.deps.parkAfterSeconds };
   }
 
+  /**
+   * The endpoint is slow (not failing: its health's failures and the circuit are not touched) and
+   * its jobs go to the slow lane from now on; this one too, at once, with this attempt counted.
+   * The endpoint may still have received it: the slow lane's attempt can be a duplicate (at-least-once).
+   */
+  private async handOff(job: DeliveryJob, webhook: Webhook, deliveryId: string, attemptedAt: Date, attemptNumber: number): Promise<AttemptOutcome> {
+    await this.deps.endpoints.markSlow(webhook.id).catch(() => undefined);
+    const attempt: DeliveryAttempt = {
+      id: deliveryId,
+      webhookId: job.webhookId,
+      eventId: job.eventId,
+      eventType: job.eventType,
+      status: 'failed',
+      httpStatus: null,
+      responseTimeMs: null,
+      attemptNumber,
+      attemptedAt: attemptedAt.toISOString(),
+      nextRetryAt: this.now().toISOString(),
+      error: HANDED_OFF_ERROR,
+    };
+    return { kind: 'handed_off', attempt, job: { ...job, attempts: attemptNumber, version: job.version + 1 } };
+  }
+
   /** Signs and POSTs; on the fast lane, an answer slower than `slowAfterMs` moves the endpoint to the slow lane at once. */
-  private async send(job: DeliveryJob, webhook: Webhook, deliveryId: string, sentAt: Date, lane: Lane): Promise<SendResult> {
+  private async send(job: DeliveryJob, webhook: Webhook, deliveryId: string, sentAt: Date, lane: Lane, deadlineMs?: number): Promise<SendResult> {
     const data = job.data ?? (await this.loadData(job));
     const body = JSON.stringify(
       buildEnvelope({
@@ -267,7 +307,7 @@ export class DeliveryWorker {
         'x-tapp-event-type': job.eventType,
         'x-tapp-event-id': job.eventId,
         'x-tapp-delivery-id': deliveryId,
-      });
+      }, deadlineMs === undefined ? {} : { timeoutMs: deadlineMs });
     } finally {
       clearTimeout(slowTimer);
       done();
@@ -323,6 +363,8 @@ export function nextJobState(
       return { status: 'failed', attempts: outcome.attempt.attemptNumber, nextAttemptAt: now.getTime(), parked: false };
     case 'retry':
       return { status: 'pending', attempts: outcome.attempt.attemptNumber, nextAttemptAt: Date.parse(outcome.attempt.nextRetryAt!), parked: outcome.parked };
+    case 'handed_off':
+      return { status: 'pending', attempts: outcome.attempt.attemptNumber, nextAttemptAt: now.getTime(), parked: false };
     case 'dropped':
       return { status: 'dropped', attempts: job.attempts, nextAttemptAt: now.getTime(), parked: false, droppedReason: outcome.reason };
     case 'waiting':

@@ -66,9 +66,11 @@ export class HttpSender {
     private readonly timeoutMs: number,
   ) {}
 
-  async send(rawUrl: string, body: string, headers: Record<string, string>): Promise<SendResult> {
+  /** `options.timeoutMs` shortens this attempt's deadline (the fast lane's, issue 18); never lengthens it. */
+  async send(rawUrl: string, body: string, headers: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<SendResult> {
     const started = performance.now();
-    const remainingMs = () => this.timeoutMs - (performance.now() - started);
+    const timeoutMs = Math.min(this.timeoutMs, options.timeoutMs ?? Infinity);
+    const remainingMs = () => timeoutMs - (performance.now() - started);
     let target: { url: URL; address: string };
     try {
       target = await withDeadline(this.urlGuard.resolveTarget(rawUrl), remainingMs());

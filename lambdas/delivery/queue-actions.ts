@@ -50,6 +50,9 @@ export function planQueueActions(
       case 'moved':
         plan.send.push({ lane: outcome.to, messageId: record.messageId, outgoing: { message: deliverMessage(outcome.job) } });
         break;
+      case 'handed_off':
+        plan.send.push({ lane: 'slow', messageId: record.messageId, outgoing: { message: deliverMessage(outcome.job) } });
+        break;
       case 'succeeded':
       case 'superseded':
         if (!outcome.recorded) plan.send.push({ lane, messageId: record.messageId, outgoing: { message: recordMessage(outcome.attempt) } });

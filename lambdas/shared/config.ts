@@ -59,6 +59,11 @@ const envSchema = z.object({
   SWEEP_BUDGET_MS: z.coerce.number().int().min(100).max(840_000).default(45_000),
   /** How long a recover request (or one run of its background task) re-queues before handing on the rest. */
   RECOVER_BUDGET_MS: z.coerce.number().int().min(0).max(20_000).default(10_000),
+  /**
+   * A fast-lane attempt unanswered this long is cut short and tried again at once on the slow lane
+   * (issue 18: a fast batch never waits longer for one bad endpoint); ≥ DELIVERY_TIMEOUT_MS: never.
+   */
+  FAST_LANE_DEADLINE_MS: positiveInt.max(60_000).default(2000),
   /** An attempt unanswered this long moves its endpoint to the slow lane. */
   SLOW_ENDPOINT_MS: positiveInt.max(60_000).default(1000),
   /** Attempts to one endpoint waiting in one instance before its next jobs overflow to the slow lane. */
@@ -100,6 +105,7 @@ export type Config = {
   authBlockedDelayMs: number;
   retryPolicy: RetryPolicy;
   deliveryTimeoutMs: number;
+  fastLaneDeadlineMs?: number;
   parkAfterSeconds: number;
   sweepLeaseSeconds: number;
   fanOutLeaseSeconds: number;
@@ -140,6 +146,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     authBlockedDelayMs: e.AUTH_BLOCKED_DELAY_MS,
     retryPolicy: parseRetrySchedule(e.RETRY_SCHEDULE_SECONDS),
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,
+    ...(e.FAST_LANE_DEADLINE_MS < e.DELIVERY_TIMEOUT_MS ? { fastLaneDeadlineMs: e.FAST_LANE_DEADLINE_MS } : {}),
     parkAfterSeconds: e.PARK_AFTER_SECONDS,
     sweepLeaseSeconds: e.SWEEP_LEASE_SECONDS,
     fanOutLeaseSeconds: e.FAN_OUT_LEASE_SECONDS,

@@ -24,13 +24,15 @@ const OK: SendResult = { ok: true, httpStatus: 200, responseTimeMs: 5, error: nu
 const FAIL: SendResult = { ok: false, httpStatus: 503, responseTimeMs: 5, error: null };
 
 /** `duringSend` runs while a POST is being made (another writer acting meanwhile). */
-function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1]; duringSend?: () => Promise<void> } = {}) {
+function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1]; duringSend?: () => Promise<void>; fastLaneDeadlineMs?: number } = {}) {
   const jobs = new FakeJobs();
   const history = new FakeHistory();
   const events = new FakeEvents();
   /** Scripted answers in turn (a function: an answer that comes when its promise settles); OK once they run out. */
   const answers: (SendResult | (() => Promise<SendResult>))[] = [];
   const posts: string[] = [];
+  /** The deadline each POST was given (undefined: the sender's own, the full delivery timeout). */
+  const deadlines: (number | undefined)[] = [];
   const tasks: RecoverTask[] = [];
   const endpointStore = new FakeEndpointStore();
   const healthStore = endpointStore.items;
@@ -49,8 +51,9 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     history,
     cipher: { encrypt: async (s) => s, decrypt: async () => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
     sender: {
-      send: async (url) => {
+      send: async (url, _body, _headers, sendOptions) => {
         posts.push(url);
+        deadlines.push(sendOptions?.timeoutMs);
         await options.duringSend?.();
         const answer = answers.shift() ?? OK;
         return typeof answer === 'function' ? answer() : answer;
@@ -58,6 +61,7 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     },
     retryPolicy: new RetryPolicy(options.schedule ?? [1, 1, 1, 1, 1]),
     parkAfterSeconds: 60,
+    ...(options.fastLaneDeadlineMs ? { fastLaneDeadlineMs: options.fastLaneDeadlineMs } : {}),
     disabler: { disable: async () => true },
     autoDisableAfterMs: 432_000_000,
     recover: async (task) => {
@@ -73,8 +77,8 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     message: deliverMessage(job),
     ...extra,
   });
-  const run = async (r: QueueRecord) => (await worker.processBatch([r], 'fast')).get(r.messageId)!;
-  return { jobs, history, events, answers, posts, healthStore, endpointStore, record, run, worker, tasks };
+  const run = async (r: QueueRecord, lane: 'fast' | 'slow' = 'fast') => (await worker.processBatch([r], lane)).get(r.messageId)!;
+  return { jobs, history, events, answers, posts, deadlines, healthStore, endpointStore, record, run, worker, tasks };
 }
 
 const stored = (overrides: Partial<StoredJob>): StoredJob => ({
@@ -321,3 +325,37 @@ async function waitUntil(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
   if (!condition()) throw new Error('condition never met');
 }
+
+describe('DeliveryWorker: the fast lane\'s deadline (issue 18)', () => {
+  const TIMEOUT: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' };
+
+  it('cuts short an attempt unanswered at the deadline: recorded, endpoint marked slow, the job tried again at once on the slow lane', async () => {
+    const t = setup({ fastLaneDeadlineMs: 2000 });
+    t.answers.push(TIMEOUT);
+    const r = t.record(jobFixture());
+    const outcome = await t.run(r);
+    expect(t.deadlines).toEqual([2000]);
+    expect(outcome).toMatchObject({ kind: 'handed_off', attempt: { attemptNumber: 1, status: 'failed', error: 'moved_to_slow_lane', nextRetryAt: new Date(NOW).toISOString() } });
+    expect(t.history.attempts.map((a) => [a.attemptNumber, a.error])).toEqual([[1, 'moved_to_slow_lane']]);
+    // Slow, not failing: the circuit and the failure count are not touched.
+    expect(t.healthStore.get('w1')).toMatchObject({ lane: 'slow', consecutiveFailures: 0, circuit: 'closed' });
+    expect(await t.jobs.get('w1', 'e1')).toMatchObject({ status: 'pending', attempts: 1, version: 1, parked: false });
+    const plan = planQueueActions([r], new Map([[r.messageId, outcome]]), 'fast', NOW);
+    expect(plan.keep).toEqual([]);
+    expect(plan.send.map((s) => [s.lane, s.outgoing.message.kind === 'deliver' && [s.outgoing.message.job.attempts, s.outgoing.message.job.version]])).toEqual([['slow', [1, 1]]]);
+
+    // The slow lane takes it at that version, with the full timeout, as attempt 2.
+    const moved = { ...r, messageId: 'm2', message: plan.send[0]!.outgoing.message };
+    expect(await t.run(moved, 'slow')).toMatchObject({ kind: 'succeeded', attempt: { attemptNumber: 2 } });
+    expect(t.deadlines).toEqual([2000, undefined]);
+  });
+
+  it('gives the event\'s last attempt its full timeout', async () => {
+    const t = setup({ fastLaneDeadlineMs: 2000, schedule: [1] });
+    t.answers.push(TIMEOUT);
+    await t.jobs.save(stored({ attempts: 1, version: 1 }), 0);
+    const outcome = await t.run(t.record(jobFixture({ attempts: 1, version: 1 }), { receiveCount: 2 }));
+    expect(outcome).toMatchObject({ kind: 'failed', attempt: { attemptNumber: 2, error: 'timeout' } });
+    expect(t.deadlines).toEqual([undefined]);
+  });
+});
