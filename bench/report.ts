@@ -1,6 +1,7 @@
 // The targets of issue 6, pass/fail checks, and the short table printed on stdout.
 import type { ApiResult } from './api.js';
 import type { ColdStartResult } from './cold-start.js';
+import type { ConnectionReuseResult } from './connection-reuse.js';
 import type { CostResult } from './cost.js';
 import type { IsolationResult } from './isolation.js';
 import type { OutageResult } from './outage.js';
@@ -34,6 +35,7 @@ export type Results = {
   ratio: number | null;
   pipeline?: PipelineResult & { warm_up: unknown };
   raw?: RawResult;
+  connection_reuse?: ConnectionReuseResult;
   cost?: CostResult;
   cold_start?: ColdStartResult;
   api?: ApiResult;
@@ -111,6 +113,14 @@ export function renderTable(r: Results): string {
     row('raw', `signed POSTs/s (${r.raw.concurrency} concurrent)`, `${fmt(r.raw.posts_per_sec)}  (p99 ${fmt(r.raw.latency.p99_ms, 1)} ms, verified ${fmt(r.raw.verified)})`);
   }
   if (r.ratio != null) row('', 'ratio pipeline / raw', fmt(r.ratio, 2));
+  if (r.connection_reuse) {
+    const c = r.connection_reuse;
+    const mode = (m: ConnectionReuseResult['with_reuse']) =>
+      `${fmt(m.tls_handshakes)} handshakes / ${fmt(m.attempts)} attempts, attempt p50 ${fmt(m.attempt_ms.p50_ms, 1)} p99 ${fmt(m.attempt_ms.p99_ms, 1)} ms, batch p50 ${fmt(m.batch_ms.p50_ms, 1)} ms`;
+    row('connection reuse', `without the pool (${c.batches} × ${c.batch_size} to ${c.endpoints} HTTPS endpoints)`, mode(c.without_reuse));
+    row('', 'with the pool', mode(c.with_reuse));
+    row('', 'handshakes saved', `${fmt(c.handshakes_saved)} (${fmt(c.handshakes_saved_pct, 1)} %), load ${c.loadavg_at_start.join(' ')}`);
+  }
   if (r.cost) {
     const c = check('cost.calls_per_delivery');
     const by = Object.entries(r.cost.calls_per_delivery_by_service)

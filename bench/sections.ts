@@ -11,6 +11,7 @@ import { runIsolationScenario } from './isolation.js';
 import { runOutageSimulation } from './outage.js';
 import { runSweepBench } from './sweep.js';
 import { runColdStart } from './cold-start.js';
+import { runConnectionReuse } from './connection-reuse.js';
 import { computeCost, type CostWindow } from './cost.js';
 import { progress } from './log.js';
 import type { Options, Section } from './options.js';
@@ -239,6 +240,18 @@ const raw: SectionRunner = async (ctx) => {
   }
 };
 
+/** Issue 18: the delivery sender's keep-alive pool against local HTTPS receivers, with and without it. */
+const connectionReuse: SectionRunner = async ({ options, results }) => {
+  const r = await runConnectionReuse({ endpoints: 4, batchSize: 10, batches: options.quick ? 30 : 100 });
+  results.connection_reuse = r;
+  progress(
+    `connection_reuse: TLS handshakes ${r.without_reuse.tls_handshakes} without the pool, ${r.with_reuse.tls_handshakes} with (${r.handshakes_saved} saved); ` +
+      `attempt p50 ${r.without_reuse.attempt_ms.p50_ms} → ${r.with_reuse.attempt_ms.p50_ms} ms, batch p50 ${r.without_reuse.batch_ms.p50_ms} → ${r.with_reuse.batch_ms.p50_ms} ms`,
+  );
+  const failed = r.without_reuse.failed + r.with_reuse.failed;
+  if (failed > 0) results.findings.push(`connection_reuse: ${failed} attempts failed`);
+};
+
 const api: SectionRunner = async (ctx) => {
   const runtime = await ctx.runtime();
   ctx.results.api = await runApi(runtime.state, runtime.dataDir, { connections: ctx.options.apiConnections, durationS: ctx.options.apiDurationS });
@@ -275,6 +288,7 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   pipeline,
   cost,
   raw,
+  connection_reuse: connectionReuse,
   // Before api: its failed-authentication flood blocks 127.0.0.1 for a minute.
   isolation,
   outage,

@@ -1,9 +1,11 @@
 // One signed POST to a webhook URL: connect only to the address the URL guard checked (resolve
-// once, pin it: no DNS rebinding window), no redirects, a hard deadline, only 2xx is success.
+// once per attempt, pin it: no DNS rebinding window), no redirects, a hard deadline, only 2xx is
+// success. Connections are kept alive per endpoint and pinned address (connection-pool.ts).
+import type { Agent } from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { isIP } from 'node:net';
+import type { Socket } from 'node:net';
 import { type UrlGuard, type UrlRefusal, UrlRefusedError } from '../domain/url-guard.js';
+import { ConnectionPool, type PinnedTarget } from './connection-pool.js';
 
 // Not `import http from 'node:http'`: on Node 24 an ESM import of node:http builds its whole
 // namespace, whose lazy exports (WebSocket, MessageEvent, …) load undici, http2, worker_threads
@@ -24,6 +26,7 @@ export type SendResult = {
 export const MAX_RESPONSE_BODY_BYTES = 4096;
 
 const TIMEOUT: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' };
+const RESET: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'connection_reset' };
 const DEADLINE = Symbol('deadline');
 
 /** The guard's refusals as the delivery history names them (an empty DNS answer is a DNS failure). */
@@ -46,24 +49,28 @@ export function describeNetworkError(error: unknown): string {
   return 'network_error';
 }
 
-const pinnedLookup =
-  (address: string): LookupFunction =>
-  (_hostname, options, callback) => {
-    const family = isIP(address);
-    if ((options as { all?: boolean }).all) (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
-    else callback(null, address, family);
-  };
+/** A reused socket the server had closed: reset before any byte of an answer came back. */
+const STALE = Symbol('stale');
 
 /**
  * One attempt: a single deadline covers DNS resolution, connect, TLS, headers and body (a body
  * that has not ended by then, however it trickles, is a timeout); at most
- * MAX_RESPONSE_BODY_BYTES of the body are read; every attempt has its own connection, destroyed
- * when the attempt ends, whatever happened (no keep-alive pool a hostile receiver could fill).
+ * MAX_RESPONSE_BODY_BYTES of the body are read. The name is resolved and checked on every attempt;
+ * the connection comes from the pool for (scheme, host, port, that address). Only an exchange
+ * whose response ended within the cap leaves its socket to the pool: a timeout, an error, a body
+ * over the cap or a request the server answered before it was sent in full destroys it.
+ *
+ * A reused socket that fails with ECONNRESET/EPIPE before any byte of a response (the server
+ * closed the idle connection as the request went out) is retried once, within the same deadline,
+ * on a new connection closed after its exchange, and the endpoint's other idle sockets are closed.
+ * The risk accepted: a server that read the request, acted on it and then dropped the connection
+ * without a byte of answer gets it twice (same delivery id and signature; at-least-once, SPEC §4).
  */
 export class HttpSender {
   constructor(
     private readonly urlGuard: UrlGuard,
     private readonly timeoutMs: number,
+    private readonly pool: ConnectionPool = new ConnectionPool(),
   ) {}
 
   /** `options.timeoutMs` shortens this attempt's deadline (the fast lane's, issue 18); never lengthens it. */
@@ -71,7 +78,7 @@ export class HttpSender {
     const started = performance.now();
     const timeoutMs = Math.min(this.timeoutMs, options.timeoutMs ?? Infinity);
     const remainingMs = () => timeoutMs - (performance.now() - started);
-    let target: { url: URL; address: string };
+    let target: PinnedTarget;
     try {
       target = await withDeadline(this.urlGuard.resolveTarget(rawUrl), remainingMs());
     } catch (error) {
@@ -80,18 +87,26 @@ export class HttpSender {
       return { ok: false, httpStatus: null, responseTimeMs: null, error: reason };
     }
     if (remainingMs() <= 0) return TIMEOUT;
-    return this.post(target, body, headers, started, remainingMs());
+    const first = await this.post(this.pool.agentFor(target), target.url, body, headers, started, remainingMs());
+    if (first !== STALE) return first;
+    this.pool.closeIdle(target);
+    if (remainingMs() <= 0) return TIMEOUT;
+    const retried = await this.post(this.pool.freshAgent(target), target.url, body, headers, started, remainingMs());
+    return retried === STALE ? RESET : retried;
   }
 
   private post(
-    { url, address }: { url: URL; address: string },
+    agent: Agent,
+    url: URL,
     body: string,
     headers: Record<string, string>,
     started: number,
     remainingMs: number,
-  ): Promise<SendResult> {
-    return new Promise<SendResult>((resolve) => {
+  ): Promise<SendResult | typeof STALE> {
+    return new Promise((resolve) => {
       let settled = false;
+      let answered = false;
+      let socket: Socket | undefined;
       const transport = url.protocol === 'https:' ? https : http;
       const request = transport.request({
         protocol: url.protocol,
@@ -99,8 +114,7 @@ export class HttpSender {
         port: url.port || undefined,
         path: `${url.pathname}${url.search}`,
         method: 'POST',
-        agent: false,
-        lookup: pinnedLookup(address),
+        agent,
         headers: {
           'content-type': 'application/json',
           'user-agent': USER_AGENT,
@@ -108,17 +122,29 @@ export class HttpSender {
           ...headers,
         },
       });
-      // The attempt ends here, whatever state the exchange is in: the socket goes with it.
-      const finish = (result: SendResult) => {
+      const onData = () => (answered = true);
+      request.on('socket', (s: Socket) => {
+        socket = s;
+        s.on('data', onData);
+      });
+      // The attempt ends here. Unless Node has already handed the socket back to the pool (it
+      // does so, and marks the request destroyed, when the response ended), it goes with it.
+      const finish = (result: SendResult | typeof STALE) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        socket?.off('data', onData);
         request.destroy();
         resolve(result);
       };
       const timer = setTimeout(() => finish(TIMEOUT), remainingMs);
-      const failed = (error: unknown) => finish({ ok: false, httpStatus: null, responseTimeMs: null, error: describeNetworkError(error) });
+      const failed = (error: unknown) => {
+        const code = (error as { code?: string }).code;
+        if (request.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE')) finish(STALE);
+        else finish({ ok: false, httpStatus: null, responseTimeMs: null, error: describeNetworkError(error) });
+      };
       request.on('response', (response) => {
+        answered = true;
         const status = response.statusCode ?? 0;
         const done = () =>
           finish({ ok: status >= 200 && status < 300, httpStatus: status, responseTimeMs: Math.round(performance.now() - started), error: null });
