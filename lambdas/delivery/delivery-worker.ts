@@ -177,13 +177,18 @@ export class DeliveryWorker {
   }
 
   /** The webhook (deleted or disabled: dropped) and the endpoint's admission (another lane: moved). */
-  private async check(job: DeliveryJob, lane: Lane): Promise<Extract<DeliveryOutcome, { kind: 'dropped' | 'moved' | 'waiting' }> | { webhook: Webhook; admission: Exclude<Admission, 'move_to_slow_lane'> }> {
+  private async check(
+    job: DeliveryJob,
+    lane: Lane,
+  ): Promise<Extract<DeliveryOutcome, { kind: 'dropped' | 'moved' | 'waiting' }> | { webhook: Webhook; admission: Exclude<Admission, 'move_to_slow_lane' | 'move_to_fast_lane'> }> {
     const webhook = await this.deps.webhooks.get(job.partnerId, job.webhookId);
     if (!webhook) return { kind: 'dropped', reason: 'webhook_deleted' };
     // A job made before the webhook's current active period began was pending across a disable.
     if (webhook.status !== 'active' || job.queuedAt < webhook.activeSince) return { kind: 'dropped', reason: 'webhook_disabled' };
-    const admission = await this.deps.endpoints.admit(webhook.id, lane, job.requested === true);
+    const requested = job.requested === true;
+    const admission = await this.deps.endpoints.admit(webhook.id, lane, requested, job.attempts > 0 && !requested);
     if (admission === 'move_to_slow_lane') return { kind: 'moved', to: 'slow', job };
+    if (admission === 'move_to_fast_lane') return { kind: 'moved', to: 'fast', job };
     // A job the partner asked for, held by the circuit: it waits (parked or delayed), never ended.
     if (typeof admission === 'object') return { kind: 'waiting', job, until: admission.until, parked: admission.parked };
     return { webhook, admission };

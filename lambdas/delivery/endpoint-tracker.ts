@@ -57,20 +57,20 @@ export class EndpointTracker {
    * A job the partner asked for is never held: it gets a `Wait` instead, decided on the stored
    * health as it is now (not a cached copy that may miss a half-open or a probe's success).
    */
-  async admit(webhookId: string, lane: Lane, requested = false): Promise<Admission | Wait> {
-    let decision = await this.decide(webhookId, lane);
+  async admit(webhookId: string, lane: Lane, requested = false, retry = false): Promise<Admission | Wait> {
+    let decision = await this.decide(webhookId, lane, retry);
     if (decision !== 'hold' || !requested) return decision;
     this.refresh(webhookId);
-    decision = await this.decide(webhookId, lane);
+    decision = await this.decide(webhookId, lane, retry);
     if (decision !== 'hold') return decision;
     return { wait: true, ...heldWait(await this.health(webhookId), this.now().getTime(), this.deps.policy) };
   }
 
-  private async decide(webhookId: string, lane: Lane): Promise<Admission> {
+  private async decide(webhookId: string, lane: Lane, retry: boolean): Promise<Admission> {
     const health = await this.health(webhookId);
     const now = this.now().getTime();
     const waiting = this.inFlight.get(webhookId) ?? [];
-    const decision = admission(health, lane, now, { count: waiting.length, oldestStartedAt: waiting[0] ?? null }, this.deps.policy);
+    const decision = admission(health, lane, now, { count: waiting.length, oldestStartedAt: waiting[0] ?? null }, this.deps.policy, retry);
     if (decision !== 'probe') return decision;
     const next = now + this.deps.policy.probeIntervalMs;
     const won = await this.deps.store.takeProbe(webhookId, health.probeAt!, next, now);

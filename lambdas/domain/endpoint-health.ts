@@ -69,14 +69,22 @@ export const healthyEndpoint = (webhookId: string): EndpointHealth => ({
   version: 0,
 });
 
-export type Admission = 'attempt' | 'probe' | 'hold' | 'move_to_slow_lane';
+export type Admission = 'attempt' | 'probe' | 'hold' | 'move_to_slow_lane' | 'move_to_fast_lane';
 
 /** Attempts to one endpoint waiting in this instance: how many, and since when the oldest (epoch ms). */
 export type InFlight = { count: number; oldestStartedAt: number | null };
 
-/** What to do with a job for this endpoint that is due now, received on `lane`. */
-export function admission(health: EndpointHealth, lane: Lane, now: number, inFlight: InFlight, policy: IsolationPolicy): Admission {
+/**
+ * What to do with a job for this endpoint that is due now, received on `lane`. `retry`: the job
+ * is an ordinary retry (not a first attempt, not one the partner asked for): the sweeper re-queues
+ * those on the slow lane, and one whose endpoint is healthy again — fast lane, circuit closed, no
+ * failure since its last success — goes back to the fast lane (issue 18), so a healthy endpoint's
+ * one-off 5xx never waits behind the slow endpoints. First attempts that overflowed there and
+ * partner-requested jobs (a recover's are paced on the slow lane) stay.
+ */
+export function admission(health: EndpointHealth, lane: Lane, now: number, inFlight: InFlight, policy: IsolationPolicy, retry = false): Admission {
   if (lane === 'fast' && health.lane === 'slow') return 'move_to_slow_lane';
+  if (lane === 'slow' && retry && health.lane === 'fast' && health.circuit === 'closed' && health.consecutiveFailures === 0) return 'move_to_fast_lane';
   const overflowing = inFlight.count >= policy.maxInFlight && inFlight.oldestStartedAt !== null && now - inFlight.oldestStartedAt > policy.overflowAfterMs;
   if (lane === 'fast' && overflowing) return 'move_to_slow_lane';
   if (health.circuit === 'open') return health.probeAt !== null && now >= health.probeAt ? 'probe' : 'hold';

@@ -441,7 +441,7 @@ describe('IAM', () => {
 
   it('lets only the functions that queue deliveries send to each lane, and only that lane\'s delivery function consume it', () => {
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'deliver', 'redeliver-event', 'sweeper'], slow: ['sweeper', 'deliver', 'deliver-slow', 'recover-events'] };
+    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'deliver', 'deliver-slow', 'redeliver-event', 'sweeper'], slow: ['sweeper', 'deliver', 'deliver-slow', 'recover-events'] };
     const ENV: Record<Lane, string> = { fast: 'DELIVERY_QUEUE_URL', slow: 'SLOW_DELIVERY_QUEUE_URL' };
     for (const lane of LANES) {
       const arn = JSON.stringify(getAtt(laneQueueId(lane)));

@@ -359,3 +359,19 @@ describe('DeliveryWorker: the fast lane\'s deadline (issue 18)', () => {
     expect(t.deadlines).toEqual([undefined]);
   });
 });
+
+describe('DeliveryWorker: retries of a healthy endpoint leave the slow lane (issue 18)', () => {
+  it('moves an ordinary retry whose endpoint is healthy again to the fast lane, unattempted; a requested job is attempted where it is', async () => {
+    const t = setup();
+    await t.jobs.save(stored({ attempts: 1, version: 1 }), 0);
+    const r = t.record(jobFixture({ attempts: 1, version: 1 }), { receiveCount: 1 });
+    const outcome = await t.run(r, 'slow');
+    expect(outcome).toMatchObject({ kind: 'moved', to: 'fast', job: { attempts: 1, version: 1 } });
+    expect(t.posts).toEqual([]);
+    expect(planQueueActions([r], new Map([[r.messageId, outcome]]), 'slow', NOW).send.map((s) => s.lane)).toEqual(['fast']);
+
+    const requested = setup();
+    await requested.jobs.save(stored({ attempts: 1, version: 1, requested: true }), 0);
+    expect(await requested.run(requested.record(jobFixture({ attempts: 1, version: 1, requested: true })), 'slow')).toMatchObject({ kind: 'succeeded' });
+  });
+});

@@ -117,6 +117,17 @@ describe('the circuit and partner actions (SPEC §9)', () => {
     ...extra,
   });
 
+  it('sends an ordinary retry of an endpoint healthy again from the slow lane back to the fast lane, and nothing else (issue 18)', () => {
+    const healthy = healthyEndpoint('w');
+    expect(admission(healthy, 'slow', T0, idle, POLICY, true)).toBe('move_to_fast_lane');
+    // A first attempt (overflowed there), or a job the partner asked for (a recover is paced there): stays.
+    expect(admission(healthy, 'slow', T0, idle, POLICY, false)).toBe('attempt');
+    // Slow, failing or open: stays on the slow lane.
+    expect(admission({ ...healthy, lane: 'slow' }, 'slow', T0, idle, POLICY, true)).toBe('attempt');
+    expect(admission({ ...healthy, consecutiveFailures: 1 }, 'slow', T0, idle, POLICY, true)).toBe('attempt');
+    expect(admission(open(50_000), 'slow', T0, idle, POLICY, true)).toBe('hold');
+  });
+
   it('half-opens an open circuit: its next probe is due now, so the next job goes as the probe', () => {
     const health = open(50_000);
     expect(admission(health, 'fast', T0, idle, POLICY)).toBe('hold');
