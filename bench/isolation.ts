@@ -4,12 +4,8 @@
 // type; phase "beside_bad": the black hole subscribes too. Latency is publish → receipt, per
 // healthy delivery. Used by `npm run bench` (section `isolation`) and the integration test.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { LocalState } from '../local/state-file.js';
+import { awaitReceipts, publishPaced, startScenarioReceiver, webhookRegistry } from './scenario.js';
 import { percentile, round } from './stats.js';
 
 const num = (value: number, digits = 1) => round(value, digits) ?? Number.NaN;
@@ -34,97 +30,24 @@ export type IsolationResult = {
 
 const ALONE_TYPE = 'order.submitted';
 const BESIDE_TYPE = 'order.filled';
-/** The repository's example payloads (events/examples). */
-const exampleData = (type: string): Record<string, unknown> =>
-  JSON.parse(readFileSync(fileURLToPath(new URL(`../events/examples/${type}.json`, import.meta.url)), 'utf8')) as Record<string, unknown>;
-
-/** Healthy paths answer 200 at once and record receipt times; `/hole` never answers. */
-async function startScenarioReceiver() {
-  const received = new Map<string, number>();
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.url === '/hole') return; // accepted, read, never answered
-      try {
-        const eventId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { event_id: string }).event_id;
-        if (!received.has(`${req.url} ${eventId}`)) received.set(`${req.url} ${eventId}`, Date.now());
-      } catch {
-        // not a delivery
-      }
-      res.writeHead(200).end('ok');
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: (path: string) => `http://127.0.0.1:${port}${path}`,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 export async function runIsolationScenario(state: LocalState, options: IsolationOptions): Promise<IsolationResult> {
   const receiver = await startScenarioReceiver();
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  const events = new EventBridgeClient({ region: state.region, endpoint: state.events_url, credentials });
-  const headers = { 'x-api-key': state.dev_api_key, 'x-api-secret': state.dev_api_secret, 'content-type': 'application/json' };
-  const created: string[] = [];
-  const create = async (url: string, types: string[]) => {
-    const res = await fetch(`${state.api_url}/v1/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url, events: types }) });
-    if (res.status !== 201) throw new Error(`creating a webhook: ${res.status} ${await res.text()}`);
-    created.push(((await res.json()) as { id: string }).id);
-  };
+  const webhooks = webhookRegistry(state);
   try {
     const healthyPaths = Array.from({ length: options.healthy }, (_, i) => `/ok-${randomUUID()}-${i}`);
-    for (const path of healthyPaths) await create(receiver.url(path), [ALONE_TYPE, BESIDE_TYPE]);
-    await create(receiver.url('/hole'), [BESIDE_TYPE]);
+    for (const path of healthyPaths) await webhooks.create(receiver.url(path), [ALONE_TYPE, BESIDE_TYPE]);
+    await webhooks.create(receiver.url('/hole'), [BESIDE_TYPE]);
 
     const phase = async (type: string, seconds = options.seconds): Promise<PhaseResult> => {
-      const published = new Map<string, number>();
-      const start = Date.now();
-      const sends: Promise<unknown>[] = [];
-      const total = Math.round(options.rate * seconds);
-      for (let i = 0; i < total; i++) {
-        const due = start + (i * 1000) / options.rate;
-        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-        const eventId = randomUUID();
-        published.set(eventId, Date.now());
-        sends.push(
-          events.send(
-            new PutEventsCommand({
-              Entries: [{ EventBusName: state.event_bus_name, Source: 'buildmarkets.bench', DetailType: type, Detail: JSON.stringify({ partner_id: 'dev', event_id: eventId, data: exampleData(type) }) }],
-            }),
-          ),
-        );
-      }
-      await Promise.all(sends);
-      const expected = published.size * healthyPaths.length;
-      const arrived = () => [...published.keys()].flatMap((id) => healthyPaths.filter((p) => receiver.received.has(`${p} ${id}`))).length;
-      const deadline = Date.now() + (options.settleTimeoutMs ?? 90_000);
-      while (arrived() < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-      const latencies = [...published].flatMap(([id, at]) =>
-        healthyPaths.flatMap((p) => {
-          const got = receiver.received.get(`${p} ${id}`);
-          return got === undefined ? [] : [got - at];
-        }),
-      );
-      const sorted = latencies.sort((a, b) => a - b);
+      const published = await publishPaced(state, type, options.rate, seconds);
+      const sorted = (await awaitReceipts(receiver, healthyPaths, published, options.settleTimeoutMs ?? 90_000)).sort((a, b) => a - b);
       return {
         p50_ms: num(percentile(sorted, 50)),
         p99_ms: num(percentile(sorted, 99)),
         max_ms: sorted.at(-1) ?? 0,
         delivered: sorted.length,
-        expected,
+        expected: published.size * healthyPaths.length,
       };
     };
 
@@ -146,8 +69,7 @@ export async function runIsolationScenario(state: LocalState, options: Isolation
     };
   } finally {
     // The black hole's deliveries would otherwise go on being retried after the scenario.
-    for (const id of created) await fetch(`${state.api_url}/v1/webhooks/${id}`, { method: 'DELETE', headers }).catch(() => undefined);
-    events.destroy();
+    await webhooks.deleteAll();
     await receiver.close();
   }
 }

@@ -5,6 +5,7 @@ import type { ConnectionReuseResult } from './connection-reuse.js';
 import type { CostResult } from './cost.js';
 import type { IsolationResult } from './isolation.js';
 import type { OutageResult } from './outage.js';
+import type { StormResult } from './storm.js';
 import type { SweepResult } from './sweep.js';
 import type { PipelineResult } from './pipeline.js';
 import type { ProfileSummary } from './profile.js';
@@ -17,6 +18,7 @@ export const TARGETS = {
   dynamodb_wru_per_delivery: { max: 2, label: '≤ 2 DynamoDB write units per delivery' },
   usd_per_million_deliveries: { max: 1.5, label: '≤ $1.50 per million deliveries' },
   isolation_ratio: { max: 2, label: 'healthy p99 beside a black hole ≤ 2× alone' },
+  storm_ratio: { max: 2, label: 'healthy p99 in the storm ≤ 2× alone' },
   outage_in_flight_max: { max: 12_000, label: 'in flight < 10 % of SQS 120k' },
   cold_start_max_ms: { max: 60, label: 'slowest bundle import < 60 ms' },
 } as const;
@@ -40,6 +42,7 @@ export type Results = {
   cold_start?: ColdStartResult;
   api?: ApiResult;
   isolation?: IsolationResult;
+  storm?: StormResult & { large?: StormResult };
   outage?: OutageResult;
   sweep?: SweepResult;
   profile?: ProfileSummary;
@@ -65,6 +68,11 @@ export function computeChecks(r: Results): Results['checks'] {
     max('cost.calls_per_delivery', r.cost.calls_per_delivery, TARGETS.calls_per_delivery.max, TARGETS.calls_per_delivery.label, false);
     max('cost.dynamodb_wru_per_delivery', r.cost.dynamodb_wru_per_delivery, TARGETS.dynamodb_wru_per_delivery.max, TARGETS.dynamodb_wru_per_delivery.label, false);
     max('cost.usd_per_million_deliveries', r.cost.usd_per_million_deliveries.total, TARGETS.usd_per_million_deliveries.max, TARGETS.usd_per_million_deliveries.label, false);
+  }
+  for (const [key, s] of [['storm', r.storm], ['storm.large', r.storm?.large]] as const) {
+    if (!s) continue;
+    max(`${key}.ratio`, s.ratio, TARGETS.storm_ratio.max, TARGETS.storm_ratio.label, false);
+    checks.push({ name: `${key}.slow_within_2x`, value: s.slow_endpoints.filter((e) => e.within_2x).length, target: `all ${s.slow_endpoints.length}`, pass: s.slow_endpoints.every((e) => e.within_2x) });
   }
   if (r.isolation) {
     max('isolation.ratio', r.isolation.ratio, TARGETS.isolation_ratio.max, TARGETS.isolation_ratio.label, false);
@@ -137,6 +145,14 @@ export function renderTable(r: Results): string {
       'USD per 1M, provisioned option',
       `$${fmt(r.cost.usd_per_million_deliveries_provisioned.total, 2)}  (${option.tables.join(' + ')} tables provisioned, ${fmt(option.assumed_utilization * 100, 0)} % utilization)`,
     );
+  }
+  for (const [label, s] of [['storm', r.storm], ['storm (large)', r.storm?.large]] as const) {
+    if (!s) continue;
+    const key = label === 'storm' ? 'storm' : 'storm.large';
+    row(label, 'load', `${s.rate} events/s for ${s.seconds} s: ${s.healthy} healthy, ${s.holes} black holes, ${s.slow} answering in 3 s (slow lane ${s.slow_lane_concurrency} × 10)`);
+    row('', 'healthy p99 alone / in the storm', `${fmt(s.alone.p99_ms)} / ${fmt(s.storm.p99_ms)} ms  (ratio ${fmt(s.ratio, 2)})`, TARGETS.storm_ratio.label, mark(check(`${key}.ratio`)?.pass));
+    row('', 'slow endpoints: received, s to the last (publish 2×)', s.slow_endpoints.map((e) => `${e.received}/${e.expected} in ${fmt(e.seconds_to_last, 1)} s`).join(', '), `within ${2 * s.seconds} s`, mark(s.slow_endpoints.every((e) => e.within_2x)));
+    row('', 'healthy lost', `${s.lost}`, 'none', mark(s.lost === 0));
   }
   if (r.cold_start) {
     const cs = r.cold_start;

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { runApi } from './api.js';
 import { runIsolationScenario } from './isolation.js';
 import { runOutageSimulation } from './outage.js';
+import { runStorm } from './storm.js';
 import { runSweepBench } from './sweep.js';
 import { runColdStart } from './cold-start.js';
 import { runConnectionReuse } from './connection-reuse.js';
@@ -267,6 +268,23 @@ const isolation: SectionRunner = async (ctx) => {
   if (r.healthy_delivered < r.healthy_expected) ctx.results.findings.push(`isolation: ${r.healthy_expected - r.healthy_delivered} healthy deliveries missing`);
 };
 
+/**
+ * Issue 18: 16 healthy endpoints alone, then beside 3 black holes and 3 endpoints answering in 3 s
+ * (10 events/s); a full run adds 200 webhooks with 20 % bad (1 event/s). Its own runtime each.
+ */
+const storm: SectionRunner = async (ctx) => {
+  const r = await runStorm({ healthy: 16, holes: 3, slow: 3, rate: 10, seconds: ctx.options.quick ? 10 : 20 });
+  ctx.results.storm = r;
+  progress(`storm: healthy p99 ${r.alone.p99_ms} ms alone, ${r.storm.p99_ms} ms in the storm (×${r.ratio}); slow endpoints ${r.slow_endpoints.map((e) => `${e.received}/${e.expected} in ${e.seconds_to_last} s`).join(', ')}`);
+  if (r.lost > 0) ctx.results.findings.push(`storm: ${r.lost} healthy deliveries missing`);
+  if (!ctx.options.quick) {
+    const large = await runStorm({ healthy: 160, holes: 20, slow: 20, rate: 1, seconds: 20 });
+    ctx.results.storm.large = large;
+    progress(`storm (200 webhooks, 20 % bad): healthy p99 ${large.alone.p99_ms} ms alone, ${large.storm.p99_ms} ms in the storm (×${large.ratio})`);
+    if (large.lost > 0) ctx.results.findings.push(`storm (large): ${large.lost} healthy deliveries missing`);
+  }
+};
+
 /** SPEC §9: an outage on a compressed schedule (its own runtime): in flight stays bounded, nothing is lost. */
 const outage: SectionRunner = async (ctx) => {
   const r = await runOutageSimulation({ rate: ctx.options.quick ? 20 : 50, outageSeconds: ctx.options.quick ? 15 : 30 });
@@ -291,6 +309,7 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   connection_reuse: connectionReuse,
   // Before api: its failed-authentication flood blocks 127.0.0.1 for a minute.
   isolation,
+  storm,
   outage,
   sweep,
   api,

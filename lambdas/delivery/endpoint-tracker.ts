@@ -13,6 +13,8 @@ import {
   heldWait,
   type IsolationPolicy,
   markedSlow,
+  unanswered,
+  UNANSWERED_DEFER_MS,
 } from '../domain/endpoint-health.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Lane } from '../domain/delivery.js';
@@ -28,6 +30,8 @@ export class EndpointTracker {
   private readonly cache: PromiseCache<EndpointHealth>;
   /** Start times of the attempts waiting in this instance, per endpoint. */
   private readonly inFlight = new Map<string, number[]>();
+  /** When this instance last had an answer (any HTTP status, or a refusal) from each endpoint. */
+  private readonly lastAnswer = new Map<string, number>();
   /** The last change of each endpoint's health still being written by this instance: changes queue behind it. */
   private readonly writing = new Map<string, Promise<unknown>>();
 
@@ -57,8 +61,11 @@ export class EndpointTracker {
    * A job the partner asked for is never held: it gets a `Wait` instead, decided on the stored
    * health as it is now (not a cached copy that may miss a half-open or a probe's success).
    */
-  async admit(webhookId: string, lane: Lane, requested = false, retry = false): Promise<Admission | Wait> {
+  async admit(webhookId: string, lane: Lane, requested = false, retry = false, random: () => number = Math.random): Promise<Admission | Wait> {
     let decision = await this.decide(webhookId, lane, retry);
+    if (decision === 'attempt' && lane === 'slow' && this.isUnanswered(webhookId)) {
+      return { wait: true, until: this.now().getTime() + UNANSWERED_DEFER_MS * (1 + random()), parked: false };
+    }
     if (decision !== 'hold' || !requested) return decision;
     this.refresh(webhookId);
     decision = await this.decide(webhookId, lane, retry);
@@ -80,6 +87,11 @@ export class EndpointTracker {
     return won ? 'probe' : 'hold';
   }
 
+  private isUnanswered(webhookId: string): boolean {
+    const waiting = this.inFlight.get(webhookId) ?? [];
+    return unanswered({ count: waiting.length, oldestStartedAt: waiting[0] ?? null }, this.lastAnswer.get(webhookId), this.now().getTime(), this.deps.policy);
+  }
+
   /** Reads the stored health again (consistently) for this and the next callers. */
   private refresh(webhookId: string): void {
     this.cache.set(webhookId, this.deps.store.get(webhookId, { consistent: true }).then((h) => h ?? healthyEndpoint(webhookId)));
@@ -97,6 +109,13 @@ export class EndpointTracker {
     };
   }
 
+  /** The endpoint answered (in this instance): it is not dark, however slow. */
+  noteAnswer(webhookId: string): void {
+    this.lastAnswer.delete(webhookId); // the newest last, so the oldest go first when full
+    this.lastAnswer.set(webhookId, this.now().getTime());
+    if (this.lastAnswer.size > MAX_ENTRIES) this.lastAnswer.delete(this.lastAnswer.keys().next().value!);
+  }
+
   /** Called while an attempt on the fast lane is still waiting after `slowAfterMs`. */
   async markSlow(webhookId: string): Promise<void> {
     await this.change(webhookId, markedSlow);
@@ -104,6 +123,7 @@ export class EndpointTracker {
 
   /** The endpoint's health after this result (auto-disable reads `failingSince` from it). */
   async recordResult(webhookId: string, result: AttemptResult, lane: Lane): Promise<EndpointHealth> {
+    if (!result.timedOut) this.noteAnswer(webhookId);
     return this.change(webhookId, (h) => afterAttempt(h, result, lane, this.deps.policy, this.now()));
   }
 

@@ -139,6 +139,21 @@ export function afterAttempt(
   };
 }
 
+/**
+ * On the slow lane, an endpoint that is not answering at all — `maxInFlight` attempts waiting in
+ * this instance, the oldest for longer than twice `slowAfterMs`, and no answer seen meanwhile — gets
+ * no more attempts until one answers (its next jobs wait a moment instead, DEFER_MS): a dark
+ * endpoint holds a few of the slow lane's slots, not hundreds, in the seconds before its circuit
+ * opens; an endpoint that answers, however slowly, keeps every slot it can use (issue 18).
+ */
+export function unanswered(inFlight: InFlight, lastAnswerAt: number | undefined, now: number, policy: IsolationPolicy): boolean {
+  if (inFlight.count < policy.maxInFlight || inFlight.oldestStartedAt === null) return false;
+  return now - Math.max(inFlight.oldestStartedAt, lastAnswerAt ?? -Infinity) > 2 * policy.slowAfterMs;
+}
+
+/** How long a job waits while its endpoint is unanswered (plus up to as much again, jittered). */
+export const UNANSWERED_DEFER_MS = 2000;
+
 /** A job the partner asked for looks again this soon while a probe is out (its answer lets it through). */
 export const REQUESTED_RECHECK_MS = 1000;
 
