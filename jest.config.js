@@ -1,7 +1,8 @@
 // Jest runs as native ESM (the project and @middy/core are ESM); @swc/jest strips types only,
 // `npm run typecheck` is the type check.
 export default {
-  testEnvironment: 'node',
+  // jest's node environment plus a check that a file leaves no process it started running.
+  testEnvironment: '<rootDir>/test/support/environment.mjs',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023', parser: { syntax: 'typescript' } }, module: { type: 'es6' } }],
@@ -12,4 +13,10 @@ export default {
   // Builds the portal's assets (lambdas/portal/assets.generated.js) once before any test.
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   testTimeout: 30000,
+  // Two workers even on a 2-core machine (jest's default there is one, in band): most files wait on
+  // child processes and timers, so two overlap well.
+  maxWorkers: 2,
+  // The run guard ends a run that would hang (a file stuck past its limit, or jest not exiting
+  // after the results are in) with a message, and lists the slowest files.
+  reporters: ['default', ['<rootDir>/test/support/run-guard.mjs', { fileLimitSeconds: 300, exitGraceSeconds: 15 }]],
 };

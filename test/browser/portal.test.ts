@@ -1,4 +1,4 @@
-// The integrator portal (SPEC §10) in a real browser — Debian's Chromium through playwright-core —
+// The integrator portal (SPEC §10) in a real browser — the npm package's Chromium through playwright-core —
 // against the real local runtime and a loopback receiver. One browser for the file; each test
 // opens its own tab (sessionStorage is per tab, so each starts signed out).
 import type { Page } from 'playwright-core';
@@ -6,6 +6,7 @@ import { apiClient } from '../support/api-client.js';
 import { type Browser, launchBrowser, type PageRecord, recordPage } from '../support/browser.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { startAll } from '../support/start-all.js';
 import { waitFor } from '../support/wait-for.js';
 
 let rt: RuntimeProcess;
@@ -14,7 +15,7 @@ let browser: Browser;
 const records: PageRecord[] = [];
 
 beforeAll(async () => {
-  [rt, receiver, browser] = await Promise.all([
+  [rt, receiver, browser] = await startAll([
     // The portal polls the history after a test event; the limits have their own test.
     startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } }),
     startReceiver(),
@@ -32,6 +33,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
+  if (!rt) return; // beforeAll failed: its error is the one to read
   // Every tab: no console error or uncaught exception, and not one request to another origin.
   const origin = new URL(rt.state.api_url).origin;
   for (const record of records.splice(0)) {

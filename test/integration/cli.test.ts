@@ -9,6 +9,7 @@ import { exampleData } from '../support/examples.js';
 import { localAws } from '../support/local-aws.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { makeDataDir, removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { startAll } from '../support/start-all.js';
 import { waitFor } from '../support/wait-for.js';
 
 let rt: RuntimeProcess;
@@ -27,7 +28,7 @@ async function runJson<T = any>(script: 'keys' | 'publish', args: string[]): Pro
 }
 
 beforeAll(async () => {
-  [rt, receiver] = await Promise.all([startRuntime(), startReceiver()]);
+  [rt, receiver] = await startAll([startRuntime(), startReceiver()]);
   call = apiClient(rt.state);
   aws = localAws(rt.state);
 });

@@ -9,6 +9,7 @@ import { runCli } from '../support/cli.js';
 import { exampleData } from '../support/examples.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { startAll } from '../support/start-all.js';
 import { waitFor } from '../support/wait-for.js';
 
 let rt: RuntimeProcess;
@@ -16,7 +17,7 @@ let receiver: Receiver;
 let sqs: SQSClient;
 
 beforeAll(async () => {
-  [rt, receiver] = await Promise.all([startRuntime({ env: { ALLOW_LOOPBACK_URLS: '1' } }), startReceiver()]);
+  [rt, receiver] = await startAll([startRuntime({ env: { ALLOW_LOOPBACK_URLS: '1' } }), startReceiver()]);
   sqs = new SQSClient({ region: rt.state.region, endpoint: rt.state.sqs_endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 });
 

@@ -7,6 +7,7 @@ import { exampleData } from '../support/examples.js';
 import { localAws } from '../support/local-aws.js';
 import { type Receiver, startReceiver } from '../support/receiver.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { startAll } from '../support/start-all.js';
 import { waitFor } from '../support/wait-for.js';
 
 let rt: RuntimeProcess;
@@ -14,15 +15,16 @@ let receiver: Receiver;
 let aws: ReturnType<typeof localAws>;
 
 beforeAll(async () => {
-  [rt, receiver] = await Promise.all([startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } }), startReceiver()]);
+  [rt, receiver] = await startAll([startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } }), startReceiver()]);
   aws = localAws(rt.state);
   const res = await apiClient(rt.state)('POST', '/v1/webhooks', { body: { url: receiver.url('/fuzz-events'), events: ['account.closed'] } });
   expect(res.status).toBe(201);
 });
 
 afterAll(async () => {
-  aws.destroy();
-  await receiver.close();
+  aws?.destroy();
+  await receiver?.close();
+  if (!rt) return;
   expect(await rt.stop()).toBe(0);
   removeDataDir(rt.dataDir);
 });

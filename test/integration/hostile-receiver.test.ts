@@ -35,12 +35,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  expect(await rt.stop()).toBe(0);
-  removeDataDir(rt.dataDir);
-  for (const t of trickles) clearInterval(t);
-  trickler.closeAllConnections();
-  await new Promise((resolve) => trickler.close(resolve));
-  await healthy.close();
+  try {
+    if (rt) {
+      expect(await rt.stop()).toBe(0);
+      removeDataDir(rt.dataDir);
+    }
+  } finally {
+    // Closed even when the runtime never started or stopped badly (they were started before it).
+    for (const t of trickles) clearInterval(t);
+    trickler.closeAllConnections();
+    await new Promise((resolve) => trickler.close(resolve));
+    await healthy?.close();
+  }
 });
 
 describe('a receiver whose body never ends', () => {

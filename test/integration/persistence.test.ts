@@ -2,6 +2,7 @@
 // or fixed by DEV_API_KEY / DEV_API_SECRET.
 import { apiClient } from '../support/api-client.js';
 import { makeDataDir, removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { waitFor } from '../support/wait-for.js';
 
 const PUBLIC = 'https://93.184.216.34';
 const FIXED = { DEV_API_KEY: 'bmk_fixed_test_key_0001', DEV_API_SECRET: 'bms_fixed-test-secret-value-0123456789' };
@@ -33,8 +34,9 @@ describe('restart persistence', () => {
     firstKey = { apiKey: first.state.dev_api_key, apiSecret: first.state.dev_api_secret };
     expect(firstKey.apiKey).toBeTruthy();
     expect(firstKey.apiSecret).toBeTruthy();
+    // local.json is written before the banner reaches our pipe: wait for the banner, then check it.
+    await waitFor(() => first.output().includes(firstKey.apiSecret), { what: () => `the printed dev key in:\n${first.output()}` });
     expect(first.output()).toContain(firstKey.apiKey);
-    expect(first.output()).toContain(firstKey.apiSecret);
 
     const res = await apiClient(first.state)('POST', '/v1/webhooks', { body: { url: `${PUBLIC}/persist`, events: ['order.filled'] } });
     expect(res.status).toBe(201);
@@ -46,7 +48,7 @@ describe('restart persistence', () => {
     expect(second.state.pid).not.toBe(first.state.pid);
     expect(second.state.dev_api_key).toBe(firstKey.apiKey);
     expect(second.state.dev_api_secret).toBe(firstKey.apiSecret);
-    expect(second.output()).toContain(firstKey.apiKey);
+    await waitFor(() => second.output().includes(firstKey.apiKey), { what: () => `the printed dev key in:\n${second.output()}` });
 
     const call = apiClient(second.state);
     const list = await call('GET', '/v1/webhooks');
