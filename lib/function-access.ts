@@ -78,6 +78,8 @@ const DELIVER_TABLES = {
   webhooks: ['read', 'update'],
   endpoints: ['read', 'put', 'update'],
   deliveries: ['batchPut'],
+  // SPEC §11 rate limits: a limited webhook's slot schedule (consistent GetItem, conditional UpdateItem).
+  rateLimits: ['read', 'update'],
 } as const;
 
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {

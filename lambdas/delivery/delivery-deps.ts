@@ -10,6 +10,8 @@ import { UrlGuard } from '../domain/url-guard.js';
 import { DeliveryStore } from '../stores/delivery-store.js';
 import { EndpointStore } from '../stores/endpoint-store.js';
 import { EventStore } from '../stores/event-store.js';
+import { RateLimitStore } from '../stores/rate-limit-store.js';
+import { DeliveryRateGate } from '../domain/delivery-rate.js';
 import { FanOutLeaseStore } from '../stores/fan-out-lease-store.js';
 import { JobStore } from '../stores/job-store.js';
 import { RejectedEventStore } from '../stores/rejected-event-store.js';
@@ -84,6 +86,7 @@ export const deliveryGraph = /* @__PURE__ */ once(() => {
     retryPolicy: cfg.retryPolicy,
     parkAfterSeconds: cfg.parkAfterSeconds,
     fastLaneDeadlineMs: cfg.fastLaneDeadlineMs,
+    rateGate: new DeliveryRateGate(new RateLimitStore(documentClient(), cfg.tables.rateLimits)),
     recover: (task) => continueRecover({ ...redeliveryGraph(), webhooks }, task),
   });
   return { logger: logger(), worker, queue: deliveryQueue() };

@@ -29,6 +29,7 @@ import type { StoredEvent } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
 import type { EndpointTracker } from './endpoint-tracker.js';
+import type { DeliveryRateGate } from '../domain/delivery-rate.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 
@@ -53,10 +54,11 @@ export type DeliveryOutcome =
    */
   | { kind: 'handed_off'; attempt: DeliveryAttempt; job: DeliveryJob }
   /**
-   * A job the partner asked for, held by the circuit (SPEC §9): no attempt; it is tried again at
-   * `until`, parked in the jobs table or (a probe is out) as a new message shown then.
+   * Held, no attempt: a job the partner asked for, held by the circuit (SPEC §9), an endpoint not
+   * answering at all, or a rate-limited job waiting for its slot (SPEC §11). It is tried again at
+   * `until`, parked in the jobs table or as a new message shown then (on `lane`, default this one).
    */
-  | { kind: 'waiting'; job: DeliveryJob; until: number; parked: boolean }
+  | { kind: 'waiting'; job: DeliveryJob; until: number; parked: boolean; lane?: Lane }
   /** Nothing to do: the job is finished, or this message is older than the job (a duplicate). */
   | { kind: 'stale' }
   /** A history record carried by the queue was written. */
@@ -89,6 +91,8 @@ export type DeliveryWorkerDeps = {
    * delivery timeout): one slow endpoint never holds a fast batch longer than this.
    */
   fastLaneDeadlineMs?: number;
+  /** SPEC §11 rate limits: each attempt to a limited webhook takes a slot of its shared schedule. */
+  rateGate?: Pick<DeliveryRateGate, 'reserve'>;
   /** One run of a background recover task (recover.ts continueRecover). */
   recover: (task: RecoverTask) => Promise<{ queued: number; stopped?: string }>;
   now?: Clock;
@@ -96,6 +100,13 @@ export type DeliveryWorkerDeps = {
 
 /** Messages that arrive up to this early are delivered rather than put back. */
 const EARLY_TOLERANCE_MS = 1000;
+/**
+ * A rate-limited attempt whose slot is at most this far off waits for it in the function; a later
+ * one waits in the queue, on the slow lane (where holding a batch briefly delays no healthy endpoint).
+ */
+const SLOT_WAIT_IN_FUNCTION_MS = { fast: 50, slow: 1500 } as const;
+/** A message put back for its slot comes this long before it (SQS delays are whole seconds). */
+const SLOT_EARLY_RETURN_MS = 1500;
 
 /** A job as this message sees it, with the stored state it was resolved against (if any). */
 type Resolved = { job: DeliveryJob; stored?: StoredJob };
@@ -191,7 +202,26 @@ export class DeliveryWorker {
     if (admission === 'move_to_fast_lane') return { kind: 'moved', to: 'fast', job };
     // A job the partner asked for, held by the circuit: it waits (parked or delayed), never ended.
     if (typeof admission === 'object') return { kind: 'waiting', job, until: admission.until, parked: admission.parked };
+    if (webhook.rateLimitPerSecond && admission === 'attempt') {
+      const slot = await this.slot(job, webhook.id, webhook.rateLimitPerSecond);
+      // Held for its slot: not an attempt, never counted as a failed one (SPEC §11).
+      if (slot - this.now().getTime() > SLOT_WAIT_IN_FUNCTION_MS[lane]) {
+        return { kind: 'waiting', job: { ...job, slotAt: slot }, until: slot - SLOT_EARLY_RETURN_MS, parked: false, lane: 'slow' };
+      }
+      await sleepUntil(slot, () => this.now());
+    }
     return { webhook, admission };
+  }
+
+  /**
+   * The job's slot in the webhook's rate-limit schedule: the one its message holds, unless the
+   * message came too late for it (then a slot in the past would let two attempts share a second:
+   * it takes a new one).
+   */
+  private async slot(job: DeliveryJob, webhookId: string, perSecond: number): Promise<number> {
+    const now = this.now().getTime();
+    if (job.slotAt !== undefined && job.slotAt >= now) return job.slotAt;
+    return this.deps.rateGate!.reserve(webhookId, perSecond, now);
   }
 
   /**
@@ -378,4 +408,10 @@ export function nextJobState(
     default:
       return undefined;
   }
+}
+
+/** Waits until `at` (epoch ms) by `now`'s clock; at once when it has passed. */
+async function sleepUntil(at: number, now: () => Date): Promise<void> {
+  const ms = at - now().getTime();
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
 }

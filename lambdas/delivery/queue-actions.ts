@@ -45,7 +45,11 @@ export function planQueueActions(
       case 'waiting':
         if (outcome.parked) break; // the jobs table holds it until the circuit's next probe; the sweeper re-queues it
         // A new message (a fresh receive count: waiting on a probe never uses up the message's receives).
-        plan.send.push({ lane, messageId: record.messageId, outgoing: { message: deliverMessage(outcome.job), delaySeconds: Math.max(1, Math.ceil((outcome.until - now) / 1000)) } });
+        plan.send.push({
+          lane: outcome.lane ?? lane,
+          messageId: record.messageId,
+          outgoing: { message: deliverMessage(outcome.job), delaySeconds: Math.max(outcome.lane ? 0 : 1, Math.ceil((outcome.until - now) / 1000)) },
+        });
         break;
       case 'moved':
         plan.send.push({ lane: outcome.to, messageId: record.messageId, outgoing: { message: deliverMessage(outcome.job) } });

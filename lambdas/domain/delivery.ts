@@ -40,6 +40,11 @@ export type DeliveryJob = {
    * `circuit_open` attempt; it waits for the circuit instead (SPEC §9). Absent on other jobs.
    */
   requested?: true;
+  /**
+   * The attempt slot this message holds in its webhook's rate-limit schedule (SPEC §11, epoch ms):
+   * it was put back to wait for it. Travels in the message only, never stored.
+   */
+  slotAt?: number;
 };
 
 /** The stored state of a job (jobs table). */
@@ -114,6 +119,7 @@ const jobWireSchema = z.object({
   version: z.number().int().min(0).default(0),
   /** Absent on messages queued before partner-requested jobs were marked: those are ordinary jobs. */
   requested: z.literal(true).optional(),
+  slot_at: z.number().optional(),
 });
 type JobWire = z.output<typeof jobWireSchema>;
 
@@ -130,6 +136,7 @@ export function jobToWire(job: DeliveryJob): JobWire {
     attempts: job.attempts,
     version: job.version,
     ...(job.requested ? { requested: true as const } : {}),
+    ...(job.slotAt !== undefined ? { slot_at: job.slotAt } : {}),
   };
 }
 
@@ -149,6 +156,7 @@ export function jobFromWire(wire: JobWire): DeliveryJob {
     attempts: wire.attempts,
     version: wire.version,
     ...(wire.requested ? { requested: true as const } : {}),
+    ...(wire.slot_at !== undefined ? { slotAt: wire.slot_at } : {}),
   };
 }
 

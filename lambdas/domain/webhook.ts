@@ -26,6 +26,8 @@ export type Webhook = {
   secretCiphertext: string;
   /** After a rotation (SPEC §7): the previous secret, encrypted like the current one, valid until `expiresAt`. */
   previousSecret?: { ciphertext: string; expiresAt: string };
+  /** SPEC §11: at most this many attempts in any rolling second; absent or null: no limit. */
+  rateLimitPerSecond?: number | null;
 };
 
 /** The previous secret's ciphertext while it is still valid at `at`; an expired one is ignored. */

@@ -46,7 +46,7 @@ export function dueShardOf(jobId: string): string {
 function toItem(job: StoredJob): JobItem {
   const jobId = jobIdOf(job);
   // The data stays in the event store: a stored job is small (one write unit).
-  const { data: _data, ...wire } = jobToWire(job);
+  const { data: _data, slot_at: _slot, ...wire } = jobToWire(job);
   return {
     job_id: jobId,
     ...wire,

@@ -8,12 +8,18 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FailureCounter } from '../domain/auth-failure-limiter.js';
 import type { RateLimitState, RateLimitStateStore, SlotCounts } from '../domain/rate-limiter.js';
+import type { SlotSchedule, SlotScheduleStore } from '../domain/delivery-rate.js';
+import { writeIf } from './conditional.js';
 
 const KEY_PREFIX = 'key#';
 /** Per client address: the API keys that authenticated from it (lambdas/domain/auth-failure-limiter.ts). */
 const KNOWN_PREFIX = 'authok#';
+/** Per webhook with a delivery rate limit (SPEC §11): its next free attempt slot (lambdas/domain/delivery-rate.ts). */
+const SCHEDULE_PREFIX = 'webhook-rate#';
+/** A schedule item outlives its last slot by this long (seconds), then expires. */
+const SCHEDULE_TTL_SECONDS = 3600;
 
-export class RateLimitStore implements RateLimitStateStore, FailureCounter {
+export class RateLimitStore implements RateLimitStateStore, FailureCounter, SlotScheduleStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -48,6 +54,29 @@ export class RateLimitStore implements RateLimitStateStore, FailureCounter {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  async readSchedule(webhookId: string): Promise<SlotSchedule | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { bucket: SCHEDULE_PREFIX + webhookId }, ConsistentRead: true }));
+    return typeof Item?.next_at === 'number' ? { nextAt: Item.next_at } : undefined;
+  }
+
+  advanceSchedule(webhookId: string, seen: SlotSchedule | undefined, nextAt: number): Promise<boolean> {
+    return writeIf(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { bucket: SCHEDULE_PREFIX + webhookId },
+          UpdateExpression: 'SET next_at = :next, expires_at = :exp',
+          ConditionExpression: seen === undefined ? 'attribute_not_exists(next_at)' : 'next_at = :seen',
+          ExpressionAttributeValues: {
+            ':next': nextAt,
+            ':exp': Math.ceil(nextAt / 1000) + SCHEDULE_TTL_SECONDS,
+            ...(seen === undefined ? {} : { ':seen': seen.nextAt }),
+          },
+        }),
+      ),
+    );
   }
 
   async reserve(bucket: string, limit: number, expiresAtSeconds: number): Promise<number | undefined> {

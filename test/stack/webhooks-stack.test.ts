@@ -400,6 +400,8 @@ describe('IAM', () => {
         webhooks: [...read, 'dynamodb:UpdateItem'],
         endpoints: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         deliveries: ['dynamodb:BatchWriteItem'],
+        // SPEC §11: a rate-limited webhook's slot schedule.
+        rateLimits: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       });
     }
     // Parked jobs (due index, lease), and the fan-out's path for events whose fan-out stopped midway (the leases' shards by Query).

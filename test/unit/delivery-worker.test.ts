@@ -16,6 +16,7 @@ import {
 } from '../../lambdas/domain/delivery.js';
 import { type EndpointHealth, halfOpened, healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
+import { DeliveryRateGate, type SlotSchedule } from '../../lambdas/domain/delivery-rate.js';
 import type { SendResult } from '../../lambdas/delivery/http-sender.js';
 import { FakeEndpointStore, FakeEvents, FakeHistory, FakeJobs, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
 
@@ -24,7 +25,7 @@ const OK: SendResult = { ok: true, httpStatus: 200, responseTimeMs: 5, error: nu
 const FAIL: SendResult = { ok: false, httpStatus: 503, responseTimeMs: 5, error: null };
 
 /** `duringSend` runs while a POST is being made (another writer acting meanwhile). */
-function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1]; duringSend?: () => Promise<void>; fastLaneDeadlineMs?: number } = {}) {
+function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1]; duringSend?: () => Promise<void>; fastLaneDeadlineMs?: number; rateGate?: DeliveryRateGate } = {}) {
   const jobs = new FakeJobs();
   const history = new FakeHistory();
   const events = new FakeEvents();
@@ -62,6 +63,7 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     retryPolicy: new RetryPolicy(options.schedule ?? [1, 1, 1, 1, 1]),
     parkAfterSeconds: 60,
     ...(options.fastLaneDeadlineMs ? { fastLaneDeadlineMs: options.fastLaneDeadlineMs } : {}),
+    ...(options.rateGate ? { rateGate: options.rateGate } : {}),
     disabler: { disable: async () => true },
     autoDisableAfterMs: 432_000_000,
     recover: async (task) => {
@@ -373,5 +375,51 @@ describe('DeliveryWorker: retries of a healthy endpoint leave the slow lane (iss
     const requested = setup();
     await requested.jobs.save(stored({ attempts: 1, version: 1, requested: true }), 0);
     expect(await requested.run(requested.record(jobFixture({ attempts: 1, version: 1, requested: true })), 'slow')).toMatchObject({ kind: 'succeeded' });
+  });
+});
+
+describe('DeliveryWorker: a webhook\'s rate limit (SPEC §11)', () => {
+  /** The slot schedule in memory, with the store's conditional rule. */
+  const scheduleStore = () => {
+    const items = new Map<string, SlotSchedule>();
+    return {
+      readSchedule: async (id: string) => items.get(id),
+      advanceSchedule: async (id: string, seen: SlotSchedule | undefined, nextAt: number) => {
+        if (items.get(id)?.nextAt !== seen?.nextAt) return false;
+        items.set(id, { nextAt });
+        return true;
+      },
+    };
+  };
+
+  it('attempts the first job at once and holds the next ones for their slots, 1/limit apart, on the slow lane: no attempt, nothing failed', async () => {
+    const t = setup({ webhook: { rateLimitPerSecond: 1 }, rateGate: new DeliveryRateGate(scheduleStore()) });
+    const records = ['e1', 'e2', 'e3'].map((eventId, i) => t.record(jobFixture({ eventId }), { messageId: `m${i}` }));
+    const outcomes = await t.worker.processBatch(records, 'fast');
+    expect(t.posts).toHaveLength(1);
+    expect(outcomes.get('m0')).toMatchObject({ kind: 'succeeded' });
+    const held = ['m1', 'm2'].map((id) => outcomes.get(id)!);
+    expect(held.map((o) => o.kind === 'waiting' && [o.job.slotAt, o.lane, o.parked])).toEqual([
+      [NOW + 1100, 'slow', false],
+      [NOW + 2200, 'slow', false],
+    ]);
+    expect(t.history.attempts).toHaveLength(1);
+    expect(t.jobs.items.size).toBe(0);
+    const plan = planQueueActions(records, outcomes, 'fast', NOW);
+    expect(plan.send.map((s) => [s.lane, s.outgoing.message.kind === 'deliver' && s.outgoing.message.job.slot_at])).toEqual([
+      ['slow', NOW + 1100],
+      ['slow', NOW + 2200],
+    ]);
+    expect(plan.keep).toEqual([]);
+  });
+
+  it('takes a new slot for a message that came back after its slot, so no second ever holds two attempts', async () => {
+    const gate = new DeliveryRateGate(scheduleStore());
+    const t = setup({ webhook: { rateLimitPerSecond: 1 }, rateGate: gate });
+    await gate.reserve('w1', 1, NOW - 500); // a slot another attempt used 0.5 s ago
+    const late = await t.run(t.record(jobFixture({ slotAt: NOW - 2000 })), 'slow');
+    // Its old slot is gone; the next free one is 600 ms away: waited for in the function on the slow lane, then attempted.
+    expect(late).toMatchObject({ kind: 'succeeded' });
+    expect(t.posts).toHaveLength(1);
   });
 });

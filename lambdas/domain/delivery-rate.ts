@@ -1,0 +1,54 @@
+// SPEC §11 `rate_limit_per_second`: deliveries to one webhook never exceed its limit in any rolling
+// second, across every delivery instance. Each attempt takes a start time (a slot) from the
+// webhook's shared schedule: slots are spaced 1/limit apart (plus a margin for timer and network
+// jitter), handed out in order by a conditional write of the schedule's next free slot. An
+// attempt starts at its slot, never earlier; one that could not start at its slot (its message
+// came late) gives the slot up and takes a new one, so no second ever holds more than `limit`.
+// A job whose slot is further off waits for it in the queue (held, not an attempt: never dropped,
+// never counted as a failed attempt).
+
+/** Slots are this much further apart than 1/limit: timer and network jitter never squeeze two into one second. */
+const SPACING_MARGIN = 1.1;
+
+/** The time between two attempts to a webhook limited to `perSecond` (ms). */
+export const slotIntervalMs = (perSecond: number): number => (1000 / perSecond) * SPACING_MARGIN;
+
+/** The webhook's schedule as stored: its next free slot (epoch ms), and what a conditional write compares. */
+export type SlotSchedule = { nextAt: number };
+
+/** What the gate needs of the store (stores/rate-limit-store.ts implements it). */
+export type SlotScheduleStore = {
+  readSchedule(webhookId: string): Promise<SlotSchedule | undefined>;
+  /** Moves the next free slot from `seen` (undefined: none stored) to `nextAt`; false when another writer moved it first. */
+  advanceSchedule(webhookId: string, seen: SlotSchedule | undefined, nextAt: number): Promise<boolean>;
+};
+
+const RESERVE_TRIES = 20;
+
+export class DeliveryRateGate {
+  /** One reservation at a time per webhook in this instance: its own attempts never race each other's writes. */
+  private readonly pending = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly store: SlotScheduleStore) {}
+
+  /** The start time of one attempt to the webhook: the first free slot from `now` on. */
+  reserve(webhookId: string, perSecond: number, now: number): Promise<number> {
+    const run = () => this.take(webhookId, perSecond, now);
+    const result = (this.pending.get(webhookId) ?? Promise.resolve()).then(run, run);
+    const settled = result.catch(() => undefined);
+    this.pending.set(webhookId, settled);
+    void settled.then(() => this.pending.get(webhookId) === settled && this.pending.delete(webhookId));
+    return result;
+  }
+
+  private async take(webhookId: string, perSecond: number, now: number): Promise<number> {
+    for (let tries = 0; tries < RESERVE_TRIES; tries++) {
+      const seen = await this.store.readSchedule(webhookId);
+      const slot = Math.max(seen?.nextAt ?? 0, now);
+      if (await this.store.advanceSchedule(webhookId, seen, slot + slotIntervalMs(perSecond))) return slot;
+      // Another instance took the slot first: a jittered pause, so contenders stop meeting in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (tries + 1)));
+    }
+    throw new Error(`rate limit of webhook ${webhookId}: the schedule kept changing (${RESERVE_TRIES} tries)`);
+  }
+}

@@ -1,0 +1,64 @@
+// SPEC §11 rate limits: the slot schedule on dynalite (through the SDK, as the delivery functions
+// use it) and the gate over it — concurrent reservations from several gates (instances) never
+// hand out two slots closer than the interval, and the schedule's conditional write is the one
+// that decides.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeliveryRateGate, slotIntervalMs } from '../../lambdas/domain/delivery-rate.js';
+import { createDocumentClient } from '../../lambdas/shared/aws-clients.js';
+import { RateLimitStore } from '../../lambdas/stores/rate-limit-store.js';
+import { TABLES, type TableName } from '../../lambdas/stores/table-definitions.js';
+import { ensureTables, type LocalDynamo, startDynalite } from '../../local/dynamodb.js';
+
+let dynamo: LocalDynamo;
+let dataDir: string;
+let db: ReturnType<typeof createDocumentClient>;
+let store: RateLimitStore;
+const T0 = Date.parse('2026-06-01T00:00:00.000Z');
+
+beforeAll(async () => {
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  dataDir = mkdtempSync(join(tmpdir(), 'slots-'));
+  dynamo = await startDynalite(dataDir, 0);
+  const admin = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
+  const names = Object.fromEntries(Object.keys(TABLES).map((t) => [t, `slots-${t}`])) as Record<TableName, string>;
+  await ensureTables(admin, names);
+  admin.destroy();
+  db = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: dynamo.endpoint });
+  store = new RateLimitStore(db, names.rateLimits);
+});
+
+afterAll(async () => {
+  db?.destroy();
+  await dynamo?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the rate-limit slot schedule (SPEC §11)', () => {
+  it('advances only from the state it read: a writer that read an older state loses', async () => {
+    expect(await store.readSchedule('w-cas')).toBeUndefined();
+    expect(await store.advanceSchedule('w-cas', undefined, T0 + 100)).toBe(true);
+    expect(await store.advanceSchedule('w-cas', undefined, T0 + 200)).toBe(false);
+    expect(await store.readSchedule('w-cas')).toEqual({ nextAt: T0 + 100 });
+    expect(await store.advanceSchedule('w-cas', { nextAt: T0 + 100 }, T0 + 300)).toBe(true);
+    expect(await store.advanceSchedule('w-cas', { nextAt: T0 + 100 }, T0 + 400)).toBe(false);
+  });
+
+  it('hands out distinct slots at least one interval apart to concurrent reservations from several instances', async () => {
+    const gates = [new DeliveryRateGate(store), new DeliveryRateGate(store), new DeliveryRateGate(store)];
+    const slots = (await Promise.all(Array.from({ length: 30 }, (_, i) => gates[i % 3]!.reserve('w-race', 5, T0)))).sort((a, b) => a - b);
+    expect(slots[0]).toBe(T0);
+    for (let i = 1; i < slots.length; i++) expect(slots[i]! - slots[i - 1]!).toBeGreaterThanOrEqual(slotIntervalMs(5) - 1e-6);
+    // So no rolling second holds more than the limit.
+    for (const start of slots) expect(slots.filter((s) => s >= start && s < start + 1000).length).toBeLessThanOrEqual(5);
+  });
+
+  it('starts a webhook that has been idle at now, not at its old schedule', async () => {
+    const gate = new DeliveryRateGate(store);
+    await gate.reserve('w-idle', 2, T0);
+    expect(await gate.reserve('w-idle', 2, T0 + 60_000)).toBe(T0 + 60_000);
+  });
+});
