@@ -16,6 +16,7 @@ import {
   type StoredJob,
   attemptFromWire,
   jobFromWire,
+  unansweredAttempt,
 } from '../domain/delivery.js';
 import { autoDisableReason } from '../domain/auto-disable.js';
 import type { Admission, EndpointHealth } from '../domain/endpoint-health.js';
@@ -297,19 +298,7 @@ export class DeliveryWorker {
    */
   private async handOff(job: DeliveryJob, webhook: Webhook, deliveryId: string, attemptedAt: Date, attemptNumber: number): Promise<AttemptOutcome> {
     await this.deps.endpoints.markSlow(webhook.id).catch(() => undefined);
-    const attempt: DeliveryAttempt = {
-      id: deliveryId,
-      webhookId: job.webhookId,
-      eventId: job.eventId,
-      eventType: job.eventType,
-      status: 'failed',
-      httpStatus: null,
-      responseTimeMs: null,
-      attemptNumber,
-      attemptedAt: attemptedAt.toISOString(),
-      nextRetryAt: this.now().toISOString(),
-      error: HANDED_OFF_ERROR,
-    };
+    const attempt = unansweredAttempt(job, { id: deliveryId, attemptNumber, attemptedAt: attemptedAt.toISOString(), nextRetryAt: this.now().toISOString(), error: HANDED_OFF_ERROR });
     return { kind: 'handed_off', attempt, job: { ...job, attempts: attemptNumber, version: job.version + 1 } };
   }
 

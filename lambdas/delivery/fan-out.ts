@@ -9,7 +9,7 @@
 // leases with no retry coming (finishAbandoned). Finishing re-queues every job of the event, so a
 // webhook whose message went out before the crash may get a duplicate: at-least-once (SPEC §4).
 import { v7 as uuidv7 } from 'uuid';
-import { type DeliveryAttempt, type DeliveryJob, deliverMessage, type Lane, type StoredJob } from '../domain/delivery.js';
+import { type DeliveryAttempt, type DeliveryJob, deliverMessage, type Lane, type StoredJob, unansweredAttempt } from '../domain/delivery.js';
 import type { Environment } from '../domain/environments.js';
 import { isSubscribedTo, TEST_EVENT_TYPE, type EventType } from '../domain/event-types.js';
 import type { PublishedEvent } from '../domain/published-event.js';
@@ -260,19 +260,7 @@ export class FanOut {
     if (refused.length === 0) return;
     const now = this.now();
     await this.deps.history.record(
-      refused.map(({ job, reason }) => ({
-        id: uuidv7(),
-        webhookId: job.webhookId,
-        eventId: job.eventId,
-        eventType: job.eventType,
-        status: 'failed',
-        httpStatus: null,
-        responseTimeMs: null,
-        attemptNumber: 1,
-        attemptedAt: now.toISOString(),
-        nextRetryAt: null,
-        error: reason,
-      })),
+      refused.map(({ job, reason }) => unansweredAttempt(job, { id: uuidv7(), attemptNumber: 1, attemptedAt: now.toISOString(), nextRetryAt: null, error: reason })),
     );
     await Promise.all(
       refused.map(({ job }) => {

@@ -90,6 +90,14 @@ export type DeliveryAttempt = {
   error: string | null;
 };
 
+/** A failed attempt of `job` that has no HTTP answer to show, only a reason (`error`). */
+export function unansweredAttempt(
+  job: Pick<DeliveryJob, 'webhookId' | 'eventId' | 'eventType'>,
+  fields: { id: string; attemptNumber: number; attemptedAt: string; nextRetryAt: string | null; error: string },
+): DeliveryAttempt {
+  return { webhookId: job.webhookId, eventId: job.eventId, eventType: job.eventType, status: 'failed', httpStatus: null, responseTimeMs: null, ...fields };
+}
+
 export function toPublicAttempt(a: DeliveryAttempt) {
   return {
     id: a.id,

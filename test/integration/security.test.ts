@@ -46,18 +46,24 @@ const NON_PUBLIC_URLS = [
   'https://[::]/hook',
 ];
 
+/** 400 INVALID_URL on create, and on a PATCH of a webhook that keeps its URL. */
+async function expectRefusedAtCreateAndPatch(url: string): Promise<void> {
+  const created = await call('POST', '/v1/webhooks', { body: { url, events: [] } });
+  expect(created.status).toBe(400);
+  expect(created.body.error).toMatchObject({ code: 'INVALID_URL', field: 'url' });
+
+  const ok = await call('POST', '/v1/webhooks', { body: { url: 'https://93.184.216.34/hook', events: [] } });
+  expect(ok.status).toBe(201);
+  const patched = await call('PATCH', `/v1/webhooks/${ok.body.id}`, { body: { url } });
+  expect(patched.status).toBe(400);
+  expect(patched.body.error.code).toBe('INVALID_URL');
+  expect((await call('GET', `/v1/webhooks/${ok.body.id}`)).body.url).toBe('https://93.184.216.34/hook');
+  await call('DELETE', `/v1/webhooks/${ok.body.id}`);
+}
+
 describe('SSRF guard with ALLOW_LOOPBACK_URLS=0', () => {
   it.each(NON_PUBLIC_URLS)('refuses %s at create and at PATCH', async (url) => {
-    const created = await call('POST', '/v1/webhooks', { body: { url, events: [] } });
-    expect(created.status).toBe(400);
-    expect(created.body.error).toMatchObject({ code: 'INVALID_URL', field: 'url' });
-
-    const ok = await call('POST', '/v1/webhooks', { body: { url: 'https://93.184.216.34/hook', events: [] } });
-    expect(ok.status).toBe(201);
-    const patched = await call('PATCH', `/v1/webhooks/${ok.body.id}`, { body: { url } });
-    expect(patched.status).toBe(400);
-    expect(patched.body.error.code).toBe('INVALID_URL');
-    await call('DELETE', `/v1/webhooks/${ok.body.id}`);
+    await expectRefusedAtCreateAndPatch(url);
   });
 
   it('accepts a name that does not resolve yet, and records the failed resolution at delivery', async () => {
@@ -95,17 +101,7 @@ const AMBIGUOUS_URLS = [
 
 describe('URLs that parsers read differently, and the stored form (issue 22)', () => {
   it.each(AMBIGUOUS_URLS)('refuses %j at create and at PATCH', async (url) => {
-    const created = await call('POST', '/v1/webhooks', { body: { url, events: [] } });
-    expect(created.status).toBe(400);
-    expect(created.body.error).toMatchObject({ code: 'INVALID_URL', field: 'url' });
-
-    const ok = await call('POST', '/v1/webhooks', { body: { url: 'https://93.184.216.34/hook', events: [] } });
-    expect(ok.status).toBe(201);
-    const patched = await call('PATCH', `/v1/webhooks/${ok.body.id}`, { body: { url } });
-    expect(patched.status).toBe(400);
-    expect(patched.body.error.code).toBe('INVALID_URL');
-    expect((await call('GET', `/v1/webhooks/${ok.body.id}`)).body.url).toBe('https://93.184.216.34/hook');
-    await call('DELETE', `/v1/webhooks/${ok.body.id}`);
+    await expectRefusedAtCreateAndPatch(url);
   });
 
   it('stores and shows the normalised (WHATWG) form of the URL, at create and at PATCH', async () => {
