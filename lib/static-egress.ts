@@ -53,6 +53,9 @@ export class StaticEgress extends Construct {
       ],
       // Nothing runs in the default group; restricting it would add a custom-resource function.
       restrictDefaultSecurityGroup: false,
+      // The delivery functions' table reads and writes skip the NAT gateways (a gateway endpoint is free;
+      // NAT data processing is not). SQS and KMS calls still go through NAT (docs/deploy.md).
+      gatewayEndpoints: { DynamoDB: { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB } },
       flowLogs: {
         all: { destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogs), trafficType: ec2.FlowLogTrafficType.ALL },
       },

@@ -94,6 +94,14 @@ describe.each([1, 3])('egress: static over %i availability zone(s)', (count) => 
     expect(fnOf('get-egress-ips').Properties.Environment.Variables).toMatchObject({ EGRESS_MODE: 'static', EGRESS_IPS: joined });
   });
 
+  it("reaches DynamoDB through a gateway endpoint on every subnet's route table, not the NAT gateways", () => {
+    const endpoints = Object.values(resources('AWS::EC2::VPCEndpoint'));
+    expect(endpoints).toHaveLength(1);
+    expect(endpoints[0]!.Properties).toMatchObject({ VpcEndpointType: 'Gateway' });
+    expect(JSON.stringify(endpoints[0]!.Properties.ServiceName)).toContain('.dynamodb');
+    expect(endpoints[0]!.Properties.RouteTableIds).toHaveLength(2 * count);
+  });
+
   it('logs the VPC\'s traffic (flow logs) to a log group with the stage retention', () => {
     const flowLogs = Object.values(resources('AWS::EC2::FlowLog'));
     expect(flowLogs).toHaveLength(1);
