@@ -33,6 +33,8 @@ export const ROUTES = {
   // SPEC §8. The event types answer any valid key, whatever its scope (ANY_SCOPE_ROUTES below).
   listEventTypes: route('list-event-types', 'GET', '/v1/event-types', 'webhooks:read'),
   getOpenApi: route('get-openapi', 'GET', '/v1/openapi.json', null),
+  // SPEC §11: the addresses deliveries come from (any valid key, like the event types).
+  getEgressIps: route('get-egress-ips', 'GET', '/v1/egress-ips', 'webhooks:read'),
   // The integrator portal (SPEC §10): the page and its hashed assets, one function, no API key
   // (the page signs in through the API above).
   portal: route('portal', 'GET', '/portal', null),
@@ -41,8 +43,8 @@ export const ROUTES = {
 
 export const ROUTE_LIST: readonly RouteDefinition[] = Object.values(ROUTES);
 
-/** Routes any valid key may call, whatever its scope: the event catalog is the same for every partner. */
-export const ANY_SCOPE_ROUTES: ReadonlySet<string> = new Set([ROUTES.listEventTypes.name]);
+/** Routes any valid key may call, whatever its scope: the event catalog and the egress addresses are the same for every partner. */
+export const ANY_SCOPE_ROUTES: ReadonlySet<string> = new Set([ROUTES.listEventTypes.name, ROUTES.getEgressIps.name]);
 
 /** The handler for everything no route matches (API Gateway `$default`). */
 export const FALLBACK_HANDLER = 'fallback';

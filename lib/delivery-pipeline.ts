@@ -13,13 +13,19 @@ import { DELIVERY_FUNCTION_TIMEOUT_SECONDS, DELIVERY_QUEUES } from '../lambdas/s
 import { DELIVERY_FUNCTIONS } from './function-access.js';
 import type { StageConfig } from './stage-config.js';
 import { WebhookFunction } from './webhook-function.js';
+import type { StaticEgress } from './static-egress.js';
 import type { WebhooksState } from './webhooks-state.js';
 import { metricsEnvironment } from './webhooks-dashboard.js';
 
 /** How often the sweeper re-queues parked jobs that are due (and jobs whose queue message was lost). */
 export const SWEEP_INTERVAL = Duration.minutes(1);
 
-export type DeliveryPipelineProps = { state: WebhooksState; stage: StageConfig };
+export type DeliveryPipelineProps = {
+  state: WebhooksState;
+  stage: StageConfig;
+  /** Static egress (SPEC §11): the delivery functions send from its addresses. */
+  egress?: StaticEgress;
+};
 
 export class DeliveryPipeline extends Construct {
   readonly fanOut: WebhookFunction;
@@ -121,6 +127,7 @@ export class DeliveryPipeline extends Construct {
       memorySize: options.memorySize,
       environment: { RETRY_SCHEDULE_SECONDS: stage.retrySchedule, ...metricsEnvironment(stage) },
       reservedConcurrentExecutions: options.reservedConcurrency,
+      ...(this.props.egress ? { network: this.props.egress.network } : {}),
     });
     fn.fn.addEventSource(
       new SqsEventSource(state.deliveryQueues[lane], {

@@ -92,7 +92,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'get-webhook': { tables: { ...AUTH, webhooks: ['read'], endpoints: ['read'] } },
   // WebhookService.update reads (re-enable/disable check) then updates; then the endpoint health (GetItem), which a
   // PATCH to active half-opens (SPEC §9: a consistent GetItem and a conditional PutItem, endpointBack).
-  'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'], endpoints: ['read', 'put'] } },
+  // Custom headers (SPEC §11) given in the PATCH are encrypted before the write, as create does.
+  'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'], endpoints: ['read', 'put'] }, secrets: 'encrypt' },
   // WebhookStore.delete: counter UpdateItem (mark), DeleteItem, counter UpdateItem.
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
   // sendTestEvent: WebhookService.require (GetItem), then FanOut.sendTest (the fan-out's path).
@@ -114,6 +115,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },
   // The catalog is code: authentication and the rate limit only.
   'list-event-types': { tables: { ...AUTH } },
+  // The addresses come from the environment (EGRESS_MODE, EGRESS_IPS): authentication and the rate limit only.
+  'get-egress-ips': { tables: { ...AUTH } },
   // Public (scope null): the OpenAPI document is built from code, no table at all.
   'get-openapi': {},
   // 404/405 from the route table alone.

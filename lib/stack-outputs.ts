@@ -14,6 +14,9 @@ export const STACK_OUTPUTS = {
   secretsKeyArn: 'SecretsKeyArn',
 } as const;
 
+/** Only with static egress (SPEC §11): the delivery functions' public IPv4 addresses, comma-separated. */
+export const EGRESS_IPS_OUTPUT = 'EgressIps';
+
 export const TABLE_OUTPUTS: Record<TableName, string> = {
   webhooks: 'WebhooksTableName',
   apiKeys: 'ApiKeysTableName',

@@ -3,6 +3,7 @@
 // docs/deploy.md lists them; the defaults below are the ones it documents.
 import type { Node } from 'constructs';
 import * as z from 'zod';
+import { EGRESS_OPTIONS, type EgressOption } from '../lambdas/domain/egress.js';
 import { ENVIRONMENTS, type Environment } from '../lambdas/domain/environments.js';
 import { DEFAULT_EVENT_BUS_NAME } from '../lambdas/domain/event-rule.js';
 import { DEFAULT_RETRY_SCHEDULE_SECONDS, RetryPolicy } from '../lambdas/domain/retry-policy.js';
@@ -72,6 +73,13 @@ export type StageConfig = {
   dynamoDbBilling: (typeof DYNAMODB_BILLING_MODES)[number];
   /** Present exactly when `dynamoDbBilling` is `provisioned`. */
   provisionedCapacity?: ProvisionedCapacity;
+  /**
+   * SPEC §11: `static` runs the delivery functions in a VPC whose NAT gateways hold Elastic IPs
+   * (lib/static-egress.ts); `none` (default): no VPC, no NAT cost.
+   */
+  egress: EgressOption;
+  /** Availability zones (each one NAT gateway and one address) of static egress, 1–3. */
+  egressAzCount: number;
 };
 
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
@@ -111,6 +119,8 @@ const contextSchema = z.object({
   provisionedReadCapacityMin: int(1, 40_000).default(1),
   provisionedReadCapacityMax: int(1, 40_000).default(200),
   provisionedTargetUtilization: int(20, 90).default(70),
+  egress: z.enum(EGRESS_OPTIONS).default('none'),
+  egressAzCount: int(1, 3).default(2),
 });
 
 export const STAGE_CONTEXT_KEYS = Object.keys(contextSchema.shape) as (keyof typeof contextSchema.shape)[];
@@ -165,6 +175,8 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     ...(c.alarmTopicArn ? { alarmTopicArn: c.alarmTopicArn } : {}),
     dynamoDbBilling: c.dynamoDbBilling,
     ...(provisionedCapacity ? { provisionedCapacity } : {}),
+    egress: c.egress,
+    egressAzCount: c.egressAzCount,
   };
 }
 

@@ -3,7 +3,7 @@
 // group and exactly the access FUNCTION_ACCESS gives it — the IAM statements and the environment
 // come from one entry.
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -13,6 +13,7 @@ import { KMS_CONTEXT_KEY } from '../lambdas/stores/kms-secret-cipher.js';
 import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
 import { FUNCTION_ACCESS, type FunctionName, TABLE_OPERATIONS, type TableOperation } from './function-access.js';
 import type { StageConfig } from './stage-config.js';
+import { type FunctionNetwork, vpcAccessStatement } from './static-egress.js';
 import type { WebhooksState } from './webhooks-state.js';
 import { QUEUE_ENV, TABLE_ENV } from '../lambdas/shared/config-names.js';
 
@@ -61,6 +62,8 @@ export type WebhookFunctionProps = {
   environment?: Record<string, string>;
   /** Reserved concurrency (stage configuration; undefined: the account's unreserved pool). */
   reservedConcurrentExecutions?: number;
+  /** The VPC subnets it runs in (static egress, lib/static-egress.ts); undefined: no VPC. */
+  network?: FunctionNetwork;
 };
 
 export class WebhookFunction extends Construct {
@@ -151,6 +154,15 @@ export class WebhookFunction extends Construct {
     }
     // consume: the lane's SQS event source grants receive/delete/change-visibility (DeliveryPipeline).
 
+    if (props.network) {
+      this.role.addToPrincipalPolicy(vpcAccessStatement());
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Static egress: Lambda attaches the function to its VPC subnets with these EC2 network-interface actions, which take no resource-level scope (the AWSLambdaVPCAccessExecutionRole actions, inline: the role has no managed policy).',
+      });
+    }
+
     this.fn = new NodejsFunction(this, 'Function', {
       description: props.description,
       entry: `${PROJECT_ROOT}lambdas/${name}.handler.ts`,
@@ -162,6 +174,7 @@ export class WebhookFunction extends Construct {
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
       ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
+      ...props.network,
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

@@ -44,7 +44,12 @@ const ACCESS_LOG_FIELDS = {
   integrationError: '$context.integrationErrorMessage',
 };
 
-export type WebhooksApiProps = { state: WebhooksState; stage: StageConfig };
+export type WebhooksApiProps = {
+  state: WebhooksState;
+  stage: StageConfig;
+  /** Extra environment of some route functions (e.g. the egress addresses of get-egress-ips). */
+  routeEnvironment?: Partial<Record<RouteFunctionName, Record<string, string>>>;
+};
 
 export class WebhooksApi extends Construct {
   readonly httpApi: apigw.HttpApi;
@@ -59,7 +64,16 @@ export class WebhooksApi extends Construct {
     super(scope, id);
     const { state, stage } = props;
     const make = (name: RouteFunctionName | typeof FALLBACK_HANDLER, description: string, reservedConcurrentExecutions?: number) => {
-      const fn = new WebhookFunction(this, pascalCase(name), { name, description, state, stage, timeout: (name !== FALLBACK_HANDLER && ROUTE_TIMEOUTS[name]) || ROUTE_TIMEOUT, reservedConcurrentExecutions });
+      const environment = name === FALLBACK_HANDLER ? undefined : props.routeEnvironment?.[name];
+      const fn = new WebhookFunction(this, pascalCase(name), {
+        name,
+        description,
+        state,
+        stage,
+        timeout: (name !== FALLBACK_HANDLER && ROUTE_TIMEOUTS[name]) || ROUTE_TIMEOUT,
+        reservedConcurrentExecutions,
+        ...(environment ? { environment } : {}),
+      });
       this.functions.push(fn);
       return fn;
     };

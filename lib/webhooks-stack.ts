@@ -4,8 +4,9 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { TableName } from '../lambdas/stores/table-definitions.js';
 import { DeliveryPipeline } from './delivery-pipeline.js';
-import { STACK_OUTPUTS, TABLE_OUTPUTS } from './stack-outputs.js';
+import { EGRESS_IPS_OUTPUT, STACK_OUTPUTS, TABLE_OUTPUTS } from './stack-outputs.js';
 import type { StageConfig } from './stage-config.js';
+import { egressEnvironment, StaticEgress } from './static-egress.js';
 import type { WebhookFunction } from './webhook-function.js';
 import { WebhooksAlarms } from './webhooks-alarms.js';
 import { WebhooksApi } from './webhooks-api.js';
@@ -17,6 +18,8 @@ export type WebhooksStackProps = StackProps & { stage: StageConfig };
 export class WebhooksStack extends Stack {
   readonly stage: StageConfig;
   readonly state: WebhooksState;
+  /** Present with the stage option `egress: "static"` (SPEC §11). */
+  readonly egress?: StaticEgress;
   readonly api: WebhooksApi;
   readonly pipeline: DeliveryPipeline;
   readonly alarms: WebhooksAlarms;
@@ -31,8 +34,13 @@ export class WebhooksStack extends Stack {
     });
     this.stage = props.stage;
     this.state = new WebhooksState(this, 'State', { stage: this.stage });
-    this.api = new WebhooksApi(this, 'Api', { state: this.state, stage: this.stage });
-    this.pipeline = new DeliveryPipeline(this, 'Delivery', { state: this.state, stage: this.stage });
+    if (this.stage.egress === 'static') this.egress = new StaticEgress(this, 'Egress', { stage: this.stage });
+    this.api = new WebhooksApi(this, 'Api', {
+      state: this.state,
+      stage: this.stage,
+      routeEnvironment: { 'get-egress-ips': egressEnvironment(this.egress) },
+    });
+    this.pipeline = new DeliveryPipeline(this, 'Delivery', { state: this.state, stage: this.stage, ...(this.egress ? { egress: this.egress } : {}) });
     this.functions = [...this.api.functions, ...this.pipeline.functions];
     this.alarms = new WebhooksAlarms(this, 'Alarms', {
       stage: this.stage,
@@ -52,6 +60,9 @@ export class WebhooksStack extends Stack {
     output(STACK_OUTPUTS.slowDeliveryDeadLetterQueueUrl, this.state.deliveryDeadLetterQueues.slow.queueUrl, 'Slow lane messages past maxReceiveCount');
     output(STACK_OUTPUTS.fanOutDeadLetterQueueUrl, this.state.fanOutDeadLetterQueue.queueUrl, 'Events the fan-out could not process');
     output(STACK_OUTPUTS.secretsKeyArn, this.state.secretsKey.keyArn, 'KMS key of the webhook secrets');
+    if (this.egress) {
+      output(EGRESS_IPS_OUTPUT, this.egress.addressList, 'Public IPv4 addresses deliveries are sent from (one per AZ), for partners to allowlist');
+    }
     for (const [name, table] of Object.entries(this.state.tables) as [TableName, { tableName: string }][]) {
       output(TABLE_OUTPUTS[name], table.tableName, `DynamoDB table: ${name}`);
     }

@@ -45,6 +45,8 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
     [QUEUE_ENV.slow]: sqsServer.queues.slow.url,
     SECRET_KEY_FILE: join(local.dataDir, 'secret.key'),
     ALLOW_LOOPBACK_URLS: local.allowLoopbackUrls ? '1' : '0',
+    // GET /v1/egress-ips: deliveries leave this machine over loopback.
+    EGRESS_MODE: 'local',
   });
   // The process's object graph: built once, from that environment, and shared by every handler.
   const handlerConfig = config();

@@ -20,6 +20,7 @@ import {
 } from '../domain/delivery.js';
 import { autoDisableReason } from '../domain/auto-disable.js';
 import type { Admission, EndpointHealth } from '../domain/endpoint-health.js';
+import { headersContext } from '../domain/delivery-controls.js';
 import { buildEnvelope } from '../domain/envelope.js';
 import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
@@ -320,6 +321,10 @@ export class DeliveryWorker {
     // During a rotation's overlap (SPEC §7) the previous secret signs too.
     const previousCiphertext = validPreviousSecret(webhook, sentAt);
     const previousSecret = previousCiphertext === undefined ? undefined : await this.deps.cipher.decrypt(previousCiphertext, secretContext(webhook.partnerId, webhook.id));
+    // SPEC §11 custom headers, on every attempt; first, so ours win (their names are never ours anyway).
+    const customHeaders = webhook.customHeaders
+      ? (JSON.parse(await this.deps.cipher.decrypt(webhook.customHeaders.ciphertext, headersContext(webhook.partnerId, webhook.id))) as Record<string, string>)
+      : {};
     const slowTimer =
       lane === 'fast'
         ? setTimeout(() => void this.deps.endpoints.markSlow(webhook.id).catch(() => undefined), this.deps.endpoints.policy.slowAfterMs)
@@ -327,6 +332,7 @@ export class DeliveryWorker {
     const done = this.deps.endpoints.track(webhook.id);
     try {
       return await this.deps.sender.send(webhook.url, body, {
+        ...customHeaders,
         ...signatureHeaders(secret, job.eventId, Math.floor(sentAt.getTime() / 1000), body, previousSecret),
         'x-tapp-event-type': job.eventType,
         'x-tapp-event-id': job.eventId,

@@ -16,6 +16,7 @@ import {
   type Webhook,
 } from './webhook.js';
 import { type Clock, systemClock } from './clock.js';
+import { headersContext } from './delivery-controls.js';
 
 /** Binds a stored secret to its webhook, so a ciphertext copied to another item fails to decrypt. */
 export const secretContext = (partnerId: string, webhookId: string) => `${partnerId}/${webhookId}`;
@@ -54,6 +55,9 @@ export class WebhookService {
       updatedAt: at,
       activeSince: at,
       secretCiphertext: await this.deps.cipher.encrypt(secret, secretContext(partnerId, id)),
+      ...(input.rate_limit_per_second == null ? {} : { rateLimitPerSecond: input.rate_limit_per_second }),
+      ...(input.ordering === undefined ? {} : { ordering: input.ordering }),
+      ...((await this.encryptHeaders(partnerId, id, input.headers)) ?? {}),
     };
     if (!(await this.deps.store.create(webhook, this.deps.maxWebhooksPerPartner))) {
       throw new ApiError(
@@ -90,10 +94,16 @@ export class WebhookService {
     const before = input.status === undefined ? undefined : await this.deps.store.get(partnerId, id);
     const reactivated = input.status === 'active' && before?.status === 'disabled';
     const disabled = input.status === 'disabled' && before?.status === 'active';
+    // The whole map is replaced; null or {} removes it. Encrypted before the one write, so a
+    // refused request (or a failed encryption) changes nothing stored.
+    const headers = input.headers === undefined ? undefined : ((await this.encryptHeaders(partnerId, id, input.headers))?.customHeaders ?? null);
     const updated = await this.deps.store.update(partnerId, id, {
       url,
       events: input.events,
       status: input.status,
+      rateLimitPerSecond: input.rate_limit_per_second,
+      ordering: input.ordering,
+      customHeaders: headers,
       updatedAt: at,
       ...(reactivated ? { activeSince: at, disabledReason: null, disabledAt: null } : {}),
       ...(disabled ? { disabledReason: 'manual', disabledAt: at } : {}),
@@ -131,6 +141,17 @@ export class WebhookService {
     });
     if (!rotated) throw webhookNotFound();
     return { secret, previous_secret_expires_at: expiresAt };
+  }
+
+  /** The custom headers as stored: names in clear, the map encrypted for this webhook; undefined for none. */
+  private async encryptHeaders(
+    partnerId: string,
+    id: string,
+    headers: Record<string, string> | null | undefined,
+  ): Promise<{ customHeaders: NonNullable<Webhook['customHeaders']> } | undefined> {
+    if (!headers || Object.keys(headers).length === 0) return undefined;
+    const ciphertext = await this.deps.cipher.encrypt(JSON.stringify(headers), headersContext(partnerId, id));
+    return { customHeaders: { names: Object.keys(headers), ciphertext } };
   }
 
   async remove(partnerId: string, id: string): Promise<void> {

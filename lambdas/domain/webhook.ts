@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { type EndpointHealth, type PublicHealth, toPublicHealth } from './endpoint-health.js';
 import { isSubscribableEventType } from './event-types.js';
+import { customHeadersSchema, MASKED_HEADER_VALUE, maskedHeaders, type Ordering, orderingSchema, rateLimitSchema } from './delivery-controls.js';
 
 export type WebhookStatus = 'active' | 'disabled';
 /** Why a disabled webhook is disabled (SPEC §7): no success for too long, 410 Gone, or a PATCH. */
@@ -26,8 +27,15 @@ export type Webhook = {
   secretCiphertext: string;
   /** After a rotation (SPEC §7): the previous secret, encrypted like the current one, valid until `expiresAt`. */
   previousSecret?: { ciphertext: string; expiresAt: string };
-  /** SPEC §11: at most this many attempts in any rolling second; absent or null: no limit. */
-  rateLimitPerSecond?: number | null;
+  /** SPEC §11: at most this many attempts in any rolling second; absent: no limit. */
+  rateLimitPerSecond?: number;
+  /** SPEC §11; absent: `none`. */
+  ordering?: Ordering;
+  /**
+   * SPEC §11 custom request headers: the names in clear (responses show them, values masked, with
+   * no decrypt), the name → value map as one ciphertext (headersContext). Absent: none.
+   */
+  customHeaders?: { names: string[]; ciphertext: string };
 };
 
 /** The previous secret's ciphertext while it is still valid at `at`; an expired one is ignored. */
@@ -44,6 +52,10 @@ export type PublicWebhook = {
   disabled_at: string | null;
   created_at: string;
   updated_at: string;
+  rate_limit_per_second: number | null;
+  /** Names → `"****"`: a value is never shown again once set. */
+  headers: Record<string, typeof MASKED_HEADER_VALUE>;
+  ordering: Ordering;
   health: PublicHealth;
 };
 
@@ -58,6 +70,9 @@ export function toPublicWebhook(w: Webhook, health: EndpointHealth | undefined):
     disabled_at: w.status === 'disabled' ? (w.disabledAt ?? null) : null,
     created_at: w.createdAt,
     updated_at: w.updatedAt,
+    rate_limit_per_second: w.rateLimitPerSecond ?? null,
+    headers: maskedHeaders(w.customHeaders?.names ?? []),
+    ordering: w.ordering ?? 'none',
     health: toPublicHealth(health),
   };
 }
@@ -77,13 +92,22 @@ const eventList = z
 /** Shape only; the URL rules (scheme, length, address) are the UrlGuard's. */
 const url = z.string({ error: 'url must be a string' });
 
-export const createWebhookBody = z.strictObject({ url, events: eventList });
+/** SPEC §11 delivery controls, optional on create and PATCH; `null` means none (no limit, no headers). */
+const controls = {
+  rate_limit_per_second: rateLimitSchema.optional(),
+  headers: customHeadersSchema.nullable().optional(),
+  ordering: orderingSchema.optional(),
+};
+
+export const createWebhookBody = z.strictObject({ url, events: eventList, ...controls });
 export type CreateWebhookInput = z.infer<typeof createWebhookBody>;
 
+const UPDATABLE = ['url', 'events', 'status', 'rate_limit_per_second', 'headers', 'ordering'] as const;
+
 export const updateWebhookBody = z
-  .strictObject({ url: url.optional(), events: eventList.optional(), status: z.enum(['active', 'disabled']).optional() })
-  .refine((b) => b.url !== undefined || b.events !== undefined || b.status !== undefined, {
-    message: 'Provide at least one of url, events, status.',
+  .strictObject({ url: url.optional(), events: eventList.optional(), status: z.enum(['active', 'disabled']).optional(), ...controls })
+  .refine((b) => UPDATABLE.some((key) => b[key] !== undefined), {
+    message: `Provide at least one of ${UPDATABLE.join(', ')}.`,
   })
   // The refine above, as JSON Schema says it (the OpenAPI document is generated from this schema).
   .meta({ minProperties: 1 });

@@ -11,6 +11,7 @@ import { listDeliveriesQuery, listWebhooksQuery } from '../http/list-queries.js'
 import {
   createdWebhookSchema,
   deliveryAttemptSchema,
+  egressAddressesSchema,
   errorEnvelopeSchema,
   eventTypeInfoSchema,
   openApiDocumentSchema,
@@ -38,6 +39,7 @@ export const RESPONSE_SCHEMAS = {
   RecoverQueued: recoverQueuedSchema,
   RotatedSecret: rotatedSecretSchema,
   EventType: eventTypeInfoSchema,
+  EgressAddresses: egressAddressesSchema,
   OpenApiDocument: openApiDocumentSchema,
   Error: errorEnvelopeSchema,
 } satisfies Record<string, z.ZodType>;
@@ -83,7 +85,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'create-webhook': {
     summary: 'Register a webhook',
     description:
-      '`url` must be an absolute https:// URL of at most 2048 characters whose host is public (SPEC §5); `events` lists event types, `[]` for all, duplicates folded. The response carries the signing `secret`, the only time it is shown.',
+      '`url` must be an absolute https:// URL of at most 2048 characters whose host is public (SPEC §5); `events` lists event types, `[]` for all, duplicates folded. Optional delivery controls (SPEC §11): `rate_limit_per_second`, `headers` (custom request headers, values write-only) and `ordering`. The response carries the signing `secret`, the only time it is shown.',
     tag: 'Webhooks',
     body: 'CreateWebhookRequest',
     success: { status: 201, description: 'The webhook, with its secret.', schema: 'CreatedWebhook' },
@@ -105,7 +107,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   'update-webhook': {
     summary: 'Update a webhook',
     description:
-      'Any of `url`, `events` (replaces the list) and `status`, at least one. Re-enabling starts a new active period: retries of events from before the disable are dropped.',
+      'Any of `url`, `events` (replaces the list), `status`, `rate_limit_per_second` (null: no limit), `headers` (replaces the whole map; null or {} removes them) and `ordering`, at least one. A refused request changes nothing. Re-enabling starts a new active period: retries of events from before the disable are dropped.',
     tag: 'Webhooks',
     body: 'UpdateWebhookRequest',
     success: { status: 200, description: 'The updated webhook.', schema: 'Webhook' },
@@ -165,6 +167,13 @@ export const OPERATIONS: Record<string, OperationDoc> = {
     description: 'The 13 subscribable events with the JSON Schema (draft 2020-12) of their `data`. Any valid key, whatever its scope.',
     tag: 'Discovery',
     success: { status: 200, description: 'The event catalog.', schema: 'EventType', array: true },
+  },
+  'get-egress-ips': {
+    summary: 'List the egress addresses',
+    description:
+      'The public IPv4 addresses deliveries are sent from, for a partner to allowlist: a deployment with static egress lists its NAT gateways\' Elastic IPs (one per availability zone); without it the list is empty. Any valid key, whatever its scope.',
+    tag: 'Discovery',
+    success: { status: 200, description: 'The addresses and what they are.', schema: 'EgressAddresses' },
   },
   'get-openapi': {
     summary: 'This OpenAPI document',

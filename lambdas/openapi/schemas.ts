@@ -7,6 +7,8 @@ import type { toPublicAttempt } from '../domain/delivery.js';
 import { API_VERSION, type Envelope } from '../domain/envelope.js';
 import { ERROR_STATUS, type ErrorCode } from '../domain/errors.js';
 import { EVENT_DATA_SCHEMAS, EVENT_TYPES, type EventType, type EventTypeInfo, SUBSCRIBABLE_EVENT_TYPES } from '../domain/event-catalog.js';
+import { MASKED_HEADER_VALUE, MAX_CUSTOM_HEADERS, ORDERINGS, RATE_LIMIT_MAX, RATE_LIMIT_MIN } from '../domain/delivery-controls.js';
+import type { EgressAddresses } from '../domain/egress.js';
 import { DISABLED_REASONS, type PublicWebhook } from '../domain/webhook.js';
 
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]];
@@ -27,6 +29,17 @@ export const webhookSchema = z.object({
   disabled_at: timestamp.nullable().meta({ description: 'When it was disabled; null while active.' }),
   created_at: timestamp,
   updated_at: timestamp,
+  rate_limit_per_second: z
+    .number()
+    .int()
+    .min(RATE_LIMIT_MIN)
+    .max(RATE_LIMIT_MAX)
+    .nullable()
+    .meta({ description: 'Deliveries per second to this webhook at most; null: no limit.' }),
+  headers: z
+    .record(z.string(), z.literal(MASKED_HEADER_VALUE))
+    .meta({ description: `The custom request headers sent with every delivery (at most ${MAX_CUSTOM_HEADERS}), by name; each value is shown as "${MASKED_HEADER_VALUE}", never in clear. {} when there are none.` }),
+  ordering: z.enum(ORDERINGS).meta({ description: '`per_entity`: events about one entity reach this webhook in publish order; `none`: no order kept.' }),
   health: z
     .object({
       state: z.enum(['healthy', 'failing', 'unknown']).meta({ description: '`unknown` until the first attempt; `failing` while the last attempt failed.' }),
@@ -73,6 +86,13 @@ export const eventTypeInfoSchema = z.object({
   schema: z.record(z.string(), z.unknown()).meta({ description: 'JSON Schema (draft 2020-12) of the event\'s `data`.' }),
 });
 
+export const egressAddressesSchema = z.object({
+  addresses: z
+    .array(z.string())
+    .meta({ description: 'The public IPv4 addresses deliveries are sent from, to allowlist; [] when this deployment has no fixed addresses.' }),
+  note: z.string().meta({ description: 'What the addresses are (or why there are none).' }),
+});
+
 export const errorEnvelopeSchema = z.object({
   error: z.object({
     code: z.enum(ERROR_CODES),
@@ -106,5 +126,6 @@ const sameTypes: [
   Same<z.output<typeof deliveryAttemptSchema>, ReturnType<typeof toPublicAttempt>>,
   Same<z.output<typeof eventTypeInfoSchema>, EventTypeInfo>,
   Same<z.output<typeof anyEnvelopeSchema>, Envelope>,
-] = [true, true, true, true];
+  Same<z.output<typeof egressAddressesSchema>, EgressAddresses>,
+] = [true, true, true, true, true];
 void sameTypes;

@@ -1,6 +1,7 @@
 // Configuration, read once from the environment at cold start and validated with zod.
 // Nothing else in lambdas/ reads process.env. A bad value fails fast, naming the variable.
 import * as z from 'zod';
+import { EGRESS_MODES, type EgressMode } from '../domain/egress.js';
 import { ENVIRONMENTS, type Environment } from '../domain/environments.js';
 import type { Lane } from '../domain/delivery.js';
 import type { IsolationPolicy } from '../domain/endpoint-health.js';
@@ -91,6 +92,13 @@ const envSchema = z.object({
   /** Local runtime only: permit http(s) webhook URLs on loopback. Never set in the stack. */
   ALLOW_LOOPBACK_URLS: flag.default(false),
   ENVIRONMENT: z.enum(ENVIRONMENTS).default('sandbox'),
+  /** SPEC §11 static egress: the stage's option (`local` in the local runtime), and with `static` the addresses. */
+  EGRESS_MODE: z.enum(EGRESS_MODES).default('none'),
+  EGRESS_IPS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((a) => a.trim()).filter((a) => a.length > 0))
+    .pipe(z.array(z.ipv4())),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 
@@ -122,6 +130,7 @@ export type Config = {
   maxWebhooksPerPartner: number;
   allowLoopbackUrls: boolean;
   environment: Environment;
+  egress: { mode: EgressMode; addresses: string[] };
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 };
 
@@ -172,6 +181,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     maxWebhooksPerPartner: e.MAX_WEBHOOKS_PER_PARTNER,
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS,
     environment: e.ENVIRONMENT,
+    egress: { mode: e.EGRESS_MODE, addresses: e.EGRESS_IPS },
     logLevel: e.LOG_LEVEL,
   };
 }

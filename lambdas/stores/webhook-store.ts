@@ -14,6 +14,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { Ordering } from '../domain/delivery-controls.js';
 import type { DisabledReason, Webhook, WebhookStatus } from '../domain/webhook.js';
 import { writeIf } from './conditional.js';
 
@@ -37,6 +38,11 @@ type WebhookItem = {
   secret_ciphertext: string;
   previous_secret_ciphertext?: string;
   previous_secret_expires_at?: string;
+  rate_limit_per_second?: number;
+  ordering?: Ordering;
+  /** The custom headers' names in clear, and the name → value map encrypted (headersContext). */
+  header_names?: string[];
+  headers_ciphertext?: string;
 };
 
 const toItem = (w: Webhook): WebhookItem => ({
@@ -53,6 +59,9 @@ const toItem = (w: Webhook): WebhookItem => ({
   ...(w.disabledAt ? { disabled_at: w.disabledAt } : {}),
   secret_ciphertext: w.secretCiphertext,
   ...(w.previousSecret ? { previous_secret_ciphertext: w.previousSecret.ciphertext, previous_secret_expires_at: w.previousSecret.expiresAt } : {}),
+  ...(w.rateLimitPerSecond === undefined ? {} : { rate_limit_per_second: w.rateLimitPerSecond }),
+  ...(w.ordering === undefined ? {} : { ordering: w.ordering }),
+  ...(w.customHeaders ? { header_names: w.customHeaders.names, headers_ciphertext: w.customHeaders.ciphertext } : {}),
 });
 
 const fromItem = (i: Record<string, unknown>): Webhook => {
@@ -72,14 +81,22 @@ const fromItem = (i: Record<string, unknown>): Webhook => {
     ...(item.previous_secret_ciphertext && item.previous_secret_expires_at
       ? { previousSecret: { ciphertext: item.previous_secret_ciphertext, expiresAt: item.previous_secret_expires_at } }
       : {}),
+    ...(typeof item.rate_limit_per_second === 'number' ? { rateLimitPerSecond: item.rate_limit_per_second } : {}),
+    ...(item.ordering ? { ordering: item.ordering } : {}),
+    ...(item.header_names && item.headers_ciphertext ? { customHeaders: { names: item.header_names, ciphertext: item.headers_ciphertext } } : {}),
   };
 };
 
-/** `disabledReason` / `disabledAt` null: removed (a webhook made active again). */
-export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince'>> & {
+/**
+ * `disabledReason` / `disabledAt` null: removed (a webhook made active again). `rateLimitPerSecond`
+ * and `customHeaders` null: removed (no limit, no headers). undefined: unchanged.
+ */
+export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince' | 'ordering'>> & {
   updatedAt: string;
   disabledReason?: DisabledReason | null;
   disabledAt?: string | null;
+  rateLimitPerSecond?: number | null;
+  customHeaders?: Webhook['customHeaders'] | null;
 };
 
 export class WebhookStore {
@@ -225,6 +242,10 @@ export class WebhookStore {
       active_since: changes.activeSince,
       disabled_reason: changes.disabledReason,
       disabled_at: changes.disabledAt,
+      rate_limit_per_second: changes.rateLimitPerSecond,
+      ordering: changes.ordering,
+      header_names: changes.customHeaders === null ? null : changes.customHeaders?.names,
+      headers_ciphertext: changes.customHeaders === null ? null : changes.customHeaders?.ciphertext,
     };
     const set = Object.entries(fields).filter(([, v]) => v !== undefined && v !== null);
     const remove = Object.keys(fields).filter((k) => fields[k] === null);

@@ -85,7 +85,17 @@ export class Api {
     return (await this.call<CreatedWebhook>('POST', '/v1/webhooks', body)).data;
   }
 
-  async updateWebhook(id: string, body: { url?: string; events?: string[]; status?: Webhook['status'] }): Promise<Webhook> {
+  async updateWebhook(
+    id: string,
+    body: {
+      url?: string;
+      events?: string[];
+      status?: Webhook['status'];
+      rate_limit_per_second?: number | null;
+      headers?: Record<string, string> | null;
+      ordering?: Webhook['ordering'];
+    },
+  ): Promise<Webhook> {
     return (await this.call<Webhook>('PATCH', `/v1/webhooks/${seg(id)}`, body)).data;
   }
 

@@ -18,6 +18,11 @@ export type Webhook = {
   health?: WebhookHealth;
   disabled_reason?: 'failing' | 'gone' | 'manual' | null;
   disabled_at?: string | null;
+  /** SPEC §11 delivery controls. */
+  rate_limit_per_second?: number | null;
+  /** Names → "****": the values are write-only. */
+  headers?: Record<string, string>;
+  ordering?: 'none' | 'per_entity';
 };
 
 export type CreatedWebhook = Webhook & { secret: string };

@@ -158,6 +158,11 @@ describe('every route answers as the OpenAPI document says', () => {
     documented('PATCH', '/v1/webhooks/{webhookId}', await call('PATCH', `/v1/webhooks/${id}`, { body: { status: 'disabled' } }));
     documented('PATCH', '/v1/webhooks/{webhookId}', await call('PATCH', `/v1/webhooks/${id}`, { body: {} }));
     documented('PATCH', '/v1/webhooks/{webhookId}', await call('PATCH', `/v1/webhooks/${id}`, { body: { url: 'https://10.0.0.1/x' } }));
+    // SPEC §11 delivery controls: set (values masked in the answer) and refused.
+    const controls = { rate_limit_per_second: 50, ordering: 'per_entity', headers: { Authorization: 'Bearer docs' } };
+    expect(documented('PATCH', '/v1/webhooks/{webhookId}', await call('PATCH', `/v1/webhooks/${id}`, { body: controls })).body.headers).toEqual({ Authorization: '****' });
+    expect(documented('PATCH', '/v1/webhooks/{webhookId}', await call('PATCH', `/v1/webhooks/${id}`, { body: { headers: { Host: 'x' } } })).status).toBe(400);
+    documented('GET', '/v1/webhooks', await call('GET', '/v1/webhooks?limit=100'));
     const disabled = documented('POST', '/v1/webhooks/{webhookId}/test', await call('POST', `/v1/webhooks/${id}/test`));
     expect(disabled.status).toBe(409);
     expect(documented('POST', redeliver, await call('POST', `/v1/webhooks/${id}/events/${attempts.body[0].event_id}/redeliver`)).status).toBe(409);
@@ -168,6 +173,8 @@ describe('every route answers as the OpenAPI document says', () => {
     documented('GET', '/v1/event-types', await call('GET', '/v1/event-types', { auth: writeOnly.auth }));
     documented('GET', '/v1/event-types', await call('GET', '/v1/event-types', { auth: null }));
     documented('GET', '/v1/openapi.json', await call('GET', '/v1/openapi.json', { auth: null }));
+    expect(documented('GET', '/v1/egress-ips', await call('GET', '/v1/egress-ips', { auth: writeOnly.auth })).status).toBe(200);
+    expect(documented('GET', '/v1/egress-ips', await call('GET', '/v1/egress-ips', { auth: null })).status).toBe(401);
     expect(documented('GET', '/portal', await call('GET', '/portal', { auth: null })).status).toBe(200);
     expect(documented('GET', '/portal/{asset}', await call('GET', '/portal/no-such-asset.js', { auth: null })).status).toBe(404);
 

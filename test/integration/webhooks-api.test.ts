@@ -54,7 +54,7 @@ function expectNoInternals(text: string): void {
 }
 
 function expectPublicWebhook(hook: any): void {
-  expect(Object.keys(hook).sort()).toEqual(['created_at', 'disabled_at', 'disabled_reason', 'events', 'health', 'id', 'status', 'updated_at', 'url']);
+  expect(Object.keys(hook).sort()).toEqual(['created_at', 'disabled_at', 'disabled_reason', 'events', 'headers', 'health', 'id', 'ordering', 'rate_limit_per_second', 'status', 'updated_at', 'url']);
   expect(hook.id).toMatch(UUID);
   expect(['active', 'disabled']).toContain(hook.status);
   expect(Array.isArray(hook.events)).toBe(true);

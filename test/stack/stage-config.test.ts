@@ -22,6 +22,8 @@ describe('stage parameters', () => {
       retainData: false,
       eventArchiveRetentionDays: 30,
       dynamoDbBilling: 'on-demand',
+      egress: 'none',
+      egressAzCount: 2,
     });
   });
 
@@ -39,6 +41,15 @@ describe('stage parameters', () => {
     expect(() => parseStageConfig({ retainData: 'yes' })).toThrow(/^Invalid context: retainData:/);
     expect(() => parseStageConfig({ alarmTopicArn: 'ops-topic' })).toThrow(/^Invalid context: alarmTopicArn: an SNS topic ARN/);
     expect(() => parseStageConfig({ stackName: '1-stack' })).toThrow(/^Invalid context: stackName:/);
+  });
+
+  it('takes static egress with 1–3 availability zones, and refuses anything else, naming the parameter', () => {
+    expect(parseStageConfig({ egress: 'static' })).toMatchObject({ egress: 'static', egressAzCount: 2 });
+    expect(parseStageConfig({ egress: 'static', egressAzCount: '3' })).toMatchObject({ egress: 'static', egressAzCount: 3 });
+    expect(parseStageConfig({ egress: 'none', egressAzCount: 1 })).toMatchObject({ egress: 'none', egressAzCount: 1 });
+    expect(() => parseStageConfig({ egress: 'fixed' })).toThrow(/^Invalid context: egress:/);
+    expect(() => parseStageConfig({ egress: 'static', egressAzCount: 0 })).toThrow(/^Invalid context: egressAzCount:/);
+    expect(() => parseStageConfig({ egress: 'static', egressAzCount: 4 })).toThrow(/^Invalid context: egressAzCount:/);
   });
 
   it('checks the retry schedule with the delivery retry policy and against the DLQ redrive', () => {

@@ -353,7 +353,7 @@ describe('IAM', () => {
 
   it('gives read-only routes read-only data access (plus the rate-limit counter)', () => {
     const readRoutes = ROUTE_LIST.filter((r) => r.scope === 'webhooks:read');
-    expect(readRoutes.map((r) => r.name).sort()).toEqual(['get-webhook', 'list-deliveries', 'list-event-types', 'list-webhooks']);
+    expect(readRoutes.map((r) => r.name).sort()).toEqual(['get-egress-ips', 'get-webhook', 'list-deliveries', 'list-event-types', 'list-webhooks']);
     for (const route of readRoutes) {
       const { rateLimits, ...data } = dynamoAccess(route.name);
       expect(rateLimits).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
@@ -482,16 +482,17 @@ describe('secrets key', () => {
     expect(actionsOf(admin[0]!).filter((a) => USAGE.test(a) || a.includes('*'))).toEqual([]);
   });
 
-  it('lets only the create and rotate-secret functions encrypt and only the delivery functions decrypt, with the secret context', () => {
+  it('lets only the create, update (custom headers) and rotate-secret functions encrypt and only the delivery functions decrypt, with the secret context', () => {
     const usage = keyStatements().filter((s) => actionsOf(s).some((a) => USAGE.test(a)));
     const condition = {
       'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['context'] },
       Null: { 'kms:EncryptionContext:context': 'false' },
     };
     const roleArn = (name: string) => getAtt(logicalId(stack, stack.functionNamed(name).role));
-    expect(usage).toHaveLength(4);
+    expect(usage).toHaveLength(5);
     expect(usage).toEqual(expect.arrayContaining([
       expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('create-webhook') }, Condition: condition }),
+      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('update-webhook') }, Condition: condition }),
       expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('rotate-secret') }, Condition: condition }),
       expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver') }, Condition: condition }),
       expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver-slow') }, Condition: condition }),
@@ -501,7 +502,7 @@ describe('secrets key', () => {
   it('gives no other function KMS permissions or the key id', () => {
     for (const name of ALL_FUNCTIONS) {
       const kms = roleStatements(template, stack, name).flatMap(actionsOf).filter((a) => a.startsWith('kms:'));
-      const expected = name === 'create-webhook' || name === 'rotate-secret' ? ['kms:Encrypt'] : name === 'deliver' || name === 'deliver-slow' ? ['kms:Decrypt'] : [];
+      const expected = name === 'create-webhook' || name === 'update-webhook' || name === 'rotate-secret' ? ['kms:Encrypt'] : name === 'deliver' || name === 'deliver-slow' ? ['kms:Decrypt'] : [];
       expect([name, kms]).toEqual([name, expected]);
       expect('SECRETS_KMS_KEY_ID' in fnProps(name).Environment.Variables).toBe(expected.length > 0);
     }

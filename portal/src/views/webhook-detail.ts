@@ -1,10 +1,11 @@
-// One webhook: its settings (url, events, status) to edit, a test event, delete, the SPEC §7
-// operations where the API has them, and its delivery history.
+// One webhook: its settings (url, events, status) and delivery controls (SPEC §11) to edit, a
+// test event, delete, the SPEC §7 operations where the API has them, and its delivery history.
 import { CAPABILITIES } from '../capabilities.js';
 import { h, replaceChildren, time, uid } from '../dom.js';
 import type { Webhook } from '../types.js';
 import { action, type Ctx, eventPicker, healthBadge, onSubmit, statusBadge } from '../ui.js';
 import { deliveriesPanel } from './deliveries.js';
+import { customHeadersForm, deliveryControlsForm } from './delivery-controls.js';
 import { recoverForm, rotateSecretForm } from './operations.js';
 
 export function webhookDetailView(ctx: Ctx, id: string): { element: HTMLElement; ready: Promise<void> } {
@@ -55,6 +56,8 @@ export function webhookDetailView(ctx: Ctx, id: string): { element: HTMLElement;
       history.element,
       ...(CAPABILITIES.recover ? [recoverForm(ctx, webhook.id, history.reload)] : []),
       editForm(ctx, webhook, (w) => showSummary(w)),
+      deliveryControlsForm(ctx, webhook, (w) => showSummary(w)),
+      customHeadersForm(ctx, webhook, (w) => showSummary(w)),
       ...(CAPABILITIES.rotateSecret ? [rotateSecretForm(ctx, webhook.id)] : []),
     );
     return history.reload();
