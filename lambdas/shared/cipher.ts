@@ -1,5 +1,5 @@
 // The webhook-secret cipher of a process, built on first use: KMS in AWS (only the create and
-// delivery functions have the key), the local key file in the local runtime.
+// delivery functions have the key; envelope encryption under data keys), the local key file in the local runtime.
 import { KMSClient } from '@aws-sdk/client-kms';
 import { LocalKeyFileCipher, type SecretCipher } from '../domain/secret-cipher.js';
 import { KmsSecretCipher } from '../stores/kms-secret-cipher.js';
@@ -8,7 +8,12 @@ import { once } from './once.js';
 import { withClientHooks } from './client-hooks.js';
 
 export function createCipher(cfg: Config): SecretCipher {
-  if (cfg.secretsKmsKeyId) return new KmsSecretCipher(withClientHooks(new KMSClient({ region: cfg.region }), 'KMS'), cfg.secretsKmsKeyId);
+  if (cfg.secretsKmsKeyId) {
+    return new KmsSecretCipher(withClientHooks(new KMSClient({ region: cfg.region }), 'KMS'), cfg.secretsKmsKeyId, {
+      rotateDataKeyAfterMs: cfg.secretsDataKeyRotation.afterMs,
+      rotateDataKeyAfterEncryptions: cfg.secretsDataKeyRotation.afterEncryptions,
+    });
+  }
   if (cfg.secretKeyFile) return new LocalKeyFileCipher(cfg.secretKeyFile);
   throw new Error('Invalid configuration: SECRET_KEY_FILE (or SECRETS_KMS_KEY_ID in AWS) must be set');
 }

@@ -423,7 +423,7 @@ describe('IAM', () => {
       BatchGetCommand: 'dynamodb:BatchGetItem',
       SendMessageBatchCommand: 'sqs:SendMessage',
       ChangeMessageVisibilityBatchCommand: 'sqs:ChangeMessageVisibility',
-      EncryptCommand: 'kms:Encrypt',
+      GenerateDataKeyCommand: 'kms:GenerateDataKey',
       DecryptCommand: 'kms:Decrypt',
     };
     const granted = new Set(ALL_FUNCTIONS.flatMap((name) => roleStatements(template, stack, name).flatMap(actionsOf)));
@@ -480,26 +480,35 @@ describe('secrets key', () => {
     expect(actionsOf(admin[0]!).filter((a) => USAGE.test(a) || a.includes('*'))).toEqual([]);
   });
 
-  it('lets only the create and rotate-secret functions encrypt and only the delivery functions decrypt, with the secret context', () => {
+  it('lets only the create and rotate-secret functions generate data keys and only the delivery functions unwrap them, with the data keys\' context', () => {
     const usage = keyStatements().filter((s) => actionsOf(s).some((a) => USAGE.test(a)));
-    const condition = {
+    const dataKeys = {
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['purpose'] },
+      StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-secrets' },
+    };
+    // Secrets stored before data keys (kms1) were encrypted with their own context: delivery still decrypts them.
+    const kms1 = {
       'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['context'] },
       Null: { 'kms:EncryptionContext:context': 'false' },
     };
     const roleArn = (name: string) => getAtt(logicalId(stack, stack.functionNamed(name).role));
-    expect(usage).toHaveLength(4);
+    expect(usage).toHaveLength(6);
     expect(usage).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('create-webhook') }, Condition: condition }),
-      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('rotate-secret') }, Condition: condition }),
-      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver') }, Condition: condition }),
-      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver-slow') }, Condition: condition }),
+      expect.objectContaining({ Effect: 'Allow', Action: 'kms:GenerateDataKey', Principal: { AWS: roleArn('create-webhook') }, Condition: dataKeys }),
+      expect.objectContaining({ Effect: 'Allow', Action: 'kms:GenerateDataKey', Principal: { AWS: roleArn('rotate-secret') }, Condition: dataKeys }),
+      ...['deliver', 'deliver-slow'].flatMap((name) => [
+        expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn(name) }, Condition: dataKeys }),
+        expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn(name) }, Condition: kms1 }),
+      ]),
     ]));
+    // Nobody may encrypt directly any more: every new secret is under a data key.
+    expect(usage.flatMap(actionsOf)).not.toContain('kms:Encrypt');
   });
 
   it('gives no other function KMS permissions or the key id', () => {
     for (const name of ALL_FUNCTIONS) {
-      const kms = roleStatements(template, stack, name).flatMap(actionsOf).filter((a) => a.startsWith('kms:'));
-      const expected = name === 'create-webhook' || name === 'rotate-secret' ? ['kms:Encrypt'] : name === 'deliver' || name === 'deliver-slow' ? ['kms:Decrypt'] : [];
+      const kms = [...new Set(roleStatements(template, stack, name).flatMap(actionsOf).filter((a) => a.startsWith('kms:')))];
+      const expected = name === 'create-webhook' || name === 'rotate-secret' ? ['kms:GenerateDataKey'] : name === 'deliver' || name === 'deliver-slow' ? ['kms:Decrypt'] : [];
       expect([name, kms]).toEqual([name, expected]);
       expect('SECRETS_KMS_KEY_ID' in fnProps(name).Environment.Variables).toBe(expected.length > 0);
     }
