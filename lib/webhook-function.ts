@@ -121,7 +121,7 @@ export class WebhookFunction extends Construct {
     if (access.secrets) {
       // Envelope encryption (lambdas/stores/kms-secret-cipher.ts): encrypting functions generate
       // data keys, delivery functions unwrap them — both only with the data keys' encryption
-      // context. Delivery functions may also decrypt secrets stored before data keys (kms1: a
+      // context (encrypting functions unwrap too, to adopt the shared current data key). Delivery functions may also decrypt secrets stored before data keys (kms1: a
       // direct Encrypt with the secret's own context), until every webhook has rotated.
       const dataKeyContext = {
         'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [DATA_KEY_CONTEXT_KEY] },
@@ -129,7 +129,8 @@ export class WebhookFunction extends Construct {
       };
       const usages =
         access.secrets === 'encrypt'
-          ? [{ sid: 'GenerateWebhookSecretDataKeys', actions: ['kms:GenerateDataKey'], conditions: dataKeyContext }]
+          ? // Decrypt: to adopt the current data key another instance stored (lambdas/stores/data-key-store.ts).
+            [{ sid: 'GenerateWebhookSecretDataKeys', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], conditions: dataKeyContext }]
           : [
               { sid: 'DecryptWebhookSecretDataKeys', actions: ['kms:Decrypt'], conditions: dataKeyContext },
               {

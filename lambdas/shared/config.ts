@@ -87,8 +87,8 @@ const envSchema = z.object({
   /** Local secret cipher: AES-256-GCM key file. In AWS, SECRETS_KMS_KEY_ID instead. */
   SECRET_KEY_FILE: z.string().optional(),
   SECRETS_KMS_KEY_ID: z.string().optional(),
-  /** KMS cipher: an encrypting instance asks for a new data key after this many minutes… */
-  SECRETS_DATA_KEY_MAX_AGE_MINUTES: positiveInt.max(43_200).default(1440),
+  /** KMS cipher: the shared data key is replaced after this many minutes (default 7 days)… */
+  SECRETS_DATA_KEY_MAX_AGE_MINUTES: positiveInt.max(525_600).default(10_080),
   /** …or after this many secrets encrypted under one data key, whichever comes first. */
   SECRETS_DATA_KEY_MAX_ENCRYPTIONS: positiveInt.max(1_000_000_000).default(100_000),
   MAX_WEBHOOKS_PER_PARTNER: positiveInt.default(100),

@@ -9,9 +9,11 @@
 //
 // so decrypting needs no other store: an instance unwraps a data key once (KMS Decrypt) and keeps
 // it for `dataKeyCacheMs`, and every secret encrypted under it is then decrypted without KMS.
-// An encrypting instance uses one data key for `rotateDataKeyAfterMs` or
-// `rotateDataKeyAfterEncryptions`, whichever comes first, then asks for a new one; old data keys
-// stay usable because every ciphertext names its own. The wrapped data key is bound to the
+// Encrypting instances share the current data key through a DataKeyStore (one item in the
+// webhooks table): an instance adopts the stored key (one KMS Decrypt) or, once it is
+// `rotateDataKeyAfterMs` old (or this instance used it `rotateDataKeyAfterEncryptions` times),
+// generates the next one and stores it. Old data keys stay usable because every ciphertext
+// carries its own. The wrapped data key is bound to the
 // encryption context { purpose: webhook-secrets }, which the key policy requires.
 //
 // Ciphertexts of the earlier format (`kms1:<blob>`, a direct KMS Encrypt with the secret's
@@ -36,16 +38,30 @@ export interface KmsClientLike {
   ): Promise<EncryptCommandOutput | DecryptCommandOutput | GenerateDataKeyCommandOutput>;
 }
 
+/** The current data key, shared by the encrypting instances (lambdas/stores/data-key-store.ts). */
+export type StoredDataKey = { wrapped: string; createdAt: number };
+export interface DataKeyStore {
+  current(): Promise<StoredDataKey | undefined>;
+  /** Makes `next` current unless another instance replaced `previous` first; returns what is current afterwards. */
+  replace(next: StoredDataKey, previous: StoredDataKey | undefined): Promise<StoredDataKey>;
+}
+
 export type KmsCipherOptions = {
+  /**
+   * Where encrypting instances share the current data key. Without one, each instance makes its
+   * own, so every Lambda container that encrypted a secret leaves one more data key for the
+   * delivery functions to unwrap; with one, there is one data key per rotation period.
+   */
+  dataKeyStore?: DataKeyStore;
   /** kms1 (legacy) ciphertexts: how long a decrypted secret is reused (default 5 minutes; 0: only overlapping decrypts share a call). */
   ttlMs?: number;
   /** kms1 (legacy) ciphertexts: at most this many secrets are held; the oldest entry goes first (default 500). */
   maxEntries?: number;
   /** How long an unwrapped data key is kept (default 1 hour; 0: only overlapping decrypts share a call). */
   dataKeyCacheMs?: number;
-  /** At most this many unwrapped data keys are kept (default 100). */
+  /** At most this many unwrapped data keys are kept (default 1,000: ~19 years of weekly keys). */
   dataKeyMaxEntries?: number;
-  /** An encrypting instance asks KMS for a new data key after this long (default 24 hours)… */
+  /** The data key is replaced after this long (default 7 days)… */
   rotateDataKeyAfterMs?: number;
   /** …or after this many encryptions under one data key (default 100,000), whichever comes first. */
   rotateDataKeyAfterEncryptions?: number;
@@ -67,13 +83,13 @@ const TAG_BYTES = 16;
 
 export const DATA_KEY_DEFAULTS = {
   dataKeyCacheMs: 60 * 60_000,
-  dataKeyMaxEntries: 100,
-  rotateDataKeyAfterMs: 24 * 60 * 60_000,
+  dataKeyMaxEntries: 1000,
+  rotateDataKeyAfterMs: 7 * 24 * 60 * 60_000,
   rotateDataKeyAfterEncryptions: 100_000,
 } as const;
 
 type DataKey = { plaintext: Buffer; wrapped: string };
-type CurrentDataKey = { key: Promise<DataKey>; createdAt: number; encryptions: number };
+type CurrentDataKey = { key: Promise<DataKey & { createdAt: number }>; createdAt: number; encryptions: number };
 
 export class KmsSecretCipher implements SecretCipher {
   /** kms1: concurrent deliveries to one webhook share a single KMS call; a failure is never cached. */
@@ -88,7 +104,7 @@ export class KmsSecretCipher implements SecretCipher {
   constructor(
     private readonly kms: KmsClientLike,
     private readonly keyId: string,
-    options: KmsCipherOptions = {},
+    private readonly options: KmsCipherOptions = {},
   ) {
     this.clock = options.now ?? systemClock;
     this.legacySecrets = new PromiseCache({ ttlMs: options.ttlMs ?? 5 * 60_000, maxEntries: options.maxEntries ?? 500, clock: this.clock });
@@ -129,21 +145,43 @@ export class KmsSecretCipher implements SecretCipher {
     return this.dataKeys.size;
   }
 
-  /** The data key new ciphertexts use: one GenerateDataKey per rotation, shared by concurrent encryptions. */
-  private dataKeyForEncryption(): Promise<DataKey> {
+  /** The data key new ciphertexts use: shared by concurrent encryptions until it is due for rotation. */
+  private async dataKeyForEncryption(): Promise<DataKey> {
     const now = this.clock().getTime();
     const current = this.current;
     if (current && now - current.createdAt < this.rotateAfterMs && current.encryptions < this.rotateAfterEncryptions) {
       current.encryptions++;
       return current.key;
     }
-    const next: CurrentDataKey = { key: this.generateDataKey(), createdAt: now, encryptions: 1 };
+    const exhausted = current && current.encryptions >= this.rotateAfterEncryptions ? await current.key.catch(() => undefined) : undefined;
+    const next: CurrentDataKey = { key: this.nextDataKey(now, exhausted?.wrapped), createdAt: now, encryptions: 1 };
     this.current = next;
-    // A failed GenerateDataKey is not kept: the next encryption asks again.
-    next.key.catch(() => {
+    try {
+      // The key's own creation time (an adopted key may be older): every instance rotates together.
+      next.createdAt = (await next.key).createdAt;
+      return await next.key;
+    } catch (error) {
+      // A failed KMS or store call is not kept: the next encryption asks again.
       if (this.current === next) this.current = undefined;
-    });
-    return next.key;
+      throw error;
+    }
+  }
+
+  /** The stored data key if still fresh (and not the one this instance exhausted), else a new one, stored. */
+  private async nextDataKey(now: number, exhausted: string | undefined): Promise<DataKey & { createdAt: number }> {
+    const store = this.options.dataKeyStore;
+    const stored = await store?.current();
+    if (stored && stored.wrapped !== exhausted && now - stored.createdAt < this.rotateAfterMs) return this.adopt(stored);
+    const fresh = await this.generateDataKey();
+    if (!store) return { ...fresh, createdAt: now };
+    const winner = await store.replace({ wrapped: fresh.wrapped, createdAt: now }, stored);
+    // Another instance stored its key first: use that one, so that one data key serves the period.
+    return winner.wrapped === fresh.wrapped ? { ...fresh, createdAt: now } : this.adopt(winner);
+  }
+
+  private async adopt(stored: StoredDataKey): Promise<DataKey & { createdAt: number }> {
+    const plaintext = await this.dataKeys.get(stored.wrapped, () => this.unwrapDataKey(stored.wrapped));
+    return { plaintext, wrapped: stored.wrapped, createdAt: stored.createdAt };
   }
 
   private async generateDataKey(): Promise<DataKey> {

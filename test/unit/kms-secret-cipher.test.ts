@@ -10,6 +10,7 @@ import {
   KmsSecretCipher,
   SecretContextMismatchError,
 } from '../../lambdas/stores/kms-secret-cipher.js';
+import { InMemoryDataKeyStore } from '../../lambdas/stores/data-key-store.js';
 import { FakeKms } from '../support/fake-kms.js';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -256,6 +257,52 @@ describe('KMS secret cipher (envelope encryption)', () => {
       await cipher.decrypt(ciphertext, 'p/w');
       expect(kms.count('Decrypt')).toBe(2);
       expect(cipher.cachedEntries).toBe(0);
+    });
+  });
+  describe('shared current data key (DataKeyStore)', () => {
+    it('lets every encrypting instance use the stored data key: one data key per period, not one per instance', async () => {
+      const kms = new FakeKms();
+      const store = new InMemoryDataKeyStore();
+      const instances = Array.from({ length: 5 }, () => new KmsSecretCipher(kms, KEY_ARN, { dataKeyStore: store }));
+      const stored: string[] = [];
+      for (const [i, c] of instances.entries()) stored.push(await c.encrypt(`${SECRET}${i}`, `p/w${i}`));
+      expect(new Set(stored.map((c) => c.split(':')[1])).size).toBe(1);
+      expect(kms.count('GenerateDataKey')).toBe(1);
+      expect(kms.count('Decrypt')).toBe(4); // each other instance unwraps the stored key once
+
+      // Instances starting together may each generate one, but all end up on the one stored first.
+      const shared = new InMemoryDataKeyStore();
+      const together = await Promise.all(Array.from({ length: 5 }, (_, i) => new KmsSecretCipher(kms, KEY_ARN, { dataKeyStore: shared }).encrypt(SECRET, `p/r${i}`)));
+      expect(new Set(together.map((c) => c.split(':')[1])).size).toBe(1);
+    });
+
+    it('replaces the stored key once it is rotateDataKeyAfterMs old, every instance switching to the new one', async () => {
+      let now = 1_000_000;
+      const kms = new FakeKms();
+      const store = new InMemoryDataKeyStore();
+      const options = { dataKeyStore: store, rotateDataKeyAfterMs: 60_000, now: () => new Date(now) };
+      const a = new KmsSecretCipher(kms, KEY_ARN, options);
+      const b = new KmsSecretCipher(kms, KEY_ARN, options);
+      const first = await a.encrypt(SECRET, 'p/w');
+      now += 30_000;
+      expect((await b.encrypt(SECRET, 'p/w')).split(':')[1]).toBe(first.split(':')[1]);
+      now += 30_000;
+      const second = await b.encrypt(SECRET, 'p/w');
+      expect(second.split(':')[1]).not.toBe(first.split(':')[1]);
+      expect((await a.encrypt(SECRET, 'p/w')).split(':')[1]).toBe(second.split(':')[1]);
+      expect(kms.count('GenerateDataKey')).toBe(2);
+      await expect(new KmsSecretCipher(kms, KEY_ARN).decrypt(first, 'p/w')).resolves.toBe(SECRET);
+    });
+
+    it('uses the key another instance stored first when two generate at once', async () => {
+      const kms = new FakeKms();
+      const store = new InMemoryDataKeyStore();
+      const winner = await new KmsSecretCipher(kms, KEY_ARN).encrypt(SECRET, 'p/w'); // a key of its own, not stored
+      const wrapped = winner.split(':')[1]!;
+      const racing = { current: async () => undefined, replace: async () => ({ wrapped, createdAt: 0 }) };
+      const loser = new KmsSecretCipher(kms, KEY_ARN, { dataKeyStore: racing, now: () => new Date(1000) });
+      expect((await loser.encrypt(SECRET, 'p/w')).split(':')[1]).toBe(wrapped);
+      expect(store.writes).toBe(0);
     });
   });
 });
