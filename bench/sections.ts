@@ -13,6 +13,7 @@ import { runStorm } from './storm.js';
 import { runSweepBench } from './sweep.js';
 import { runColdStart } from './cold-start.js';
 import { runConnectionReuse } from './connection-reuse.js';
+import { runKmsBench } from './kms.js';
 import { computeCost, type CostWindow } from './cost.js';
 import { progress } from './log.js';
 import type { Options, Section } from './options.js';
@@ -301,6 +302,16 @@ const sweep: SectionRunner = async (ctx) => {
   if (r.requeued < r.parked) ctx.results.findings.push(`sweep: ${r.parked - r.requeued} parked jobs not re-queued in one run`);
 };
 
+/** Issue 19: KMS requests per delivery with envelope encryption, 100,000 webhooks, against a counting KMS fake. */
+const kms: SectionRunner = async ({ options, results }) => {
+  const r = await runKmsBench(options.quick ? { deliveries: 200_000, baselineDeliveries: 20_000 } : {});
+  results.kms = r;
+  progress(
+    `kms: ${r.creation.data_keys} data keys for ${r.options.webhooks} webhooks; KMS calls per delivery uniform ${r.envelope.uniform.kms_calls_per_delivery}, ` +
+      `skewed ${r.envelope.skewed.kms_calls_per_delivery} (before: ${r.baseline_kms1.uniform.kms_calls_per_delivery}); $${r.usd_per_month_at_rate}/month at ${r.options.deliveriesPerSec}/s`,
+  );
+};
+
 export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   cold_start: coldStart,
   pipeline,
@@ -312,5 +323,6 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   storm,
   outage,
   sweep,
+  kms,
   api,
 };

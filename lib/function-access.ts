@@ -83,7 +83,8 @@ const DELIVER_TABLES = {
 } as const;
 
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
-  // WebhookStore.create: counter UpdateItem + conditional PutItem; the secret is encrypted first.
+  // WebhookStore.create: counter UpdateItem + conditional PutItem; the secret is encrypted first
+  // (the shared data key item: GetItem, and a conditional PutItem when due; stores/data-key-store.ts).
   // At the limit, a settled counter is checked against a count of the webhooks (GetItem, Query).
   'create-webhook': { tables: { ...AUTH, webhooks: ['read', 'put', 'update'] }, secrets: 'encrypt' },
   // The page's endpoint health (SPEC §7 `health`) in one BatchGetItem.
@@ -92,8 +93,9 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'get-webhook': { tables: { ...AUTH, webhooks: ['read'], endpoints: ['read'] } },
   // WebhookService.update reads (re-enable/disable check) then updates; then the endpoint health (GetItem), which a
   // PATCH to active half-opens (SPEC §9: a consistent GetItem and a conditional PutItem, endpointBack).
-  // Custom headers (SPEC §11) given in the PATCH are encrypted before the write, as create does.
-  'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'update'], endpoints: ['read', 'put'] }, secrets: 'encrypt' },
+  // Custom headers (SPEC §11) given in the PATCH are encrypted before the write, as create does
+  // (the shared data key item: GetItem, and a conditional PutItem when due).
+  'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'put', 'update'], endpoints: ['read', 'put'] }, secrets: 'encrypt' },
   // WebhookStore.delete: counter UpdateItem (mark), DeleteItem, counter UpdateItem.
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
   // sendTestEvent: WebhookService.require (GetItem), then FanOut.sendTest (the fan-out's path).
@@ -111,7 +113,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // Both half-open an open circuit first (endpointBack: GetItem, conditional PutItem).
   'recover-events': { tables: { ...AUTH, webhooks: ['read'], jobs: ['read', 'queryIndexes', 'put', 'update'], endpoints: ['read', 'put'] }, queues: { send: ['slow'] } },
   // WebhookService.rotateSecret: GetItem, the new secret encrypted, a conditional UpdateItem.
-  'rotate-secret': { tables: { ...AUTH, webhooks: ['read', 'update'] }, secrets: 'encrypt' },
+  // Encrypting reads the shared data key item, and stores the next one when due (PutItem; stores/data-key-store.ts).
+  'rotate-secret': { tables: { ...AUTH, webhooks: ['read', 'put', 'update'] }, secrets: 'encrypt' },
   'list-deliveries': { tables: { ...AUTH, webhooks: ['read'], deliveries: ['read'] } },
   // The catalog is code: authentication and the rate limit only.
   'list-event-types': { tables: { ...AUTH } },

@@ -65,8 +65,14 @@ export type StageConfig = {
   apiThrottleBurstLimit: number;
   /** Tables keep deletion protection and survive `cdk destroy`; the KMS key is retained. */
   retainData: boolean;
-  /** Days the bus's archive keeps every published event, for replay after a bug (0 = forever). */
+  /** Days the bus's archive keeps every published event, for replay after a bug (1-3650; 0, forever, is refused). */
   eventArchiveRetentionDays: number;
+  /**
+   * IAM principal ARNs (roles, users, account roots) allowed to put events on the bus; the bus
+   * policy denies PutEvents to every other principal. Required for live; on sandbox, empty means
+   * no bus policy (any principal of the account with events:PutEvents).
+   */
+  producerPrincipals: string[];
   /** Existing SNS topic the alarms notify: required for `live`, optional for `sandbox`. */
   alarmTopicArn?: string;
   /** `on-demand` (default) or `provisioned` for the deliveries and events tables. */
@@ -81,6 +87,9 @@ export type StageConfig = {
   /** Availability zones (each one NAT gateway and one address) of static egress, 1–3. */
   egressAzCount: number;
 };
+
+/** An IAM role, user or account root ARN: what `aws:PrincipalArn` is compared with. */
+const PRINCIPAL_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]{1,512}|user\/[\w+=,.@/-]{1,512})$/;
 
 const flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -111,6 +120,11 @@ const contextSchema = z.object({
   apiThrottleBurstLimit: int(1, 5_000).default(200),
   retainData: flag.optional(),
   eventArchiveRetentionDays: int(0, 3650).default(30),
+  // A comma-separated string from `-c`, or a JSON array in cdk.json.
+  producerPrincipals: z
+    .union([z.array(z.string()), z.string().transform((v) => v.split(',').map((p) => p.trim()).filter(Boolean))])
+    .pipe(z.array(z.string().regex(PRINCIPAL_ARN, 'IAM principal ARNs (arn:aws:iam::<account>:role/<name>, user/<name> or root)')))
+    .default([]),
   alarmTopicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]+$/, 'an SNS topic ARN').optional(),
   dynamoDbBilling: z.enum(DYNAMODB_BILLING_MODES).default('on-demand'),
   // Used only when provisioned. 40,000 is DynamoDB's default per-table throughput quota.
@@ -144,8 +158,16 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
       `Invalid context: retrySchedule: ${policy.maxAttempts} attempts leave too few receives before the DLQ (maxReceiveCount ${DELIVERY_QUEUE.maxReceiveCount})`,
     );
   }
+  if (c.eventArchiveRetentionDays === 0) {
+    throw new Error('Invalid context: eventArchiveRetentionDays: 0 would keep every event (partner data) forever; give the days to keep them (1-3650)');
+  }
   if (c.environment === 'live' && !c.alarmTopicArn) {
     throw new Error('Invalid context: alarmTopicArn: required for environment live (an SNS topic ARN), so that alarms reach a person');
+  }
+  if (c.environment === 'live' && c.producerPrincipals.length === 0) {
+    throw new Error(
+      'Invalid context: producerPrincipals: required for environment live (IAM principal ARNs of the services that publish events), so that no other principal can publish for any partner',
+    );
   }
   checkConcurrency(c);
   const provisionedCapacity = c.dynamoDbBilling === 'provisioned' ? checkedProvisionedCapacity(c) : undefined;
@@ -172,6 +194,7 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     apiThrottleBurstLimit: c.apiThrottleBurstLimit,
     retainData: c.retainData ?? c.environment === 'live',
     eventArchiveRetentionDays: c.eventArchiveRetentionDays,
+    producerPrincipals: [...new Set(c.producerPrincipals)],
     ...(c.alarmTopicArn ? { alarmTopicArn: c.alarmTopicArn } : {}),
     dynamoDbBilling: c.dynamoDbBilling,
     ...(provisionedCapacity ? { provisionedCapacity } : {}),

@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { KMS_CONTEXT_KEY } from '../lambdas/stores/kms-secret-cipher.js';
+import { DATA_KEY_CONTEXT_KEY, DATA_KEY_PURPOSE, KMS_CONTEXT_KEY } from '../lambdas/stores/kms-secret-cipher.js';
 import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
 import { FUNCTION_ACCESS, type FunctionName, TABLE_OPERATIONS, type TableOperation } from './function-access.js';
 import type { StageConfig } from './stage-config.js';
@@ -122,19 +122,34 @@ export class WebhookFunction extends Construct {
     }
 
     if (access.secrets) {
-      const verb = access.secrets === 'encrypt' ? 'Encrypt' : 'Decrypt';
-      const usage = {
-        actions: [`kms:${verb}`],
-        conditions: {
-          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [KMS_CONTEXT_KEY] },
-          Null: { [`kms:EncryptionContext:${KMS_CONTEXT_KEY}`]: 'false' },
-        },
+      // Envelope encryption (lambdas/stores/kms-secret-cipher.ts): encrypting functions generate
+      // data keys, delivery functions unwrap them — both only with the data keys' encryption
+      // context (encrypting functions unwrap too, to adopt the shared current data key). Delivery functions may also decrypt secrets stored before data keys (kms1: a
+      // direct Encrypt with the secret's own context), until every webhook has rotated.
+      const dataKeyContext = {
+        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [DATA_KEY_CONTEXT_KEY] },
+        StringEquals: { [`kms:EncryptionContext:${DATA_KEY_CONTEXT_KEY}`]: DATA_KEY_PURPOSE },
       };
-      // The key policy is the gate: it names this role. The role's statement says the same.
-      state.secretsKey.addToResourcePolicy(
-        new iam.PolicyStatement({ sid: `${verb}WebhookSecrets`, principals: [this.role], resources: ['*'], ...usage }),
-      );
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({ resources: [state.secretsKey.keyArn], ...usage }));
+      const usages =
+        access.secrets === 'encrypt'
+          ? // Decrypt: to adopt the current data key another instance stored (lambdas/stores/data-key-store.ts).
+            [{ sid: 'GenerateWebhookSecretDataKeys', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], conditions: dataKeyContext }]
+          : [
+              { sid: 'DecryptWebhookSecretDataKeys', actions: ['kms:Decrypt'], conditions: dataKeyContext },
+              {
+                sid: 'DecryptWebhookSecretsKms1',
+                actions: ['kms:Decrypt'],
+                conditions: {
+                  'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [KMS_CONTEXT_KEY] },
+                  Null: { [`kms:EncryptionContext:${KMS_CONTEXT_KEY}`]: 'false' },
+                },
+              },
+            ];
+      for (const { sid, ...usage } of usages) {
+        // The key policy is the gate: it names this role. The role's statement says the same.
+        state.secretsKey.addToResourcePolicy(new iam.PolicyStatement({ sid: `${sid}${pascal(name)}`, principals: [this.role], resources: ['*'], ...usage }));
+        this.role.addToPrincipalPolicy(new iam.PolicyStatement({ resources: [state.secretsKey.keyArn], ...usage }));
+      }
       environment.SECRETS_KMS_KEY_ID = state.secretsKey.keyArn;
     }
 
@@ -183,3 +198,5 @@ export class WebhookFunction extends Construct {
     });
   }
 }
+
+const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());

@@ -9,7 +9,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Lane } from '../lambdas/domain/delivery.js';
 import { DELIVERY_QUEUES } from '../lambdas/stores/queue-definitions.js';
-import { PER_DELIVERY_TABLES, TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
+import { PER_DELIVERY_TABLES, POINT_IN_TIME_RECOVERY_TABLES, RETENTION_DAYS, TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
 import type { StageConfig } from './stage-config.js';
 
 /**
@@ -95,6 +95,8 @@ export class WebhooksState extends Construct {
       retention: Duration.days(stage.eventArchiveRetentionDays),
     });
 
+    if (stage.producerPrincipals.length > 0) this.restrictProducers(stage.producerPrincipals);
+
     // The fast lane keeps the construct ids it had before lanes existed (no queue replacement).
     const laneIds: Record<Lane, string> = { fast: 'DeliveryQueue', slow: 'SlowDeliveryQueue' };
     const lanes = Object.keys(DELIVERY_QUEUES) as Lane[];
@@ -112,7 +114,8 @@ export class WebhooksState extends Construct {
           // still rides out a delivery function outage.
           retentionPeriod: Duration.days(14),
           deadLetterQueue: { queue: this.deliveryDeadLetterQueues[lane], maxReceiveCount: def.maxReceiveCount },
-          removalPolicy: RemovalPolicy.DESTROY,
+          // A first attempt exists only as a message here: kept with the data (retainData, live).
+          removalPolicy,
         });
         return [lane, queue];
       }),
@@ -126,6 +129,36 @@ export class WebhooksState extends Construct {
         'This queue is a dead-letter queue: of the fan-out rule target (DeadLetterConfig) and of the fan-out function\'s asynchronous invocations (OnFailure ' +
         'destination). cdk-nag only recognises DLQs referenced by another queue\'s RedrivePolicy. A DLQ needs no DLQ of its own.',
     });
+  }
+
+  /**
+   * Only the named principals may put events on the bus. An Allow alone would not do it: within
+   * the account, any identity policy granting events:PutEvents is enough without the bus policy.
+   * The explicit Deny for every other principal (AWS services excepted: archive replays) overrides
+   * those; the Allow lets the producers in, from another account too.
+   */
+  private restrictProducers(producers: string[]): void {
+    this.eventBus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyNamedProducersPutEvents',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['events:PutEvents'],
+        resources: [this.eventBus.eventBusArn],
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': producers },
+          Bool: { 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
+    this.eventBus.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NamedProducersPutEvents',
+        principals: producers.map((arn) => new iam.ArnPrincipal(arn)),
+        actions: ['events:PutEvents'],
+        resources: [this.eventBus.eventBusArn],
+      }),
+    );
   }
 
   private table(name: TableName, def: TableDefinition, stage: StageConfig, removalPolicy: RemovalPolicy): dynamodb.Table {
@@ -145,11 +178,20 @@ export class WebhooksState extends Construct {
       ...(provisioned
         ? { billingMode: dynamodb.BillingMode.PROVISIONED, readCapacity: provisioned.read.min, writeCapacity: provisioned.write.min }
         : { billingMode: dynamodb.BillingMode.PAY_PER_REQUEST }),
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: (POINT_IN_TIME_RECOVERY_TABLES as readonly TableName[]).includes(name) },
       deletionProtection: stage.retainData,
       removalPolicy,
       ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
     });
+    if (!(POINT_IN_TIME_RECOVERY_TABLES as readonly TableName[]).includes(name)) {
+      Validations.of(table).acknowledge({
+        id: 'AwsSolutions-DDB3',
+        reason:
+          `The ${name} table's items expire within ${RETENTION_DAYS} days (TTL) or are rebuilt by the service (rate limits, endpoint health, fan-out leases): ` +
+          'point-in-time recovery keeps 35 days, so it would restore data the service has already let go, at a price per GB. ' +
+          'Webhooks and API keys, which live on and cannot be rebuilt, keep it (POINT_IN_TIME_RECOVERY_TABLES).',
+      });
+    }
     for (const index of def.indexes ?? []) {
       table.addGlobalSecondaryIndex({
         indexName: index.name,

@@ -88,6 +88,10 @@ const envSchema = z.object({
   /** Local secret cipher: AES-256-GCM key file. In AWS, SECRETS_KMS_KEY_ID instead. */
   SECRET_KEY_FILE: z.string().optional(),
   SECRETS_KMS_KEY_ID: z.string().optional(),
+  /** KMS cipher: the shared data key is replaced after this many minutes (default 7 days)… */
+  SECRETS_DATA_KEY_MAX_AGE_MINUTES: positiveInt.max(525_600).default(10_080),
+  /** …or after this many secrets encrypted under one data key, whichever comes first. */
+  SECRETS_DATA_KEY_MAX_ENCRYPTIONS: positiveInt.max(1_000_000_000).default(100_000),
   MAX_WEBHOOKS_PER_PARTNER: positiveInt.default(100),
   /** Local runtime only: permit http(s) webhook URLs on loopback. Never set in the stack. */
   ALLOW_LOOPBACK_URLS: flag.default(false),
@@ -127,6 +131,8 @@ export type Config = {
   partnerWebhooksCacheTtlMs: number;
   secretKeyFile?: string;
   secretsKmsKeyId?: string;
+  /** When the KMS cipher's encrypting instance rotates its data key (lambdas/stores/kms-secret-cipher.ts). */
+  secretsDataKeyRotation: { afterMs: number; afterEncryptions: number };
   maxWebhooksPerPartner: number;
   allowLoopbackUrls: boolean;
   environment: Environment;
@@ -178,6 +184,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     partnerWebhooksCacheTtlMs: e.PARTNER_WEBHOOKS_CACHE_TTL_MS,
     secretKeyFile: e.SECRET_KEY_FILE,
     secretsKmsKeyId: e.SECRETS_KMS_KEY_ID,
+    secretsDataKeyRotation: { afterMs: e.SECRETS_DATA_KEY_MAX_AGE_MINUTES * 60_000, afterEncryptions: e.SECRETS_DATA_KEY_MAX_ENCRYPTIONS },
     maxWebhooksPerPartner: e.MAX_WEBHOOKS_PER_PARTNER,
     allowLoopbackUrls: e.ALLOW_LOOPBACK_URLS,
     environment: e.ENVIRONMENT,

@@ -91,6 +91,14 @@ export type TableName = keyof typeof TABLES;
  */
 export const PER_DELIVERY_TABLES = ['deliveries', 'events'] as const satisfies readonly TableName[];
 
+/**
+ * The tables with point-in-time recovery: their items live as long as the webhook or the key and
+ * cannot be rebuilt. Every other table's items expire within RETENTION_DAYS (PITR's 35 days would
+ * keep items the service has already let go) or are rebuilt by the service itself (rate limits,
+ * endpoint health, fan-out leases).
+ */
+export const POINT_IN_TIME_RECOVERY_TABLES = ['webhooks', 'apiKeys'] as const satisfies readonly TableName[];
+
 /** How long delivery history, jobs, events and rejected events are kept (SPEC §4: 30 days). */
 export const RETENTION_DAYS = 30;
 

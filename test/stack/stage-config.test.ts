@@ -2,6 +2,7 @@
 import { parseStageConfig, RESERVED_API_FUNCTIONS } from '../../lib/stage-config.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-pager';
+const PRODUCER = 'arn:aws:iam::111122223333:role/orders-service';
 
 describe('stage parameters', () => {
   it('defaults to a sandbox stage with the documented values', () => {
@@ -21,15 +22,32 @@ describe('stage parameters', () => {
       apiThrottleBurstLimit: 200,
       retainData: false,
       eventArchiveRetentionDays: 30,
+      producerPrincipals: [],
       dynamoDbBilling: 'on-demand',
       egress: 'none',
       egressAzCount: 2,
     });
   });
 
+  it('refuses an archive kept forever (0), naming the key', () => {
+    expect(() => parseStageConfig({ eventArchiveRetentionDays: 0 })).toThrow(/^Invalid context: eventArchiveRetentionDays: 0 would keep every event/);
+    expect(() => parseStageConfig({ eventArchiveRetentionDays: '0' })).toThrow(/^Invalid context: eventArchiveRetentionDays:/);
+    expect(parseStageConfig({ eventArchiveRetentionDays: '1' }).eventArchiveRetentionDays).toBe(1);
+  });
+
+  it('requires the producer principals for live, and takes them as a list or a comma-separated string', () => {
+    expect(() => parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC })).toThrow(/^Invalid context: producerPrincipals: required for environment live/);
+    const role = 'arn:aws:iam::111122223333:role/orders-service';
+    const other = 'arn:aws:iam::444455556666:root';
+    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC, producerPrincipals: `${role}, ${other}` }).producerPrincipals).toEqual([role, other]);
+    expect(parseStageConfig({ producerPrincipals: [role, role] }).producerPrincipals).toEqual([role]);
+    expect(() => parseStageConfig({ producerPrincipals: 'orders-service' })).toThrow(/^Invalid context: producerPrincipals: IAM principal ARNs/);
+    expect(() => parseStageConfig({ producerPrincipals: ['arn:aws:iam::111122223333:role/*'] })).toThrow(/^Invalid context: producerPrincipals:/);
+  });
+
   it('retains data for live unless told otherwise, and accepts -c strings', () => {
-    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC }).retainData).toBe(true);
-    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC, retainData: 'false' }).retainData).toBe(false);
+    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC, producerPrincipals: PRODUCER }).retainData).toBe(true);
+    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC, producerPrincipals: PRODUCER, retainData: 'false' }).retainData).toBe(false);
     expect(parseStageConfig({ environment: 'sandbox', retainData: 'true' }).retainData).toBe(true);
     expect(parseStageConfig({ logRetentionDays: '90', deliveryMaxConcurrency: '50' })).toMatchObject({ logRetentionDays: 90, deliveryMaxConcurrency: 50 });
   });
@@ -61,7 +79,7 @@ describe('stage parameters', () => {
 
   it('requires an alarm topic for live, so that alarms reach a person', () => {
     expect(() => parseStageConfig({ environment: 'live' })).toThrow(/^Invalid context: alarmTopicArn: required for environment live/);
-    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC }).alarmTopicArn).toBe(TOPIC);
+    expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC, producerPrincipals: PRODUCER }).alarmTopicArn).toBe(TOPIC);
     expect(parseStageConfig({ environment: 'sandbox' }).alarmTopicArn).toBeUndefined();
   });
 

@@ -41,6 +41,8 @@ const LANES: Lane[] = ['fast', 'slow'];
 const DELIVERERS: Record<Lane, string> = { fast: 'deliver', slow: 'deliver-slow' };
 /** A live stage must name its alarm topic. */
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-pager';
+/** A live stage must name the principals that publish events. */
+const PRODUCER = 'arn:aws:iam::111122223333:role/orders-service';
 const ALL_FUNCTIONS = [...new Set(ROUTE_LIST.map((r) => r.name)), FALLBACK_HANDLER, ...NON_HTTP_FUNCTIONS];
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
@@ -216,14 +218,13 @@ describe('API', () => {
 });
 
 describe('data', () => {
-  it('declares each table of the shared definitions: keys, on-demand, point-in-time recovery, TTL', () => {
+  it('declares each table of the shared definitions: keys, on-demand, TTL', () => {
     const tables = resources('AWS::DynamoDB::Table');
     expect(Object.keys(tables)).toHaveLength(Object.keys(TABLES).length);
     for (const [name, def] of Object.entries(TABLES) as [TableName, TableDefinition][]) {
       const props = tables[tableId(name)]!.Properties;
       expect(props).toMatchObject({
         BillingMode: 'PAY_PER_REQUEST',
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         KeySchema: [
           { AttributeName: def.partitionKey, KeyType: 'HASH' },
           ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' }] : []),
@@ -244,6 +245,16 @@ describe('data', () => {
       // SPEC §7 recover: failed and dropped jobs by webhook and end time.
       expect.objectContaining({ IndexName: 'ended-index', Projection: { ProjectionType: 'KEYS_ONLY' } }),
     ]);
+  });
+
+  it('keeps point-in-time recovery only for the tables whose items outlive 35 days and cannot be rebuilt: webhooks and API keys', () => {
+    const tables = resources('AWS::DynamoDB::Table');
+    const withPitr = (Object.keys(TABLES) as TableName[]).filter((name) => tables[tableId(name)]!.Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled);
+    expect(withPitr.sort()).toEqual(['apiKeys', 'webhooks']);
+    // Every other table expires its items (TTL) within the 30 days of SPEC §4, or is rebuilt by the service.
+    for (const name of Object.keys(TABLES) as TableName[]) {
+      if (!withPitr.includes(name)) expect([name, 'timeToLiveAttribute' in TABLES[name]]).toEqual([name, true]);
+    }
   });
 });
 
@@ -290,7 +301,6 @@ describe('DynamoDB billing', () => {
           name,
           expect.objectContaining({
             ProvisionedThroughput: { ReadCapacityUnits: capacity.read.min, WriteCapacityUnits: capacity.write.min },
-            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
             DeletionProtectionEnabled: false,
             TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
           }),
@@ -371,7 +381,7 @@ describe('IAM', () => {
     expect(dynamoAccess('create-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] });
     // The webhook object's health (SPEC §7) is the endpoint item: GetItem, or BatchGetItem for a list page.
     // A PATCH to active half-opens the circuit (SPEC §9): a consistent GetItem and a conditional PutItem.
-    expect(dynamoAccess('update-webhook')).toEqual({ ...auth, webhooks: [...read, 'dynamodb:UpdateItem'], endpoints: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] });
+    expect(dynamoAccess('update-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], endpoints: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] });
     expect(dynamoAccess('get-webhook')).toEqual({ ...auth, webhooks: read, endpoints: read });
     expect(dynamoAccess('list-webhooks')).toEqual({ ...auth, webhooks: read, endpoints: ['dynamodb:BatchGetItem'] });
     expect(dynamoAccess('delete-webhook')).toEqual({ ...auth, webhooks: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'] });
@@ -425,7 +435,7 @@ describe('IAM', () => {
       BatchGetCommand: 'dynamodb:BatchGetItem',
       SendMessageBatchCommand: 'sqs:SendMessage',
       ChangeMessageVisibilityBatchCommand: 'sqs:ChangeMessageVisibility',
-      EncryptCommand: 'kms:Encrypt',
+      GenerateDataKeyCommand: 'kms:GenerateDataKey',
       DecryptCommand: 'kms:Decrypt',
     };
     const granted = new Set(ALL_FUNCTIONS.flatMap((name) => roleStatements(template, stack, name).flatMap(actionsOf)));
@@ -482,27 +492,37 @@ describe('secrets key', () => {
     expect(actionsOf(admin[0]!).filter((a) => USAGE.test(a) || a.includes('*'))).toEqual([]);
   });
 
-  it('lets only the create, update (custom headers) and rotate-secret functions encrypt and only the delivery functions decrypt, with the secret context', () => {
+  it('lets only the create, update (custom headers) and rotate-secret functions generate data keys and only the delivery functions unwrap them, with the data keys\' context', () => {
     const usage = keyStatements().filter((s) => actionsOf(s).some((a) => USAGE.test(a)));
-    const condition = {
+    const dataKeys = {
+      'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['purpose'] },
+      StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-secrets' },
+    };
+    // Secrets stored before data keys (kms1) were encrypted with their own context: delivery still decrypts them.
+    const kms1 = {
       'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['context'] },
       Null: { 'kms:EncryptionContext:context': 'false' },
     };
     const roleArn = (name: string) => getAtt(logicalId(stack, stack.functionNamed(name).role));
-    expect(usage).toHaveLength(5);
+    expect(usage).toHaveLength(7);
     expect(usage).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('create-webhook') }, Condition: condition }),
-      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('update-webhook') }, Condition: condition }),
-      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Encrypt', Principal: { AWS: roleArn('rotate-secret') }, Condition: condition }),
-      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver') }, Condition: condition }),
-      expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn('deliver-slow') }, Condition: condition }),
+      // Decrypt too: to adopt the current data key another instance stored (lambdas/stores/data-key-store.ts).
+      expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Principal: { AWS: roleArn('create-webhook') }, Condition: dataKeys }),
+      expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Principal: { AWS: roleArn('update-webhook') }, Condition: dataKeys }),
+      expect.objectContaining({ Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Principal: { AWS: roleArn('rotate-secret') }, Condition: dataKeys }),
+      ...['deliver', 'deliver-slow'].flatMap((name) => [
+        expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn(name) }, Condition: dataKeys }),
+        expect.objectContaining({ Effect: 'Allow', Action: 'kms:Decrypt', Principal: { AWS: roleArn(name) }, Condition: kms1 }),
+      ]),
     ]));
+    // Nobody may encrypt directly any more: every new secret is under a data key.
+    expect(usage.flatMap(actionsOf)).not.toContain('kms:Encrypt');
   });
 
   it('gives no other function KMS permissions or the key id', () => {
     for (const name of ALL_FUNCTIONS) {
-      const kms = roleStatements(template, stack, name).flatMap(actionsOf).filter((a) => a.startsWith('kms:'));
-      const expected = name === 'create-webhook' || name === 'update-webhook' || name === 'rotate-secret' ? ['kms:Encrypt'] : name === 'deliver' || name === 'deliver-slow' ? ['kms:Decrypt'] : [];
+      const kms = [...new Set(roleStatements(template, stack, name).flatMap(actionsOf).filter((a) => a.startsWith('kms:')))];
+      const expected = name === 'create-webhook' || name === 'update-webhook' || name === 'rotate-secret' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : name === 'deliver' || name === 'deliver-slow' ? ['kms:Decrypt'] : [];
       expect([name, kms]).toEqual([name, expected]);
       expect('SECRETS_KMS_KEY_ID' in fnProps(name).Environment.Variables).toBe(expected.length > 0);
     }
@@ -796,13 +816,15 @@ describe('stage context in the template', () => {
           stackName: 'WebhooksLive',
           logLevel: 'warn',
           alarmTopicArn: TOPIC,
+          producerPrincipals: [PRODUCER],
         },
       });
     });
 
-    it('keeps deletion protection on the tables, and retains them and the key when the stack goes', () => {
+    it('keeps deletion protection on the tables, and retains them, the key and every queue (delivery queues too) when the stack goes', () => {
       expect(live.stack.stackName).toBe('WebhooksLive');
-      for (const type of ['AWS::DynamoDB::Table', 'AWS::KMS::Key']) {
+      expect(Object.keys(live.template.findResources('AWS::SQS::Queue'))).toHaveLength(5);
+      for (const type of ['AWS::DynamoDB::Table', 'AWS::KMS::Key', 'AWS::SQS::Queue']) {
         const found = Object.values(live.template.findResources(type));
         expect(found.length).toBeGreaterThan(0);
         for (const resource of found) expect(resource).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
@@ -871,8 +893,33 @@ describe('event archive (replay after a bug)', () => {
     });
   });
 
-  it('takes its retention from the stage (0 keeps events forever)', () => {
+  it('takes its retention from the stage, and never keeps events forever (0 fails the synthesis, naming the key)', () => {
     synth({ context: { eventArchiveRetentionDays: 400 } }).template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 400 });
-    synth({ context: { eventArchiveRetentionDays: 0 } }).template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 0 });
+    expect(() => synth({ context: { eventArchiveRetentionDays: 0 } })).toThrow(/eventArchiveRetentionDays: 0 would keep every event/);
+  });
+});
+
+describe('producers (who may publish)', () => {
+  it('sandbox without producerPrincipals: no bus policy', () => {
+    expect(Object.keys(resources('AWS::Events::EventBusPolicy'))).toEqual([]);
+  });
+
+  it('denies PutEvents on the bus to every principal but the named producers (AWS services excepted), and allows those', () => {
+    const other = 'arn:aws:iam::444455556666:role/billing';
+    const { stack: s, template: t } = synth({ context: { producerPrincipals: `${PRODUCER},${other}` } });
+    const busArn = { 'Fn::GetAtt': [logicalId(s, s.state.eventBus), 'Arn'] };
+    const statements = Object.values(t.findResources('AWS::Events::EventBusPolicy')).map((p: any) => p.Properties.Statement);
+    expect(statements).toEqual(expect.arrayContaining([
+      {
+        Sid: 'cdk-OnlyNamedProducersPutEvents',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'events:PutEvents',
+        Resource: busArn,
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': [PRODUCER, other] }, Bool: { 'aws:PrincipalIsAWSService': 'false' } },
+      },
+      { Sid: 'cdk-NamedProducersPutEvents', Effect: 'Allow', Principal: { AWS: [PRODUCER, other] }, Action: 'events:PutEvents', Resource: busArn },
+    ]));
+    expect(statements).toHaveLength(2);
   });
 });
