@@ -67,9 +67,9 @@ describe('the webhook object', () => {
     const { hook } = await createHook({
       rate_limit_per_second: 25,
       headers: { Authorization: 'Bearer create-value', 'X-Partner-Tenant': 'tenant-7' },
-      ordering: 'per_entity',
+      ordering: 'none',
     });
-    const expected = { rate_limit_per_second: 25, headers: { Authorization: '****', 'X-Partner-Tenant': '****' }, ordering: 'per_entity' };
+    const expected = { rate_limit_per_second: 25, headers: { Authorization: '****', 'X-Partner-Tenant': '****' }, ordering: 'none' };
     expect(hook).toMatchObject(expected);
     expect((await call('GET', `/v1/webhooks/${hook.id}`)).body).toMatchObject(expected);
     const list = await call('GET', '/v1/webhooks?limit=100');
@@ -81,8 +81,13 @@ describe('the webhook object', () => {
     let res = await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { headers: { 'X-Three': '3' } } });
     expect(res.status).toBe(200);
     expect(res.body.headers).toEqual({ 'X-Three': '****' });
+    res = await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { ordering: 'none' } });
+    expect(res.body).toMatchObject({ ordering: 'none', headers: { 'X-Three': '****' }, rate_limit_per_second: 5 });
+    // Ordered delivery is not kept yet: refused with the field, saying so, nothing changed.
     res = await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { ordering: 'per_entity' } });
-    expect(res.body).toMatchObject({ ordering: 'per_entity', headers: { 'X-Three': '****' }, rate_limit_per_second: 5 });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', field: 'ordering', message: expect.stringContaining('not available yet') });
+    expect((await call('GET', `/v1/webhooks/${hook.id}`)).body.ordering).toBe('none');
     res = await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { rate_limit_per_second: 1000 } });
     expect(res.body.rate_limit_per_second).toBe(1000);
     res = await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { rate_limit_per_second: null, headers: null, ordering: 'none' } });
@@ -135,7 +140,7 @@ describe('bad input: 400 VALIDATION_ERROR naming the field', () => {
   });
 
   it('changes nothing stored on a refused request, even when its other fields are valid', async () => {
-    const { hook, path } = await createHook({ headers: { 'X-Kept': 'kept-value' }, rate_limit_per_second: 7, ordering: 'per_entity' });
+    const { hook, path } = await createHook({ headers: { 'X-Kept': 'kept-value' }, rate_limit_per_second: 7, ordering: 'none' });
     const before = await aws.webhookItem('dev', hook.id);
     for (const body of [
       { url: receiver.url('/elsewhere'), rate_limit_per_second: null, headers: { 'X-New': 'new', Host: 'h' } },

@@ -159,7 +159,7 @@ describe('every route answers as the OpenAPI document says', () => {
     documented('PATCH', '/v1/webhooks/{webhookId}', await call('PATCH', `/v1/webhooks/${id}`, { body: {} }));
     documented('PATCH', '/v1/webhooks/{webhookId}', await call('PATCH', `/v1/webhooks/${id}`, { body: { url: 'https://10.0.0.1/x' } }));
     // SPEC §11 delivery controls: set (values masked in the answer) and refused.
-    const controls = { rate_limit_per_second: 50, ordering: 'per_entity', headers: { Authorization: 'Bearer docs' } };
+    const controls = { rate_limit_per_second: 50, ordering: 'none', headers: { Authorization: 'Bearer docs' } };
     expect(documented('PATCH', '/v1/webhooks/{webhookId}', await call('PATCH', `/v1/webhooks/${id}`, { body: controls })).body.headers).toEqual({ Authorization: '****' });
     expect(documented('PATCH', '/v1/webhooks/{webhookId}', await call('PATCH', `/v1/webhooks/${id}`, { body: { headers: { Host: 'x' } } })).status).toBe(400);
     documented('GET', '/v1/webhooks', await call('GET', '/v1/webhooks?limit=100'));

@@ -116,9 +116,9 @@ describe('rate_limit_per_second and ordering', () => {
     expect(refusal({ rate_limit_per_second: rate })).toMatchObject({ code: 'VALIDATION_ERROR', field: 'rate_limit_per_second' });
   });
 
-  it('takes none and per_entity only', () => {
+  it('takes none, refuses per_entity (not kept yet) saying so, and refuses anything else', () => {
     expect(refusal({ ordering: 'none' })).toBeUndefined();
-    expect(refusal({ ordering: 'per_entity' })).toBeUndefined();
+    expect(refusal({ ordering: 'per_entity' })).toMatchObject({ code: 'VALIDATION_ERROR', field: 'ordering', message: expect.stringContaining('not available yet') });
     for (const ordering of ['per-entity', 'PER_ENTITY', null, 1]) expect(refusal({ ordering })).toMatchObject({ code: 'VALIDATION_ERROR', field: 'ordering' });
   });
 
@@ -194,8 +194,8 @@ describe('WebhookService with delivery controls', () => {
 
   it('stores the header map as one ciphertext under the headers context, the names in clear, and shows them masked', async () => {
     const { items, service } = setup();
-    const created = await service.create('p1', { url: URL, events: [], headers: { Authorization: 'Bearer t', 'X-B': 'b' }, rate_limit_per_second: 9, ordering: 'per_entity' });
-    expect(created).toMatchObject({ headers: { Authorization: '****', 'X-B': '****' }, rate_limit_per_second: 9, ordering: 'per_entity' });
+    const created = await service.create('p1', { url: URL, events: [], headers: { Authorization: 'Bearer t', 'X-B': 'b' }, rate_limit_per_second: 9, ordering: 'none' });
+    expect(created).toMatchObject({ headers: { Authorization: '****', 'X-B': '****' }, rate_limit_per_second: 9, ordering: 'none' });
     expect(items.get(created.id)!.customHeaders).toEqual({
       names: ['Authorization', 'X-B'],
       ciphertext: `enc(${headersContext('p1', created.id)}:{"Authorization":"Bearer t","X-B":"b"})`,
