@@ -101,6 +101,8 @@ export class DeliveryPipeline extends Construct {
       state,
       stage,
       timeout: Duration.seconds(60),
+      // CPU-bound on SDK calls (16 shards × 10 leases in flight): Lambda's CPU grows with memory.
+      memorySize: 1024,
       // Its lag (SweepLag, EMF) has an alarm.
       environment: metricsEnvironment(stage),
     });

@@ -169,7 +169,7 @@ export class WebhooksAlarms extends Construct {
     );
     alarm(
       'sweeper-lag',
-      `The oldest parked job the sweeper found due had waited ${SWEEP_LAG_THRESHOLD_MINUTES} minutes or more past its time (SweepLag), or the sweeper reported nothing for 5 minutes: retries and leased redeliveries are late. Check the sweeper function's errors, duration (it stops at 100,000 jobs a run) and the jobs table's throttles.`,
+      `The oldest parked job the sweeper found due had waited ${SWEEP_LAG_THRESHOLD_MINUTES} minutes or more past its time (SweepLag), or the sweeper reported nothing for 5 minutes: retries and leased redeliveries are late. Check the sweeper function's errors, duration (a run works for SWEEP_BUDGET_MS, 45 s, then the next run goes on) and the jobs table's throttles.`,
       {
         metric: new cloudwatch.Metric({ namespace, metricName: SWEEP_LAG_METRIC, dimensionsMap: { Function: 'sweeper' }, ...fiveMinutes('Maximum') }),
         threshold: SWEEP_LAG_THRESHOLD_MINUTES * 60_000,
