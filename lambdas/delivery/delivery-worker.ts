@@ -42,6 +42,7 @@ import type { DeliveryRateGate } from '../domain/delivery-rate.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { OrderedJobs } from '../stores/ordered-job-store.js';
+import { acceptedAtMsOf } from '../domain/ordering.js';
 
 export type DeliveryOutcome =
   /** `recorded: false` when the history write failed: the record travels through the queue instead of a second POST. */
@@ -260,9 +261,12 @@ export class DeliveryWorker {
         await lines.remove(head.entityKey, head.seqKey);
         continue;
       }
-      // In flight or queued (nothing stored), or waiting for its retry: look again when it may have ended.
+      // Waiting for its retry: look again when it is due. Nothing stored: its first attempt is
+      // queued or in flight — normally seconds after it was accepted; one gone quiet for long (its
+      // message in the DLQ until redriven) is looked at less and less often (a tenth of its age).
       const now = this.now().getTime();
-      const until = Math.min(now + LINE_WAIT_MAX_MS, Math.max(now + LINE_POLL_MS, ahead?.nextAttemptAt ?? 0));
+      const idle = ahead ? 0 : (now - acceptedAtMsOf(head.seqKey)) / 10;
+      const until = Math.min(now + LINE_WAIT_MAX_MS, Math.max(now + LINE_POLL_MS, ahead?.nextAttemptAt ?? 0, now + idle));
       return { kind: 'waiting', job, until, parked: false };
     }
   }

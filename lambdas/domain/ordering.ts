@@ -20,3 +20,6 @@ export const entityKeyFor = (webhookId: string, entity: string) => `${webhookId}
  * since the epoch, zero-padded so the text sorts as the number), then the event id.
  */
 export const seqKeyFor = (acceptedAtMicros: number, eventId: string) => `${String(acceptedAtMicros).padStart(17, '0')}#${eventId}`;
+
+/** When the fan-out accepted the job's event (epoch ms), from its place in the line. */
+export const acceptedAtMsOf = (seqKey: string) => Number(seqKey.slice(0, seqKey.indexOf('#'))) / 1000;

@@ -429,7 +429,8 @@ describe('DeliveryWorker: a webhook\'s rate limit (SPEC §11)', () => {
 
 describe('DeliveryWorker, per_entity ordering (SPEC §11)', () => {
   const LINE = 'w1#order:o1';
-  const inLine = (eventId: string, micros: number) => ({ entityKey: LINE, seqKey: seqKeyFor(micros, eventId) });
+  /** In the line as accepted `offset` µs after NOW (a head accepted long ago is looked at less often). */
+  const inLine = (eventId: string, offset: number) => ({ entityKey: LINE, seqKey: seqKeyFor(NOW * 1000 + offset, eventId) });
   /** Two jobs of one line, e1 before e2, both put in it (as the fan-out does). */
   async function twoInLine() {
     const orderedJobs = new FakeOrderedJobs();
@@ -470,6 +471,16 @@ describe('DeliveryWorker, per_entity ordering (SPEC §11)', () => {
     expect(await t.run(t.record(jobOfStored(t.jobs.items.get('w1/e1')!), { messageId: retry.messageId!, receiveCount: 2 }))).toMatchObject({ kind: 'failed' });
     expect((await orderedJobs.head(LINE))?.eventId).toBe('e2');
     expect(await t.run(t.record(second))).toMatchObject({ kind: 'succeeded' });
+  });
+
+  it('looks less and less often behind a head that has gone quiet for long with nothing stored (its message in the DLQ)', async () => {
+    const orderedJobs = new FakeOrderedJobs();
+    const t = setup({ orderedJobs });
+    const hourAgo = (NOW - 3_600_000) * 1000;
+    await orderedJobs.put([{ entityKey: LINE, seqKey: seqKeyFor(hourAgo, 'e0'), webhookId: 'w1', eventId: 'e0' }]);
+    const second = jobFixture({ eventId: 'e2', order: { entityKey: LINE, seqKey: seqKeyFor(hourAgo + 1, 'e2') } });
+    await orderedJobs.put([{ ...second.order!, webhookId: 'w1', eventId: 'e2' }]);
+    expect(await t.run(t.record(second))).toMatchObject({ kind: 'waiting', until: NOW + 360_000 });
   });
 
   it('takes a job whose item is gone for one that ended already (stale: no POST)', async () => {
