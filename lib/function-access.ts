@@ -52,7 +52,8 @@ const AUTH = { apiKeys: ['read'], rateLimits: ['read', 'update'] } as const;
  * queued or ended early (UpdateItem) when queueing fails; the event item is a conditional PutItem
  * (large data first as chunk items, BatchWriteItem), read back (GetItem, chunks by BatchGetItem)
  * when it already exists; jobs the queue refuses end as a failed job (PutItem) and a history item
- * (BatchWriteItem). Fast lane only.
+ * (BatchWriteItem). SPEC §11 per_entity ordering: each ordered webhook's job is put in its line
+ * (PutItem) before it is queued, and leaves it (DeleteItem) when the queue refuses it. Fast lane only.
  */
 const FAN_OUT = {
   tables: {
@@ -60,6 +61,7 @@ const FAN_OUT = {
     fanOuts: ['put', 'update', 'delete'],
     events: ['put', 'batchPut', 'read', 'batchGet'],
     jobs: ['put'],
+    orderedJobs: ['put', 'delete'],
     deliveries: ['batchPut'],
   },
   queues: { send: ['fast'] },
@@ -71,9 +73,12 @@ const FAN_OUT = {
  * by reference (GetItem, chunks by BatchGetItem); webhook GetItem; endpoint health (GetItem,
  * PutItem, the probe's conditional UpdateItem); the batch's history in one BatchWriteItem;
  * auto-disable (410 Gone, failing too long) is a conditional UpdateItem of the webhook.
+ * SPEC §11 per_entity ordering: the head of a job's line (a consistent Query), and the job's item
+ * removed once it ended (DeleteItem; also an ended job's item a crash left at the head).
  */
 const DELIVER_TABLES = {
   jobs: ['read', 'put'],
+  orderedJobs: ['read', 'delete'],
   events: ['read', 'batchGet'],
   webhooks: ['read', 'update'],
   endpoints: ['read', 'put', 'update'],

@@ -23,6 +23,7 @@ export const TABLE_OUTPUTS: Record<TableName, string> = {
   events: 'EventsTableName',
   fanOuts: 'FanOutsTableName',
   jobs: 'JobsTableName',
+  orderedJobs: 'OrderedJobsTableName',
   endpoints: 'EndpointsTableName',
   deliveries: 'DeliveriesTableName',
   rateLimits: 'RateLimitsTableName',

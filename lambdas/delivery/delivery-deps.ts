@@ -14,6 +14,7 @@ import { RateLimitStore } from '../stores/rate-limit-store.js';
 import { DeliveryRateGate } from '../domain/delivery-rate.js';
 import { FanOutLeaseStore } from '../stores/fan-out-lease-store.js';
 import { JobStore } from '../stores/job-store.js';
+import { OrderedJobStore } from '../stores/ordered-job-store.js';
 import { RejectedEventStore } from '../stores/rejected-event-store.js';
 import { WebhookStore } from '../stores/webhook-store.js';
 import { DeliveryWorker } from './delivery-worker.js';
@@ -35,11 +36,12 @@ const stores = /* @__PURE__ */ once(() => {
     events: new EventStore(db, tables.events),
     jobs: new JobStore(db, tables.jobs),
     history: new DeliveryStore(db, tables.deliveries),
+    orderedJobs: new OrderedJobStore(db, tables.orderedJobs),
   };
 });
 
 export const fanOutGraph = /* @__PURE__ */ once(() => {
-  const { webhooks, events, jobs, history } = stores();
+  const { webhooks, events, jobs, history, orderedJobs } = stores();
   return {
     logger: logger(),
     fanOut: new FanOut({
@@ -51,6 +53,7 @@ export const fanOutGraph = /* @__PURE__ */ once(() => {
       history,
       queue: deliveryQueue(),
       requeueLeaseMs: config().sweepLeaseSeconds * 1000,
+      orderedJobs,
     }),
     rejectedEvents: new RejectedEventStore(documentClient(), config().tables.rejectedEvents),
   };
@@ -72,9 +75,10 @@ const recoverTasks = () => ({
 
 export const deliveryGraph = /* @__PURE__ */ once(() => {
   const cfg = config();
-  const { webhooks, events, jobs, history } = stores();
+  const { webhooks, events, jobs, history, orderedJobs } = stores();
   const worker = new DeliveryWorker({
     jobs,
+    orderedJobs,
     events,
     webhooks: new WebhookLookup(webhooks, cfg.webhookCacheTtlMs),
     endpoints: new EndpointTracker({ store: new EndpointStore(documentClient(), cfg.tables.endpoints), policy: cfg.isolation, cacheTtlMs: cfg.endpointCacheTtlMs }),

@@ -5,6 +5,13 @@
 //
 // Each message is worked on alone: nothing in one message's path waits for another's, and the
 // history of the batch is written together at the end (one BatchWriteItem).
+//
+// SPEC §11 per_entity ordering: a job of an ordered webhook about an entity (`job.order`) is
+// attempted only while it is the head of its line (stores/ordered-job-store.ts); behind an
+// earlier job it waits (a new message, shown in a second, or when that job's retry is due),
+// and once it ended (succeeded, failed, dropped) its item leaves the line, after its state is
+// saved. A job whose item is gone ended already (stale). Jobs the partner asked for (redeliver,
+// recover, test) are never held: they go out of band.
 import { v7 as uuidv7 } from 'uuid';
 import {
   type DeliveryAttempt,
@@ -34,6 +41,8 @@ import type { EndpointTracker } from './endpoint-tracker.js';
 import type { DeliveryRateGate } from '../domain/delivery-rate.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import type { OrderedJobs } from '../stores/ordered-job-store.js';
+import { acceptedAtMsOf } from '../domain/ordering.js';
 
 export type DeliveryOutcome =
   /** `recorded: false` when the history write failed: the record travels through the queue instead of a second POST. */
@@ -76,6 +85,8 @@ export type QueueRecord = { messageId: string; receiptHandle: string; receiveCou
 
 export type DeliveryWorkerDeps = {
   jobs: Pick<JobStore, 'get' | 'save'>;
+  /** SPEC §11 per_entity ordering: the lines of ordered webhooks' jobs (absent: no job carries `order`). */
+  orderedJobs?: Pick<OrderedJobs, 'head' | 'remove'>;
   events: { get(partnerId: string, eventId: string): Promise<StoredEvent | undefined> };
   webhooks: { get(partnerId: string, webhookId: string): Promise<Webhook | undefined> };
   endpoints: Pick<EndpointTracker, 'admit' | 'track' | 'markSlow' | 'recordResult' | 'policy'>;
@@ -109,6 +120,13 @@ const EARLY_TOLERANCE_MS = 1000;
 const SLOT_WAIT_IN_FUNCTION_MS = { fast: 50, slow: 1500 } as const;
 /** A message put back for its slot comes this long before it (SQS delays are whole seconds). */
 const SLOT_EARLY_RETURN_MS = 1500;
+
+/** A job behind another in its line looks again this soon, or when that job's retry is due (at most MAX_DELAY_SECONDS on). */
+const LINE_POLL_MS = 1000;
+const LINE_WAIT_MAX_MS = 900_000;
+
+/** The outcomes that end a job: its line goes on. */
+const ENDS_JOB: ReadonlySet<DeliveryOutcome['kind']> = new Set(['succeeded', 'failed', 'dropped']);
 
 /** A job as this message sees it, with the stored state it was resolved against (if any). */
 type Resolved = { job: DeliveryJob; stored?: StoredJob };
@@ -157,11 +175,18 @@ export class DeliveryWorker {
     const wait = (resolved.stored?.nextAttemptAt ?? 0) - this.now().getTime();
     if (wait > EARLY_TOLERANCE_MS) return { kind: 'not_due', delaySeconds: Math.ceil(wait / 1000) };
     const checked = await this.check(resolved.job, lane);
-    if ('kind' in checked) return (await this.saveJob(resolved, checked, record.messageId)) ? checked : { kind: 'stale' };
+    if ('kind' in checked) {
+      if (!(await this.saveJob(resolved, checked, record.messageId))) return { kind: 'stale' };
+      await this.leaveLine(resolved.job, checked);
+      return checked;
+    }
     const claimed = checked.admission === 'hold' ? resolved : await this.claim(resolved, record.messageId);
     if (!claimed) return { kind: 'stale' };
     const outcome = await this.attempt(claimed.job, checked.webhook, checked.admission === 'hold', lane);
-    if (await this.saveJob(claimed, outcome, record.messageId)) return outcome;
+    if (await this.saveJob(claimed, outcome, record.messageId)) {
+      await this.leaveLine(claimed.job, outcome);
+      return outcome;
+    }
     // A redelivery re-queued the job while this attempt was being made. The attempt still has its
     // record (every POST is in the history); its own retry is not scheduled: the job is the redelivery's.
     return { kind: 'superseded', attempt: { ...outcome.attempt, nextRetryAt: null }, recorded: true };
@@ -193,12 +218,16 @@ export class DeliveryWorker {
   private async check(
     job: DeliveryJob,
     lane: Lane,
-  ): Promise<Extract<DeliveryOutcome, { kind: 'dropped' | 'moved' | 'waiting' }> | { webhook: Webhook; admission: Exclude<Admission, 'move_to_slow_lane' | 'move_to_fast_lane'> }> {
+  ): Promise<Extract<DeliveryOutcome, { kind: 'dropped' | 'moved' | 'waiting' | 'stale' }> | { webhook: Webhook; admission: Exclude<Admission, 'move_to_slow_lane' | 'move_to_fast_lane'> }> {
     const webhook = await this.deps.webhooks.get(job.partnerId, job.webhookId);
     if (!webhook) return { kind: 'dropped', reason: 'webhook_deleted' };
     // A job made before the webhook's current active period began was pending across a disable.
     if (webhook.status !== 'active' || job.queuedAt < webhook.activeSince) return { kind: 'dropped', reason: 'webhook_disabled' };
     const requested = job.requested === true;
+    if (job.order && !requested) {
+      const turn = await this.turn(job, job.order);
+      if (turn) return turn;
+    }
     const admission = await this.deps.endpoints.admit(webhook.id, lane, requested, job.attempts > 0 && !requested);
     if (admission === 'move_to_slow_lane') return { kind: 'moved', to: 'slow', job };
     if (admission === 'move_to_fast_lane') return { kind: 'moved', to: 'fast', job };
@@ -213,6 +242,38 @@ export class DeliveryWorker {
       await sleepUntil(slot, () => this.now());
     }
     return { webhook, admission };
+  }
+
+  /**
+   * SPEC §11 per_entity ordering: undefined when the job is the head of its line (its turn);
+   * `waiting` behind an earlier job; `stale` when its item is gone (it ended already). An earlier
+   * job that has ended but is still in the line (its worker stopped between saving the end and
+   * removing the item) is removed here.
+   */
+  private async turn(job: DeliveryJob, order: NonNullable<DeliveryJob['order']>): Promise<Extract<DeliveryOutcome, { kind: 'waiting' | 'stale' }> | undefined> {
+    const lines = this.deps.orderedJobs!;
+    for (;;) {
+      const head = await lines.head(order.entityKey);
+      if (!head || head.seqKey > order.seqKey) return { kind: 'stale' };
+      if (head.seqKey === order.seqKey) return undefined;
+      const ahead = await this.deps.jobs.get(head.webhookId, head.eventId);
+      if (ahead && ahead.status !== 'pending') {
+        await lines.remove(head.entityKey, head.seqKey);
+        continue;
+      }
+      // Waiting for its retry: look again when it is due. Nothing stored: its first attempt is
+      // queued or in flight — normally seconds after it was accepted; one gone quiet for long (its
+      // message in the DLQ until redriven) is looked at less and less often (a tenth of its age).
+      const now = this.now().getTime();
+      const idle = ahead ? 0 : (now - acceptedAtMsOf(head.seqKey)) / 10;
+      const until = Math.min(now + LINE_WAIT_MAX_MS, Math.max(now + LINE_POLL_MS, ahead?.nextAttemptAt ?? 0, now + idle));
+      return { kind: 'waiting', job, until, parked: false };
+    }
+  }
+
+  /** A job of a line that ended leaves it (after its end was saved), so the next job of its entity may go. */
+  private async leaveLine(job: DeliveryJob, outcome: DeliveryOutcome): Promise<void> {
+    if (job.order && ENDS_JOB.has(outcome.kind)) await this.deps.orderedJobs!.remove(job.order.entityKey, job.order.seqKey);
   }
 
   /**

@@ -8,6 +8,11 @@
 // the queueing to the webhooks the event was stored with, and the sweeper does the same for
 // leases with no retry coming (finishAbandoned). Finishing re-queues every job of the event, so a
 // webhook whose message went out before the crash may get a duplicate: at-least-once (SPEC §4).
+//
+// SPEC §11 per_entity ordering: for each webhook that keeps an entity's events in order, the job
+// is put in its line (stores/ordered-job-store.ts) before its message is sent, keyed by when this
+// fan-out accepted the event; the event item keeps those webhooks and that time, so a finisher
+// puts the very same keys again. Publish order is the order the fan-out accepted the events.
 import { v7 as uuidv7 } from 'uuid';
 import { type DeliveryAttempt, type DeliveryJob, deliverMessage, type Lane, type StoredJob, unansweredAttempt } from '../domain/delivery.js';
 import type { Environment } from '../domain/environments.js';
@@ -21,6 +26,8 @@ import { FAN_OUT_SHARDS } from '../stores/table-definitions.js';
 import type { JobStore } from '../stores/job-store.js';
 import { asciiJson } from '../domain/ascii-json.js';
 import { type Clock, systemClock } from '../domain/clock.js';
+import { entityKeyFor, entityOf, seqKeyFor } from '../domain/ordering.js';
+import type { OrderedJobs } from '../stores/ordered-job-store.js';
 
 /**
  * `pending`: another fan-out of the same event holds its lease (still queueing, or died recently);
@@ -54,13 +61,20 @@ export type FanOutDeps = {
   history: { record(attempts: DeliveryAttempt[]): Promise<void> };
   /** How long a redelivered job's message has it before the sweeper sends it again (SWEEP_LEASE_SECONDS). */
   requeueLeaseMs: number;
+  /** SPEC §11 per_entity ordering: the lines of ordered webhooks' jobs (absent: no webhook is ordered). */
+  orderedJobs?: Pick<OrderedJobs, 'put' | 'remove'>;
   now?: Clock;
 };
+
+type Ordered = NonNullable<StoredEvent['ordered']>;
 
 /** Jobs written (in parallel) and then queued together by a redelivery. */
 const REQUEUE_CHUNK = 25;
 
 export class FanOut {
+  /** The last acceptance time this instance gave (µs): two events accepted by one instance never share one. */
+  private lastAcceptedMicros = 0;
+
   constructor(private readonly deps: FanOutDeps) {}
 
   /** Queues the event for each subscribed webhook; `fanOutId` identifies this invocation across its retries. */
@@ -172,9 +186,10 @@ export class FanOut {
       throw new FanOutBusyError(ref);
     }
     try {
-      const stored = await this.deps.events.putIfAbsent({ ...event, webhookIds: targets.map((w) => w.id), fanOutId });
+      const ordered = this.orderedTargets(event, targets, now);
+      const stored = await this.deps.events.putIfAbsent({ ...event, webhookIds: targets.map((w) => w.id), fanOutId, ...(ordered ? { ordered } : {}) });
       let result: FanOutResult;
-      if (stored.created) result = await this.enqueue(event, targets.map((w) => w.id));
+      if (stored.created) result = await this.enqueue(event, targets.map((w) => w.id), ordered);
       else if (claim.unfinished) result = await this.finish(ref);
       else result = { matched: targets.length, enqueued: 0, duplicates: targets.length, refused: 0 };
       await this.deps.leases.release(ref, fanOutId);
@@ -191,7 +206,16 @@ export class FanOut {
     const stored = await this.deps.events.get(ref.partnerId, ref.eventId);
     // Never stored: the fan-out that claimed it died first, and its publisher saw the failure.
     if (!stored) return { matched: 0, enqueued: 0, duplicates: 0, refused: 0 };
-    return this.enqueue(storedAsEvent(stored), stored.webhookIds);
+    return this.enqueue(storedAsEvent(stored), stored.webhookIds, stored.ordered);
+  }
+
+  /** The targets that keep this event's entity in order, and the event's acceptance time; undefined when none. */
+  private orderedTargets(event: FanOutEvent, targets: Webhook[], nowMs: number): Ordered | undefined {
+    if (!this.deps.orderedJobs || entityOf(event.eventType, event.data) === undefined) return undefined;
+    const webhookIds = targets.filter((w) => w.ordering === 'per_entity').map((w) => w.id);
+    if (webhookIds.length === 0) return undefined;
+    this.lastAcceptedMicros = Math.max(nowMs * 1000, this.lastAcceptedMicros + 1);
+    return { webhookIds, acceptedAtMicros: this.lastAcceptedMicros };
   }
 
   /**
@@ -231,9 +255,14 @@ export class FanOut {
     return claim.claimed;
   }
 
-  private async enqueue(event: FanOutEvent, webhookIds: string[]): Promise<FanOutResult> {
+  private async enqueue(event: FanOutEvent, webhookIds: string[], ordered: Ordered | undefined): Promise<FanOutResult> {
     const queuedAt = this.now().toISOString();
     const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
+    const entity = entityOf(event.eventType, event.data);
+    const orderOf = (webhookId: string): DeliveryJob['order'] =>
+      ordered && entity !== undefined && ordered.webhookIds.includes(webhookId)
+        ? { entityKey: entityKeyFor(webhookId, entity), seqKey: seqKeyFor(ordered.acceptedAtMicros, event.eventId) }
+        : undefined;
     const jobs: DeliveryJob[] = webhookIds.map((webhookId) => ({
       partnerId: event.partnerId,
       webhookId,
@@ -245,7 +274,11 @@ export class FanOut {
       ...(inline ? { data: event.data } : {}),
       attempts: 0,
       version: 0,
+      ...(orderOf(webhookId) ? { order: orderOf(webhookId) } : {}),
     }));
+    // In its line before its message exists, so a worker never finds a job of its line missing from it.
+    const inLine = jobs.flatMap((job) => (job.order ? [{ ...job.order, webhookId: job.webhookId, eventId: job.eventId }] : []));
+    if (inLine.length > 0) await this.deps.orderedJobs!.put(inLine, this.now());
     const results = await this.deps.queue.send('fast', jobs.map((job) => ({ message: deliverMessage(job) })));
     const refused = jobs.flatMap((job, i) => {
       const result = results[i]!;
@@ -277,6 +310,8 @@ export class FanOut {
         return this.deps.jobs.save(failed, 0);
       }),
     );
+    // Ended: its line goes on.
+    await Promise.all(refused.flatMap(({ job }) => (job.order ? [this.deps.orderedJobs!.remove(job.order.entityKey, job.order.seqKey)] : [])));
   }
 }
 

@@ -111,18 +111,11 @@ export const rateLimitSchema = z
   .nullable()
   .meta({ description: `Deliveries per second to this webhook at most, across all instances (${RATE_LIMIT_MIN}–${RATE_LIMIT_MAX}); null: no limit.` });
 
-/**
- * Ordered delivery is not enforced yet by the delivery path, so `per_entity` is refused with a
- * clear 400 rather than stored and silently not kept (a partner would rely on it).
- */
-export const ORDERING_NOT_AVAILABLE = 'ordering "per_entity" is not available yet: this service does not keep events about one entity in order; use "none"';
-
 export const orderingSchema = z
   .enum(ORDERINGS, { error: `ordering must be one of ${ORDERINGS.join(', ')}` })
-  .refine((value) => value !== 'per_entity', { error: ORDERING_NOT_AVAILABLE })
   .meta({
     description:
-      '`none` (default): no order kept. `per_entity` (events about the same entity — `data.order_id` for order.*, `data.account_id` for account.* and funding.* — in publish order) is part of the contract but refused with 400 VALIDATION_ERROR until the delivery path keeps it.',
+      '`none` (default): no order kept. `per_entity`: events about the same entity — `data.order_id` for order.*, `data.account_id` for account.* and funding.* — reach the webhook in publish order (the order the service accepted them); the next is not attempted until the previous one succeeded or ended failed. Other entities never wait, and redeliveries and recovers you ask for are not held.',
   });
 
 /** The headers as every response shows them: the names, each value masked. */

@@ -45,6 +45,12 @@ export type DeliveryJob = {
    * it was put back to wait for it. Travels in the message only, never stored.
    */
   slotAt?: number;
+  /**
+   * SPEC §11 `ordering: "per_entity"`: the job's line (`entityKey`, its webhook and entity) and its
+   * place in it (`seqKey`), stores/ordered-job-store.ts. Only on jobs of ordered webhooks about an
+   * entity; stored with the job, so its retries keep their place.
+   */
+  order?: { entityKey: string; seqKey: string };
 };
 
 /** The stored state of a job (jobs table). */
@@ -128,6 +134,7 @@ const jobWireSchema = z.object({
   /** Absent on messages queued before partner-requested jobs were marked: those are ordinary jobs. */
   requested: z.literal(true).optional(),
   slot_at: z.number().optional(),
+  order: z.object({ entity_key: z.string().min(1), seq_key: z.string().min(1) }).optional(),
 });
 type JobWire = z.output<typeof jobWireSchema>;
 
@@ -145,6 +152,7 @@ export function jobToWire(job: DeliveryJob): JobWire {
     version: job.version,
     ...(job.requested ? { requested: true as const } : {}),
     ...(job.slotAt !== undefined ? { slot_at: job.slotAt } : {}),
+    ...(job.order ? { order: { entity_key: job.order.entityKey, seq_key: job.order.seqKey } } : {}),
   };
 }
 
@@ -165,6 +173,7 @@ export function jobFromWire(wire: JobWire): DeliveryJob {
     version: wire.version,
     ...(wire.requested ? { requested: true as const } : {}),
     ...(wire.slot_at !== undefined ? { slotAt: wire.slot_at } : {}),
+    ...(wire.order ? { order: { entityKey: wire.order.entity_key, seqKey: wire.order.seq_key } } : {}),
   };
 }
 

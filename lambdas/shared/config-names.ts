@@ -8,6 +8,7 @@ export const TABLE_ENV = {
   events: 'EVENTS_TABLE',
   fanOuts: 'FAN_OUTS_TABLE',
   jobs: 'JOBS_TABLE',
+  orderedJobs: 'ORDERED_JOBS_TABLE',
   endpoints: 'ENDPOINTS_TABLE',
   deliveries: 'DELIVERIES_TABLE',
   rateLimits: 'RATE_LIMITS_TABLE',

@@ -27,6 +27,7 @@ const envSchema = z.object({
   [TABLE_ENV.events]: z.string().default('buildmarkets-events'),
   [TABLE_ENV.fanOuts]: z.string().default('buildmarkets-fan-outs'),
   [TABLE_ENV.jobs]: z.string().default('buildmarkets-delivery-jobs'),
+  [TABLE_ENV.orderedJobs]: z.string().default('buildmarkets-ordered-jobs'),
   [TABLE_ENV.endpoints]: z.string().default('buildmarkets-endpoints'),
   [TABLE_ENV.deliveries]: z.string().default('buildmarkets-deliveries'),
   [TABLE_ENV.rejectedEvents]: z.string().default('buildmarkets-rejected-events'),

@@ -24,6 +24,12 @@ export type StoredEvent = {
   webhookIds: string[];
   /** Which fan-out invocation stored it: the same id again is that invocation retried. */
   fanOutId: string;
+  /**
+   * SPEC §11 per_entity ordering: of `webhookIds`, those that keep events about one entity in
+   * order, and when the fan-out accepted the event (µs, its place in their lines). Absent on
+   * events with no such webhook.
+   */
+  ordered?: { webhookIds: string[]; acceptedAtMicros: number };
 };
 
 /** Data is stored as ASCII-only JSON text, so it can be cut into chunks anywhere. */
@@ -36,6 +42,8 @@ type EventItem = {
   created_at: string;
   webhook_ids: string[];
   fan_out_id: string;
+  ordered_webhook_ids?: string[];
+  accepted_at_us?: number;
   /** Inline data (JSON text), or the number of chunk items that hold it. */
   data?: string;
   chunks?: number;
@@ -73,6 +81,7 @@ export class EventStore {
       created_at: event.createdAt,
       webhook_ids: event.webhookIds,
       fan_out_id: event.fanOutId,
+      ...(event.ordered ? { ordered_webhook_ids: event.ordered.webhookIds, accepted_at_us: event.ordered.acceptedAtMicros } : {}),
       ...(chunks > 0 ? { chunks } : { data: text }),
       expires_at: expires,
     };
@@ -112,6 +121,9 @@ export class EventStore {
       data: JSON.parse(text) as Record<string, unknown>,
       webhookIds: item.webhook_ids ?? [],
       fanOutId: item.fan_out_id,
+      ...(item.ordered_webhook_ids && item.accepted_at_us !== undefined
+        ? { ordered: { webhookIds: item.ordered_webhook_ids, acceptedAtMicros: item.accepted_at_us } }
+        : {}),
     };
   }
 

@@ -23,6 +23,8 @@ type JobItem = {
   version: number;
   /** A job the partner asked for (domain/delivery.ts `requested`). */
   requested?: true;
+  /** SPEC §11 per_entity ordering: the job's line and place (domain/delivery.ts `order`). */
+  order?: { entity_key: string; seq_key: string };
   next_attempt_at: number;
   parked?: boolean;
   due_shard?: string;

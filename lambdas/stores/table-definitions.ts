@@ -71,6 +71,11 @@ export const TABLES = {
     ],
     timeToLiveAttribute: 'expires_at',
   },
+  /**
+   * SPEC §11 `ordering: "per_entity"`: the jobs not ended yet of each webhook and entity, oldest
+   * first (pk `<webhookId>#<entity>`, sk `<accepted µs>#<eventId>`); a job is attempted only at the head.
+   */
+  orderedJobs: { partitionKey: 'entity_key', sortKey: 'seq_key', timeToLiveAttribute: 'expires_at' },
   /** Per-endpoint (webhook) delivery health: lane, circuit breaker, consecutive failures. */
   endpoints: { partitionKey: 'webhook_id', timeToLiveAttribute: 'expires_at' },
   /** Delivery history: one item per attempt, by webhook, newest last (ids are UUIDv7). */

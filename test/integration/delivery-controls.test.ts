@@ -83,11 +83,11 @@ describe('the webhook object', () => {
     expect(res.body.headers).toEqual({ 'X-Three': '****' });
     res = await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { ordering: 'none' } });
     expect(res.body).toMatchObject({ ordering: 'none', headers: { 'X-Three': '****' }, rate_limit_per_second: 5 });
-    // Ordered delivery is not kept yet: refused with the field, saying so, nothing changed.
+    // SPEC §11 per_entity: stored and shown (its delivery: test/integration/ordered-delivery.test.ts), the rest unchanged.
     res = await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { ordering: 'per_entity' } });
-    expect(res.status).toBe(400);
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_ERROR', field: 'ordering', message: expect.stringContaining('not available yet') });
-    expect((await call('GET', `/v1/webhooks/${hook.id}`)).body.ordering).toBe('none');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ordering: 'per_entity', headers: { 'X-Three': '****' }, rate_limit_per_second: 5 });
+    expect((await call('GET', `/v1/webhooks/${hook.id}`)).body.ordering).toBe('per_entity');
     res = await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { rate_limit_per_second: 1000 } });
     expect(res.body.rate_limit_per_second).toBe(1000);
     res = await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { rate_limit_per_second: null, headers: null, ordering: 'none' } });

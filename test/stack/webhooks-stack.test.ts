@@ -391,6 +391,8 @@ describe('IAM', () => {
       fanOuts: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       events: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'],
       jobs: ['dynamodb:PutItem'],
+      // SPEC §11 per_entity ordering: the job put in its line; out of it again if the queue refuses it.
+      orderedJobs: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
       deliveries: ['dynamodb:BatchWriteItem'],
     };
     // Like every partner action, the test route half-opens an open circuit (SPEC §9).
@@ -406,6 +408,8 @@ describe('IAM', () => {
         jobs: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', ...(name === 'deliver-slow' ? ['dynamodb:UpdateItem'] : [])],
         ...(name === 'deliver-slow' ? { 'jobs/index': ['dynamodb:Query'] } : {}),
         events: ['dynamodb:BatchGetItem', ...read],
+        // SPEC §11 per_entity ordering: the head of the job's line, and the job out of it once ended.
+        orderedJobs: ['dynamodb:DeleteItem', ...read],
         // Auto-disable (410 Gone, failing too long): a conditional UpdateItem of the webhook.
         webhooks: [...read, 'dynamodb:UpdateItem'],
         endpoints: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],

@@ -10,6 +10,7 @@ import { type Claim, type EventRef, type FanOutLease, type FanOutLeases, fanOutS
 import { dueShardOf, type DueJob, type EndedKey } from '../../lambdas/stores/job-store.js';
 import { type EndpointHealth, healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { changeHealth, type HealthChange } from '../../lambdas/stores/endpoint-store.js';
+import type { OrderedJob, OrderedJobs } from '../../lambdas/stores/ordered-job-store.js';
 
 export class FakeJobs {
   readonly items = new Map<string, StoredJob>();
@@ -191,5 +192,25 @@ export class FakeEndpointStore {
   put(health: Partial<EndpointHealth> & { webhookId: string }) {
     const current = this.items.get(health.webhookId) ?? healthyEndpoint(health.webhookId);
     this.items.set(health.webhookId, { ...current, ...health, version: current.version + 1 });
+  }
+}
+
+/** OrderedJobStore's contract in memory (test/contract/ordered-jobs.test.ts runs the same cases on both). */
+export class FakeOrderedJobs implements OrderedJobs {
+  /** entityKey → its jobs by seqKey. */
+  readonly lines = new Map<string, Map<string, OrderedJob>>();
+  async put(entries: OrderedJob[]) {
+    for (const e of entries) {
+      const line = this.lines.get(e.entityKey) ?? new Map<string, OrderedJob>();
+      line.set(e.seqKey, { ...e });
+      this.lines.set(e.entityKey, line);
+    }
+  }
+  async head(entityKey: string) {
+    const line = [...(this.lines.get(entityKey)?.values() ?? [])].sort((a, b) => (a.seqKey < b.seqKey ? -1 : a.seqKey > b.seqKey ? 1 : 0));
+    return line[0] ? { ...line[0] } : undefined;
+  }
+  async remove(entityKey: string, seqKey: string) {
+    this.lines.get(entityKey)?.delete(seqKey);
   }
 }

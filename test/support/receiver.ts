@@ -1,11 +1,17 @@
 // A real HTTP receiver on loopback that records every delivery and answers as scripted per path:
-// a status sequence (e.g. 503, 503, 200), a delay, or a redirect.
+// a status sequence (e.g. 503, 503, 200), a delay, a redirect, or a decision per request body.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type Received = { path: string; headers: IncomingHttpHeaders; body: string; receivedAt: number };
 
-type Behaviour = { statuses?: number[]; delayMs?: number; redirectTo?: string };
+type Behaviour = {
+  statuses?: number[];
+  delayMs?: number;
+  redirectTo?: string;
+  /** Decides each answer from the request's body (its status and delay win over `statuses` and `delayMs`). */
+  decide?: (body: string) => { status?: number; delayMs?: number };
+};
 
 export type Receiver = {
   url(path: string): string;
@@ -24,18 +30,21 @@ export async function startReceiver(): Promise<Receiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = req.url ?? '/';
-      log.push({ path, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), receivedAt: Date.now() });
+      const body = Buffer.concat(chunks).toString('utf8');
+      log.push({ path, headers: req.headers, body, receivedAt: Date.now() });
       const behaviour = scripts.get(path) ?? {};
       const n = seen.get(path) ?? 0;
       seen.set(path, n + 1);
       const statuses = behaviour.statuses ?? [200];
-      const status = statuses[Math.min(n, statuses.length - 1)]!;
+      const decided = behaviour.decide?.(body) ?? {};
+      const status = decided.status ?? statuses[Math.min(n, statuses.length - 1)]!;
+      const delayMs = decided.delayMs ?? behaviour.delayMs;
       const answer = () => {
         if (res.destroyed) return;
         if (behaviour.redirectTo) res.writeHead(302, { location: behaviour.redirectTo }).end();
         else res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
       };
-      if (behaviour.delayMs) setTimeout(answer, behaviour.delayMs).unref();
+      if (delayMs) setTimeout(answer, delayMs).unref();
       else answer();
     });
   });

@@ -116,9 +116,9 @@ describe('rate_limit_per_second and ordering', () => {
     expect(refusal({ rate_limit_per_second: rate })).toMatchObject({ code: 'VALIDATION_ERROR', field: 'rate_limit_per_second' });
   });
 
-  it('takes none, refuses per_entity (not kept yet) saying so, and refuses anything else', () => {
+  it('takes none and per_entity, and refuses anything else', () => {
     expect(refusal({ ordering: 'none' })).toBeUndefined();
-    expect(refusal({ ordering: 'per_entity' })).toMatchObject({ code: 'VALIDATION_ERROR', field: 'ordering', message: expect.stringContaining('not available yet') });
+    expect(refusal({ ordering: 'per_entity' })).toBeUndefined();
     for (const ordering of ['per-entity', 'PER_ENTITY', null, 1]) expect(refusal({ ordering })).toMatchObject({ code: 'VALIDATION_ERROR', field: 'ordering' });
   });
 

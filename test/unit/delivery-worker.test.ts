@@ -9,6 +9,7 @@ import {
   type DeliveryJob,
   encodeQueueMessage,
   jobFromWire,
+  jobOf,
   queueMessageSchema,
   type RecoverTask,
   recoverMessage,
@@ -18,14 +19,15 @@ import { type EndpointHealth, halfOpened, healthyEndpoint } from '../../lambdas/
 import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
 import { DeliveryRateGate, type SlotSchedule } from '../../lambdas/domain/delivery-rate.js';
 import type { SendResult } from '../../lambdas/delivery/http-sender.js';
-import { FakeEndpointStore, FakeEvents, FakeHistory, FakeJobs, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeEndpointStore, FakeEvents, FakeHistory, FakeJobs, FakeOrderedJobs, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { seqKeyFor } from '../../lambdas/domain/ordering.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 const OK: SendResult = { ok: true, httpStatus: 200, responseTimeMs: 5, error: null };
 const FAIL: SendResult = { ok: false, httpStatus: 503, responseTimeMs: 5, error: null };
 
 /** `duringSend` runs while a POST is being made (another writer acting meanwhile). */
-function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1]; duringSend?: () => Promise<void>; fastLaneDeadlineMs?: number; rateGate?: DeliveryRateGate } = {}) {
+function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1]; duringSend?: () => Promise<void>; fastLaneDeadlineMs?: number; rateGate?: DeliveryRateGate; orderedJobs?: FakeOrderedJobs } = {}) {
   const jobs = new FakeJobs();
   const history = new FakeHistory();
   const events = new FakeEvents();
@@ -64,6 +66,7 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
     parkAfterSeconds: 60,
     ...(options.fastLaneDeadlineMs ? { fastLaneDeadlineMs: options.fastLaneDeadlineMs } : {}),
     ...(options.rateGate ? { rateGate: options.rateGate } : {}),
+    ...(options.orderedJobs ? { orderedJobs: options.orderedJobs } : {}),
     disabler: { disable: async () => true },
     autoDisableAfterMs: 432_000_000,
     recover: async (task) => {
@@ -423,3 +426,93 @@ describe('DeliveryWorker: a webhook\'s rate limit (SPEC §11)', () => {
     expect(t.posts).toHaveLength(1);
   });
 });
+
+describe('DeliveryWorker, per_entity ordering (SPEC §11)', () => {
+  const LINE = 'w1#order:o1';
+  /** In the line as accepted `offset` µs after NOW (a head accepted long ago is looked at less often). */
+  const inLine = (eventId: string, offset: number) => ({ entityKey: LINE, seqKey: seqKeyFor(NOW * 1000 + offset, eventId) });
+  /** Two jobs of one line, e1 before e2, both put in it (as the fan-out does). */
+  async function twoInLine() {
+    const orderedJobs = new FakeOrderedJobs();
+    const t = setup({ orderedJobs });
+    const first = jobFixture({ eventId: 'e1', order: inLine('e1', 1) });
+    const second = jobFixture({ eventId: 'e2', order: inLine('e2', 2) });
+    await orderedJobs.put([first, second].map((j) => ({ ...j.order!, webhookId: 'w1', eventId: j.eventId })));
+    return { ...t, orderedJobs, first, second };
+  }
+
+  it('holds a job behind an earlier one of its entity (a new message in a second, no attempt), then sends it once that one succeeded', async () => {
+    const t = await twoInLine();
+    const waiting = await t.run(t.record(t.second));
+    expect(waiting).toEqual({ kind: 'waiting', job: t.second, until: NOW + 1000, parked: false });
+    expect(t.posts).toEqual([]);
+    const r = t.record(t.second);
+    expect(planQueueActions([r], new Map([[r.messageId, waiting]]), 'fast', NOW).send).toMatchObject([{ lane: 'fast', outgoing: { delaySeconds: 1 } }]);
+    expect(await t.run(t.record(t.first))).toMatchObject({ kind: 'succeeded' });
+    expect((await t.orderedJobs.head(LINE))?.eventId).toBe('e2');
+    expect(await t.run(t.record(t.second))).toMatchObject({ kind: 'succeeded' });
+    expect(await t.orderedJobs.head(LINE)).toBeUndefined();
+    expect(t.posts).toHaveLength(2);
+  });
+
+  it('keeps a retrying job at the head (its successor waits until that retry is due) and lets the line go on once it ended failed', async () => {
+    const orderedJobs = new FakeOrderedJobs();
+    const t = setup({ orderedJobs, schedule: [30] });
+    const first = jobFixture({ eventId: 'e1', order: inLine('e1', 1) });
+    const second = jobFixture({ eventId: 'e2', order: inLine('e2', 2) });
+    await orderedJobs.put([first, second].map((j) => ({ ...j.order!, webhookId: 'w1', eventId: j.eventId })));
+    t.answers.push(FAIL, FAIL);
+    expect(await t.run(t.record(first))).toMatchObject({ kind: 'retry' });
+    expect(await t.run(t.record(second))).toMatchObject({ kind: 'waiting', until: NOW + 30_000 });
+    const retry = t.jobs.items.get('w1/e1')!;
+    expect(retry.order).toEqual(first.order);
+    // The retry's message (the job's waiting message), due now.
+    t.jobs.items.set('w1/e1', { ...retry, nextAttemptAt: NOW });
+    expect(await t.run(t.record(jobOfStored(t.jobs.items.get('w1/e1')!), { messageId: retry.messageId!, receiveCount: 2 }))).toMatchObject({ kind: 'failed' });
+    expect((await orderedJobs.head(LINE))?.eventId).toBe('e2');
+    expect(await t.run(t.record(second))).toMatchObject({ kind: 'succeeded' });
+  });
+
+  it('looks less and less often behind a head that has gone quiet for long with nothing stored (its message in the DLQ)', async () => {
+    const orderedJobs = new FakeOrderedJobs();
+    const t = setup({ orderedJobs });
+    const hourAgo = (NOW - 3_600_000) * 1000;
+    await orderedJobs.put([{ entityKey: LINE, seqKey: seqKeyFor(hourAgo, 'e0'), webhookId: 'w1', eventId: 'e0' }]);
+    const second = jobFixture({ eventId: 'e2', order: { entityKey: LINE, seqKey: seqKeyFor(hourAgo + 1, 'e2') } });
+    await orderedJobs.put([{ ...second.order!, webhookId: 'w1', eventId: 'e2' }]);
+    expect(await t.run(t.record(second))).toMatchObject({ kind: 'waiting', until: NOW + 360_000 });
+  });
+
+  it('takes a job whose item is gone for one that ended already (stale: no POST)', async () => {
+    const t = await twoInLine();
+    await t.orderedJobs.remove(t.first.order!.entityKey, t.first.order!.seqKey);
+    expect(await t.run(t.record(t.first))).toEqual({ kind: 'stale' });
+    expect(t.posts).toEqual([]);
+  });
+
+  it('removes an ended job a crash left at the head of its line, and goes on', async () => {
+    const t = await twoInLine();
+    t.jobs.items.set('w1/e1', stored({ eventId: 'e1', order: t.first.order, status: 'failed', version: 3 }));
+    expect(await t.run(t.record(t.second))).toMatchObject({ kind: 'succeeded' });
+    expect(await t.orderedJobs.head(LINE)).toBeUndefined();
+  });
+
+  it('never holds a job the partner asked for (a redelivery goes out of band), and never holds other entities', async () => {
+    const t = await twoInLine();
+    expect(await t.run(t.record({ ...t.second, requested: true }))).toMatchObject({ kind: 'succeeded' });
+    const other = jobFixture({ eventId: 'e3', data: { order_id: 'o2' }, order: { entityKey: 'w1#order:o2', seqKey: seqKeyFor(3, 'e3') } });
+    await t.orderedJobs.put([{ ...other.order!, webhookId: 'w1', eventId: 'e3' }]);
+    expect(await t.run(t.record(other))).toMatchObject({ kind: 'succeeded' });
+  });
+
+  it('takes a dropped job (its webhook disabled) out of its line too', async () => {
+    const orderedJobs = new FakeOrderedJobs();
+    const t = setup({ orderedJobs, webhook: { status: 'disabled' } });
+    const first = jobFixture({ eventId: 'e1', order: inLine('e1', 1) });
+    await orderedJobs.put([{ ...first.order!, webhookId: 'w1', eventId: 'e1' }]);
+    expect(await t.run(t.record(first))).toMatchObject({ kind: 'dropped' });
+    expect(await orderedJobs.head(LINE)).toBeUndefined();
+  });
+});
+
+const jobOfStored = (s: StoredJob): DeliveryJob => jobOf(s);

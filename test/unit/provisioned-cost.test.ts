@@ -16,6 +16,7 @@ const LOCAL: Record<TableName, string> = {
   events: 'buildmarkets-events',
   fanOuts: 'buildmarkets-fan-outs',
   jobs: 'buildmarkets-delivery-jobs',
+  orderedJobs: 'buildmarkets-ordered-jobs',
   endpoints: 'buildmarkets-endpoints',
   deliveries: 'buildmarkets-deliveries',
   rateLimits: 'buildmarkets-rate-limits',

@@ -22,8 +22,7 @@ export function deliveryControlsForm(ctx: Ctx, webhook: Webhook, updated: (w: We
     'select',
     { id: uid('ordering') },
     h('option', { value: 'none', selected: webhook.ordering !== 'per_entity' }, 'none: deliver as soon as possible'),
-    // Not kept by the delivery path yet: the API refuses it (400), so the portal does not offer it.
-    h('option', { value: 'per_entity', selected: webhook.ordering === 'per_entity', disabled: true }, 'per_entity: in publish order per order or account (not available yet)'),
+    h('option', { value: 'per_entity', selected: webhook.ordering === 'per_entity' }, 'per_entity: in publish order per order or account'),
   );
   const form = h(
     'form',
