@@ -38,7 +38,7 @@ import type { StoredEvent } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
 import type { EndpointTracker } from './endpoint-tracker.js';
-import type { DeliveryRateGate } from '../domain/delivery-rate.js';
+import { type DeliveryRateGate, lateStartToleranceMs } from '../domain/delivery-rate.js';
 import type { HttpSender, SendResult } from './http-sender.js';
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { OrderedJobs } from '../stores/ordered-job-store.js';
@@ -234,12 +234,8 @@ export class DeliveryWorker {
     // A job the partner asked for, held by the circuit: it waits (parked or delayed), never ended.
     if (typeof admission === 'object') return { kind: 'waiting', job, until: admission.until, parked: admission.parked };
     if (webhook.rateLimitPerSecond && admission === 'attempt') {
-      const slot = await this.slot(job, webhook.id, webhook.rateLimitPerSecond);
-      // Held for its slot: not an attempt, never counted as a failed one (SPEC §11).
-      if (slot - this.now().getTime() > SLOT_WAIT_IN_FUNCTION_MS[lane]) {
-        return { kind: 'waiting', job: { ...job, slotAt: slot }, until: slot - SLOT_EARLY_RETURN_MS, parked: false, lane: 'slow' };
-      }
-      await sleepUntil(slot, () => this.now());
+      const waiting = await this.awaitSlot(job, webhook.id, webhook.rateLimitPerSecond, lane);
+      if (waiting) return waiting;
     }
     return { webhook, admission };
   }
@@ -274,6 +270,26 @@ export class DeliveryWorker {
   /** A job of a line that ended leaves it (after its end was saved), so the next job of its entity may go. */
   private async leaveLine(job: DeliveryJob, outcome: DeliveryOutcome): Promise<void> {
     if (job.order && ENDS_JOB.has(outcome.kind)) await this.deps.orderedJobs!.remove(job.order.entityKey, job.order.seqKey);
+  }
+
+  /**
+   * Waits in the function for the job's slot when it is near; a job whose slot is further off is
+   * held for it in the queue (not an attempt, never counted as a failed one: SPEC §11). A start
+   * later than the slot allows (timers run late on a busy instance) takes a new slot.
+   */
+  private async awaitSlot(job: DeliveryJob, webhookId: string, perSecond: number, lane: Lane): Promise<Extract<DeliveryOutcome, { kind: 'waiting' }> | undefined> {
+    let held = job;
+    for (let tries = 0; tries < 3; tries++) {
+      const slot = await this.slot(held, webhookId, perSecond);
+      if (slot - this.now().getTime() > SLOT_WAIT_IN_FUNCTION_MS[lane]) {
+        return { kind: 'waiting', job: { ...job, slotAt: slot }, until: slot - SLOT_EARLY_RETURN_MS, parked: false, lane: 'slow' };
+      }
+      await sleepUntil(slot, () => this.now());
+      if (this.now().getTime() - slot <= lateStartToleranceMs(perSecond)) return undefined;
+      held = { ...job, slotAt: undefined };
+    }
+    // Late three times: the instance is too busy to keep the limit; the job waits for the next free slot in the queue.
+    return { kind: 'waiting', job, until: this.now().getTime() + 1000, parked: false, lane: 'slow' };
   }
 
   /**

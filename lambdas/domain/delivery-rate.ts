@@ -8,7 +8,14 @@
 // never counted as a failed attempt).
 
 /** Slots are this much further apart than 1/limit: timer and network jitter never squeeze two into one second. */
-const SPACING_MARGIN = 1.1;
+const SPACING_MARGIN = 1.2;
+
+/**
+ * An attempt that starts later than this after its slot (a busy instance's timers run late) gives
+ * the slot up and takes another: a late start could otherwise land within one interval of the next
+ * slot's attempt.
+ */
+export const lateStartToleranceMs = (perSecond: number): number => slotIntervalMs(perSecond) / 10;
 
 /** The time between two attempts to a webhook limited to `perSecond` (ms). */
 export const slotIntervalMs = (perSecond: number): number => (1000 / perSecond) * SPACING_MARGIN;

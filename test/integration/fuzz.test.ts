@@ -109,7 +109,7 @@ describe('fuzzed API', () => {
   it('is still alive and consistent afterwards', async () => {
     const res = await call('GET', `/v1/webhooks/${webhookId}`);
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body).sort()).toEqual(['created_at', 'disabled_at', 'disabled_reason', 'events', 'health', 'id', 'status', 'updated_at', 'url']);
+    expect(Object.keys(res.body).sort()).toEqual(['created_at', 'disabled_at', 'disabled_reason', 'events', 'headers', 'health', 'id', 'ordering', 'rate_limit_per_second', 'status', 'updated_at', 'url']);
   });
 });
 
