@@ -7,6 +7,7 @@ import type { IsolationResult } from './isolation.js';
 import type { KmsResult } from './kms.js';
 import type { OutageResult } from './outage.js';
 import type { StormResult } from './storm.js';
+import type { ControlsResult } from './controls.js';
 import type { SweepResult } from './sweep.js';
 import type { PipelineResult } from './pipeline.js';
 import type { ProfileSummary } from './profile.js';
@@ -45,6 +46,7 @@ export type Results = {
   api?: ApiResult;
   isolation?: IsolationResult;
   storm?: StormResult & { large?: StormResult };
+  controls?: ControlsResult;
   outage?: OutageResult;
   sweep?: SweepResult;
   kms?: KmsResult;
@@ -158,6 +160,12 @@ export function renderTable(r: Results): string {
     row('', 'healthy p99 alone / in the storm', `${fmt(s.alone.p99_ms)} / ${fmt(s.storm.p99_ms)} ms  (ratio ${fmt(s.ratio, 2)})`, TARGETS.storm_ratio.label, mark(check(`${key}.ratio`)?.pass));
     row('', 'slow endpoints: received, s to the last (publish 2×)', s.slow_endpoints.map((e) => `${e.received}/${e.expected} in ${fmt(e.seconds_to_last, 1)} s`).join(', '), `within ${2 * s.seconds} s`, mark(s.slow_endpoints.every((e) => e.within_2x)));
     row('', 'healthy lost', `${s.lost}`, 'none', mark(s.lost === 0));
+  }
+  if (r.controls) {
+    const { rate_limit: l, ordering: o } = r.controls;
+    row('controls', 'rate limit: most in any second / received', `${l.max_in_any_second} / ${l.received} of ${l.events} (limit ${l.limit_per_s}/s, offered ${l.offered_per_s}/s; last after ${fmt(l.seconds_to_last, 1)} s)`, `≤ ${l.limit_per_s}, all`, mark(l.max_in_any_second <= l.limit_per_s && l.received === l.events));
+    row('', 'neighbour p99 alone / beside', `${fmt(l.neighbour_p99_alone_ms)} / ${fmt(l.neighbour_p99_beside_ms)} ms`);
+    row('', 'ordering: per_entity / none', `${fmt(o.per_entity.deliveries_per_s)} / ${fmt(o.none.deliveries_per_s)} deliveries/s (${o.events} events, ${o.orders} orders; in order: ${o.per_entity.in_order})`, 'in order', mark(o.per_entity.in_order && o.per_entity.received === o.events));
   }
   if (r.cold_start) {
     const cs = r.cold_start;

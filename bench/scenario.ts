@@ -62,8 +62,9 @@ export function webhookRegistry(state: LocalState) {
   const headers = { 'x-api-key': state.dev_api_key, 'x-api-secret': state.dev_api_secret, 'content-type': 'application/json' };
   const created: string[] = [];
   return {
-    async create(url: string, types: string[]): Promise<string> {
-      const res = await fetch(`${state.api_url}/v1/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url, events: types }) });
+    /** `controls`: SPEC §11 fields (rate_limit_per_second, ordering, headers). */
+    async create(url: string, types: string[], controls: Record<string, unknown> = {}): Promise<string> {
+      const res = await fetch(`${state.api_url}/v1/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url, events: types, ...controls }) });
       if (res.status !== 201) throw new Error(`creating a webhook: ${res.status} ${await res.text()}`);
       const id = ((await res.json()) as { id: string }).id;
       created.push(id);
@@ -75,8 +76,8 @@ export function webhookRegistry(state: LocalState) {
   };
 }
 
-/** Publishes `rate` events/s of `type` for `seconds` (one PutEvents each); returns event id → publish time. */
-export async function publishPaced(state: LocalState, type: string, rate: number, seconds: number): Promise<Map<string, number>> {
+/** Publishes `rate` events/s of `type` for `seconds` (one PutEvents each); returns event id → publish time. `data(i)` overrides the example payload. */
+export async function publishPaced(state: LocalState, type: string, rate: number, seconds: number, data?: (i: number) => Record<string, unknown>): Promise<Map<string, number>> {
   const events = new EventBridgeClient({ region: state.region, endpoint: state.events_url, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const published = new Map<string, number>();
   try {
@@ -88,7 +89,7 @@ export async function publishPaced(state: LocalState, type: string, rate: number
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
       const eventId = randomUUID();
       published.set(eventId, Date.now());
-      const detail = JSON.stringify({ partner_id: 'dev', event_id: eventId, data: exampleData(type) });
+      const detail = JSON.stringify({ partner_id: 'dev', event_id: eventId, data: data ? data(i) : exampleData(type) });
       sends.push(events.send(new PutEventsCommand({ Entries: [{ EventBusName: state.event_bus_name, Source: 'buildmarkets.bench', DetailType: type, Detail: detail }] })));
     }
     await Promise.all(sends);

@@ -10,6 +10,7 @@ import { runApi } from './api.js';
 import { runIsolationScenario } from './isolation.js';
 import { runOutageSimulation } from './outage.js';
 import { runStorm } from './storm.js';
+import { runControls } from './controls.js';
 import { runSweepBench } from './sweep.js';
 import { runColdStart } from './cold-start.js';
 import { runConnectionReuse } from './connection-reuse.js';
@@ -286,6 +287,15 @@ const storm: SectionRunner = async (ctx) => {
   }
 };
 
+/** Issue 20: the rate limit held against 50 events/s, a neighbour's p99; ordering's throughput cost (its own runtime). */
+const controls: SectionRunner = async (ctx) => {
+  const r = await runControls();
+  ctx.results.controls = r;
+  progress(`controls: rate limit ${r.rate_limit.max_in_any_second} in any second (limit 5), ${r.rate_limit.received}/${r.rate_limit.events}; ordering ${r.ordering.per_entity.deliveries_per_s} vs ${r.ordering.none.deliveries_per_s} deliveries/s, in order ${r.ordering.per_entity.in_order}`);
+  if (r.rate_limit.max_in_any_second > 5) ctx.results.findings.push('controls: the rate limit was exceeded');
+  if (!r.ordering.per_entity.in_order) ctx.results.findings.push('controls: per_entity events out of order');
+};
+
 /** SPEC §9: an outage on a compressed schedule (its own runtime): in flight stays bounded, nothing is lost. */
 const outage: SectionRunner = async (ctx) => {
   const r = await runOutageSimulation({ rate: ctx.options.quick ? 20 : 50, outageSeconds: ctx.options.quick ? 15 : 30 });
@@ -321,6 +331,7 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   // Before api: its failed-authentication flood blocks 127.0.0.1 for a minute.
   isolation,
   storm,
+  controls,
   outage,
   sweep,
   kms,
