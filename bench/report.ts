@@ -38,7 +38,7 @@ export type Results = {
   targets: typeof TARGETS;
   checks: { name: string; value: number | null; target: string; pass: boolean | null }[];
   ratio: number | null;
-  pipeline?: PipelineResult & { warm_up: unknown };
+  pipeline?: PipelineResult & { warm_up: unknown; p99_ms_at_50pct?: number | null; p50_ms_at_50pct?: number | null; p99_ms_at_80pct?: number | null; p50_ms_at_80pct?: number | null };
   raw?: RawResult;
   connection_reuse?: ConnectionReuseResult;
   cost?: CostResult;
@@ -120,6 +120,10 @@ export function renderTable(r: Results): string {
     );
     const u = p.warm_up as { unloaded?: { p50_ms: number | null; p99_ms: number | null } };
     if (u?.unloaded) row('', 'one event at a time p50 / p99', `${fmt(u.unloaded.p50_ms, 1)} / ${fmt(u.unloaded.p99_ms, 1)} ms`);
+    for (const pct of [50, 80] as const) {
+      const p99 = r.pipeline[`p99_ms_at_${pct}pct`];
+      if (p99 !== undefined) row('', `p50 / p99 at ${pct} % of capacity`, `${fmt(r.pipeline[`p50_ms_at_${pct}pct`] ?? null, 1)} / ${fmt(p99, 1)} ms`);
+    }
     const c3 = check('pipeline.missing');
     row('', 'delivered / verified / missing', `${fmt(p.delivered)} / ${fmt(p.verified)} / ${fmt(p.missing)}  (dup ${p.duplicates})`, 'none missing', mark(c3?.pass));
     row('', 'runtime CPU', `${fmt(p.cpu.runtime_pct_of_one_core)}% of a core, ${fmt(p.cpu.runtime_cpu_ms_per_delivery, 2)} ms/delivery (receivers ${fmt(p.cpu.receivers_pct_of_one_core)}%)`);

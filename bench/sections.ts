@@ -186,6 +186,15 @@ const pipeline: SectionRunner = async (ctx) => {
   });
   ctx.pipelineRun = { warm, before: before!, after: after! };
   results.pipeline = { ...run, warm_up: warm };
+  // Issue 18: latency where a user meets it, at 50 % and 80 % of the capacity just measured, not only at overload.
+  for (const pct of run.deliveries_per_sec ? ([50, 80] as const) : []) {
+    const rate = Math.max(1, Math.round((run.deliveries_per_sec! * pct) / 100 / options.webhooks));
+    const paced = await runPipeline(pc, { ...options, rate, drainTimeoutS }, { before: async () => undefined, after: async () => undefined });
+    results.pipeline[`p99_ms_at_${pct}pct`] = paced.p99_ms;
+    results.pipeline[`p50_ms_at_${pct}pct`] = paced.p50_ms;
+    progress(`pipeline at ${pct} % of capacity (${rate} events/s × ${options.webhooks}): p50 ${paced.p50_ms} ms, p99 ${paced.p99_ms} ms, ${paced.delivered}/${paced.expected} delivered`);
+    if (paced.missing > 0) results.findings.push(`pipeline at ${pct} %: ${paced.missing} deliveries missing`);
+  }
   progress(`pipeline: ${run.deliveries_per_sec} deliveries/s, p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms, ${run.delivered}/${run.expected} delivered, ${run.missing} missing`);
   if (run.missing > 0) results.findings.push(`${run.missing} deliveries missing after the drain timeout (${run.drain_timeout_s} s)`);
   if (run.duplicates > 0) results.findings.push(`${run.duplicates} duplicate deliveries`);
