@@ -1,48 +1,23 @@
 // One set of cases for the fan-out leases, run against the store on dynalite (through the SDK,
 // as the functions use it) and against the in-memory fake the FanOut unit tests use, so the fake
 // cannot pass on behaviour the store never had.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTables, startDynalite, type LocalDynamo } from '../../local/dynamodb.js';
-import { createDocumentClient } from '../../lambdas/shared/aws-clients.js';
 import { FanOutLeaseStore, type FanOutLeases, fanOutShardOf } from '../../lambdas/stores/fan-out-lease-store.js';
-import { TABLES, type TableName } from '../../lambdas/stores/table-definitions.js';
 import { FakeFanOutLeases } from '../support/delivery-fakes.js';
+import { type DynaliteTables, startDynaliteTables } from '../support/dynalite-tables.js';
 
 const T0 = Date.parse('2026-06-01T00:00:00.000Z');
 const LEASE = 60_000;
 const ref = { partnerId: 'p1', eventId: 'e1' };
 
-let dynamo: LocalDynamo;
-let dataDir: string;
-let db: ReturnType<typeof createDocumentClient>;
-let table = 0;
+let dynalite: DynaliteTables;
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dataDir = mkdtempSync(join(tmpdir(), 'leases-'));
-  dynamo = await startDynalite(dataDir, 0);
-  db = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: dynamo.endpoint });
+  dynalite = await startDynaliteTables();
 });
-
-afterAll(async () => {
-  db?.destroy();
-  await dynamo?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => dynalite?.stop());
 
 /** A fresh table per case, so cases never see each other's leases. */
-async function storeOnDynalite(): Promise<FanOutLeases> {
-  const name = `fan-outs-${++table}`;
-  const admin = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  const names = Object.fromEntries(Object.keys(TABLES).map((t) => [t, t === 'fanOuts' ? name : `${t}-${table}`])) as Record<TableName, string>;
-  await ensureTables(admin, names);
-  admin.destroy();
-  return new FanOutLeaseStore(db, name);
-}
+const storeOnDynalite = async (): Promise<FanOutLeases> => new FanOutLeaseStore(dynalite.db, (await dynalite.tables()).fanOuts);
 
 describe.each([
   ['FanOutLeaseStore on dynalite', storeOnDynalite],

@@ -1,45 +1,20 @@
 // One set of cases for the ordered jobs' lines (SPEC §11 per_entity), run against the store on
 // dynalite (through the SDK, as the functions use it) and against the in-memory fake the unit
 // tests use, so the fake cannot pass on behaviour the store never had.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTables, startDynalite, type LocalDynamo } from '../../local/dynamodb.js';
-import { createDocumentClient } from '../../lambdas/shared/aws-clients.js';
 import { entityKeyFor, seqKeyFor } from '../../lambdas/domain/ordering.js';
 import { OrderedJobStore, type OrderedJob, type OrderedJobs } from '../../lambdas/stores/ordered-job-store.js';
-import { TABLES, type TableName } from '../../lambdas/stores/table-definitions.js';
 import { FakeOrderedJobs } from '../support/delivery-fakes.js';
+import { type DynaliteTables, startDynaliteTables } from '../support/dynalite-tables.js';
 
-let dynamo: LocalDynamo;
-let dataDir: string;
-let db: ReturnType<typeof createDocumentClient>;
-let table = 0;
+let dynalite: DynaliteTables;
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dataDir = mkdtempSync(join(tmpdir(), 'ordered-'));
-  dynamo = await startDynalite(dataDir, 0);
-  db = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: dynamo.endpoint });
+  dynalite = await startDynaliteTables();
 });
-
-afterAll(async () => {
-  db?.destroy();
-  await dynamo?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => dynalite?.stop());
 
 /** A fresh table per case, so cases never see each other's lines. */
-async function storeOnDynalite(): Promise<OrderedJobs> {
-  const name = `ordered-jobs-${++table}`;
-  const admin = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  const names = Object.fromEntries(Object.keys(TABLES).map((t) => [t, t === 'orderedJobs' ? name : `${t}-${table}`])) as Record<TableName, string>;
-  await ensureTables(admin, names);
-  admin.destroy();
-  return new OrderedJobStore(db, name);
-}
+const storeOnDynalite = async (): Promise<OrderedJobs> => new OrderedJobStore(dynalite.db, (await dynalite.tables()).orderedJobs);
 
 const T0 = Date.parse('2026-06-01T00:00:00.000Z') * 1000;
 const line = entityKeyFor('w1', 'order:o1');

@@ -2,40 +2,19 @@
 // use it) and the gate over it — concurrent reservations from several gates (instances) never
 // hand out two slots closer than the interval, and the schedule's conditional write is the one
 // that decides.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeliveryRateGate, slotIntervalMs } from '../../lambdas/domain/delivery-rate.js';
-import { createDocumentClient } from '../../lambdas/shared/aws-clients.js';
 import { RateLimitStore } from '../../lambdas/stores/rate-limit-store.js';
-import { TABLES, type TableName } from '../../lambdas/stores/table-definitions.js';
-import { ensureTables, type LocalDynamo, startDynalite } from '../../local/dynamodb.js';
+import { type DynaliteTables, startDynaliteTables } from '../support/dynalite-tables.js';
 
-let dynamo: LocalDynamo;
-let dataDir: string;
-let db: ReturnType<typeof createDocumentClient>;
+let dynalite: DynaliteTables;
 let store: RateLimitStore;
 const T0 = Date.parse('2026-06-01T00:00:00.000Z');
 
 beforeAll(async () => {
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dataDir = mkdtempSync(join(tmpdir(), 'slots-'));
-  dynamo = await startDynalite(dataDir, 0);
-  const admin = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint });
-  const names = Object.fromEntries(Object.keys(TABLES).map((t) => [t, `slots-${t}`])) as Record<TableName, string>;
-  await ensureTables(admin, names);
-  admin.destroy();
-  db = createDocumentClient({ region: 'us-east-1', dynamodbEndpoint: dynamo.endpoint });
-  store = new RateLimitStore(db, names.rateLimits);
+  dynalite = await startDynaliteTables();
+  store = new RateLimitStore(dynalite.db, (await dynalite.tables()).rateLimits);
 });
-
-afterAll(async () => {
-  db?.destroy();
-  await dynamo?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => dynalite?.stop());
 
 describe('the rate-limit slot schedule (SPEC §11)', () => {
   it('advances only from the state it read: a writer that read an older state loses', async () => {
