@@ -4,7 +4,7 @@
 // `standardwebhooks` package — and answered 200 (verified) or 401. While recording, each receipt
 // is reported to the parent as [event_id, webhook index, received at (epoch ms), verified 0/1].
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { epochMs } from './stats.js';
@@ -19,7 +19,14 @@ export type ToReceiver =
   | { type: 'flush' }
   | { type: 'close' };
 
-export type ReceiverStats = { received: number; verified: number; rejected: number; cpu_seconds: number };
+export type ReceiverStats = {
+  received: number;
+  verified: number;
+  rejected: number;
+  cpu_seconds: number;
+  /** HTTP/1.1 request bytes received (request line + headers as sent + body): what a delivery sends out, before TCP/TLS framing. */
+  request_bytes: number;
+};
 
 export type FromReceiver =
   | { type: 'ready'; ports: number[] }
@@ -34,7 +41,7 @@ let secrets: string[] = [];
 let verifiers: Webhook[] = [];
 let recording = false;
 let pending: Receipt[] = [];
-const counts = { received: 0, verified: 0, rejected: 0 };
+const counts = { received: 0, verified: 0, rejected: 0, request_bytes: 0 };
 const servers: Server[] = [];
 
 function header(headers: IncomingHttpHeaders, name: string): string {
@@ -61,6 +68,13 @@ function verify(index: number, body: Buffer, headers: IncomingHttpHeaders): bool
   }
 }
 
+/** Request line + header lines (as received, names and values) + blank line + body. */
+function requestBytes(req: IncomingMessage, body: Buffer[]): number {
+  let n = Buffer.byteLength(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n`) + 2;
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) n += Buffer.byteLength(req.rawHeaders[i]!) + 2 + Buffer.byteLength(req.rawHeaders[i + 1]!) + 2;
+  return n + body.reduce((a, c) => a + c.length, 0);
+}
+
 function listen(index: number): Promise<number> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -69,6 +83,7 @@ function listen(index: number): Promise<number> {
       const receivedAt = epochMs();
       const ok = verify(index, Buffer.concat(chunks), req.headers);
       counts.received++;
+      counts.request_bytes += requestBytes(req, chunks);
       if (ok) counts.verified++;
       else counts.rejected++;
       if (recording) pending.push([header(req.headers, 'x-tapp-event-id'), index, receivedAt, ok ? 1 : 0]);
