@@ -4,8 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
-import { PER_DELIVERY_TABLES, type TableName } from '../lambdas/stores/table-definitions.js';
+import { PER_DELIVERY_TABLES, POINT_IN_TIME_RECOVERY_TABLES, RETENTION_DAYS, type TableName } from '../lambdas/stores/table-definitions.js';
 import { ROOT } from './paths.js';
+import { type AllInInputs, allInCostPerMillion, apiDestinationsPerMillion, ALL_IN_PRICES } from './all-in-cost.js';
 import type { ObserverSnapshot } from './sdk-observer.js';
 import { round } from './stats.js';
 
@@ -108,6 +109,21 @@ export type CostInputs = {
   deliverBatchMs: number;
   /** The runtime's physical table names (its local.json), to tell the observer's resources apart. */
   tableNames: Record<TableName, string>;
+  /** Issue 19: what the all-in model needs beyond the above (measured in the cost section). */
+  allIn?: AllInMeasured;
+};
+
+/** Measured by the cost section for the all-in model (bench/all-in-cost.ts). */
+export type AllInMeasured = {
+  /** Info-level log bytes (bench/log-bytes.ts): per event (the fan-out's line) and per delivery. */
+  logBytesPerEvent: number | null;
+  logBytesPerDelivery: number | null;
+  logSource: string;
+  /** Stored bytes per history item and per event item (+ index entries, + 100 B overhead each). */
+  historyItemBytes: number | null;
+  eventItemBytes: number | null;
+  /** Request bytes per delivery attempt received by the receivers (request line + headers + body). */
+  requestBytesPerAttempt: number | null;
 };
 
 function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
@@ -194,6 +210,16 @@ export function computeCost(input: CostInputs) {
     fanOutInvocations * (Math.ceil(input.fanOutMs) / 1000) * (memory.fanOut / 1024) +
     deliverInvocations * (Math.ceil(input.deliverBatchMs) / 1000) * (memory.deliver / 1024);
 
+  const fanOutGbSecondsPerEvent = (Math.ceil(input.fanOutMs) / 1000) * (memory.fanOut / 1024);
+  const all_in_base = allInBase(input, {
+    exact: measured?.exact,
+    sqsBilled: sqsRequests,
+    sqsSendCalls: (delta['SQS.SendMessageBatch'] ?? 0) + (delta['SQS.SendMessage'] ?? 0),
+    fanOutGbSecondsPerEvent,
+    deliverGbSecondsPerDelivery: delivered > 0 ? (deliverInvocations * (Math.ceil(input.deliverBatchMs) / 1000) * (memory.deliver / 1024)) / delivered : Number.NaN,
+    deliverInvocationsPerDelivery: 1 / batchSize,
+  });
+
   const perMillion = (units: number, usdPerUnit: number) => (delivered > 0 ? (units / delivered) * 1e6 * usdPerUnit : Number.NaN);
   const usd = {
     lambda_requests: perMillion(fanOutInvocations + deliverInvocations, PRICES.lambda_usd_per_million_requests / 1e6),
@@ -261,6 +287,8 @@ export function computeCost(input: CostInputs) {
       memory_source: memory.source,
     },
     prices: PRICES,
+    /** Issue 19: the measured split the all-in figures (usd_per_million_all_in) are computed from. */
+    all_in_base: all_in_base ?? null,
     assumptions: [
       'Calls are counted by the bench\'s observer on the functions\' SDK clients (bench/sdk-observer.ts, attached by the local runtime only under the bench), from right before the first publish to right after the last delivery of the throughput phase: they include the event source mapping\'s ReceiveMessage/DeleteMessageBatch (empty long polls too: DELIVERY_CONCURRENCY pollers, 1 s waits) and any sweeper run in the window. The bench\'s own PutEvents calls are not counted as API calls (they are the publisher\'s), but their events are priced under EventBridge.',
       `DynamoDB: units computed from the items actually written and read (bench/capacity-units.ts, AWS's documented rules: item size = attribute names + values; writes in 1 KB units on the larger of the item before and after; each index the item enters, leaves or changes in costs a write sized by its projection, an index key change a delete and a put; a failed condition the existing item's size or 1; reads in 4 KB units, eventually consistent half, Query/Scan on the summed sizes), during a separate paced capacity phase (${units ? `${units.events} events, ${units.delivered} deliveries` : 'not run'}) in which the observer reads each written item before (and after an update) — which slows the runtime, so it is not on during the throughput phase. On-demand prices.`,
@@ -275,4 +303,136 @@ export function computeCost(input: CostInputs) {
   };
 }
 
-export type CostResult = ReturnType<typeof computeCost>;
+export type CostResult = ReturnType<typeof computeCost> & { usd_per_million_all_in?: AllInResult };
+
+/** Tables whose units are per event (the event item, the fan-out lease), and the fan-out's webhook Query. */
+const PER_EVENT_TABLES: readonly TableName[] = ['events', 'fanOuts'];
+
+/**
+ * Assumed where the bench does not measure: a TLS 1.3 handshake with a typical certificate chain
+ * (2–3 certificates) and the TCP set-up is ~5–6 KB on the wire; counted whole (5,500 B) as if it
+ * were all egress, although only the client's part (~0.6–1 KB: SYN/ACKs, ClientHello, Finished)
+ * leaves AWS — the certificate chain comes in, and inbound transfer is free. An upper bound.
+ */
+export const TLS_HANDSHAKE_BYTES = 5_500;
+/** Lambda's START / END / REPORT lines per invocation (text format, ~260 B): assumed, not printed locally. */
+export const LAMBDA_PLATFORM_LOG_BYTES = 260;
+/** Without the bench's kms section: the README's last measured figure (0.00027) rounded up, as the issue gives it. */
+export const DEFAULT_KMS_CALLS_PER_DELIVERY = 0.00037;
+/** Without the bench's connection_reuse section: its last README figure, 300 → 10 handshakes. */
+export const DEFAULT_HANDSHAKES_PER_ATTEMPT_WITH_REUSE = 10 / 300;
+/** Log group retention assumed for CloudWatch Logs storage (the stage's logRetentionDays; its default is not read here). */
+export const LOG_RETENTION_DAYS_ASSUMED = 30;
+
+/** The per-delivery / per-event split of the measured figures (W-independent), kept in results.json. */
+export type AllInBase = Omit<AllInInputs, 'kmsCallsPerDelivery' | 'handshakesPerAttemptWithReuse'> & { sources: Record<string, string> };
+
+export type AllInResult = {
+  w1: ReturnType<typeof roundAllIn>;
+  w4: ReturnType<typeof roundAllIn>;
+  api_destinations: { w1: number; w4: number; note: string };
+  targets: { w4: number; w1: number; w4_met: boolean; w1_met: boolean };
+  inputs: AllInInputs;
+  sources: Record<string, string>;
+};
+
+function roundAllIn(c: ReturnType<typeof allInCostPerMillion>) {
+  return {
+    total: round(c.total, 3)!,
+    items: Object.fromEntries(Object.entries(c.items).map(([k, v]) => [k, round(v, 4)])) as Record<keyof typeof c.items, number>,
+    egress_without_reuse: round(c.egress_without_reuse, 4),
+    total_without_reuse: round(c.total_without_reuse, 3),
+  };
+}
+
+/** Issue 19 targets. */
+export const ALL_IN_TARGETS = { w4: 1.5, w1: 2.4 };
+
+/** The all-in figures from the cost section's base, with the kms and connection_reuse sections' results where they ran. */
+export function allInFromBase(base: AllInBase, measured: { kmsCallsPerDelivery?: number; handshakesSavedRatio?: number }): AllInResult {
+  const { sources, ...rest } = base;
+  const inputs: AllInInputs = {
+    ...rest,
+    kmsCallsPerDelivery: measured.kmsCallsPerDelivery ?? DEFAULT_KMS_CALLS_PER_DELIVERY,
+    handshakesPerAttemptWithReuse: measured.handshakesSavedRatio !== undefined ? 1 - measured.handshakesSavedRatio : DEFAULT_HANDSHAKES_PER_ATTEMPT_WITH_REUSE,
+  };
+  const w1 = roundAllIn(allInCostPerMillion(inputs, 1));
+  const w4 = roundAllIn(allInCostPerMillion(inputs, 4));
+  return {
+    w1,
+    w4,
+    api_destinations: {
+      w1: round(apiDestinationsPerMillion(1), 3)!,
+      w4: round(apiDestinationsPerMillion(4), 3)!,
+      note: `EventBridge API destinations: $${ALL_IN_PRICES.eventbridge_usd_per_million_events} per million events + $${ALL_IN_PRICES.api_destinations_usd_per_million_invocations} per million invocations; no signing (Standard Webhooks), no delivery history, no self-service portal or API; its retries last 24 h at most`,
+    },
+    targets: { ...ALL_IN_TARGETS, w4_met: w4.total <= ALL_IN_TARGETS.w4, w1_met: w1.total <= ALL_IN_TARGETS.w1 },
+    inputs: Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, round(v, 6)])) as AllInInputs,
+    sources: {
+      ...sources,
+      kmsCallsPerDelivery: measured.kmsCallsPerDelivery !== undefined ? 'measured: the kms section (cost.kms_calls_per_delivery)' : `assumed ${DEFAULT_KMS_CALLS_PER_DELIVERY} (the kms section did not run)`,
+      handshakesPerAttemptWithReuse:
+        measured.handshakesSavedRatio !== undefined ? 'measured: the connection_reuse section (1 − handshakes saved / handshakes without the pool)' : 'assumed 10 / 300 (the connection_reuse section did not run; its last README figure)',
+    },
+  };
+}
+
+/** The per-delivery / per-event split of the cost section's measurements, for the all-in model. */
+function allInBase(input: CostInputs, parts: {
+  exact: UnitsByResource | undefined;
+  sqsBilled: number;
+  sqsSendCalls: number;
+  fanOutGbSecondsPerEvent: number;
+  deliverGbSecondsPerDelivery: number;
+  deliverInvocationsPerDelivery: number;
+}): AllInBase | undefined {
+  const m = input.allIn;
+  const { delivered, events } = input.window;
+  if (!m || delivered <= 0 || events <= 0 || !parts.exact) return undefined;
+  const w = delivered / events; // webhooks per event in the bench's runs
+  const units = { delivery: { wru: 0, rru: 0 }, event: { wru: 0, rru: 0 } };
+  for (const [resource, u] of Object.entries(parts.exact)) {
+    const table = tableOfResource(resource, input.tableNames);
+    const perEvent = (table && PER_EVENT_TABLES.includes(table)) || (table === 'webhooks' && resource.endsWith('.Query'));
+    const side = perEvent ? units.event : units.delivery;
+    // Measured per delivery at W = w: a per-event resource's units per event are w times that.
+    side.wru += (u.wru ?? 0) * (perEvent ? w : 1);
+    side.rru += (u.rru ?? 0) * (perEvent ? w : 1);
+  }
+  const num = (v: number | null, fallback: number) => (v == null || !Number.isFinite(v) ? fallback : v);
+  const history = num(m.historyItemBytes, Number.NaN);
+  return {
+    deliverInvocationsPerDelivery: parts.deliverInvocationsPerDelivery,
+    deliverGbSecondsPerDelivery: parts.deliverGbSecondsPerDelivery,
+    fanOutInvocationsPerEvent: 1,
+    fanOutGbSecondsPerEvent: parts.fanOutGbSecondsPerEvent,
+    sqsRequestsPerEvent: parts.sqsSendCalls / events,
+    sqsRequestsPerDelivery: (parts.sqsBilled - parts.sqsSendCalls) / delivered,
+    wruPerDelivery: units.delivery.wru,
+    wruPerEvent: units.event.wru,
+    rruPerDelivery: units.delivery.rru,
+    rruPerEvent: units.event.rru,
+    eventbridgeEventsPerEvent: 1,
+    logBytesPerDelivery: num(m.logBytesPerDelivery, Number.NaN) + parts.deliverInvocationsPerDelivery * LAMBDA_PLATFORM_LOG_BYTES,
+    logBytesPerEvent: num(m.logBytesPerEvent, Number.NaN) + LAMBDA_PLATFORM_LOG_BYTES,
+    logRetentionDays: LOG_RETENTION_DAYS_ASSUMED,
+    storedBytesPerDelivery: history,
+    storedBytesPerEvent: num(m.eventItemBytes, 0),
+    retentionDays: RETENTION_DAYS,
+    pitrBytesPerDelivery: 0,
+    pitrBytesPerEvent: 0,
+    requestBytesPerAttempt: num(m.requestBytesPerAttempt, Number.NaN),
+    handshakeBytes: TLS_HANDSHAKE_BYTES,
+    attemptsPerDelivery: 1,
+    sources: {
+      lambda: `measured: invocations per event / per delivery (batches of ${DELIVERY_QUEUE.batchSize}); fan-out duration measured (PutEvents round trip), delivery batch duration assumed (--deliver-ms ${input.deliverBatchMs})`,
+      sqs: `measured (pipeline window): SendMessage(Batch) calls per event ${round(parts.sqsSendCalls / events, 3)}, the other billed requests per delivery; at W = 1 the fan-out still sends one SendMessageBatch per event`,
+      dynamodb: `measured (capacity phase, W = ${round(w, 2)}): units of the ${PER_EVENT_TABLES.join(' and ')} tables and the webhooks Query counted per event (× W), the rest per delivery`,
+      eventbridge: 'one custom event (< 64 KB) per event',
+      logs: `${m.logSource}; + ${LAMBDA_PLATFORM_LOG_BYTES} B of Lambda START/END/REPORT lines per invocation (assumed); storage of the uncompressed bytes (AWS bills archived, compressed bytes: an upper bound) for ${LOG_RETENTION_DAYS_ASSUMED} days (assumed)`,
+      storage: `measured: a scan of the local deliveries and events tables, item size + index entries + 100 B per item, stored ${RETENTION_DAYS} days (RETENTION_DAYS); the fan-out lease is deleted once queued (not stored)`,
+      pitr: `$0: point-in-time recovery is on the ${POINT_IN_TIME_RECOVERY_TABLES.join(' and ')} tables only, not on history or events`,
+      egress: `request bytes measured at the receivers (request line + headers + body, ${round(m.requestBytesPerAttempt ?? Number.NaN, 0)} B per attempt); TCP + TLS 1.3 handshake ${TLS_HANDSHAKE_BYTES} B assumed per new connection (counted whole: an upper bound, the certificate chain is inbound); 1 attempt per delivery (healthy endpoints); TCP/IP framing not counted`,
+    },
+  };
+}

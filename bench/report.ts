@@ -5,6 +5,7 @@ import type { ConnectionReuseResult } from './connection-reuse.js';
 import type { CostResult } from './cost.js';
 import type { IsolationResult } from './isolation.js';
 import type { KmsResult } from './kms.js';
+import type { InfoLogBytes } from './log-bytes.js';
 import type { OutageResult } from './outage.js';
 import type { StormResult } from './storm.js';
 import type { ControlsResult } from './controls.js';
@@ -42,6 +43,8 @@ export type Results = {
   raw?: RawResult;
   connection_reuse?: ConnectionReuseResult;
   cost?: CostResult;
+  /** Issue 19: the info-level log run of the cost section (bench/log-bytes.ts). */
+  cost_info_logs?: InfoLogBytes;
   cold_start?: ColdStartResult;
   api?: ApiResult;
   isolation?: IsolationResult;
@@ -73,6 +76,11 @@ export function computeChecks(r: Results): Results['checks'] {
     max('cost.calls_per_delivery', r.cost.calls_per_delivery, TARGETS.calls_per_delivery.max, TARGETS.calls_per_delivery.label, false);
     max('cost.dynamodb_wru_per_delivery', r.cost.dynamodb_wru_per_delivery, TARGETS.dynamodb_wru_per_delivery.max, TARGETS.dynamodb_wru_per_delivery.label, false);
     max('cost.usd_per_million_deliveries', r.cost.usd_per_million_deliveries.total, TARGETS.usd_per_million_deliveries.max, TARGETS.usd_per_million_deliveries.label, false);
+    const a = r.cost.usd_per_million_all_in;
+    if (a) {
+      max('cost.usd_per_million_all_in.w4', a.w4.total, a.targets.w4, `≤ $${a.targets.w4} all-in per million deliveries at 4 webhooks per event`, false);
+      max('cost.usd_per_million_all_in.w1', a.w1.total, a.targets.w1, `≤ $${a.targets.w1} all-in per million deliveries at 1 webhook per event`, false);
+    }
   }
   for (const [key, s] of [['storm', r.storm], ['storm.large', r.storm?.large]] as const) {
     if (!s) continue;
@@ -156,6 +164,19 @@ export function renderTable(r: Results): string {
       'USD per 1M, provisioned option',
       `$${fmt(r.cost.usd_per_million_deliveries_provisioned.total, 2)}  (${option.tables.join(' + ')} tables provisioned, ${fmt(option.assumed_utilization * 100, 0)} % utilization)`,
     );
+    const a = r.cost.usd_per_million_all_in;
+    if (a) {
+      const items = (x: typeof a.w4) =>
+        Object.entries(x.items)
+          .sort((p, q) => q[1] - p[1])
+          .map(([k, v]) => `${k} ${fmt(v, 3)}`)
+          .join(', ');
+      for (const w of ['w4', 'w1'] as const) {
+        const c = check(`cost.usd_per_million_all_in.${w}`);
+        row('', `all-in USD per 1M, ${w === 'w4' ? 4 : 1} webhook${w === 'w4' ? 's' : ''}/event`, `$${fmt(a[w].total, 2)}  (${items(a[w])}; $${fmt(a[w].total_without_reuse, 2)} without connection reuse)`, c?.target ?? '', mark(c?.pass));
+      }
+      row('', 'EventBridge API destinations (beside it)', `$${fmt(a.api_destinations.w1, 2)} at 1 webhook/event, $${fmt(a.api_destinations.w4, 2)} at 4  (no signing, history or self-service)`);
+    }
   }
   for (const [label, s] of [['storm', r.storm], ['storm (large)', r.storm?.large]] as const) {
     if (!s) continue;

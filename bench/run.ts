@@ -10,7 +10,7 @@ import { parseOptions } from './options.js';
 import { ROOT } from './paths.js';
 import { runProcess } from './process.js';
 import { computeChecks, renderTable, type Results, TARGETS } from './report.js';
-import { BenchContext, SECTION_RUNNERS } from './sections.js';
+import { BenchContext, finishAllInCost, SECTION_RUNNERS } from './sections.js';
 import { round } from './stats.js';
 
 const UNLIMITED = '1000000000';
@@ -82,6 +82,7 @@ async function main() {
 
   results.machine.loadavg_at_end = loadavg().map((l) => round(l, 2)!);
   results.duration_s = round((performance.now() - startedAt) / 1000, 1)!;
+  finishAllInCost(results);
   results.checks = computeChecks(results);
   const out = resolve(ROOT, options.out);
   mkdirSync(dirname(out), { recursive: true });

@@ -15,7 +15,9 @@ import { runSweepBench } from './sweep.js';
 import { runColdStart } from './cold-start.js';
 import { runConnectionReuse } from './connection-reuse.js';
 import { runKmsBench } from './kms.js';
-import { computeCost, type CostWindow } from './cost.js';
+import { allInFromBase, type AllInMeasured, computeCost, type CostWindow } from './cost.js';
+import { measureInfoLogBytes } from './log-bytes.js';
+import { storedBytesPerItem } from './stored-bytes.js';
 import { progress } from './log.js';
 import type { Options, Section } from './options.js';
 import { type PipelineContext, Publisher, registerWebhooks, runPipeline, warmUp } from './pipeline.js';
@@ -215,7 +217,9 @@ const cost: SectionRunner = async (ctx) => {
   if (!p || !ctx.pipelineRun) throw new Error('cost needs the pipeline section');
   const pc = await ctx.pipelineContext();
   let capacity: CostWindow | undefined;
+  let requestBytes = { bytes: 0, received: 0 };
   try {
+    const stats0 = await pc.receivers.stats();
     let before: ObserverSnapshot | undefined;
     let after: ObserverSnapshot | undefined;
     const run = await runPipeline(pc, { rate: CAPACITY_RATE, durationS: options.quick ? 3 : 10, batch: options.batch, drainTimeoutS: 60 }, {
@@ -223,9 +227,35 @@ const cost: SectionRunner = async (ctx) => {
       after: async () => void (after = await settledSnapshot(pc.runtime, false)),
     });
     capacity = { before: before!, after: after!, delivered: run.delivered, events: run.offered.events - run.publish_failed_events };
+    const stats1 = await pc.receivers.stats();
+    requestBytes = { bytes: stats1.request_bytes - stats0.request_bytes, received: stats1.received - stats0.received };
     if (run.missing > 0) results.findings.push(`cost capacity phase: ${run.missing} deliveries missing`);
   } catch (error) {
     results.errors.push(`cost: capacity phase: ${(error as Error).message}`);
+  }
+  // Issue 19: what the all-in model measures beyond units and calls.
+  const allIn: AllInMeasured = {
+    logBytesPerEvent: null,
+    logBytesPerDelivery: null,
+    logSource: 'not measured',
+    historyItemBytes: null,
+    eventItemBytes: null,
+    requestBytesPerAttempt: requestBytes.received > 0 ? requestBytes.bytes / requestBytes.received : null,
+  };
+  try {
+    allIn.historyItemBytes = (await storedBytesPerItem(pc.runtime.state, 'deliveries')).bytes_per_item;
+    allIn.eventItemBytes = (await storedBytesPerItem(pc.runtime.state, 'events')).bytes_per_item;
+  } catch (error) {
+    results.errors.push(`cost: stored bytes: ${(error as Error).message}`);
+  }
+  try {
+    const logs = await measureInfoLogBytes({ env: ctx.runtimeEnv, webhooks: options.webhooks, rate: CAPACITY_RATE, durationS: 3, batch: options.batch, maxInFlight: options.maxInFlight });
+    allIn.logBytesPerEvent = logs.bytes_per_event;
+    allIn.logBytesPerDelivery = logs.bytes_per_delivery;
+    allIn.logSource = `measured: a second runtime at LOG_LEVEL=info, ${logs.events} events × ${options.webhooks} webhooks at ${CAPACITY_RATE}/s, ${logs.lines} lines, ${logs.bytes} B (${Object.entries(logs.by_message).map(([m, v]) => `${v.lines} × "${m}"`).join(', ')})`;
+    results.cost_info_logs = logs;
+  } catch (error) {
+    results.errors.push(`cost: info-level log bytes: ${(error as Error).message}`);
   }
   results.cost = computeCost({
     window: { before: ctx.pipelineRun.before, after: ctx.pipelineRun.after, delivered: p.delivered, events: p.offered.events - p.publish_failed_events },
@@ -236,10 +266,27 @@ const cost: SectionRunner = async (ctx) => {
     fanOutMs: ctx.pipelineRun.warm.single_put_events_ms.p50_ms ?? 0,
     deliverBatchMs: options.deliverMs,
     tableNames: pc.runtime.state.tables,
+    allIn,
   });
+  finishAllInCost(results);
   const c = results.cost;
   progress(`cost: ${c.calls_per_delivery} AWS API calls, ${c.dynamodb_wru_per_delivery} WRU, ${c.dynamodb_rru_per_delivery} RRU per delivery; $${c.usd_per_million_deliveries.total} per million deliveries ($${c.usd_per_million_deliveries_provisioned.total} with the provisioned option)`);
 };
+
+/**
+ * Issue 19: (re)computes cost.usd_per_million_all_in from the cost section's measured base, with
+ * the kms and connection_reuse sections' results if they ran (they run after cost: run.ts calls
+ * this again once every section has run).
+ */
+export function finishAllInCost(results: Results): void {
+  const base = results.cost?.all_in_base;
+  if (!results.cost || !base) return;
+  const r = results.connection_reuse;
+  results.cost.usd_per_million_all_in = allInFromBase(base, {
+    kmsCallsPerDelivery: results.kms?.kms_calls_per_delivery,
+    handshakesSavedRatio: r && r.without_reuse.tls_handshakes > 0 ? r.handshakes_saved / r.without_reuse.tls_handshakes : undefined,
+  });
+}
 
 /** Signed POSTs straight to the receivers: the ceiling the pipeline is compared with. */
 const raw: SectionRunner = async (ctx) => {
