@@ -19,6 +19,7 @@ import {
 import { type Clock, systemClock } from '../domain/clock.js';
 import type { Lane } from '../domain/delivery.js';
 import { PromiseCache } from '../shared/promise-cache.js';
+import { SerialPerKey } from '../shared/serial-per-key.js';
 import type { EndpointStore, HealthChange } from '../stores/endpoint-store.js';
 
 const MAX_ENTRIES = 5000;
@@ -32,8 +33,8 @@ export class EndpointTracker {
   private readonly inFlight = new Map<string, number[]>();
   /** When this instance last had an answer (any HTTP status, or a refusal) from each endpoint. */
   private readonly lastAnswer = new Map<string, number>();
-  /** The last change of each endpoint's health still being written by this instance: changes queue behind it. */
-  private readonly writing = new Map<string, Promise<unknown>>();
+  /** Changes of each endpoint's health written by this instance, one at a time. */
+  private readonly writing = new SerialPerKey();
 
   constructor(
     private readonly deps: {
@@ -133,12 +134,7 @@ export class EndpointTracker {
    * instances can, and then the change is applied again to what they wrote).
    */
   private change(webhookId: string, next: HealthChange): Promise<EndpointHealth> {
-    const run = () => this.write(webhookId, next);
-    const result = (this.writing.get(webhookId) ?? Promise.resolve()).then(run, run);
-    const settled = result.catch(() => undefined);
-    this.writing.set(webhookId, settled);
-    void settled.then(() => this.writing.get(webhookId) === settled && this.writing.delete(webhookId));
-    return result;
+    return this.writing.run(webhookId, () => this.write(webhookId, next));
   }
 
   private async write(webhookId: string, next: HealthChange): Promise<EndpointHealth> {

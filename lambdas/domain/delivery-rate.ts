@@ -7,6 +7,8 @@
 // A job whose slot is further off waits for it in the queue (held, not an attempt: never dropped,
 // never counted as a failed attempt).
 
+import { SerialPerKey } from '../shared/serial-per-key.js';
+
 /** Slots are this much further apart than 1/limit: timer and network jitter never squeeze two into one second. */
 const SPACING_MARGIN = 1.2;
 
@@ -34,18 +36,13 @@ const RESERVE_TRIES = 20;
 
 export class DeliveryRateGate {
   /** One reservation at a time per webhook in this instance: its own attempts never race each other's writes. */
-  private readonly pending = new Map<string, Promise<unknown>>();
+  private readonly reserving = new SerialPerKey();
 
   constructor(private readonly store: SlotScheduleStore) {}
 
   /** The start time of one attempt to the webhook: the first free slot from `now` on. */
   reserve(webhookId: string, perSecond: number, now: number): Promise<number> {
-    const run = () => this.take(webhookId, perSecond, now);
-    const result = (this.pending.get(webhookId) ?? Promise.resolve()).then(run, run);
-    const settled = result.catch(() => undefined);
-    this.pending.set(webhookId, settled);
-    void settled.then(() => this.pending.get(webhookId) === settled && this.pending.delete(webhookId));
-    return result;
+    return this.reserving.run(webhookId, () => this.take(webhookId, perSecond, now));
   }
 
   private async take(webhookId: string, perSecond: number, now: number): Promise<number> {

@@ -4,6 +4,7 @@
 import type { DeliveryAttempt, DeliveryJob, Lane, QueueMessage, StoredJob } from '../../lambdas/domain/delivery.js';
 import { jobIdFor, jobIdOf } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
+import type { PublishedEvent } from '../../lambdas/domain/published-event.js';
 import type { SendResult } from '../../lambdas/stores/delivery-queue.js';
 import type { StoredEvent } from '../../lambdas/stores/event-store.js';
 import { type Claim, type EventRef, type FanOutLease, type FanOutLeases, fanOutShardOf } from '../../lambdas/stores/fan-out-lease-store.js';
@@ -140,6 +141,17 @@ export class FakeQueue {
     });
   }
 }
+
+/** An order.filled event of partner p1 about order o1, as the fan-out receives it. */
+export const publishedEventFixture = (overrides: Partial<PublishedEvent> = {}): PublishedEvent => ({
+  eventId: 'e1',
+  eventType: 'order.filled',
+  partnerId: 'p1',
+  data: { order_id: 'o1' },
+  environment: 'sandbox',
+  createdAt: '2026-06-01T00:00:00.000Z',
+  ...overrides,
+});
 
 export const webhookFixture = (id: string, overrides: Partial<Webhook> = {}): Webhook => ({
   id,

@@ -2,20 +2,11 @@
 // attempts, and an event stored but not (fully) queued — its fan-out failed or died midway — always
 // finished by a retry or by the sweeper, never taken for a duplicate (SPEC §4: never lost).
 import { FanOut, FanOutBusyError } from '../../lambdas/delivery/fan-out.js';
-import type { PublishedEvent } from '../../lambdas/domain/published-event.js';
-import { FakeEvents, FakeFanOutLeases, FakeHistory, FakeJobs, FakeQueue, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeEvents, FakeFanOutLeases, FakeHistory, FakeJobs, FakeQueue, webhookFixture, publishedEventFixture } from '../support/delivery-fakes.js';
 
 const LEASE_MS = 60_000;
 
-const event = (overrides: Partial<PublishedEvent> = {}): PublishedEvent => ({
-  eventId: 'e1',
-  eventType: 'order.filled',
-  partnerId: 'p1',
-  data: { order_id: 'o1' },
-  environment: 'sandbox',
-  createdAt: '2026-06-01T00:00:00.000Z',
-  ...overrides,
-});
+const event = publishedEventFixture;
 
 function setup() {
   const webhooks = [webhookFixture('a'), webhookFixture('b', { events: ['order.filled'] }), webhookFixture('c', { events: ['account.closed'] }), webhookFixture('d', { status: 'disabled' })];

@@ -4,8 +4,7 @@
 import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { jobFromWire, jobOf, jobToWire, type StoredJob } from '../../lambdas/domain/delivery.js';
 import { entityKeyFor, entityOf, seqKeyFor } from '../../lambdas/domain/ordering.js';
-import type { PublishedEvent } from '../../lambdas/domain/published-event.js';
-import { FakeEvents, FakeFanOutLeases, FakeHistory, FakeJobs, FakeOrderedJobs, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeEvents, FakeFanOutLeases, FakeHistory, FakeJobs, FakeOrderedJobs, FakeQueue, jobFixture, webhookFixture, publishedEventFixture } from '../support/delivery-fakes.js';
 
 describe('entityOf', () => {
   it('is the order for order.*, the account for account.* and funding.*', () => {
@@ -37,15 +36,7 @@ describe('ordering keys', () => {
   });
 });
 
-const event = (overrides: Partial<PublishedEvent> = {}): PublishedEvent => ({
-  eventId: 'e1',
-  eventType: 'order.filled',
-  partnerId: 'p1',
-  data: { order_id: 'o1' },
-  environment: 'sandbox',
-  createdAt: '2026-06-01T00:00:00.000Z',
-  ...overrides,
-});
+const event = publishedEventFixture;
 
 function setup() {
   const webhooks = [webhookFixture('plain'), webhookFixture('ordered', { ordering: 'per_entity' })];
