@@ -49,7 +49,7 @@ it('holds a limited webhook to its rate in every rolling second, delivers everyt
   const got = receiver.received(limitedPath);
   expect(new Set(got.map((r) => JSON.parse(r.body).event_id))).toEqual(new Set(ids));
   expect(maxInAnySecond(got.map((r) => r.receivedAt))).toBeLessThanOrEqual(5);
-  // The neighbour was not held: its 50 came in well under the 10 s the limited one needs.
+  // The neighbour was not held: its 50 came in well under the 15 s the limited one needs.
   const neighbour = receiver.received(neighbourPath).map((r) => r.receivedAt);
   expect(maxInAnySecond(neighbour)).toBeGreaterThan(5);
   // Held jobs are not attempts: one succeeded attempt per event, nothing failed.

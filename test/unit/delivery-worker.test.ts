@@ -403,15 +403,15 @@ describe('DeliveryWorker: a webhook\'s rate limit (SPEC §11)', () => {
     expect(outcomes.get('m0')).toMatchObject({ kind: 'succeeded' });
     const held = ['m1', 'm2'].map((id) => outcomes.get(id)!);
     expect(held.map((o) => o.kind === 'waiting' && [o.job.slotAt, o.lane, o.parked])).toEqual([
-      [NOW + 1200, 'slow', false],
-      [NOW + 2400, 'slow', false],
+      [NOW + 1500, 'slow', false],
+      [NOW + 3000, 'slow', false],
     ]);
     expect(t.history.attempts).toHaveLength(1);
     expect(t.jobs.items.size).toBe(0);
     const plan = planQueueActions(records, outcomes, 'fast', NOW);
     expect(plan.send.map((s) => [s.lane, s.outgoing.message.kind === 'deliver' && s.outgoing.message.job.slot_at])).toEqual([
-      ['slow', NOW + 1200],
-      ['slow', NOW + 2400],
+      ['slow', NOW + 1500],
+      ['slow', NOW + 3000],
     ]);
     expect(plan.keep).toEqual([]);
   });
@@ -421,7 +421,7 @@ describe('DeliveryWorker: a webhook\'s rate limit (SPEC §11)', () => {
     const t = setup({ webhook: { rateLimitPerSecond: 1 }, rateGate: gate });
     await gate.reserve('w1', 1, NOW - 500); // a slot another attempt used 0.5 s ago
     const late = await t.run(t.record(jobFixture({ slotAt: NOW - 2000 })), 'slow');
-    // Its old slot is gone; the next free one is 700 ms away: waited for in the function on the slow lane, then attempted.
+    // Its old slot is gone; the next free one is 1,000 ms away: waited for in the function on the slow lane, then attempted.
     expect(late).toMatchObject({ kind: 'succeeded' });
     expect(t.posts).toHaveLength(1);
   });
