@@ -1,38 +1,78 @@
 // One SQS batch of a delivery lane: parse each record at the edge, work them (DeliveryWorker),
 // carry out the queue actions their outcomes call for, and report the records to keep
 // (batchItemFailures). A record that cannot be read is kept, so it ends in the DLQ, not in a void.
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+// While one attempt is slow, the batch's free slots take more messages of the lane's queue
+// (batch-refill.ts); those the function deletes itself when done.
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type Lane, queueMessageSchema } from '../domain/delivery.js';
 import { config } from '../shared/config.js';
+import type { ReceivedMessage } from '../stores/delivery-queue.js';
+import { DELIVERY_QUEUES } from '../stores/queue-definitions.js';
+import { type RefillPolicy, workWithRefill } from './batch-refill.js';
 import { deliveryGraph } from './delivery-deps.js';
-import { emitDeliveryMetrics, type ReceivedRecord } from './delivery-metrics.js';
+import { emitDeliveryMetrics } from './delivery-metrics.js';
 import type { DeliveryOutcome, QueueRecord } from './delivery-worker.js';
 import { applyQueueActions, planQueueActions } from './queue-actions.js';
 
+/** Receive at least this many messages at a time when filling slots. */
+const REFILL_MIN_FREE = 3;
+const REFILL_EMPTY_BACKOFF_MS = 250;
+
 export async function deliverBatch(event: SQSEvent, lane: Lane): Promise<SQSBatchResponse> {
+  const { queue, logger } = deliveryGraph();
+  const onError = (what: string, error: unknown) => logger.error(what, { error });
+  const keep = await workWithRefill(event.Records.length, (settled) => workMessages(event.Records.map(fromRecord), lane, settled), refillPolicy(lane), {
+    receive: (max) => queue.receive(lane, max),
+    work: async (messages, settled) => {
+      const kept = new Set(await workMessages(messages, lane, settled));
+      // If this fails, the messages show again after the visibility timeout (at-least-once).
+      await queue.remove(lane, messages.filter((m) => !kept.has(m.messageId)).map((m) => m.receiptHandle));
+    },
+    onError,
+  });
+  return { batchItemFailures: keep.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** Works messages to the end (attempts, history, queue actions); returns the ids of those to keep in the queue. */
+async function workMessages(messages: ReceivedMessage[], lane: Lane, settled: () => void): Promise<string[]> {
   const { worker, queue, logger } = deliveryGraph();
   const unreadable: string[] = [];
   const records: QueueRecord[] = [];
-  for (const record of event.Records) {
-    const parsed = safeParse(record.body);
-    if (parsed) records.push({ messageId: record.messageId, receiptHandle: record.receiptHandle, receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1, message: parsed });
-    else unreadable.push(record.messageId);
+  for (const m of messages) {
+    const parsed = safeParse(m.body);
+    if (parsed) records.push({ messageId: m.messageId, receiptHandle: m.receiptHandle, receiveCount: m.receiveCount, message: parsed });
+    else {
+      unreadable.push(m.messageId);
+      settled();
+    }
   }
   if (unreadable.length > 0) logger.error('unreadable delivery messages kept for the DLQ', { message_ids: unreadable });
 
-  const outcomes = await worker.processBatch(records, lane);
+  const outcomes = await worker.processBatch(records, lane, settled);
   for (const [messageId, outcome] of outcomes) log(logger, messageId, outcome);
-  emitDeliveryMetrics(config().metrics, lane, event.Records.map(received), outcomes.values());
-  const keep = await applyQueueActions(queue, lane, planQueueActions(records, outcomes, lane, Date.now()), (what, error) =>
-    logger.error(what, { error }),
-  );
-  return { batchItemFailures: [...unreadable, ...keep].map((itemIdentifier) => ({ itemIdentifier })) };
+  emitDeliveryMetrics(config().metrics, lane, messages, outcomes.values());
+  const keep = await applyQueueActions(queue, lane, planQueueActions(records, outcomes, lane, Date.now()), (what, error) => logger.error(what, { error }));
+  return [...unreadable, ...keep];
 }
 
-/** What the metrics need of a record: how often it was received and when it was sent (epoch ms). */
-function received(record: SQSEvent['Records'][number]): ReceivedRecord {
+/** Fills a batch's free slots while one attempt is slow, until the lane's longest attempt could have ended. */
+function refillPolicy(lane: Lane): RefillPolicy {
+  const cfg = config();
+  const longestAttemptMs = lane === 'fast' ? (cfg.fastLaneDeadlineMs ?? cfg.deliveryTimeoutMs) : cfg.deliveryTimeoutMs;
+  const { batchSize } = DELIVERY_QUEUES[lane];
+  return { slots: batchSize, minFree: REFILL_MIN_FREE, afterMs: cfg.refillAfterMs, windowMs: cfg.refillAfterMs > 0 ? longestAttemptMs : 0, emptyBackoffMs: REFILL_EMPTY_BACKOFF_MS };
+}
+
+/** A record of the event source mapping as a received message. */
+function fromRecord(record: SQSRecord): ReceivedMessage {
   const sent = Number(record.attributes.SentTimestamp);
-  return { receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1, sentTimestamp: Number.isFinite(sent) && sent > 0 ? sent : undefined };
+  return {
+    messageId: record.messageId,
+    receiptHandle: record.receiptHandle,
+    body: record.body,
+    receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
+    sentTimestamp: Number.isFinite(sent) && sent > 0 ? sent : undefined,
+  };
 }
 
 function safeParse(body: string) {

@@ -144,9 +144,19 @@ export class DeliveryWorker {
     return (this.deps.now ?? systemClock)();
   }
 
-  /** Works every record; then writes the batch's history. Never throws: failures become outcomes. */
-  async processBatch(records: QueueRecord[], lane: Lane): Promise<Map<string, DeliveryOutcome>> {
-    const outcomes = await Promise.all(records.map((record) => this.process(record, lane).catch((error: unknown) => ({ kind: 'error', error }) as const)));
+  /**
+   * Works every record; then writes the batch's history. Never throws: failures become outcomes.
+   * `settled` is called as each record's work ends (before the history write), so the caller can
+   * fill the slot (batch-refill.ts).
+   */
+  async processBatch(records: QueueRecord[], lane: Lane, settled: () => void = () => undefined): Promise<Map<string, DeliveryOutcome>> {
+    const outcomes = await Promise.all(
+      records.map((record) =>
+        this.process(record, lane)
+          .catch((error: unknown) => ({ kind: 'error', error }) as const)
+          .finally(settled),
+      ),
+    );
     const attempts = outcomes.flatMap((o) => ('attempt' in o ? [o.attempt] : []));
     const written = await this.deps.history.record(attempts).then(
       () => true,

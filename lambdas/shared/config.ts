@@ -66,6 +66,11 @@ const envSchema = z.object({
    * (issue 18: a fast batch never waits longer for one bad endpoint); ≥ DELIVERY_TIMEOUT_MS: never.
    */
   FAST_LANE_DEADLINE_MS: positiveInt.max(60_000).default(2000),
+  /**
+   * A delivery batch still running this long has a slow attempt: its free slots take more messages
+   * of the queue meanwhile (delivery/batch-refill.ts). 0: never.
+   */
+  REFILL_AFTER_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   /** An attempt unanswered this long moves its endpoint to the slow lane. */
   SLOW_ENDPOINT_MS: positiveInt.max(60_000).default(1000),
   /** Attempts to one endpoint waiting in one instance before its next jobs overflow to the slow lane. */
@@ -120,6 +125,8 @@ export type Config = {
   deliveryTimeoutMs: number;
   fastLaneDeadlineMs?: number;
   parkAfterSeconds: number;
+  /** REFILL_AFTER_MS (0: batches are never refilled). */
+  refillAfterMs: number;
   sweepLeaseSeconds: number;
   fanOutLeaseSeconds: number;
   sweepBudgetMs: number;
@@ -164,6 +171,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     deliveryTimeoutMs: e.DELIVERY_TIMEOUT_MS,
     ...(e.FAST_LANE_DEADLINE_MS < e.DELIVERY_TIMEOUT_MS ? { fastLaneDeadlineMs: e.FAST_LANE_DEADLINE_MS } : {}),
     parkAfterSeconds: e.PARK_AFTER_SECONDS,
+    refillAfterMs: e.REFILL_AFTER_MS,
     sweepLeaseSeconds: e.SWEEP_LEASE_SECONDS,
     fanOutLeaseSeconds: e.FAN_OUT_LEASE_SECONDS,
     sweepBudgetMs: e.SWEEP_BUDGET_MS,

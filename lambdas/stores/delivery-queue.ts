@@ -3,6 +3,8 @@
 // (ChangeMessageVisibility: the wait is SQS's, not a function's).
 import {
   ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SendMessageBatchRequestEntry,
   type SQSClient,
@@ -17,6 +19,9 @@ export const MAX_BATCH_BYTES = 1_048_576;
 const SEND_TRIES = 3;
 /** Errors that refuse a request for what its messages hold, not for the state of the service. */
 const REFUSED_CONTENT = /InvalidMessageContents|TooLong|InvalidParameterValue/;
+
+/** A message as the delivery functions read it, from the event source mapping or their own receive. */
+export type ReceivedMessage = { messageId: string; receiptHandle: string; body: string; receiveCount: number; sentTimestamp?: number };
 
 export type Outgoing = { message: QueueMessage; delaySeconds?: number };
 /** Per entry, in order: sent, or the reason it can never be (the queue refused it for good). */
@@ -93,6 +98,38 @@ export class DeliveryQueue {
       if (!REFUSED_CONTENT.test(code)) throw error;
       if (batch.length === 1) return [{ entry: batch[0]!, code, senderFault: true }];
       return (await Promise.all(batch.map((entry) => this.sendBatch(lane, [entry])))).flat();
+    }
+  }
+
+  /** Up to `max` (≤ 10) messages shown now, without waiting (short poll): an invocation filling its free slots (batch-refill.ts). */
+  async receive(lane: Lane, max: number): Promise<ReceivedMessage[]> {
+    const result = await this.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl(lane),
+        MaxNumberOfMessages: Math.min(MAX_BATCH_ENTRIES, Math.max(1, max)),
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      }),
+    );
+    return (result.Messages ?? []).map((m) => ({
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body ?? '',
+      receiveCount: Number(m.Attributes?.ApproximateReceiveCount) || 1,
+      sentTimestamp: Number(m.Attributes?.SentTimestamp) || undefined,
+    }));
+  }
+
+  /** Deletes messages this function received itself and is done with (the event source mapping deletes its own). */
+  async remove(lane: Lane, receiptHandles: string[]): Promise<void> {
+    for (let i = 0; i < receiptHandles.length; i += MAX_BATCH_ENTRIES) {
+      const result = await this.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.queueUrl(lane),
+          Entries: receiptHandles.slice(i, i + MAX_BATCH_ENTRIES).map((handle, n) => ({ Id: String(n), ReceiptHandle: handle })),
+        }),
+      );
+      if (result.Failed?.length) throw new Error(`DeleteMessageBatch failed for ${result.Failed.length} entries: ${result.Failed[0]!.Code ?? 'unknown'}`);
     }
   }
 

@@ -1,0 +1,59 @@
+// A delivery batch holding one slow attempt keeps its other slots busy: with a single fast-lane
+// poller (one invocation at a time), events published while an endpoint takes 6 s to answer are
+// delivered to a healthy endpoint before that answer, received by the busy invocation itself.
+import { randomUUID } from 'node:crypto';
+import { apiClient } from '../support/api-client.js';
+import { exampleData } from '../support/examples.js';
+import { localAws } from '../support/local-aws.js';
+import { type Receiver, startReceiver } from '../support/receiver.js';
+import { type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
+import { waitFor } from '../support/wait-for.js';
+
+const SLOW_ANSWER_MS = 6000;
+let receiver: Receiver;
+let runtime: RuntimeProcess;
+
+beforeAll(async () => {
+  receiver = await startReceiver();
+  runtime = await startRuntime({
+    env: {
+      RATE_LIMIT_PER_SECOND: '1000',
+      RATE_LIMIT_PER_MINUTE: '100000',
+      // One poller; the slow endpoint stays on the fast lane for the whole answer (no cut, no move).
+      DELIVERY_CONCURRENCY: '1',
+      FAST_LANE_DEADLINE_MS: '9000',
+      SLOW_ENDPOINT_MS: '9000',
+    },
+  });
+});
+afterAll(async () => {
+  await runtime?.stop();
+  await receiver?.close();
+});
+
+it('delivers to a healthy endpoint while the only poller\'s batch waits for a slow answer', async () => {
+  const api = apiClient(runtime.state);
+  const slowPath = `/slow-${randomUUID()}`;
+  const healthyPath = `/ok-${randomUUID()}`;
+  receiver.script(slowPath, { delayMs: SLOW_ANSWER_MS });
+  const slow = (await api('POST', '/v1/webhooks', { body: { url: receiver.url(slowPath), events: ['order.submitted'] } })).body;
+  await api('POST', '/v1/webhooks', { body: { url: receiver.url(healthyPath), events: ['order.filled'] } });
+  const aws = localAws(runtime.state);
+  try {
+    await aws.publish('order.submitted', exampleData('order.submitted'));
+    await waitFor(() => receiver.received(slowPath).length === 1);
+    const slowStartedAt = receiver.received(slowPath)[0]!.receivedAt;
+    const published = [];
+    for (let i = 0; i < 20; i++) published.push((await aws.publish('order.filled', exampleData('order.filled'))).eventId);
+    await waitFor(() => receiver.received(healthyPath).length === 20, { timeoutMs: 30_000 });
+    const healthy = receiver.received(healthyPath);
+    expect(new Set(healthy.map((r) => JSON.parse(r.body).event_id))).toEqual(new Set(published));
+    // Without the refill these would wait for the slow answer: the one poller is in that batch.
+    expect(Math.max(...healthy.map((r) => r.receivedAt))).toBeLessThan(slowStartedAt + SLOW_ANSWER_MS);
+    // The slow attempt still ends as a success, once.
+    await waitFor(async () => (await api('GET', `/v1/webhooks/${slow.id}/deliveries?status=succeeded`)).body.length === 1, { timeoutMs: 20_000 });
+    expect(receiver.received(slowPath)).toHaveLength(1);
+  } finally {
+    aws.destroy();
+  }
+});
