@@ -3,10 +3,28 @@
 // `event_id` are filters applied while paging (no index: an index would cost write units on every
 // attempt), so one request reads at most MAX_FILTERED_SCAN items: when that many were read before
 // the page filled up, the page holds what was found and a cursor to go on from there.
+//
+// A webhook's attempts are spread over HISTORY_SHARDS partitions by attempt id (a partition takes
+// about 1,000 writes/s, and one webhook failing 1,000 events/s writes that many records and more):
+// shard 0 is the bare webhook id (where every attempt lived before the history was sharded),
+// shard n is `<webhook id>#n`. Attempt ids are UUIDv7, ordered by time across shards, so a listing
+// queries every shard newest first and merges them, and the cursor stays one attempt id.
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttemptStatus, DeliveryAttempt } from '../domain/delivery.js';
 import { batchPut } from './batch-writer.js';
-import { expiresAt } from './table-definitions.js';
+import { expiresAt, shardOf } from './table-definitions.js';
+
+/** Partitions of one webhook's history. Raising it later is safe; lowering it hides attempts of the shards dropped. */
+export const HISTORY_SHARDS = 8;
+
+/** The partition key of an attempt: stable per attempt id, so writing a record again overwrites it. */
+export function historyPartition(webhookId: string, attemptId: string): string {
+  const shard = shardOf(attemptId, HISTORY_SHARDS);
+  return shard === '0' ? webhookId : `${webhookId}#${shard}`;
+}
+
+const partitions = (webhookId: string): string[] => Array.from({ length: HISTORY_SHARDS }, (_, n) => (n === 0 ? webhookId : `${webhookId}#${n}`));
+const webhookOfPartition = (partition: string): string => partition.replace(/#\d+$/, '');
 
 type AttemptItem = {
   webhook_id: string;
@@ -27,7 +45,7 @@ const fromItem = (i: Record<string, unknown>): DeliveryAttempt => {
   const item = i as AttemptItem;
   return {
     id: item.id,
-    webhookId: item.webhook_id,
+    webhookId: webhookOfPartition(item.webhook_id),
     eventId: item.event_id,
     eventType: item.event_type,
     status: item.status,
@@ -43,7 +61,7 @@ const fromItem = (i: Record<string, unknown>): DeliveryAttempt => {
 /** The stored form of an attempt, kept 30 days (TTL). */
 export function attemptToItem(attempt: DeliveryAttempt): AttemptItem {
   return {
-    webhook_id: attempt.webhookId,
+    webhook_id: historyPartition(attempt.webhookId, attempt.id),
     id: attempt.id,
     event_id: attempt.eventId,
     event_type: attempt.eventType,
@@ -83,8 +101,24 @@ export class DeliveryStore {
    * most MAX_FILTERED_SCAN items and may return fewer than `limit` with a `nextBeforeId`.
    */
   async list(webhookId: string, page: { limit: number; beforeId?: string } & DeliveryFilter): Promise<DeliveryPage> {
+    const filtered = Boolean(page.status || page.eventId);
+    const shards = await Promise.all(partitions(webhookId).map((partition) => this.readShard(partition, page, filtered)));
+    // Each shard was read down to its `frontier` (or to its end): below the newest frontier some
+    // shard is unread, so the page holds only what lies at or above it, and goes on from there.
+    const frontiers = shards.flatMap((s) => (s.frontier ? [s.frontier] : []));
+    const cutoff = frontiers.length ? frontiers.reduce((a, b) => (a > b ? a : b)) : undefined;
+    const items = shards
+      .flatMap((s) => s.items)
+      .filter((a) => cutoff === undefined || a.id >= cutoff)
+      .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    if (items.length > page.limit) return { items: items.slice(0, page.limit), nextBeforeId: items[page.limit - 1]!.id };
+    return { items, ...(cutoff ? { nextBeforeId: cutoff } : {}) };
+  }
+
+  /** One shard newest first below the cursor: until `limit` + 1 matches, its end, or its share of the read cap. */
+  private async readShard(partition: string, page: { limit: number; beforeId?: string } & DeliveryFilter, filtered: boolean) {
     const filters: string[] = [];
-    const values: Record<string, unknown> = { ':w': webhookId };
+    const values: Record<string, unknown> = { ':w': partition };
     const names: Record<string, string> = {};
     if (page.status) {
       filters.push('#status = :status');
@@ -95,28 +129,28 @@ export class DeliveryStore {
       filters.push('event_id = :event');
       values[':event'] = page.eventId;
     }
+    if (page.beforeId) values[':before'] = page.beforeId;
+    const cap = Math.ceil(MAX_FILTERED_SCAN / HISTORY_SHARDS);
     const items: DeliveryAttempt[] = [];
-    let start: Record<string, unknown> | undefined = page.beforeId ? { webhook_id: webhookId, id: page.beforeId } : undefined;
+    let start: Record<string, unknown> | undefined;
     let scanned = 0;
     do {
       const result = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'webhook_id = :w',
+          KeyConditionExpression: page.beforeId ? 'webhook_id = :w AND id < :before' : 'webhook_id = :w',
           ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
           ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
           ScanIndexForward: false,
           ExclusiveStartKey: start,
-          Limit: filters.length ? Math.min(FILTERED_PAGE_SIZE, MAX_FILTERED_SCAN - scanned) : page.limit + 1,
+          Limit: filtered ? Math.min(FILTERED_PAGE_SIZE, cap - scanned) : page.limit + 1,
         }),
       );
       scanned += result.ScannedCount ?? 0;
       items.push(...(result.Items ?? []).map(fromItem));
       start = result.LastEvaluatedKey;
-    } while (start && items.length <= page.limit && scanned < MAX_FILTERED_SCAN);
-    if (items.length > page.limit) return { items: items.slice(0, page.limit), nextBeforeId: items[page.limit - 1]!.id };
-    // Stopped by the read cap before the page filled up: go on after the last item read.
-    return { items, ...(start ? { nextBeforeId: String(start.id) } : {}) };
+    } while (start && items.length <= page.limit && scanned < cap);
+    return { items, frontier: start ? String(start.id) : undefined };
   }
 }

@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { jobIdFor } from '../../lambdas/domain/delivery.js';
+import { DeliveryStore } from '../../lambdas/stores/delivery-store.js';
 import type { LocalState } from '../../local/state-file.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -49,16 +50,14 @@ export function localAws(state: LocalState) {
     async outcome(webhookId: string, eventId: string): Promise<string | undefined> {
       const job = await this.job(webhookId, eventId);
       if (job) return job.status as string;
-      const { Items } = await db.send(
-        new QueryCommand({
-          TableName: state.tables.deliveries,
-          KeyConditionExpression: 'webhook_id = :w',
-          FilterExpression: 'event_id = :e AND #s = :ok',
-          ExpressionAttributeNames: { '#s': 'status' },
-          ExpressionAttributeValues: { ':w': webhookId, ':e': eventId, ':ok': 'succeeded' },
-        }),
-      );
-      return Items?.length ? 'succeeded' : undefined;
+      const history = new DeliveryStore(db, state.tables.deliveries);
+      let beforeId: string | undefined;
+      do {
+        const page = await history.list(webhookId, { limit: 1, eventId, status: 'succeeded', beforeId });
+        if (page.items.length) return 'succeeded';
+        beforeId = page.nextBeforeId;
+      } while (beforeId);
+      return undefined;
     },
     /** Whether the fan-out queued the event for this webhook (the event store lists its webhooks). */
     async queuedFor(webhookId: string, eventId: string, partnerId = 'dev'): Promise<boolean> {
