@@ -317,9 +317,9 @@ const PER_EVENT_TABLES: readonly TableName[] = ['events', 'fanOuts'];
 export const TLS_HANDSHAKE_BYTES = 5_500;
 /** Lambda's START / END / REPORT lines per invocation (text format, ~260 B): assumed, not printed locally. */
 export const LAMBDA_PLATFORM_LOG_BYTES = 260;
-/** Without the bench's kms section: the README's last measured figure (0.00027) rounded up, as the issue gives it. */
+/** Without the bench's kms section: the last measured figure in docs/performance.md (0.00027) rounded up, as the issue gives it. */
 export const DEFAULT_KMS_CALLS_PER_DELIVERY = 0.00037;
-/** Without the bench's connection_reuse section: its last README figure, 300 → 10 handshakes. */
+/** Without the bench's connection_reuse section: its last figure in docs/performance.md, 300 → 10 handshakes. */
 export const DEFAULT_HANDSHAKES_PER_ATTEMPT_WITH_REUSE = 10 / 300;
 /** Log group retention assumed for CloudWatch Logs storage (the stage's logRetentionDays; its default is not read here). */
 export const LOG_RETENTION_DAYS_ASSUMED = 30;
@@ -372,7 +372,7 @@ export function allInFromBase(base: AllInBase, measured: { kmsCallsPerDelivery?:
       ...sources,
       kmsCallsPerDelivery: measured.kmsCallsPerDelivery !== undefined ? 'measured: the kms section (cost.kms_calls_per_delivery)' : `assumed ${DEFAULT_KMS_CALLS_PER_DELIVERY} (the kms section did not run)`,
       handshakesPerAttemptWithReuse:
-        measured.handshakesSavedRatio !== undefined ? 'measured: the connection_reuse section (1 − handshakes saved / handshakes without the pool)' : 'assumed 10 / 300 (the connection_reuse section did not run; its last README figure)',
+        measured.handshakesSavedRatio !== undefined ? 'measured: the connection_reuse section (1 − handshakes saved / handshakes without the pool)' : 'assumed 10 / 300 (the connection_reuse section did not run; its last figure in docs/performance.md)',
     },
   };
 }

@@ -1,5 +1,5 @@
 // The integrator portal on the local runtime: time to interactive of GET /portal in Debian's
-// Chromium, and (with --screenshots) the README's pictures of its main screens under docs/.
+// Chromium, and (with --screenshots) the pictures of its main screens in docs/ (docs/portal.md).
 //
 //   npx tsx bench/portal.ts [--runs 10] [--screenshots]
 //

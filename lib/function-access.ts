@@ -138,7 +138,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   deliver: { tables: DELIVER_TABLES, secrets: 'decrypt', queues: { consume: 'fast', send: ['fast', 'slow'] } },
   // deliverBatch(…, 'slow'): the same core; records go back on its own (slow) queue, nothing moves lanes. It also
   // runs recover tasks (continueRecover): the jobs' ended-index; recovered jobs and the next task on its own queue.
-  // Retries of endpoints that are healthy again go back to the fast lane (issue 18).
+  // Retries whose endpoint is healthy again go back to the fast lane, so a one-off 5xx never waits behind slow endpoints.
   'deliver-slow': { tables: { ...DELIVER_TABLES, jobs: ['read', 'put', 'update', 'queryIndexes'] }, secrets: 'decrypt', queues: { consume: 'slow', send: ['slow', 'fast'] } },
   // Sweeper: due-index Query per shard, lease UpdateItem, re-queue on the slow lane; and the
   // fan-out's path for events whose fan-out stopped midway (the fan-outs table's shards by Query).

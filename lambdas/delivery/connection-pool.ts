@@ -1,6 +1,7 @@
-// Keep-alive connections for the delivery POSTs within one function instance (issue 18): an
-// agent per (scheme, host, port, pinned address), so a socket is only ever reused for the address
-// the URL guard checked on this very attempt, and the idle sockets are few and short-lived.
+// Keep-alive connections for the delivery POSTs within one function instance, which spare an
+// attempt to a busy endpoint its TCP and TLS handshakes: an agent per (scheme, host, port, pinned
+// address), so a socket is only ever reused for the address the URL guard checked on this very
+// attempt, and the idle sockets are few and short-lived.
 import type { Agent, ClientRequest } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';

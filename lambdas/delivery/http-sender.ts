@@ -73,7 +73,7 @@ export class HttpSender {
     private readonly pool: ConnectionPool = new ConnectionPool(),
   ) {}
 
-  /** `options.timeoutMs` shortens this attempt's deadline (the fast lane's, issue 18); never lengthens it. */
+  /** `options.timeoutMs` shortens this attempt's deadline (the fast lane's); never lengthens it. */
   async send(rawUrl: string, body: string, headers: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<SendResult> {
     const started = performance.now();
     const timeoutMs = Math.min(this.timeoutMs, options.timeoutMs ?? Infinity);

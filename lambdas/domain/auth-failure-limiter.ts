@@ -1,5 +1,7 @@
-// Authentication with failed authentication limited per client address (issues 10 and 22). API
-// Gateway HTTP APIs take no WAF, so this is the limiter in AWS as well as locally.
+// Authentication with failed authentication limited per client address, so a flood of guessed keys
+// from one address reads the keys table a bounded number of times and does not shut out the valid
+// partners behind it. API Gateway HTTP APIs take no WAF, so this is the limiter in AWS as well as
+// locally.
 //
 // The budget: an address may cause at most `maxPerMinute` failed authentications a minute, and a
 // credential check that has to read the keys table takes a place in that budget BEFORE the read

@@ -78,7 +78,7 @@ export type InFlight = { count: number; oldestStartedAt: number | null };
  * What to do with a job for this endpoint that is due now, received on `lane`. `retry`: the job
  * is an ordinary retry (not a first attempt, not one the partner asked for): the sweeper re-queues
  * those on the slow lane, and one whose endpoint is healthy again — fast lane, circuit closed, no
- * failure since its last success — goes back to the fast lane (issue 18), so a healthy endpoint's
+ * failure since its last success — goes back to the fast lane, so a healthy endpoint's
  * one-off 5xx never waits behind the slow endpoints. First attempts that overflowed there and
  * partner-requested jobs (a recover's are paced on the slow lane) stay.
  */
@@ -144,7 +144,7 @@ export function afterAttempt(
  * this instance, the oldest for longer than twice `slowAfterMs`, and no answer seen meanwhile — gets
  * no more attempts until one answers (its next jobs wait a moment instead, DEFER_MS): a dark
  * endpoint holds a few of the slow lane's slots, not hundreds, in the seconds before its circuit
- * opens; an endpoint that answers, however slowly, keeps every slot it can use (issue 18).
+ * opens; an endpoint that answers, however slowly, keeps every slot it can use.
  */
 export function unanswered(inFlight: InFlight, lastAnswerAt: number | undefined, now: number, policy: IsolationPolicy): boolean {
   if (inFlight.count < policy.maxInFlight || inFlight.oldestStartedAt === null) return false;

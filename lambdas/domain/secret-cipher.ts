@@ -1,5 +1,5 @@
 // Webhook secrets are stored encrypted. SecretCipher is the seam: AES-256-GCM with a local key
-// file here; the KMS implementation for AWS lives beside it (stack issue).
+// file here; the KMS implementation for AWS is lambdas/stores/kms-secret-cipher.ts.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

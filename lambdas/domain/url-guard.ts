@@ -15,7 +15,7 @@ export const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
- * Ports a webhook may use (README, Security): the scheme's default, 80, 443, or 1024–65535 minus
+ * Ports a webhook may use (docs/security.md): the scheme's default, 80, 443, or 1024–65535 minus
  * well-known service ports, so the test route and the history's error kinds cannot be used to
  * scan SSH, mail, databases or caches on public hosts. Loopback URLs (local runtime) take any port.
  */

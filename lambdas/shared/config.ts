@@ -63,7 +63,7 @@ const envSchema = z.object({
   RECOVER_BUDGET_MS: z.coerce.number().int().min(0).max(20_000).default(10_000),
   /**
    * A fast-lane attempt unanswered this long is cut short and tried again at once on the slow lane
-   * (issue 18: a fast batch never waits longer for one bad endpoint); ≥ DELIVERY_TIMEOUT_MS: never.
+   * (so a fast batch never waits longer for one bad endpoint); ≥ DELIVERY_TIMEOUT_MS: never.
    */
   FAST_LANE_DEADLINE_MS: positiveInt.max(60_000).default(2000),
   /**

@@ -1,5 +1,5 @@
 // CloudWatch Embedded Metric Format, written by hand (one small module instead of Powertools
-// Metrics; the README says why): a log line that CloudWatch Logs turns into metrics, so the
+// Metrics; docs/delivery.md says why): a log line that CloudWatch Logs turns into metrics, so the
 // functions need no cloudwatch:PutMetricData and make no extra call. Spec:
 // https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
 export type MetricUnit = 'Count' | 'Milliseconds';

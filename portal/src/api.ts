@@ -113,7 +113,7 @@ export class Api {
     return { items: data, nextCursor: nextCursor(response) };
   }
 
-  // SPEC §7 (offered by the portal only when the route exists: capabilities.ts).
+  // SPEC §7: operating deliveries.
 
   async redeliver(id: string, eventId: string): Promise<{ event_id: string; event_type: string }> {
     return (await this.call<{ event_id: string; event_type: string }>('POST', `/v1/webhooks/${seg(id)}/events/${seg(eventId)}/redeliver`)).data;

@@ -14,15 +14,15 @@ export type Webhook = {
   status: 'active' | 'disabled';
   created_at: string;
   updated_at: string;
-  /** SPEC §7, present once the operations routes land. */
-  health?: WebhookHealth;
-  disabled_reason?: 'failing' | 'gone' | 'manual' | null;
-  disabled_at?: string | null;
+  /** SPEC §7: the endpoint's health as the delivery path last wrote it. */
+  health: WebhookHealth;
+  disabled_reason: 'failing' | 'gone' | 'manual' | null;
+  disabled_at: string | null;
   /** SPEC §11 delivery controls. */
-  rate_limit_per_second?: number | null;
+  rate_limit_per_second: number | null;
   /** Names → "****": the values are write-only. */
-  headers?: Record<string, string>;
-  ordering?: 'none' | 'per_entity';
+  headers: Record<string, string>;
+  ordering: 'none' | 'per_entity';
 };
 
 export type CreatedWebhook = Webhook & { secret: string };

@@ -40,10 +40,15 @@ export function action(button: HTMLButtonElement, ctx: Ctx, run: () => Promise<v
   });
 }
 
-/** Handles a form's submit with script only (CSP form-action 'none' blocks any real submission). */
+/**
+ * Handles a form's submit with script only (CSP form-action 'none' blocks any real submission).
+ * The fields' own constraints (required, type=url, min/max) are checked first, and the browser
+ * says at the field what is wrong: a form that fails them never reaches the API.
+ */
 export function onSubmit(form: HTMLFormElement, ctx: Ctx, run: () => Promise<void>): void {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    if (!form.reportValidity()) return;
     const button = form.querySelector<HTMLButtonElement>('button[type=submit]');
     if (button?.disabled) return;
     if (button) button.disabled = true;
@@ -91,9 +96,8 @@ export function statusBadge(webhook: Webhook): HTMLElement {
   return h('span', { class: `badge ${webhook.status}`, title: webhook.disabled_at ? `disabled at ${webhook.disabled_at}` : null }, webhook.status + reason);
 }
 
-/** SPEC §7 health, shown when the API reports it. */
-export function healthBadge(health: WebhookHealth | undefined): HTMLElement | null {
-  if (!health) return null;
+/** The endpoint's health (SPEC §7) as a badge; the counts and times are in its title. */
+export function healthBadge(health: WebhookHealth): HTMLElement {
   const detail = [
     `${health.consecutive_failures} consecutive failure${health.consecutive_failures === 1 ? '' : 's'}`,
     `last success: ${health.last_success_at ?? 'never'}`,

@@ -212,6 +212,26 @@ describe('integrator portal', () => {
     expect(await rows.first().getAttribute('data-status')).toBe('succeeded');
   });
 
+  it('checks the required URL in the browser: an empty or malformed one never reaches the API', async () => {
+    const page = await openPortal();
+    const writes: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() !== 'GET') writes.push(`${request.method()} ${request.url()}`);
+    });
+    await signIn(page);
+    await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+    const create = page.getByRole('button', { name: 'Create webhook' });
+    await create.click();
+    expect(await page.evaluate<boolean>("document.getElementById('new-url').validity.valueMissing")).toBe(true);
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('new-url');
+    await page.getByLabel('Endpoint URL').fill('not a url');
+    await create.click();
+    expect(await page.evaluate<boolean>("document.getElementById('new-url').validity.typeMismatch")).toBe(true);
+    await page.waitForTimeout(300);
+    expect(writes).toEqual([]);
+    expect(await page.getByTestId('error').count()).toBe(0);
+  });
+
   it('fits a 390 px wide phone screen without horizontal scrolling', async () => {
     const page = await openPortal({ width: 390, height: 844 });
     expect(await noHorizontalScroll(page)).toBe(true);

@@ -322,7 +322,7 @@ describe('url guard: IPv6 outside global unicast', () => {
   });
 });
 
-describe('url guard: ports (README, Security)', () => {
+describe('url guard: ports (docs/security.md)', () => {
   const guard = new UrlGuard({ allowLoopback: true, resolver: fakeDns(DNS).resolver });
 
   it.each([22, 25, 23, 110, 445, 1023, 3306, 5432, 6379, 9200, 11211, 27017])('refuses well-known service port %i on a public host', async (port) => {

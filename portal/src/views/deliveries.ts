@@ -1,7 +1,6 @@
 // A webhook's delivery history (SPEC §4): newest first, filtered by status and event id, paged.
-// Each attempt shows its status, HTTP code, time, response time and error; with the redeliver
-// route (SPEC §7), each attempt offers to send its event again.
-import { CAPABILITIES } from '../capabilities.js';
+// Each attempt shows its status, HTTP code, time, response time and error, and offers to send its
+// event again (redeliver, SPEC §7).
 import { h, time, uid } from '../dom.js';
 import type { DeliveryAttempt } from '../types.js';
 import { type Ctx, onSubmit } from '../ui.js';
@@ -24,7 +23,7 @@ export function deliveriesPanel(ctx: Ctx, webhookId: string): DeliveriesPanel {
   const body = h('tbody');
   const empty = h('p', { class: 'muted', hidden: true }, 'No delivery attempts match.');
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Load more');
-  const columns = ['Time', 'Event', 'Attempt', 'Status', 'HTTP', 'Response time', 'Error', 'Next retry', ...(CAPABILITIES.redeliver ? [''] : [])];
+  const columns = ['Time', 'Event', 'Attempt', 'Status', 'HTTP', 'Response time', 'Error', 'Next retry', ''];
   const table = h(
     'table',
     { class: 'deliveries', 'data-testid': 'deliveries' },
@@ -47,7 +46,7 @@ export function deliveriesPanel(ctx: Ctx, webhookId: string): DeliveriesPanel {
       cell('Response time', a.response_time_ms === null ? '—' : `${a.response_time_ms} ms`),
       cell('Error', a.error ?? '—'),
       cell('Next retry', time(a.next_retry_at) as Node),
-      CAPABILITIES.redeliver ? cell('', redeliverButton(ctx, webhookId, a.event_id, () => reload())) : null,
+      cell('', redeliverButton(ctx, webhookId, a.event_id, () => reload())),
     );
 
   const load = async (next?: string) => {

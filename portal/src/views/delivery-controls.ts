@@ -48,7 +48,7 @@ export function deliveryControlsForm(ctx: Ctx, webhook: Webhook, updated: (w: We
 export function customHeadersForm(ctx: Ctx, webhook: Webhook, updated: (w: Webhook) => void): HTMLElement {
   const current = h('p', { class: 'muted' });
   const showCurrent = (w: Webhook) => {
-    const names = Object.keys(w.headers ?? {});
+    const names = Object.keys(w.headers);
     replaceChildren(current, names.length === 0 ? 'No custom headers.' : ['Sent now: ', ...names.flatMap((n, i) => [i > 0 ? ', ' : '', h('code', null, `${n}: ****`)])]);
   };
   showCurrent(webhook);
@@ -77,7 +77,7 @@ export function customHeadersForm(ctx: Ctx, webhook: Webhook, updated: (w: Webho
     addButton.disabled = rows.children.length >= MAX_HEADERS;
     return nameInput;
   };
-  for (const name of Object.keys(webhook.headers ?? {})) addRow(name);
+  for (const name of Object.keys(webhook.headers)) addRow(name);
   addButton.addEventListener('click', () => addRow().focus());
 
   const form = h(

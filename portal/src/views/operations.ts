@@ -1,6 +1,5 @@
-// The operations of SPEC §7, each a self-contained piece the detail screen shows only when the
-// route exists (capabilities.ts): redeliver one event, recover failures since a time, rotate the
-// signing secret (the new one shown once).
+// The operations of SPEC §7, each a self-contained piece of the webhook screen: redeliver one
+// event, recover failures since a time, rotate the signing secret (the new one shown once).
 import { h, replaceChildren, uid } from '../dom.js';
 import { action, type Ctx, onSubmit, secretOnce } from '../ui.js';
 
@@ -33,7 +32,6 @@ export function recoverForm(ctx: Ctx, webhookId: string, after: () => Promise<vo
     h('button', { type: 'submit' }, 'Recover'),
   );
   onSubmit(form, ctx, async () => {
-    if (!since.value) throw new Error('Choose the time to recover from.');
     const result = await ctx.api.recover(webhookId, { since: toIso(since.value), ...(until.value ? { until: toIso(until.value) } : {}) });
     ctx.notify(`${result.events} event${result.events === 1 ? '' : 's'} queued for redelivery.`);
     await after();

@@ -1,6 +1,6 @@
 // One webhook: its settings (url, events, status) and delivery controls (SPEC §11) to edit, a
-// test event, delete, the SPEC §7 operations where the API has them, and its delivery history.
-import { CAPABILITIES } from '../capabilities.js';
+// test event, delete, the SPEC §7 operations (recover, rotate the secret; redeliver in the
+// history) and its delivery history.
 import { h, replaceChildren, time, uid } from '../dom.js';
 import type { Webhook } from '../types.js';
 import { action, type Ctx, eventPicker, healthBadge, onSubmit, statusBadge } from '../ui.js';
@@ -54,11 +54,11 @@ export function webhookDetailView(ctx: Ctx, id: string): { element: HTMLElement;
       summary,
       h('div', { class: 'actions' }, test, remove),
       history.element,
-      ...(CAPABILITIES.recover ? [recoverForm(ctx, webhook.id, history.reload)] : []),
+      recoverForm(ctx, webhook.id, history.reload),
       editForm(ctx, webhook, (w) => showSummary(w)),
       deliveryControlsForm(ctx, webhook, (w) => showSummary(w)),
       customHeadersForm(ctx, webhook, (w) => showSummary(w)),
-      ...(CAPABILITIES.rotateSecret ? [rotateSecretForm(ctx, webhook.id)] : []),
+      rotateSecretForm(ctx, webhook.id),
     );
     return history.reload();
   });
