@@ -195,12 +195,25 @@ describe('dataKey: customer-managed', () => {
 });
 
 describe('dataKey on live', () => {
+  const live = synth({ context: LIVE });
+
   it('is customer-managed by default, and the key stays when the stack goes (retainData)', () => {
-    const { stack, template } = synth({ context: LIVE });
+    const { stack, template } = live;
     expect(stack.stage.dataKey).toBe('customer-managed');
     const key = resourcesOf(template, 'AWS::KMS::Key')[logicalId(stack, stack.state.dataKey!.key)]!;
     expect(key).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: { EnableKeyRotation: true } });
     for (const table of Object.values(resourcesOf(template, 'AWS::DynamoDB::Table'))) expect(table.Properties.SSESpecification.KMSMasterKeyId).toEqual(keyArn(stack));
+  });
+
+  it('keeps the bus policy (named producers only) and the retention rules with the key on', () => {
+    const { stack, template } = live;
+    const busPolicies = Object.values(resourcesOf(template, 'AWS::Events::EventBusPolicy')).map((p) => p.Properties.Statement);
+    expect(busPolicies).toEqual(expect.arrayContaining([expect.objectContaining({ Effect: 'Deny', Action: 'events:PutEvents', Condition: expect.objectContaining({ ArnNotEquals: { 'aws:PrincipalArn': [PRODUCER] } }) })]));
+    expect(Object.values(resourcesOf(template, 'AWS::Events::Archive'))[0]!.Properties).toMatchObject({ RetentionDays: 30, KmsKeyIdentifier: keyArn(stack) });
+    const tables = resourcesOf(template, 'AWS::DynamoDB::Table');
+    const withPitr = Object.entries(stack.state.tables).filter(([, t]) => tables[logicalId(stack, t)]!.Properties.PointInTimeRecoverySpecification?.PointInTimeRecoveryEnabled);
+    expect(withPitr.map(([name]) => name).sort()).toEqual(['apiKeys', 'webhooks']);
+    for (const queue of Object.values(resourcesOf(template, 'AWS::SQS::Queue'))) expect(queue).toMatchObject({ DeletionPolicy: 'Retain', Properties: { MessageRetentionPeriod: 14 * 86400 } });
   });
 
   it('can be turned off, back to AWS owned keys', () => {
