@@ -4,7 +4,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Construct } from 'constructs';
 import { FAN_OUT_RULE_PATTERN } from '../lambdas/domain/event-rule.js';
@@ -16,6 +18,20 @@ import { WebhookFunction } from './webhook-function.js';
 import type { StaticEgress } from './static-egress.js';
 import type { WebhooksState } from './webhooks-state.js';
 import { metricsEnvironment } from './webhooks-dashboard.js';
+
+/**
+ * An asynchronous invocation's failure record goes to a queue, with only sqs:SendMessage on it: what
+ * Lambda needs. (SqsDestination also grants GetQueueUrl and GetQueueAttributes, and on an encrypted
+ * queue kms:ReEncrypt* and kms:GenerateDataKey* without condition; DataKey grants the key instead.)
+ */
+class DeadLetterQueueDestination implements lambda.IDestination {
+  constructor(private readonly queue: sqs.IQueue) {}
+
+  bind(_scope: Construct, fn: lambda.IFunction): lambda.DestinationConfig {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }));
+    return { destination: this.queue.queueArn };
+  }
+}
 
 /** How often the sweeper re-queues parked jobs that are due (and jobs whose queue message was lost). */
 export const SWEEP_INTERVAL = Duration.minutes(1);
@@ -60,8 +76,10 @@ export class DeliveryPipeline extends Construct {
     this.fanOut.fn.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
-      onFailure: new SqsDestination(state.fanOutDeadLetterQueue),
+      onFailure: new DeadLetterQueueDestination(state.fanOutDeadLetterQueue),
     });
+    // Lambda sends failure records with the function's role: under the data key, SQS uses the key with it.
+    state.dataKey?.grantQueues(this.fanOut.role, 'send');
     this.fanOutRule = new events.Rule(this, 'FanOutRule', {
       eventBus: state.eventBus,
       description: 'Buildmarkets platform events (source buildmarkets.*) → webhook fan-out',

@@ -17,6 +17,9 @@ export const STACK_OUTPUTS = {
 /** Only with static egress (SPEC §11): the delivery functions' public IPv4 addresses, comma-separated. */
 export const EGRESS_IPS_OUTPUT = 'EgressIps';
 
+/** Only with `dataKey: customer-managed`: the data key's ARN (lib/data-key.ts). */
+export const DATA_KEY_OUTPUT = 'DataKeyArn';
+
 export const TABLE_OUTPUTS: Record<TableName, string> = {
   webhooks: 'WebhooksTableName',
   apiKeys: 'ApiKeysTableName',

@@ -22,6 +22,14 @@ export const MIN_UNRESERVED_CONCURRENCY = 100;
 /** How the per-delivery tables (PER_DELIVERY_TABLES) are billed; every other table stays on-demand. */
 export const DYNAMODB_BILLING_MODES = ['on-demand', 'provisioned'] as const;
 
+/**
+ * The key that encrypts the tables, queues, event bus and archive, and log groups at rest
+ * (lib/data-key.ts): `aws-owned` keys of each service (free, but no use of them shows in
+ * CloudTrail and nobody can revoke them), or one `customer-managed` KMS key of the stack's.
+ */
+export const DATA_KEY_OPTIONS = ['aws-owned', 'customer-managed'] as const;
+export type DataKeyOption = (typeof DATA_KEY_OPTIONS)[number];
+
 /** Auto scaled provisioned capacity of each per-delivery table (units per second). */
 export type ProvisionedCapacity = {
   write: { min: number; max: number };
@@ -63,8 +71,10 @@ export type StageConfig = {
   /** API Gateway stage-wide default route throttling (requests per second, burst). */
   apiThrottleRateLimit: number;
   apiThrottleBurstLimit: number;
-  /** Tables keep deletion protection and survive `cdk destroy`; the KMS key is retained. */
+  /** Tables keep deletion protection and survive `cdk destroy`; the KMS keys are retained. */
   retainData: boolean;
+  /** `customer-managed` (default for live) or `aws-owned` (default for sandbox): see DATA_KEY_OPTIONS. */
+  dataKey: DataKeyOption;
   /** Days the bus's archive keeps every published event, for replay after a bug (1-3650; 0, forever, is refused). */
   eventArchiveRetentionDays: number;
   /**
@@ -119,6 +129,7 @@ const contextSchema = z.object({
   apiThrottleRateLimit: int(1, 10_000).default(100),
   apiThrottleBurstLimit: int(1, 5_000).default(200),
   retainData: flag.optional(),
+  dataKey: z.enum(DATA_KEY_OPTIONS).optional(),
   eventArchiveRetentionDays: int(0, 3650).default(30),
   // A comma-separated string from `-c`, or a JSON array in cdk.json.
   producerPrincipals: z
@@ -193,6 +204,7 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     apiThrottleRateLimit: c.apiThrottleRateLimit,
     apiThrottleBurstLimit: c.apiThrottleBurstLimit,
     retainData: c.retainData ?? c.environment === 'live',
+    dataKey: c.dataKey ?? (c.environment === 'live' ? 'customer-managed' : 'aws-owned'),
     eventArchiveRetentionDays: c.eventArchiveRetentionDays,
     producerPrincipals: [...new Set(c.producerPrincipals)],
     ...(c.alarmTopicArn ? { alarmTopicArn: c.alarmTopicArn } : {}),

@@ -10,9 +10,14 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EgressMode } from '../lambdas/domain/egress.js';
+import type { DataKey } from './data-key.js';
 import type { StageConfig } from './stage-config.js';
 
-export type StaticEgressProps = { stage: StageConfig };
+export type StaticEgressProps = {
+  stage: StageConfig;
+  /** With `dataKey: customer-managed`: the key of the flow logs' group (lib/data-key.ts). */
+  dataKey?: DataKey;
+};
 
 /** The network a function joins: its subnets and security group. */
 export type FunctionNetwork = Pick<lambda.FunctionOptions, 'vpc' | 'vpcSubnets' | 'securityGroups'>;
@@ -40,6 +45,7 @@ export class StaticEgress extends Construct {
     this.flowLogs = new logs.LogGroup(this, 'FlowLogs', {
       retention: stage.logRetentionDays as logs.RetentionDays,
       removalPolicy: stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      ...(props.dataKey ? { encryptionKey: props.dataKey.key } : {}),
     });
     this.vpc = new ec2.Vpc(this, 'Vpc', {
       // The region's first zones by name; an environment-agnostic stack knows them only at deploy

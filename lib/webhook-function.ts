@@ -81,6 +81,7 @@ export class WebhookFunction extends Construct {
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: stage.logRetentionDays as logs.RetentionDays,
       removalPolicy: stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      ...(state.dataKey ? { encryptionKey: state.dataKey.key } : {}),
     });
     // Our own role instead of AWSLambdaBasicExecutionRole: logs to this log group only.
     this.role = new iam.Role(this, 'Role', {
@@ -120,6 +121,8 @@ export class WebhookFunction extends Construct {
       }
       environment[TABLE_ENV[table]] = resource.tableName;
     }
+    // Tables under the data key: DynamoDB uses it with this role's permission (lib/data-key.ts).
+    if (Object.keys(access.tables ?? {}).length > 0) state.dataKey?.grantTables(this.role);
 
     if (access.secrets) {
       // Envelope encryption (lambdas/stores/kms-secret-cipher.ts): encrypting functions generate
@@ -162,12 +165,16 @@ export class WebhookFunction extends Construct {
       }
     }
     if (send.length > 0) {
-      // SendMessageBatch is authorised as sqs:SendMessage; the queues use SSE-SQS (no KMS).
+      // SendMessageBatch is authorised as sqs:SendMessage. Under the data key, SQS also uses the
+      // key with this role's permission (SSE-SQS needs none).
       this.role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: send.map((lane) => state.deliveryQueues[lane].queueArn) }),
       );
+      state.dataKey?.grantQueues(this.role, 'send');
     }
-    // consume: the lane's SQS event source grants receive/delete/change-visibility (DeliveryPipeline).
+    // consume: the lane's SQS event source grants receive/delete/change-visibility (DeliveryPipeline)
+    // and, under the data key, an IAM kms:Decrypt the key policy admits only through SQS.
+    if (consume) state.dataKey?.grantQueues(this.role, 'receive');
 
     if (props.network) {
       this.role.addToPrincipalPolicy(vpcAccessStatement());

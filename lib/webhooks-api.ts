@@ -104,6 +104,7 @@ export class WebhooksApi extends Construct {
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: stage.logRetentionDays as logs.RetentionDays,
       removalPolicy: stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      ...(state.dataKey ? { encryptionKey: state.dataKey.key } : {}),
     });
     this.stage = this.httpApi.addStage('DefaultStage', {
       stageName: '$default',

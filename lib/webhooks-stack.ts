@@ -4,7 +4,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { TableName } from '../lambdas/stores/table-definitions.js';
 import { DeliveryPipeline } from './delivery-pipeline.js';
-import { EGRESS_IPS_OUTPUT, STACK_OUTPUTS, TABLE_OUTPUTS } from './stack-outputs.js';
+import { DATA_KEY_OUTPUT, EGRESS_IPS_OUTPUT, STACK_OUTPUTS, TABLE_OUTPUTS } from './stack-outputs.js';
 import type { StageConfig } from './stage-config.js';
 import { egressEnvironment, StaticEgress } from './static-egress.js';
 import type { WebhookFunction } from './webhook-function.js';
@@ -34,7 +34,9 @@ export class WebhooksStack extends Stack {
     });
     this.stage = props.stage;
     this.state = new WebhooksState(this, 'State', { stage: this.stage });
-    if (this.stage.egress === 'static') this.egress = new StaticEgress(this, 'Egress', { stage: this.stage });
+    if (this.stage.egress === 'static') {
+      this.egress = new StaticEgress(this, 'Egress', { stage: this.stage, ...(this.state.dataKey ? { dataKey: this.state.dataKey } : {}) });
+    }
     this.api = new WebhooksApi(this, 'Api', {
       state: this.state,
       stage: this.stage,
@@ -60,6 +62,9 @@ export class WebhooksStack extends Stack {
     output(STACK_OUTPUTS.slowDeliveryDeadLetterQueueUrl, this.state.deliveryDeadLetterQueues.slow.queueUrl, 'Slow lane messages past maxReceiveCount');
     output(STACK_OUTPUTS.fanOutDeadLetterQueueUrl, this.state.fanOutDeadLetterQueue.queueUrl, 'Events the fan-out could not process');
     output(STACK_OUTPUTS.secretsKeyArn, this.state.secretsKey.keyArn, 'KMS key of the webhook secrets');
+    if (this.state.dataKey) {
+      output(DATA_KEY_OUTPUT, this.state.dataKey.key.keyArn, 'KMS key of the tables, queues, event bus and archive, and log groups (operators\' IAM policies name it)');
+    }
     if (this.egress) {
       output(EGRESS_IPS_OUTPUT, this.egress.addressList, 'Public IPv4 addresses deliveries are sent from (one per AZ), for partners to allowlist');
     }

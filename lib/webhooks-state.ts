@@ -1,4 +1,5 @@
-// The stateful half of the stack: DynamoDB tables, the secrets key, the event bus and the queues.
+// The stateful half of the stack: DynamoDB tables, the secrets key, the data key (stage option
+// `dataKey`), the event bus and the queues.
 // Everything else (functions, API, schedules, alarms) is stateless and receives this by props.
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -10,37 +11,9 @@ import { Construct } from 'constructs';
 import type { Lane } from '../lambdas/domain/delivery.js';
 import { DELIVERY_QUEUES } from '../lambdas/stores/queue-definitions.js';
 import { PER_DELIVERY_TABLES, POINT_IN_TIME_RECOVERY_TABLES, RETENTION_DAYS, TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
+import { DATA_KEY_REUSE, DataKey } from './data-key.js';
+import { KEY_ADMIN_ACTIONS } from './key-admin.js';
 import type { StageConfig } from './stage-config.js';
-
-/**
- * Administration of the secrets key, for the account (that is, IAM principals the account
- * allows). Deliberately no usage action (Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*) and
- * no CreateGrant: only the roles named in the key policy can use the key.
- */
-export const KEY_ADMIN_ACTIONS = [
-  'kms:CancelKeyDeletion',
-  'kms:CreateAlias',
-  'kms:DeleteAlias',
-  'kms:DescribeKey',
-  'kms:DisableKey',
-  'kms:DisableKeyRotation',
-  'kms:EnableKey',
-  'kms:EnableKeyRotation',
-  'kms:GetKeyPolicy',
-  'kms:GetKeyRotationStatus',
-  'kms:ListGrants',
-  'kms:ListKeyPolicies',
-  'kms:ListKeyRotations',
-  'kms:ListResourceTags',
-  'kms:PutKeyPolicy',
-  'kms:RevokeGrant',
-  'kms:RotateKeyOnDemand',
-  'kms:ScheduleKeyDeletion',
-  'kms:TagResource',
-  'kms:UntagResource',
-  'kms:UpdateAlias',
-  'kms:UpdateKeyDescription',
-] as const;
 
 export type WebhooksStateProps = { stage: StageConfig };
 
@@ -48,6 +21,8 @@ export class WebhooksState extends Construct {
   readonly tables: Record<TableName, dynamodb.Table>;
   /** Encrypts webhook secrets; its policy admits only the create and delivery functions. */
   readonly secretsKey: kms.Key;
+  /** With `dataKey: customer-managed`: encrypts every table, queue and log group, the bus and its archive. */
+  readonly dataKey?: DataKey;
   readonly eventBus: events.EventBus;
   /** Each delivery lane's queue (SPEC §9: slow endpoints have their own queue, function and concurrency). */
   readonly deliveryQueues: Record<Lane, sqs.Queue>;
@@ -62,6 +37,7 @@ export class WebhooksState extends Construct {
     super(scope, id);
     const { stage } = props;
     const removalPolicy = stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    if (stage.dataKey === 'customer-managed') this.dataKey = new DataKey(this, 'DataKey', { stage, removalPolicy });
 
     this.tables = Object.fromEntries(
       (Object.entries(TABLES) as [TableName, TableDefinition][]).map(([name, def]) => [name, this.table(name, def, stage, removalPolicy)]),
@@ -89,11 +65,18 @@ export class WebhooksState extends Construct {
 
     this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: stage.eventBusName, description: 'Buildmarkets platform events' });
     // Every event published on the bus, kept so it can be replayed (StartReplay) after a bug.
-    this.eventBus.archive('EventArchive', {
+    const archive = this.eventBus.archive('EventArchive', {
       description: 'Every Buildmarkets platform event published on the bus, for replay',
       eventPattern: { source: events.Match.prefix('buildmarkets.') },
       retention: Duration.days(stage.eventArchiveRetentionDays),
     });
+    if (this.dataKey) {
+      // Set on the resources, not through the constructs' kmsKey: EventBus.archive() drops it
+      // (aws-cdk#38298), and the key statement Archive would add names the bus's ARN attribute, a
+      // cycle (the bus names the key). DataKey's policy admits EventBridge for this bus.
+      (this.eventBus.node.defaultChild as events.CfnEventBus).kmsKeyIdentifier = this.dataKey.key.keyArn;
+      (archive.node.findChild('Archive') as events.CfnArchive).kmsKeyIdentifier = this.dataKey.key.keyArn;
+    }
 
     if (stage.producerPrincipals.length > 0) this.restrictProducers(stage.producerPrincipals);
 
@@ -107,7 +90,7 @@ export class WebhooksState extends Construct {
       lanes.map((lane) => {
         const def = DELIVERY_QUEUES[lane];
         const queue = new sqs.Queue(this, laneIds[lane], {
-          encryption: sqs.QueueEncryption.SQS_MANAGED,
+          ...this.queueEncryption(),
           enforceSSL: true,
           visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
           // Long retry waits are parked in DynamoDB (the sweeper re-queues them); a long retention
@@ -182,6 +165,7 @@ export class WebhooksState extends Construct {
       deletionProtection: stage.retainData,
       removalPolicy,
       ...(def.timeToLiveAttribute ? { timeToLiveAttribute: def.timeToLiveAttribute } : {}),
+      ...(this.dataKey ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.dataKey.key } : {}),
     });
     if (!(POINT_IN_TIME_RECOVERY_TABLES as readonly TableName[]).includes(name)) {
       Validations.of(table).acknowledge({
@@ -209,10 +193,17 @@ export class WebhooksState extends Construct {
     return table;
   }
 
+  /** SSE-SQS (SQS's own key), or SSE-KMS under the data key. */
+  private queueEncryption(): Pick<sqs.QueueProps, 'encryption' | 'encryptionMasterKey' | 'dataKeyReuse'> {
+    return this.dataKey
+      ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: this.dataKey.key, dataKeyReuse: DATA_KEY_REUSE }
+      : { encryption: sqs.QueueEncryption.SQS_MANAGED };
+  }
+
   /** A dead-letter queue: encrypted, TLS only, 14 days to look at what landed there. */
   private queue(id: string, removalPolicy: RemovalPolicy): sqs.Queue {
     return new sqs.Queue(this, id, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...this.queueEncryption(),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
       removalPolicy,

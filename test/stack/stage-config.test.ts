@@ -21,6 +21,7 @@ describe('stage parameters', () => {
       apiThrottleRateLimit: 100,
       apiThrottleBurstLimit: 200,
       retainData: false,
+      dataKey: 'aws-owned',
       eventArchiveRetentionDays: 30,
       producerPrincipals: [],
       dynamoDbBilling: 'on-demand',
@@ -50,6 +51,15 @@ describe('stage parameters', () => {
     expect(parseStageConfig({ environment: 'live', alarmTopicArn: TOPIC, producerPrincipals: PRODUCER, retainData: 'false' }).retainData).toBe(false);
     expect(parseStageConfig({ environment: 'sandbox', retainData: 'true' }).retainData).toBe(true);
     expect(parseStageConfig({ logRetentionDays: '90', deliveryMaxConcurrency: '50' })).toMatchObject({ logRetentionDays: 90, deliveryMaxConcurrency: 50 });
+  });
+
+  it('encrypts data under the stack\'s own KMS key for live, AWS owned keys for sandbox, unless told otherwise', () => {
+    const live = { environment: 'live', alarmTopicArn: TOPIC, producerPrincipals: PRODUCER };
+    expect(parseStageConfig(live).dataKey).toBe('customer-managed');
+    expect(parseStageConfig({ ...live, dataKey: 'aws-owned' }).dataKey).toBe('aws-owned');
+    expect(parseStageConfig({ environment: 'sandbox' }).dataKey).toBe('aws-owned');
+    expect(parseStageConfig({ dataKey: 'customer-managed' }).dataKey).toBe('customer-managed');
+    expect(() => parseStageConfig({ dataKey: 'kms' })).toThrow(/^Invalid context: dataKey:/);
   });
 
   it('refuses bad values, naming the parameter', () => {
