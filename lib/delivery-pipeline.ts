@@ -127,8 +127,12 @@ export class DeliveryPipeline extends Construct {
     this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
       description: 'Buildmarkets Webhooks sweeper',
       schedule: events.Schedule.rate(SWEEP_INTERVAL),
-      // A missed sweep is made up by the next one.
-      targets: [new targets.LambdaFunction(this.sweeper.fn, { retryAttempts: 0 })],
+      // One invocation per part of the due shards (lambdas/sweeper.handler.ts); part 0 also
+      // finishes abandoned fan-outs. A missed sweep is made up by the next one.
+      targets: Array.from(
+        { length: stage.sweeperParts },
+        (_, part) => new targets.LambdaFunction(this.sweeper.fn, { retryAttempts: 0, event: events.RuleTargetInput.fromObject({ part, parts: stage.sweeperParts }) }),
+      ),
     });
   }
 

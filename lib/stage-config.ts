@@ -65,6 +65,11 @@ export type StageConfig = {
   accountConcurrencyLimit?: number;
   /** How long a fan-out instance reuses a partner's webhook list (PARTNER_WEBHOOKS_CACHE_TTL_MS; 0 = overlapping reads only). */
   fanOutWebhookCacheMs: number;
+  /**
+   * Sweeper invocations a minute, each on its own part of the due shards with its own CPU and
+   * 45 s budget (1-5: targets of one EventBridge rule). 4 carry ~4× one sweeper's re-queue rate.
+   */
+  sweeperParts: number;
   /** Age of the oldest message on each lane's queue that raises an alarm (minutes). */
   fastQueueAgeAlarmMinutes: number;
   slowQueueAgeAlarmMinutes: number;
@@ -124,6 +129,7 @@ const contextSchema = z.object({
   apiReservedConcurrency: int(1, 10_000).optional(),
   accountConcurrencyLimit: int(10, 1_000_000).optional(),
   fanOutWebhookCacheMs: int(0, 60_000).default(0),
+  sweeperParts: int(1, 5).default(4),
   fastQueueAgeAlarmMinutes: int(1, 1440).default(15),
   slowQueueAgeAlarmMinutes: int(1, 1440).default(60),
   apiThrottleRateLimit: int(1, 10_000).default(100),
@@ -199,6 +205,7 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
       accountConcurrencyLimit: c.accountConcurrencyLimit,
     }),
     fanOutWebhookCacheMs: c.fanOutWebhookCacheMs,
+    sweeperParts: c.sweeperParts,
     fastQueueAgeAlarmMinutes: c.fastQueueAgeAlarmMinutes,
     slowQueueAgeAlarmMinutes: c.slowQueueAgeAlarmMinutes,
     apiThrottleRateLimit: c.apiThrottleRateLimit,

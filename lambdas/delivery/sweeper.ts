@@ -20,6 +20,13 @@ export const SWEEP_LAG_METRIC = 'SweepLag';
  */
 export type SweepResult = { requeued: number; refused: number; unfinished?: boolean; oldestDueAt?: number };
 
+/**
+ * The due shards one invocation works on: those whose number % `parts` is `part`. The stack starts
+ * `parts` invocations a minute (stage option `sweeperParts`), each with its own CPU and time budget.
+ */
+export type SweepPart = { part: number; parts: number };
+export const WHOLE_SWEEP: SweepPart = { part: 0, parts: 1 };
+
 /** Jobs leased and queued together: one page of a shard. */
 const PAGE = 250;
 /** Shards worked on at once, and leases in flight per shard (≤ 160 DynamoDB calls at a time). */
@@ -37,21 +44,22 @@ export type SweeperDeps = {
 };
 
 export class Sweeper {
-  /** Where the next run starts: after the shards the last one left (a warm instance), anywhere at a cold start. */
+  /** Where the next run starts (an index into its part's shards): after those the last one left (a warm instance), anywhere at a cold start. */
   private firstShard = Math.floor(Math.random() * DUE_SHARDS);
 
   constructor(private readonly deps: SweeperDeps) {}
 
-  /** Re-queues the parked jobs due now, round the shards, until none is due or the budget is spent. */
-  async requeueDue(): Promise<SweepResult> {
+  /** Re-queues the parked jobs due now in `part`'s shards, round the shards, until none is due or the budget is spent. */
+  async requeueDue(part: SweepPart = WHOLE_SWEEP): Promise<SweepResult> {
     const now = () => (this.deps.now ?? systemClock)().getTime();
     const deadline = now() + this.deps.budgetMs;
     const total: SweepResult = { requeued: 0, refused: 0 };
-    let pending = Array.from({ length: DUE_SHARDS }, (_, i) => String((this.firstShard + i) % DUE_SHARDS));
+    const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i).filter((i) => i % part.parts === part.part);
+    let pending = shards.map((_, i) => String(shards[(this.firstShard + i) % shards.length]));
     while (pending.length > 0) {
       if (now() >= deadline) {
         total.unfinished = true;
-        this.firstShard = Number(pending[0]);
+        this.firstShard = shards.indexOf(Number(pending[0]));
         break;
       }
       const more: string[] = [];

@@ -616,11 +616,13 @@ describe('events and delivery', () => {
     expect(DELIVERY_QUEUES.slow.batchSize).toBe(10);
   });
 
-  it('runs the sweeper every minute', () => {
-    template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 minute)',
-      Targets: [Match.objectLike({ Arn: getAtt(fnId('sweeper')) })],
-    });
+  it('runs the sweeper every minute, one invocation per part of the due shards (sweeperParts, 4)', () => {
+    const rule = template.findResources('AWS::Events::Rule', { Properties: { ScheduleExpression: 'rate(1 minute)' } });
+    const targets = Object.values(rule)[0]!.Properties.Targets as { Arn: unknown; Input: string }[];
+    expect(targets.map((t) => t.Arn)).toEqual(Array(4).fill(getAtt(fnId('sweeper'))));
+    // Every due shard in exactly one part.
+    const parts = targets.map((t) => JSON.parse(t.Input) as { part: number; parts: number });
+    expect(parts).toEqual([0, 1, 2, 3].map((part) => ({ part, parts: 4 })));
     template.hasResourceProperties('AWS::Lambda::Permission', {
       FunctionName: getAtt(fnId('sweeper')),
       Principal: 'events.amazonaws.com',
