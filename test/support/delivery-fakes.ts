@@ -2,7 +2,7 @@
 // classes (DeliveryWorker, FanOut, Sweeper). They keep the stores' contracts: conditional job
 // writes on the version, events once per id, queue sends that can refuse an entry.
 import type { DeliveryAttempt, DeliveryJob, Lane, QueueMessage, StoredJob } from '../../lambdas/domain/delivery.js';
-import { jobIdFor, jobIdOf } from '../../lambdas/domain/delivery.js';
+import { jobIdFor, jobIdOf, jobOf } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
 import type { PublishedEvent } from '../../lambdas/domain/published-event.js';
 import type { SendResult } from '../../lambdas/stores/delivery-queue.js';
@@ -13,15 +13,30 @@ import { type EndpointHealth, healthyEndpoint } from '../../lambdas/domain/endpo
 import { changeHealth, type HealthChange } from '../../lambdas/stores/endpoint-store.js';
 import type { OrderedJob, OrderedJobs } from '../../lambdas/stores/ordered-job-store.js';
 
+/**
+ * JobStore's contract in memory (test/contract/job-store.test.ts runs the same cases on both). A
+ * job reads back as the store keeps it (asStored); the due index holds pending jobs that are
+ * parked (by their next attempt, or by the sweeper's lease) or leased; the ended index failed and
+ * dropped jobs by `updatedAt`.
+ */
 export class FakeJobs {
+  /** The jobs as stored (tests may set one directly: it is then read back as set). */
   readonly items = new Map<string, StoredJob>();
+  /**
+   * The sweeper's leases of parked jobs: the store moves only such a job's due time (`due_at`),
+   * which a StoredJob does not carry; each holds for the version the lease wrote.
+   */
+  private readonly sweeperLeases = new Map<string, { version: number; dueAt: number }>();
+
   async get(webhookId: string, eventId: string) {
-    return this.items.get(jobIdFor(webhookId, eventId));
+    const job = this.items.get(jobIdFor(webhookId, eventId));
+    return job && structuredClone(job);
   }
   async save(job: StoredJob, expectedVersion: number) {
     const current = this.items.get(jobIdOf(job));
-    if ((current?.version ?? 0) !== expectedVersion || (expectedVersion === 0 && current)) return false;
-    this.items.set(jobIdOf(job), job);
+    if (expectedVersion === 0 ? current : current?.version !== expectedVersion) return false;
+    this.items.set(jobIdOf(job), asStored(job));
+    this.sweeperLeases.delete(jobIdOf(job));
     return true;
   }
   async endLease(webhookId: string, eventId: string, version: number) {
@@ -30,23 +45,42 @@ export class FakeJobs {
     const { leaseUntil: _ended, ...rest } = job;
     this.items.set(jobIdFor(webhookId, eventId), rest);
   }
+  /** Due jobs of one shard, oldest first (then by job id). */
   async listDue(shard: string, dueBefore: number, limit: number): Promise<DueJob[]> {
-    return [...this.items.entries()]
-      .filter(([jobId, j]) => dueShardOf(jobId) === shard && j.status === 'pending' && (dueOf(j) ?? Infinity) <= dueBefore)
-      .slice(0, limit)
-      .map(([jobId, j]) => ({ jobId, dueAt: dueOf(j)! }));
+    return [...this.items.keys()]
+      .filter((jobId) => dueShardOf(jobId) === shard)
+      .map((jobId) => ({ jobId, dueAt: this.dueAt(jobId) }))
+      .filter((d): d is DueJob => d.dueAt !== undefined && d.dueAt <= dueBefore)
+      .sort((a, b) => a.dueAt - b.dueAt || (a.jobId < b.jobId ? -1 : 1))
+      .slice(0, limit);
   }
-  async lease(due: DueJob, leaseUntil: number) {
+  async lease(due: DueJob, leaseUntil: number, now: Date) {
     const job = this.items.get(due.jobId);
-    if (!job || dueOf(job) !== due.dueAt || job.status !== 'pending') return undefined;
-    const leased = { ...job, ...(job.parked ? { nextAttemptAt: leaseUntil } : { leaseUntil }), version: job.version + 1 };
+    if (!job || job.status !== 'pending' || this.dueAt(due.jobId) !== due.dueAt) return undefined;
+    const leased: StoredJob = { ...job, ...(job.parked ? {} : { leaseUntil }), version: job.version + 1, updatedAt: now.toISOString() };
     this.items.set(due.jobId, leased);
-    return leased;
+    if (job.parked) this.sweeperLeases.set(due.jobId, { version: leased.version, dueAt: leaseUntil });
+    return structuredClone(leased);
   }
-}
+  /** One page of the ended index; `last` whenever the page is full (as DynamoDB's LastEvaluatedKey). */
+  async listEnded(webhookId: string, from: string, to: string, page: { limit: number; after?: EndedKey }) {
+    const items = this.ended(webhookId, from, to, page.after).slice(0, page.limit);
+    const lastItem = items.at(-1);
+    return { jobIds: items.map(([id]) => id), ...(items.length === page.limit && lastItem ? { last: { endedAt: lastItem[1].updatedAt, jobId: lastItem[0] } } : {}) };
+  }
+  async countEnded(webhookId: string, from: string, to: string, after?: EndedKey) {
+    return this.ended(webhookId, from, to, after).length;
+  }
 
-/** The ended-index as job-store.ts queries it: failed and dropped jobs by end time, then job id. */
-export class FakeEndedJobs extends FakeJobs {
+  /** Where the job sits in the due index (as job-store.ts writes it), if it does. */
+  private dueAt(jobId: string): number | undefined {
+    const job = this.items.get(jobId);
+    if (!job || job.status !== 'pending') return undefined;
+    if (!job.parked) return job.leaseUntil;
+    const lease = this.sweeperLeases.get(jobId);
+    return lease?.version === job.version ? lease.dueAt : job.nextAttemptAt;
+  }
+  /** The ended index as job-store.ts queries it: failed and dropped jobs by end time, then job id. */
   private ended(webhookId: string, from: string, to: string, after?: EndedKey) {
     const key = (id: string, j: StoredJob) => `${j.updatedAt}\u0000${id}`;
     const start = after ? `${after.endedAt}\u0000${after.jobId}` : '';
@@ -55,19 +89,29 @@ export class FakeEndedJobs extends FakeJobs {
       .sort(([a, ja], [b, jb]) => key(a, ja).localeCompare(key(b, jb)))
       .filter(([id, j]) => key(id, j) > start);
   }
-  async listEnded(webhookId: string, from: string, to: string, page: { limit: number; after?: EndedKey }) {
-    const all = this.ended(webhookId, from, to, page.after);
-    const items = all.slice(0, page.limit);
-    const lastItem = items.at(-1);
-    return { jobIds: items.map(([id]) => id), ...(all.length > page.limit && lastItem ? { last: { endedAt: lastItem[1].updatedAt, jobId: lastItem[0] } } : {}) };
-  }
-  async countEnded(webhookId: string, from: string, to: string, after?: EndedKey) {
-    return this.ended(webhookId, from, to, after).length;
-  }
 }
 
-/** Where a job sits in the due index (as job-store.ts writes it): parked by its due time, leased by its lease. */
-const dueOf = (j: StoredJob) => (j.parked ? j.nextAttemptAt : j.leaseUntil);
+/**
+ * A job as JobStore reads it back: its data and slot are not stored (the data stays in the event
+ * store, the slot travels in the message); parked only while pending; a lease only on a pending job
+ * in the queue (a parked one is due at its next attempt).
+ */
+function asStored(job: StoredJob): StoredJob {
+  const { data: _data, slotAt: _slot, ...carried } = jobOf(job);
+  const pending = job.status === 'pending';
+  return {
+    ...carried,
+    status: job.status,
+    nextAttemptAt: job.nextAttemptAt,
+    parked: job.parked && pending,
+    ...(!job.parked && pending && job.leaseUntil !== undefined ? { leaseUntil: job.leaseUntil } : {}),
+    ...(job.messageId ? { messageId: job.messageId } : {}),
+    ...(job.droppedReason ? { droppedReason: job.droppedReason } : {}),
+    ...(job.requeuedAt ? { requeuedAt: job.requeuedAt } : {}),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+}
 
 export class FakeEvents {
   readonly items = new Map<string, StoredEvent>();
