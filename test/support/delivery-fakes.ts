@@ -113,20 +113,24 @@ function asStored(job: StoredJob): StoredJob {
   };
 }
 
+/** EventStore's contract in memory (test/contract/event-store.test.ts runs the same cases on both): the first event per id kept, as a copy. */
 export class FakeEvents {
+  /** The events as stored (a test may set one directly). */
   readonly items = new Map<string, StoredEvent>();
   async putIfAbsent(event: StoredEvent) {
     const key = `${event.partnerId}/${event.eventId}`;
     const existing = this.items.get(key);
-    if (existing) return { created: false as const, existing: { fanOutId: existing.fanOutId, webhookIds: existing.webhookIds } };
-    this.items.set(key, event);
+    if (existing) return { created: false as const, existing: { fanOutId: existing.fanOutId, webhookIds: [...existing.webhookIds] } };
+    // The store keeps the data as JSON text.
+    this.items.set(key, { ...structuredClone(event), data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown> });
     return { created: true as const };
   }
   async exists(partnerId: string, eventId: string) {
     return this.items.has(`${partnerId}/${eventId}`);
   }
   async get(partnerId: string, eventId: string) {
-    return this.items.get(`${partnerId}/${eventId}`);
+    const event = this.items.get(`${partnerId}/${eventId}`);
+    return event && structuredClone(event);
   }
 }
 
