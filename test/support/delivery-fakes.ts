@@ -160,15 +160,30 @@ export class FakeFanOutLeases implements FanOutLeases {
   }
 }
 
+/**
+ * DeliveryStore's writes in memory (test/contract/delivery-store.test.ts runs the same cases on
+ * both): one attempt per webhook and attempt id, the last write kept; a call of BatchWriteItem
+ * (25 items) naming one attempt twice is refused, as DynamoDB refuses it.
+ */
 export class FakeHistory {
-  readonly attempts: DeliveryAttempt[] = [];
+  private readonly stored = new Map<string, DeliveryAttempt>();
+  /** The next record() throws (a failed BatchWriteItem). */
   failNext = false;
+  /** Every attempt stored, in the order first written. */
+  get attempts(): DeliveryAttempt[] {
+    return [...this.stored.values()];
+  }
   async record(attempts: DeliveryAttempt[]) {
     if (this.failNext) {
       this.failNext = false;
       throw new Error('BatchWriteItem failed');
     }
-    this.attempts.push(...attempts);
+    for (let i = 0; i < attempts.length; i += 25) {
+      const call = attempts.slice(i, i + 25);
+      const keys = new Set(call.map((a) => `${a.webhookId}/${a.id}`));
+      if (keys.size < call.length) throw Object.assign(new Error('Provided list of item keys contains duplicates'), { name: 'ValidationException' });
+      for (const a of call) this.stored.set(`${a.webhookId}/${a.id}`, { ...a });
+    }
   }
 }
 
