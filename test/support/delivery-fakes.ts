@@ -243,13 +243,25 @@ export const jobFixture = (overrides: Partial<DeliveryJob> = {}): DeliveryJob =>
   ...overrides,
 });
 
-/** The endpoints table as endpoint-store.ts keeps it: each write conditional on the version read. */
+/**
+ * EndpointStore's contract in memory (test/contract/endpoint-store.test.ts runs the same cases on
+ * both): each write conditional on the version read, reads are copies.
+ */
 export class FakeEndpointStore {
   readonly items = new Map<string, EndpointHealth>();
-  async get(webhookId: string) {
-    return this.items.get(webhookId);
+  async get(webhookId: string, _options: { consistent?: boolean } = {}) {
+    const health = this.items.get(webhookId);
+    return health && { ...health };
   }
-  async save(health: EndpointHealth) {
+  async getMany(webhookIds: string[]) {
+    const found = new Map<string, EndpointHealth>();
+    for (const id of webhookIds) {
+      const health = this.items.get(id);
+      if (health) found.set(id, { ...health });
+    }
+    return found;
+  }
+  async save(health: EndpointHealth, _now?: Date) {
     if ((this.items.get(health.webhookId)?.version ?? 0) !== health.version) return false;
     this.items.set(health.webhookId, { ...health, version: health.version + 1 });
     return true;
