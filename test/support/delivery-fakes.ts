@@ -2,10 +2,10 @@
 // classes (DeliveryWorker, FanOut, Sweeper). They keep the stores' contracts: conditional job
 // writes on the version, events once per id, queue sends that can refuse an entry.
 import type { DeliveryAttempt, DeliveryJob, Lane, QueueMessage, StoredJob } from '../../lambdas/domain/delivery.js';
-import { jobIdFor, jobIdOf, jobOf } from '../../lambdas/domain/delivery.js';
+import { encodeQueueMessage, jobIdFor, jobIdOf, jobOf } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
 import type { PublishedEvent } from '../../lambdas/domain/published-event.js';
-import type { SendResult } from '../../lambdas/stores/delivery-queue.js';
+import { MAX_BATCH_BYTES, type SendResult } from '../../lambdas/stores/delivery-queue.js';
 import type { StoredEvent } from '../../lambdas/stores/event-store.js';
 import { type Claim, type EventRef, type FanOutLease, type FanOutLeases, fanOutShardOf } from '../../lambdas/stores/fan-out-lease-store.js';
 import { dueShardOf, type DueJob, type EndedKey } from '../../lambdas/stores/job-store.js';
@@ -187,6 +187,11 @@ export class FakeHistory {
   }
 }
 
+/**
+ * DeliveryQueue's sends in memory (test/contract/delivery-queue.test.ts runs the same cases on
+ * both): one message per entry, as its body travels (a copy); a message over SQS's 1 MiB refused
+ * for good. Not modelled: delays (an entry's delaySeconds is not kept) and receiving.
+ */
 export class FakeQueue {
   readonly sent: { lane: Lane; message: QueueMessage }[] = [];
   /** Entries whose job's event id is listed here are refused for good. */
@@ -198,8 +203,10 @@ export class FakeQueue {
       throw new Error('SQS unavailable');
     }
     return outgoing.map(({ message }) => {
+      const body = encodeQueueMessage(message);
+      if (Buffer.byteLength(body) > MAX_BATCH_BYTES) return { ok: false, reason: 'message_too_large' };
       if (message.kind === 'deliver' && this.refuse.has(message.job.event_id)) return { ok: false, reason: 'queue_refused:InvalidMessageContents' };
-      this.sent.push({ lane, message });
+      this.sent.push({ lane, message: JSON.parse(body) as QueueMessage });
       return { ok: true };
     });
   }
