@@ -1,6 +1,6 @@
 // In-memory stand-ins for the delivery path's stores and queue, for unit tests of the domain
-// classes (DeliveryWorker, FanOut, Sweeper). They keep the stores' contracts: conditional job
-// writes on the version, events once per id, queue sends that can refuse an entry.
+// classes (DeliveryWorker, FanOut, Sweeper, recover, redelivery). Each is held to its store's
+// contract: test/contract/<store>.test.ts runs the same cases on the store and on the fake.
 import type { DeliveryAttempt, DeliveryJob, Lane, QueueMessage, StoredJob } from '../../lambdas/domain/delivery.js';
 import { encodeQueueMessage, jobIdFor, jobIdOf, jobOf } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
@@ -134,7 +134,7 @@ export class FakeEvents {
   }
 }
 
-/** FanOutLeaseStore's contract in memory (test/unit/fan-out-lease-store.test.ts runs the same cases on both). */
+/** FanOutLeaseStore's contract in memory (test/contract/fan-out-leases.test.ts runs the same cases on both). */
 export class FakeFanOutLeases implements FanOutLeases {
   readonly items = new Map<string, FanOutLease>();
   async claim(ref: EventRef, owner: string, now: number, leaseUntil: number): Promise<Claim> {
