@@ -22,7 +22,7 @@ import { headersContext } from './delivery-controls.js';
 export const secretContext = (partnerId: string, webhookId: string) => `${partnerId}/${webhookId}`;
 
 export type WebhookServiceDeps = {
-  store: WebhookStore;
+  store: Pick<WebhookStore, 'create' | 'get' | 'list' | 'update' | 'rotateSecret' | 'delete'>;
   /** The endpoints' health, shown on the webhook object (SPEC §7); written by the delivery path. */
   health: Pick<EndpointStore, 'get' | 'getMany' | 'change'>;
   cipher: SecretCipher;

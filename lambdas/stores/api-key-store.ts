@@ -1,8 +1,7 @@
 // API keys in DynamoDB. The secret is stored only as a hash (lambdas/domain/secrets.ts).
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-
 import { type ApiKeyRecord, type ApiKeyRepository, SCOPES, type Scope } from '../domain/api-keys.js';
+import { resultIf } from './conditional.js';
 
 export { SCOPES, type ApiKeyRecord, type Scope };
 
@@ -66,8 +65,8 @@ export class ApiKeyStore implements ApiKeyRepository {
 
   /** Marks the key revoked; returns the record, or undefined when no such key exists. */
   async revoke(apiKey: string, at: string): Promise<ApiKeyRecord | undefined> {
-    try {
-      const { Attributes } = await this.db.send(
+    const revoked = await resultIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { api_key: apiKey },
@@ -76,11 +75,8 @@ export class ApiKeyStore implements ApiKeyRepository {
           ExpressionAttributeValues: { ':at': at },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return Attributes ? fromItem(Attributes) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return revoked?.Attributes ? fromItem(revoked.Attributes) : undefined;
   }
 }

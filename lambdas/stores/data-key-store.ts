@@ -27,7 +27,12 @@ export class DynamoDataKeyStore implements DataKeyStore {
           TableName: this.tableName,
           Item: { ...DATA_KEY_ITEM, wrapped: next.wrapped, created_at: next.createdAt },
           ...(previous
-            ? { ConditionExpression: 'wrapped = :w AND created_at = :c', ExpressionAttributeValues: { ':w': previous.wrapped, ':c': previous.createdAt } }
+            ? {
+                // WRAPPED is one of DynamoDB's reserved words: named through a placeholder.
+                ConditionExpression: '#wrapped = :w AND created_at = :c',
+                ExpressionAttributeNames: { '#wrapped': 'wrapped' },
+                ExpressionAttributeValues: { ':w': previous.wrapped, ':c': previous.createdAt },
+              }
             : { ConditionExpression: 'attribute_not_exists(sk)' }),
         }),
       ),

@@ -6,7 +6,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, Upda
 import { type DropReason, type JobStatus, jobFromWire, jobIdFor, jobIdOf, jobToWire, type StoredJob } from '../domain/delivery.js';
 import type { Environment } from '../domain/environments.js';
 import type { EventType } from '../domain/event-types.js';
-import { writeIf } from './conditional.js';
+import { resultIf, writeIf } from './conditional.js';
 import { DUE_INDEX, DUE_SHARDS, ENDED_INDEX, expiresAt, shardOf } from './table-definitions.js';
 
 type JobItem = {
@@ -205,9 +205,8 @@ export class JobStore {
    * sweeper sends is lost the job comes due again; a message of an older version is stale.
    */
   async lease(due: DueJob, leaseUntil: number, now: Date): Promise<StoredJob | undefined> {
-    let leased: StoredJob | undefined;
-    await writeIf(async () => {
-      const { Attributes } = await this.db.send(
+    const leased = await resultIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { job_id: due.jobId },
@@ -217,9 +216,8 @@ export class JobStore {
           ExpressionAttributeValues: { ':lease': leaseUntil, ':seen': due.dueAt, ':pending': 'pending', ':one': 1, ':now': now.toISOString() },
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      leased = Attributes ? fromItem(Attributes as JobItem) : undefined;
-    });
-    return leased;
+      ),
+    );
+    return leased?.Attributes ? fromItem(leased.Attributes as JobItem) : undefined;
   }
 }

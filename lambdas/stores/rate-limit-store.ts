@@ -3,13 +3,12 @@
 // every function instance. The per-key item is written back with a
 // conditional update on its version (lambdas/domain/rate-limiter.ts decides); failure counters
 // are atomic ADDs. Every item expires by TTL shortly after its windows close.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { FailureCounter } from '../domain/auth-failure-limiter.js';
 import type { RateLimitState, RateLimitStateStore, SlotCounts } from '../domain/rate-limiter.js';
 import type { SlotSchedule, SlotScheduleStore } from '../domain/delivery-rate.js';
-import { writeIf } from './conditional.js';
+import { resultIf, writeIf } from './conditional.js';
 
 const KEY_PREFIX = 'key#';
 /** Per client address: the API keys that authenticated from it (lambdas/domain/auth-failure-limiter.ts). */
@@ -31,9 +30,9 @@ export class RateLimitStore implements RateLimitStateStore, FailureCounter, Slot
     return { state: { second: slots(Item.second), minute: slots(Item.minute) }, version: Item.version };
   }
 
-  async write(key: string, state: RateLimitState, expectedVersion: number | undefined, expiresAtSeconds: number): Promise<boolean> {
-    try {
-      await this.db.send(
+  write(key: string, state: RateLimitState, expectedVersion: number | undefined, expiresAtSeconds: number): Promise<boolean> {
+    return writeIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { bucket: KEY_PREFIX + key },
@@ -48,12 +47,8 @@ export class RateLimitStore implements RateLimitStateStore, FailureCounter, Slot
             ...(expectedVersion === undefined ? {} : { ':expected': expectedVersion }),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async readSchedule(webhookId: string): Promise<SlotSchedule | undefined> {
@@ -80,8 +75,8 @@ export class RateLimitStore implements RateLimitStateStore, FailureCounter, Slot
   }
 
   async reserve(bucket: string, limit: number, expiresAtSeconds: number): Promise<number | undefined> {
-    try {
-      const { Attributes } = await this.db.send(
+    const reserved = await resultIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { bucket },
@@ -90,26 +85,24 @@ export class RateLimitStore implements RateLimitStateStore, FailureCounter, Slot
           ExpressionAttributeValues: { ':one': 1, ':exp': expiresAtSeconds, ':limit': limit },
           ReturnValues: 'UPDATED_NEW',
         }),
-      );
-      return Number(Attributes?.hits ?? 1);
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return reserved === undefined ? undefined : Number(reserved.Attributes?.hits ?? 1);
   }
 
   async release(bucket: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { bucket },
-        UpdateExpression: 'ADD hits :minus',
-        ConditionExpression: 'hits > :zero',
-        ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
-      }),
-    ).catch((error: unknown) => {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    });
+    // Nothing to give back when the count is at zero.
+    await writeIf(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { bucket },
+          UpdateExpression: 'ADD hits :minus',
+          ConditionExpression: 'hits > :zero',
+          ExpressionAttributeValues: { ':minus': -1, ':zero': 0 },
+        }),
+      ),
+    );
   }
 
   async addFailure(bucket: string, expiresAtSeconds: number): Promise<number> {

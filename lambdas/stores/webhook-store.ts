@@ -5,7 +5,6 @@
 // moved for COUNTER_SETTLE_MS (longer than any create can take, so no create is half done), the
 // partner's webhooks are counted and the counter is set to that, on the condition that it has
 // still not moved; then the create tries again.
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -16,7 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Ordering } from '../domain/delivery-controls.js';
 import type { DisabledReason, Webhook, WebhookStatus } from '../domain/webhook.js';
-import { writeIf } from './conditional.js';
+import { resultIf, writeIf } from './conditional.js';
 
 const WEBHOOK_PREFIX = 'webhook#';
 const COUNTER_SK = 'partner';
@@ -123,9 +122,9 @@ export class WebhookStore {
   }
 
   /** Counts one more webhook unless the counter is at the limit. */
-  private async reserve(partnerId: string, maxPerPartner: number, nowMs: number): Promise<boolean> {
-    try {
-      await this.db.send(
+  private reserve(partnerId: string, maxPerPartner: number, nowMs: number): Promise<boolean> {
+    return writeIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { partner_id: partnerId, sk: COUNTER_SK },
@@ -133,12 +132,8 @@ export class WebhookStore {
           ConditionExpression: 'attribute_not_exists(webhook_count) OR webhook_count < :max',
           ExpressionAttributeValues: { ':one': 1, ':max': maxPerPartner, ':now': nowMs },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /**
@@ -154,8 +149,9 @@ export class WebhookStore {
     if (countedAt !== undefined && nowMs - countedAt < COUNTER_SETTLE_MS) return false;
     const actual = await this.countWebhooks(partnerId);
     if (actual >= counted) return false;
-    try {
-      await this.db.send(
+    // Written, or moved meanwhile: either way worth another try.
+    await writeIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { partner_id: partnerId, sk: COUNTER_SK },
@@ -171,10 +167,8 @@ export class WebhookStore {
             ...(countedAt === undefined ? {} : { ':countedAt': countedAt }),
           },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
     return true;
   }
 
@@ -249,8 +243,8 @@ export class WebhookStore {
     };
     const set = Object.entries(fields).filter(([, v]) => v !== undefined && v !== null);
     const remove = Object.keys(fields).filter((k) => fields[k] === null);
-    try {
-      const { Attributes } = await this.db.send(
+    const updated = await resultIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { partner_id: partnerId, sk: WEBHOOK_PREFIX + id },
@@ -260,12 +254,9 @@ export class WebhookStore {
           ExpressionAttributeValues: Object.fromEntries(set.map(([k, v]) => [`:${k}`, v])),
           ReturnValues: 'ALL_NEW',
         }),
-      );
-      return Attributes ? await this.eraseExpiredPreviousSecret(fromItem(Attributes), new Date(changes.updatedAt)) : undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return updated?.Attributes ? await this.eraseExpiredPreviousSecret(fromItem(updated.Attributes), new Date(changes.updatedAt)) : undefined;
   }
 
   /**
@@ -301,9 +292,9 @@ export class WebhookStore {
    * active period the worker saw (`activeSince`), so a PATCH in between is never undone. False
    * when the condition failed (already disabled, re-enabled, or deleted).
    */
-  async disable(partnerId: string, id: string, seen: { activeSince: string }, reason: DisabledReason, at: string): Promise<boolean> {
-    try {
-      await this.db.send(
+  disable(partnerId: string, id: string, seen: { activeSince: string }, reason: DisabledReason, at: string): Promise<boolean> {
+    return writeIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { partner_id: partnerId, sk: WEBHOOK_PREFIX + id },
@@ -312,30 +303,26 @@ export class WebhookStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':disabled': 'disabled', ':active': 'active', ':reason': reason, ':at': at, ':since': seen.activeSince },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** An expired previous secret is erased by the next write that sees it (a conditional REMOVE: no race with a rotation). */
   private async eraseExpiredPreviousSecret(webhook: Webhook, now: Date): Promise<Webhook> {
-    if (!webhook.previousSecret || Date.parse(webhook.previousSecret.expiresAt) > now.getTime()) return webhook;
-    try {
-      await this.db.send(
+    const expires = webhook.previousSecret?.expiresAt;
+    if (expires === undefined || Date.parse(expires) > now.getTime()) return webhook;
+    // Not erased when a rotation replaced it meanwhile: the one it wrote is not expired.
+    await writeIf(() =>
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { partner_id: webhook.partnerId, sk: WEBHOOK_PREFIX + webhook.id },
           UpdateExpression: 'REMOVE previous_secret_ciphertext, previous_secret_expires_at',
           ConditionExpression: 'previous_secret_expires_at = :e',
-          ExpressionAttributeValues: { ':e': webhook.previousSecret.expiresAt },
+          ExpressionAttributeValues: { ':e': expires },
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+      ),
+    );
     const { previousSecret: _erased, ...rest } = webhook;
     return rest;
   }
@@ -344,18 +331,16 @@ export class WebhookStore {
   async delete(partnerId: string, id: string): Promise<boolean> {
     // Marks the counter first, so no repair runs while this delete is between its two writes.
     await this.adjustCount(partnerId, 0);
-    try {
-      await this.db.send(
+    const deleted = await writeIf(() =>
+      this.db.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { partner_id: partnerId, sk: WEBHOOK_PREFIX + id },
           ConditionExpression: 'attribute_exists(sk)',
         }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    if (!deleted) return false;
     await this.adjustCount(partnerId, -1);
     return true;
   }

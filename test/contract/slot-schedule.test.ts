@@ -1,7 +1,7 @@
 // SPEC §11 rate limits: the slot schedule on dynalite (through the SDK, as the delivery functions
 // use it) and the gate over it — concurrent reservations from several gates (instances) never
 // hand out two slots closer than the interval, and the schedule's conditional write is the one
-// that decides.
+// that decides (that write on the store and its fake: test/contract/rate-limit-store.test.ts).
 import { DeliveryRateGate, slotIntervalMs } from '../../lambdas/domain/delivery-rate.js';
 import { RateLimitStore } from '../../lambdas/stores/rate-limit-store.js';
 import { type DynaliteTables, startDynaliteTables } from '../support/dynalite-tables.js';
@@ -17,15 +17,6 @@ beforeAll(async () => {
 afterAll(() => dynalite?.stop());
 
 describe('the rate-limit slot schedule (SPEC §11)', () => {
-  it('advances only from the state it read: a writer that read an older state loses', async () => {
-    expect(await store.readSchedule('w-cas')).toBeUndefined();
-    expect(await store.advanceSchedule('w-cas', undefined, T0 + 100)).toBe(true);
-    expect(await store.advanceSchedule('w-cas', undefined, T0 + 200)).toBe(false);
-    expect(await store.readSchedule('w-cas')).toEqual({ nextAt: T0 + 100 });
-    expect(await store.advanceSchedule('w-cas', { nextAt: T0 + 100 }, T0 + 300)).toBe(true);
-    expect(await store.advanceSchedule('w-cas', { nextAt: T0 + 100 }, T0 + 400)).toBe(false);
-  });
-
   it('hands out distinct slots at least one interval apart to concurrent reservations from several instances', async () => {
     const gates = [new DeliveryRateGate(store), new DeliveryRateGate(store), new DeliveryRateGate(store)];
     const slots = (await Promise.all(Array.from({ length: 30 }, (_, i) => gates[i % 3]!.reserve('w-race', 5, T0)))).sort((a, b) => a - b);

@@ -5,9 +5,6 @@ import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { issueTestApiKey } from '../support/api-keys.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
-import { RateLimitStore } from '../../lambdas/stores/rate-limit-store.js';
-import { createDocumentClient } from '../../lambdas/shared/aws-clients.js';
-import { failureCounterContract } from '../support/failure-counter.js';
 import { sdkCalls, sdkSnapshot } from '../support/sdk-calls.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -112,17 +109,4 @@ describe('failed authentication per client address', () => {
     expect(answers.filter((a) => a.status === 401)).toHaveLength(LIMIT);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(100 - LIMIT);
   });
-});
-
-describe('the DynamoDB failure counter (rate-limit table)', () => {
-  let db: ReturnType<typeof createDocumentClient>;
-  beforeAll(() => {
-    // The SDK's default credential chain needs some credentials; dynalite ignores their values.
-    process.env.AWS_ACCESS_KEY_ID ??= 'local';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-    db = createDocumentClient({ region: rt.state.region, dynamodbEndpoint: rt.state.dynamodb_endpoint });
-  });
-  afterAll(() => db.destroy());
-  let n = 0;
-  failureCounterContract(() => new RateLimitStore(db, rt.state.tables.rateLimits), () => `contract-${process.pid}-${n++}`);
 });

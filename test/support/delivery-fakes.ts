@@ -1,11 +1,11 @@
 // In-memory stand-ins for the delivery path's stores and queue, for unit tests of the domain
-// classes (DeliveryWorker, FanOut, Sweeper). They keep the stores' contracts: conditional job
-// writes on the version, events once per id, queue sends that can refuse an entry.
+// classes (DeliveryWorker, FanOut, Sweeper, recover, redelivery). Each is held to its store's
+// contract: test/contract/<store>.test.ts runs the same cases on the store and on the fake.
 import type { DeliveryAttempt, DeliveryJob, Lane, QueueMessage, StoredJob } from '../../lambdas/domain/delivery.js';
-import { jobIdFor, jobIdOf } from '../../lambdas/domain/delivery.js';
+import { encodeQueueMessage, jobIdFor, jobIdOf, jobOf } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
 import type { PublishedEvent } from '../../lambdas/domain/published-event.js';
-import type { SendResult } from '../../lambdas/stores/delivery-queue.js';
+import { MAX_BATCH_BYTES, type SendResult } from '../../lambdas/stores/delivery-queue.js';
 import type { StoredEvent } from '../../lambdas/stores/event-store.js';
 import { type Claim, type EventRef, type FanOutLease, type FanOutLeases, fanOutShardOf } from '../../lambdas/stores/fan-out-lease-store.js';
 import { dueShardOf, type DueJob, type EndedKey } from '../../lambdas/stores/job-store.js';
@@ -13,15 +13,30 @@ import { type EndpointHealth, healthyEndpoint } from '../../lambdas/domain/endpo
 import { changeHealth, type HealthChange } from '../../lambdas/stores/endpoint-store.js';
 import type { OrderedJob, OrderedJobs } from '../../lambdas/stores/ordered-job-store.js';
 
+/**
+ * JobStore's contract in memory (test/contract/job-store.test.ts runs the same cases on both). A
+ * job reads back as the store keeps it (asStored); the due index holds pending jobs that are
+ * parked (by their next attempt, or by the sweeper's lease) or leased; the ended index failed and
+ * dropped jobs by `updatedAt`.
+ */
 export class FakeJobs {
+  /** The jobs as stored (tests may set one directly: it is then read back as set). */
   readonly items = new Map<string, StoredJob>();
+  /**
+   * The sweeper's leases of parked jobs: the store moves only such a job's due time (`due_at`),
+   * which a StoredJob does not carry; each holds for the version the lease wrote.
+   */
+  private readonly sweeperLeases = new Map<string, { version: number; dueAt: number }>();
+
   async get(webhookId: string, eventId: string) {
-    return this.items.get(jobIdFor(webhookId, eventId));
+    const job = this.items.get(jobIdFor(webhookId, eventId));
+    return job && structuredClone(job);
   }
   async save(job: StoredJob, expectedVersion: number) {
     const current = this.items.get(jobIdOf(job));
-    if ((current?.version ?? 0) !== expectedVersion || (expectedVersion === 0 && current)) return false;
-    this.items.set(jobIdOf(job), job);
+    if (expectedVersion === 0 ? current : current?.version !== expectedVersion) return false;
+    this.items.set(jobIdOf(job), asStored(job));
+    this.sweeperLeases.delete(jobIdOf(job));
     return true;
   }
   async endLease(webhookId: string, eventId: string, version: number) {
@@ -30,23 +45,42 @@ export class FakeJobs {
     const { leaseUntil: _ended, ...rest } = job;
     this.items.set(jobIdFor(webhookId, eventId), rest);
   }
+  /** Due jobs of one shard, oldest first (then by job id). */
   async listDue(shard: string, dueBefore: number, limit: number): Promise<DueJob[]> {
-    return [...this.items.entries()]
-      .filter(([jobId, j]) => dueShardOf(jobId) === shard && j.status === 'pending' && (dueOf(j) ?? Infinity) <= dueBefore)
-      .slice(0, limit)
-      .map(([jobId, j]) => ({ jobId, dueAt: dueOf(j)! }));
+    return [...this.items.keys()]
+      .filter((jobId) => dueShardOf(jobId) === shard)
+      .map((jobId) => ({ jobId, dueAt: this.dueAt(jobId) }))
+      .filter((d): d is DueJob => d.dueAt !== undefined && d.dueAt <= dueBefore)
+      .sort((a, b) => a.dueAt - b.dueAt || (a.jobId < b.jobId ? -1 : 1))
+      .slice(0, limit);
   }
-  async lease(due: DueJob, leaseUntil: number) {
+  async lease(due: DueJob, leaseUntil: number, now: Date) {
     const job = this.items.get(due.jobId);
-    if (!job || dueOf(job) !== due.dueAt || job.status !== 'pending') return undefined;
-    const leased = { ...job, ...(job.parked ? { nextAttemptAt: leaseUntil } : { leaseUntil }), version: job.version + 1 };
+    if (!job || job.status !== 'pending' || this.dueAt(due.jobId) !== due.dueAt) return undefined;
+    const leased: StoredJob = { ...job, ...(job.parked ? {} : { leaseUntil }), version: job.version + 1, updatedAt: now.toISOString() };
     this.items.set(due.jobId, leased);
-    return leased;
+    if (job.parked) this.sweeperLeases.set(due.jobId, { version: leased.version, dueAt: leaseUntil });
+    return structuredClone(leased);
   }
-}
+  /** One page of the ended index; `last` whenever the page is full (as DynamoDB's LastEvaluatedKey). */
+  async listEnded(webhookId: string, from: string, to: string, page: { limit: number; after?: EndedKey }) {
+    const items = this.ended(webhookId, from, to, page.after).slice(0, page.limit);
+    const lastItem = items.at(-1);
+    return { jobIds: items.map(([id]) => id), ...(items.length === page.limit && lastItem ? { last: { endedAt: lastItem[1].updatedAt, jobId: lastItem[0] } } : {}) };
+  }
+  async countEnded(webhookId: string, from: string, to: string, after?: EndedKey) {
+    return this.ended(webhookId, from, to, after).length;
+  }
 
-/** The ended-index as job-store.ts queries it: failed and dropped jobs by end time, then job id. */
-export class FakeEndedJobs extends FakeJobs {
+  /** Where the job sits in the due index (as job-store.ts writes it), if it does. */
+  private dueAt(jobId: string): number | undefined {
+    const job = this.items.get(jobId);
+    if (!job || job.status !== 'pending') return undefined;
+    if (!job.parked) return job.leaseUntil;
+    const lease = this.sweeperLeases.get(jobId);
+    return lease?.version === job.version ? lease.dueAt : job.nextAttemptAt;
+  }
+  /** The ended index as job-store.ts queries it: failed and dropped jobs by end time, then job id. */
   private ended(webhookId: string, from: string, to: string, after?: EndedKey) {
     const key = (id: string, j: StoredJob) => `${j.updatedAt}\u0000${id}`;
     const start = after ? `${after.endedAt}\u0000${after.jobId}` : '';
@@ -55,38 +89,52 @@ export class FakeEndedJobs extends FakeJobs {
       .sort(([a, ja], [b, jb]) => key(a, ja).localeCompare(key(b, jb)))
       .filter(([id, j]) => key(id, j) > start);
   }
-  async listEnded(webhookId: string, from: string, to: string, page: { limit: number; after?: EndedKey }) {
-    const all = this.ended(webhookId, from, to, page.after);
-    const items = all.slice(0, page.limit);
-    const lastItem = items.at(-1);
-    return { jobIds: items.map(([id]) => id), ...(all.length > page.limit && lastItem ? { last: { endedAt: lastItem[1].updatedAt, jobId: lastItem[0] } } : {}) };
-  }
-  async countEnded(webhookId: string, from: string, to: string, after?: EndedKey) {
-    return this.ended(webhookId, from, to, after).length;
-  }
 }
 
-/** Where a job sits in the due index (as job-store.ts writes it): parked by its due time, leased by its lease. */
-const dueOf = (j: StoredJob) => (j.parked ? j.nextAttemptAt : j.leaseUntil);
+/**
+ * A job as JobStore reads it back: its data and slot are not stored (the data stays in the event
+ * store, the slot travels in the message); parked only while pending; a lease only on a pending job
+ * in the queue (a parked one is due at its next attempt).
+ */
+function asStored(job: StoredJob): StoredJob {
+  const { data: _data, slotAt: _slot, ...carried } = jobOf(job);
+  const pending = job.status === 'pending';
+  return {
+    ...carried,
+    status: job.status,
+    nextAttemptAt: job.nextAttemptAt,
+    parked: job.parked && pending,
+    ...(!job.parked && pending && job.leaseUntil !== undefined ? { leaseUntil: job.leaseUntil } : {}),
+    ...(job.messageId ? { messageId: job.messageId } : {}),
+    ...(job.droppedReason ? { droppedReason: job.droppedReason } : {}),
+    ...(job.requeuedAt ? { requeuedAt: job.requeuedAt } : {}),
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  };
+}
 
+/** EventStore's contract in memory (test/contract/event-store.test.ts runs the same cases on both): the first event per id kept, as a copy. */
 export class FakeEvents {
+  /** The events as stored (a test may set one directly). */
   readonly items = new Map<string, StoredEvent>();
   async putIfAbsent(event: StoredEvent) {
     const key = `${event.partnerId}/${event.eventId}`;
     const existing = this.items.get(key);
-    if (existing) return { created: false as const, existing: { fanOutId: existing.fanOutId, webhookIds: existing.webhookIds } };
-    this.items.set(key, event);
+    if (existing) return { created: false as const, existing: { fanOutId: existing.fanOutId, webhookIds: [...existing.webhookIds] } };
+    // The store keeps the data as JSON text.
+    this.items.set(key, { ...structuredClone(event), data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown> });
     return { created: true as const };
   }
   async exists(partnerId: string, eventId: string) {
     return this.items.has(`${partnerId}/${eventId}`);
   }
   async get(partnerId: string, eventId: string) {
-    return this.items.get(`${partnerId}/${eventId}`);
+    const event = this.items.get(`${partnerId}/${eventId}`);
+    return event && structuredClone(event);
   }
 }
 
-/** FanOutLeaseStore's contract in memory (test/unit/fan-out-lease-store.test.ts runs the same cases on both). */
+/** FanOutLeaseStore's contract in memory (test/contract/fan-out-leases.test.ts runs the same cases on both). */
 export class FakeFanOutLeases implements FanOutLeases {
   readonly items = new Map<string, FanOutLease>();
   async claim(ref: EventRef, owner: string, now: number, leaseUntil: number): Promise<Claim> {
@@ -112,18 +160,38 @@ export class FakeFanOutLeases implements FanOutLeases {
   }
 }
 
+/**
+ * DeliveryStore's writes in memory (test/contract/delivery-store.test.ts runs the same cases on
+ * both): one attempt per webhook and attempt id, the last write kept; a call of BatchWriteItem
+ * (25 items) naming one attempt twice is refused, as DynamoDB refuses it.
+ */
 export class FakeHistory {
-  readonly attempts: DeliveryAttempt[] = [];
+  private readonly stored = new Map<string, DeliveryAttempt>();
+  /** The next record() throws (a failed BatchWriteItem). */
   failNext = false;
+  /** Every attempt stored, in the order first written. */
+  get attempts(): DeliveryAttempt[] {
+    return [...this.stored.values()];
+  }
   async record(attempts: DeliveryAttempt[]) {
     if (this.failNext) {
       this.failNext = false;
       throw new Error('BatchWriteItem failed');
     }
-    this.attempts.push(...attempts);
+    for (let i = 0; i < attempts.length; i += 25) {
+      const call = attempts.slice(i, i + 25);
+      const keys = new Set(call.map((a) => `${a.webhookId}/${a.id}`));
+      if (keys.size < call.length) throw Object.assign(new Error('Provided list of item keys contains duplicates'), { name: 'ValidationException' });
+      for (const a of call) this.stored.set(`${a.webhookId}/${a.id}`, { ...a });
+    }
   }
 }
 
+/**
+ * DeliveryQueue's sends in memory (test/contract/delivery-queue.test.ts runs the same cases on
+ * both): one message per entry, as its body travels (a copy); a message over SQS's 1 MiB refused
+ * for good. Not modelled: delays (an entry's delaySeconds is not kept) and receiving.
+ */
 export class FakeQueue {
   readonly sent: { lane: Lane; message: QueueMessage }[] = [];
   /** Entries whose job's event id is listed here are refused for good. */
@@ -135,8 +203,10 @@ export class FakeQueue {
       throw new Error('SQS unavailable');
     }
     return outgoing.map(({ message }) => {
+      const body = encodeQueueMessage(message);
+      if (Buffer.byteLength(body) > MAX_BATCH_BYTES) return { ok: false, reason: 'message_too_large' };
       if (message.kind === 'deliver' && this.refuse.has(message.job.event_id)) return { ok: false, reason: 'queue_refused:InvalidMessageContents' };
-      this.sent.push({ lane, message });
+      this.sent.push({ lane, message: JSON.parse(body) as QueueMessage });
       return { ok: true };
     });
   }
@@ -180,13 +250,25 @@ export const jobFixture = (overrides: Partial<DeliveryJob> = {}): DeliveryJob =>
   ...overrides,
 });
 
-/** The endpoints table as endpoint-store.ts keeps it: each write conditional on the version read. */
+/**
+ * EndpointStore's contract in memory (test/contract/endpoint-store.test.ts runs the same cases on
+ * both): each write conditional on the version read, reads are copies.
+ */
 export class FakeEndpointStore {
   readonly items = new Map<string, EndpointHealth>();
-  async get(webhookId: string) {
-    return this.items.get(webhookId);
+  async get(webhookId: string, _options: { consistent?: boolean } = {}) {
+    const health = this.items.get(webhookId);
+    return health && { ...health };
   }
-  async save(health: EndpointHealth) {
+  async getMany(webhookIds: string[]) {
+    const found = new Map<string, EndpointHealth>();
+    for (const id of webhookIds) {
+      const health = this.items.get(id);
+      if (health) found.set(id, { ...health });
+    }
+    return found;
+  }
+  async save(health: EndpointHealth, _now?: Date) {
     if ((this.items.get(health.webhookId)?.version ?? 0) !== health.version) return false;
     this.items.set(health.webhookId, { ...health, version: health.version + 1 });
     return true;

@@ -1,6 +1,7 @@
 // An in-memory FailureCounter (lambdas/domain/auth-failure-limiter.ts) that counts its calls and
 // answers on a later turn of the event loop, as a table would, so concurrent requests interleave.
-// Held to the same contract as the DynamoDB store (failureCounterContract, run on both).
+// Held to the same contract as the DynamoDB store (failureCounterContract, run on both by
+// test/contract/rate-limit-store.test.ts).
 import type { FailureCounter } from '../../lambdas/domain/auth-failure-limiter.js';
 
 const later = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -66,6 +67,14 @@ export function failureCounterContract(counter: () => FailureCounter, unique: ()
     expect(await c.reserve(bucket, 2, exp)).toBe(2);
     expect(await c.addFailure(bucket, exp)).toBe(3);
     expect(await c.addFailure(`authfail#${unique()}`, exp)).toBe(1);
+  });
+
+  it('never counts below zero: a release of an empty bucket gives no extra place', async () => {
+    const c = counter();
+    const bucket = `authfail#${unique()}`;
+    await c.release(bucket);
+    expect(await c.reserve(bucket, 1, exp)).toBe(1);
+    expect(await c.reserve(bucket, 1, exp)).toBeUndefined();
   });
 
   it('remembers key ids per address', async () => {

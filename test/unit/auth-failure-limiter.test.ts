@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { type ApiKeyRecord, type ApiKeyRepository, issueApiKey } from '../../lambdas/domain/api-keys.js';
 import { AuthFailureLimiter, clientKey, type FailureCounter } from '../../lambdas/domain/auth-failure-limiter.js';
-import { failureCounterContract, memoryFailureCounter } from '../support/failure-counter.js';
+import { memoryFailureCounter } from '../support/failure-counter.js';
 
 const T = 1_800_000_000_000; // a whole minute
 
@@ -150,9 +150,4 @@ describe('auth failure limiter', () => {
     expect(clientKey(undefined)).toBe('unknown');
     expect(clientKey('not an ip')).toBe('unknown');
   });
-});
-
-describe('in-memory failure counter (the contract the DynamoDB store meets too: test/integration/auth-flood.test.ts)', () => {
-  let n = 0;
-  failureCounterContract(memoryFailureCounter, () => `m${n++}`);
 });

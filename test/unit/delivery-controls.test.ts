@@ -15,7 +15,7 @@ import { UrlGuard } from '../../lambdas/domain/url-guard.js';
 import { createWebhookBody, toPublicWebhook, updateWebhookBody, type Webhook } from '../../lambdas/domain/webhook.js';
 import { secretContext, WebhookService } from '../../lambdas/domain/webhook-service.js';
 import { parseOrThrow } from '../../lambdas/http/validation.js';
-import type { WebhookStore } from '../../lambdas/stores/webhook-store.js';
+import { FakeWebhooks } from '../support/webhook-fakes.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,20 +167,7 @@ describe('the headers\' encryption context', () => {
 
 describe('WebhookService with delivery controls', () => {
   function setup() {
-    const items = new Map<string, Webhook>();
-    const store = {
-      create: async (w: Webhook) => (items.set(w.id, w), true),
-      get: async (_p: string, id: string) => items.get(id),
-      update: async (_p: string, id: string, changes: Record<string, unknown>) => {
-        const next: Record<string, unknown> = { ...items.get(id)! };
-        for (const [k, v] of Object.entries(changes)) {
-          if (v === null) delete next[k];
-          else if (v !== undefined) next[k] = v;
-        }
-        items.set(id, next as Webhook);
-        return next as Webhook;
-      },
-    } as unknown as WebhookStore;
+    const store = new FakeWebhooks();
     const cipher: SecretCipher = { encrypt: async (p, c) => `enc(${c}:${p})`, decrypt: async (c) => c };
     const service = new WebhookService({
       store,
@@ -189,7 +176,7 @@ describe('WebhookService with delivery controls', () => {
       urlGuard: new UrlGuard({ allowLoopback: false, resolver: async () => ['93.184.216.34'] }),
       maxWebhooksPerPartner: 10,
     });
-    return { items, service };
+    return { items: store.items, service };
   }
 
   it('stores the header map as one ciphertext under the headers context, the names in clear, and shows them masked', async () => {

@@ -9,7 +9,6 @@ import {
   type DeliveryJob,
   encodeQueueMessage,
   jobFromWire,
-  jobOf,
   queueMessageSchema,
   type RecoverTask,
   recoverMessage,
@@ -17,9 +16,10 @@ import {
 } from '../../lambdas/domain/delivery.js';
 import { type EndpointHealth, halfOpened, healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
-import { DeliveryRateGate, type SlotSchedule } from '../../lambdas/domain/delivery-rate.js';
+import { DeliveryRateGate } from '../../lambdas/domain/delivery-rate.js';
 import type { SendResult } from '../../lambdas/delivery/http-sender.js';
 import { FakeEndpointStore, FakeEvents, FakeHistory, FakeJobs, FakeOrderedJobs, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { memorySlotSchedule } from '../support/rate-limit-fakes.js';
 import { seqKeyFor } from '../../lambdas/domain/ordering.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
@@ -382,21 +382,8 @@ describe('DeliveryWorker: retries of a healthy endpoint leave the slow lane (iss
 });
 
 describe('DeliveryWorker: a webhook\'s rate limit (SPEC §11)', () => {
-  /** The slot schedule in memory, with the store's conditional rule. */
-  const scheduleStore = () => {
-    const items = new Map<string, SlotSchedule>();
-    return {
-      readSchedule: async (id: string) => items.get(id),
-      advanceSchedule: async (id: string, seen: SlotSchedule | undefined, nextAt: number) => {
-        if (items.get(id)?.nextAt !== seen?.nextAt) return false;
-        items.set(id, { nextAt });
-        return true;
-      },
-    };
-  };
-
   it('attempts the first job at once and holds the next ones for their slots, 1/limit apart, on the slow lane: no attempt, nothing failed', async () => {
-    const t = setup({ webhook: { rateLimitPerSecond: 1 }, rateGate: new DeliveryRateGate(scheduleStore()) });
+    const t = setup({ webhook: { rateLimitPerSecond: 1 }, rateGate: new DeliveryRateGate(memorySlotSchedule()) });
     const records = ['e1', 'e2', 'e3'].map((eventId, i) => t.record(jobFixture({ eventId }), { messageId: `m${i}` }));
     const outcomes = await t.worker.processBatch(records, 'fast');
     expect(t.posts).toHaveLength(1);
@@ -417,7 +404,7 @@ describe('DeliveryWorker: a webhook\'s rate limit (SPEC §11)', () => {
   });
 
   it('takes a new slot for a message that came back after its slot, so no second ever holds two attempts', async () => {
-    const gate = new DeliveryRateGate(scheduleStore());
+    const gate = new DeliveryRateGate(memorySlotSchedule());
     const t = setup({ webhook: { rateLimitPerSecond: 1 }, rateGate: gate });
     await gate.reserve('w1', 1, NOW - 500); // a slot another attempt used 0.5 s ago
     const late = await t.run(t.record(jobFixture({ slotAt: NOW - 2000 })), 'slow');
@@ -466,9 +453,9 @@ describe('DeliveryWorker, per_entity ordering (SPEC §11)', () => {
     expect(await t.run(t.record(second))).toMatchObject({ kind: 'waiting', until: NOW + 30_000 });
     const retry = t.jobs.items.get('w1/e1')!;
     expect(retry.order).toEqual(first.order);
-    // The retry's message (the job's waiting message), due now.
+    // The retry's message (the job's waiting message: the first message, received again), due now.
     t.jobs.items.set('w1/e1', { ...retry, nextAttemptAt: NOW });
-    expect(await t.run(t.record(jobOfStored(t.jobs.items.get('w1/e1')!), { messageId: retry.messageId!, receiveCount: 2 }))).toMatchObject({ kind: 'failed' });
+    expect(await t.run(t.record(first, { messageId: retry.messageId!, receiveCount: 2 }))).toMatchObject({ kind: 'failed' });
     expect((await orderedJobs.head(LINE))?.eventId).toBe('e2');
     expect(await t.run(t.record(second))).toMatchObject({ kind: 'succeeded' });
   });
@@ -514,5 +501,3 @@ describe('DeliveryWorker, per_entity ordering (SPEC §11)', () => {
     expect(await orderedJobs.head(LINE)).toBeUndefined();
   });
 });
-
-const jobOfStored = (s: StoredJob): DeliveryJob => jobOf(s);

@@ -1,25 +1,8 @@
 // The per-key limiter with a fake clock and an in-memory store that honours the conditional write
-// (the domain owns the store interface; lambdas/stores/rate-limit-store.ts is the DynamoDB one).
-import { type RateDecision, RateLimiter, type RateLimitState, type RateLimitStateStore } from '../../lambdas/domain/rate-limiter.js';
-
-function memoryStore(): RateLimitStateStore & { writes: number; conflicts: number } {
-  const items = new Map<string, { state: RateLimitState; version: number }>();
-  const store = {
-    writes: 0,
-    conflicts: 0,
-    read: async (key: string) => structuredClone(items.get(key)),
-    write: async (key: string, state: RateLimitState, expected: number | undefined) => {
-      if (items.get(key)?.version !== expected) {
-        store.conflicts++;
-        return false;
-      }
-      store.writes++;
-      items.set(key, { state: structuredClone(state), version: (expected ?? 0) + 1 });
-      return true;
-    },
-  };
-  return store;
-}
+// (the domain owns the store interface; lambdas/stores/rate-limit-store.ts is the DynamoDB one, and
+// test/contract/rate-limit-store.test.ts holds the two to one contract).
+import { type RateDecision, RateLimiter, type RateLimitStateStore } from '../../lambdas/domain/rate-limiter.js';
+import { memoryRateLimitStates as memoryStore } from '../support/rate-limit-fakes.js';
 
 const T = 1_800_000_000_000; // a whole minute
 const at = (ms: number) => new Date(T + ms);

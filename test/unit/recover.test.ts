@@ -6,12 +6,12 @@ import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { continueRecover, recoverEvents, type RecoverDeps } from '../../lambdas/delivery/recover.js';
 import type { RecoverTask, StoredJob } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
-import { FakeEndedJobs, FakeEvents, FakeFanOutLeases, FakeHistory, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeJobs, FakeEvents, FakeFanOutLeases, FakeHistory, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
 
 const NOW = new Date('2026-06-02T00:00:00.000Z');
 
 function setup(ended: number, budgetMs: number) {
-  const jobs = new FakeEndedJobs();
+  const jobs = new FakeJobs();
   for (let n = 0; n < ended; n++) {
     const endedAt = new Date(Date.parse('2026-06-01T00:00:00.000Z') + n * 1000).toISOString();
     const job: StoredJob = { ...jobFixture({ eventId: `e${String(n).padStart(4, '0')}`, attempts: 6, version: 6 }), data: undefined, status: 'failed', nextAttemptAt: 0, parked: false, createdAt: endedAt, updatedAt: endedAt };

@@ -2,6 +2,7 @@
 // reference; jobs not yet due, or already leased, are left alone.
 import { Sweeper } from '../../lambdas/delivery/sweeper.js';
 import type { StoredJob } from '../../lambdas/domain/delivery.js';
+import { dueShardOf } from '../../lambdas/stores/job-store.js';
 import { FakeJobs, FakeQueue, jobFixture } from '../support/delivery-fakes.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
@@ -29,9 +30,16 @@ describe('Sweeper', () => {
     expect(queue.sent.map((s) => s.lane)).toEqual(['slow']);
     const message = queue.sent[0]!.message;
     expect(message.kind === 'deliver' && [message.job.event_id, message.job.version, message.job.attempts, message.job.data]).toEqual(['due', 3, 2, undefined]);
-    expect((await jobs.get('w1', 'due'))?.nextAttemptAt).toBe(NOW + 900_000);
+    // Leased as JobStore leases: the version moves on and the due time moves to the lease's end;
+    // the job itself is unchanged (still parked, its next attempt where it was).
+    expect(await jobs.get('w1', 'due')).toMatchObject({ version: 3, parked: true, nextAttemptAt: NOW - 1000, updatedAt: new Date(NOW).toISOString() });
+    expect(await jobs.listDue(dueShardOf('w1/due'), NOW + 900_000, 10)).toEqual([{ jobId: 'w1/due', dueAt: NOW + 900_000 }]);
     // Leased: not due again until the lease runs out, so a lagging message is not sent twice.
     expect(await sweeper.requeueDue()).toEqual({ requeued: 0, refused: 0 });
+    // Once it ran out (its message lost), the job is sent again at the next version, with the one now due.
+    const later = new Sweeper({ jobs, queue, leaseMs: 900_000, budgetMs: 60_000, now: () => new Date(NOW + 900_000) });
+    expect(await later.requeueDue()).toEqual({ requeued: 2, refused: 0, oldestDueAt: NOW + 60_000 });
+    expect(queue.sent.slice(1).map((s) => s.message.kind === 'deliver' && `${s.message.job.event_id} v${s.message.job.version}`).sort()).toEqual(['due v4', 'later v3']);
   });
 
   it('goes on past any fixed number of jobs, round the shards, until nothing is due', async () => {

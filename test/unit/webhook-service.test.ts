@@ -1,33 +1,15 @@
-// WebhookService with an in-memory store and an identity-free cipher: the secret is returned once
+// WebhookService with the in-memory store (test/support/webhook-fakes.ts) and an identity-free cipher: the secret is returned once
 // and stored only encrypted for its webhook, the per-partner limit, re-activation starting a new
 // active period, and 404 for what the partner does not own.
 import { healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { ApiError } from '../../lambdas/domain/errors.js';
 import type { SecretCipher } from '../../lambdas/domain/secret-cipher.js';
 import { UrlGuard } from '../../lambdas/domain/url-guard.js';
-import type { Webhook } from '../../lambdas/domain/webhook.js';
 import { WebhookService } from '../../lambdas/domain/webhook-service.js';
-import type { WebhookStore } from '../../lambdas/stores/webhook-store.js';
+import { FakeWebhooks } from '../support/webhook-fakes.js';
 
 function setup(max = 2) {
-  const items = new Map<string, Webhook>();
-  const store = {
-    create: async (w: Webhook, limit: number) => {
-      if ([...items.values()].filter((x) => x.partnerId === w.partnerId).length >= limit) return false;
-      items.set(w.id, w);
-      return true;
-    },
-    get: async (partnerId: string, id: string) => (items.get(id)?.partnerId === partnerId ? items.get(id) : undefined),
-    update: async (partnerId: string, id: string, changes: Partial<Webhook>) => {
-      const current = items.get(id);
-      if (!current || current.partnerId !== partnerId) return undefined;
-      const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
-      const next = { ...current, ...defined };
-      items.set(id, next);
-      return next;
-    },
-    delete: async (partnerId: string, id: string) => items.get(id)?.partnerId === partnerId && items.delete(id),
-  } as unknown as WebhookStore;
+  const store = new FakeWebhooks();
   const cipher: SecretCipher = { encrypt: async (p, c) => `enc(${c}:${p})`, decrypt: async (c) => c };
   let clock = Date.parse('2026-06-01T00:00:00.000Z');
   const service = new WebhookService({
@@ -38,7 +20,7 @@ function setup(max = 2) {
     maxWebhooksPerPartner: max,
     now: () => new Date((clock += 1000)),
   });
-  return { items, service };
+  return { items: store.items, service };
 }
 
 describe('WebhookService', () => {

@@ -1,7 +1,6 @@
-// The endpoints table on real DynamoDB (dynalite, in-process): two delivery instances (trackers with
-// their own caches) changing one endpoint's health never write over each other's transition, and
-// the in-memory fake the unit tests use keeps the same contract. Then our own failures: DynamoDB
-// throttling the history write puts the message back for seconds, not the queue's 180 s.
+// Our own failures in the delivery path, on real DynamoDB (dynalite, in-process): DynamoDB
+// throttling the history write puts the message back for seconds, not the queue's 180 s. (The
+// endpoints table's contract, on the store and its fake: test/contract/endpoint-store.test.ts.)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +10,7 @@ import { EndpointTracker } from '../../lambdas/delivery/endpoint-tracker.js';
 import { DeliveryWorker } from '../../lambdas/delivery/delivery-worker.js';
 import { planQueueActions } from '../../lambdas/delivery/queue-actions.js';
 import { deliverMessage } from '../../lambdas/domain/delivery.js';
-import { type EndpointHealth, halfOpened, healthyEndpoint, type IsolationPolicy } from '../../lambdas/domain/endpoint-health.js';
+import type { IsolationPolicy } from '../../lambdas/domain/endpoint-health.js';
 import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
 import { DELIVERY_QUEUE } from '../../lambdas/stores/queue-definitions.js';
 import { DeliveryStore } from '../../lambdas/stores/delivery-store.js';
@@ -19,7 +18,7 @@ import { EndpointStore } from '../../lambdas/stores/endpoint-store.js';
 import { JobStore } from '../../lambdas/stores/job-store.js';
 import { TABLES } from '../../lambdas/stores/table-definitions.js';
 import { ensureTables, type LocalDynamo, startDynalite } from '../../local/dynamodb.js';
-import { FakeEndpointStore, FakeEvents, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeEvents, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
 
 const POLICY: IsolationPolicy = { slowAfterMs: 1000, maxInFlight: 4, overflowAfterMs: 250, failureThreshold: 5, probeIntervalMs: 60_000, fastStreakToReturn: 3, successRefreshMs: 300_000, probeAnswerMs: 12_000 };
 const NOW = new Date('2026-06-01T12:00:00.000Z');
@@ -33,7 +32,7 @@ let db: DynamoDBDocumentClient;
 let throttle: string | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'endpoint-store-'));
+  dir = mkdtempSync(join(tmpdir(), 'history-throttling-'));
   dynamo = await startDynalite(dir, 0);
   client = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: { accessKeyId: 'l', secretAccessKey: 'l' }, maxAttempts: 1 });
   // As DynamoDB throttles: the request is refused with ThrottlingException (the SDK's own retries are off here).
@@ -56,53 +55,7 @@ afterAll(async () => {
 });
 
 let counter = 0;
-const tracker = (store: EndpointStore | FakeEndpointStore) => new EndpointTracker({ store, policy: POLICY, cacheTtlMs: 60_000, now: () => NOW });
-
-describe.each([
-  ['EndpointStore on dynalite', () => new EndpointStore(db, tables.endpoints)],
-  ['FakeEndpointStore', () => new FakeEndpointStore()],
-])('endpoint health writes (%s)', (_name, makeStore) => {
-  it('writes each change over the version read, and refuses a write from a stale copy', async () => {
-    const store = makeStore();
-    const id = `w-${++counter}`;
-    const first: EndpointHealth = { ...healthyEndpoint(id), consecutiveFailures: 1 };
-    expect(await store.save(first, NOW)).toBe(true);
-    expect(await store.get(id, { consistent: true })).toEqual({ ...first, version: 1 });
-    expect(await store.save({ ...first, consecutiveFailures: 9 }, NOW)).toBe(false); // still version 0: stale
-    expect(await store.save({ ...first, consecutiveFailures: 2, version: 1 }, NOW)).toBe(true);
-    expect(await store.get(id, { consistent: true })).toMatchObject({ consecutiveFailures: 2, version: 2 });
-  });
-
-  it('half-opens an open circuit, and leaves a closed one alone', async () => {
-    const store = makeStore();
-    const id = `w-${++counter}`;
-    expect(await store.change(id, (h) => halfOpened(h, NOW.getTime()), NOW)).toEqual(healthyEndpoint(id));
-    expect(await store.get(id, { consistent: true })).toBeUndefined();
-    await store.save({ ...healthyEndpoint(id), circuit: 'open', probeAt: NOW.getTime() + 60_000, consecutiveFailures: 5 }, NOW);
-    expect(await store.change(id, (h) => halfOpened(h, NOW.getTime()), NOW)).toMatchObject({ probeAt: NOW.getTime(), version: 2 });
-    expect(await store.takeProbe(id, NOW.getTime(), NOW.getTime() + 60_000, NOW.getTime())).toBe(true);
-    expect(await store.takeProbe(id, NOW.getTime(), NOW.getTime() + 60_000, NOW.getTime())).toBe(false);
-    expect(await store.get(id, { consistent: true })).toMatchObject({ probeAt: NOW.getTime() + 60_000, probeTakenAt: NOW.getTime(), version: 3 });
-  });
-
-  it('two instances racing: neither writes its transition over the other\'s (open→closed, slow→fast)', async () => {
-    const store = makeStore();
-    const id = `w-${++counter}`;
-    await store.save({ ...healthyEndpoint(id), lane: 'slow', circuit: 'open', probeAt: NOW.getTime(), consecutiveFailures: 5, fastStreak: 2 }, NOW);
-    const a = tracker(store);
-    const b = tracker(store);
-    // Both instances read (and cache) the open circuit on the slow lane.
-    await Promise.all([a.health(id), b.health(id)]);
-    // A's probe succeeds quickly: the circuit closes and, with its third quick success in a row, the endpoint returns to the fast lane.
-    await a.recordResult(id, { ok: true, timedOut: false, responseTimeMs: 20 }, 'slow');
-    expect(await store.get(id, { consistent: true })).toMatchObject({ circuit: 'closed', lane: 'fast', consecutiveFailures: 0 });
-    // B, from its cached copy, records a failure that answered in time: one failure after A's success.
-    const afterB = await b.recordResult(id, { ok: false, timedOut: false, responseTimeMs: 20 }, 'slow');
-    const stored = await store.get(id, { consistent: true });
-    expect(stored).toMatchObject({ circuit: 'closed', lane: 'fast', consecutiveFailures: 1, version: 3 });
-    expect(afterB).toEqual(stored);
-  });
-});
+const tracker = (store: EndpointStore) => new EndpointTracker({ store, policy: POLICY, cacheTtlMs: 60_000, now: () => NOW });
 
 describe('our own failure in the delivery path', () => {
   it('DynamoDB throttling the history write: nothing recorded as the partner\'s attempt, and the message shows again in seconds', async () => {
