@@ -1,6 +1,6 @@
 // Webhook secrets are stored encrypted. SecretCipher is the seam: AES-256-GCM with a local key
 // file here; the KMS implementation for AWS is lambdas/stores/kms-secret-cipher.ts.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -13,10 +13,11 @@ export interface SecretCipher {
 const VERSION = 'lk1';
 
 export class LocalKeyFileCipher implements SecretCipher {
-  private readonly key: Buffer;
+  /** A KeyObject, not a Buffer: Node 24's ciphers check a Buffer key for being one at a cost on every call. */
+  private readonly key: KeyObject;
 
   constructor(keyFile: string) {
-    this.key = LocalKeyFileCipher.loadOrCreateKey(keyFile);
+    this.key = createSecretKey(LocalKeyFileCipher.loadOrCreateKey(keyFile));
   }
 
   /** Reads the 32-byte key, creating it (mode 0600) on first use. */

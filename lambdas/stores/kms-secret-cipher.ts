@@ -18,7 +18,7 @@
 //
 // Ciphertexts of the earlier format (`kms1:<blob>`, a direct KMS Encrypt with the secret's
 // context as encryption context) still decrypt: a KMS Decrypt per secret, cached briefly.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import {
   DecryptCommand,
   type DecryptCommandOutput,
@@ -88,14 +88,15 @@ export const DATA_KEY_DEFAULTS = {
   rotateDataKeyAfterEncryptions: 100_000,
 } as const;
 
-type DataKey = { plaintext: Buffer; wrapped: string };
+/** `plaintext` as a KeyObject: Node 24's ciphers check a Buffer key for being one at a cost on every call. */
+type DataKey = { plaintext: KeyObject; wrapped: string };
 type CurrentDataKey = { key: Promise<DataKey & { createdAt: number }>; createdAt: number; encryptions: number };
 
 export class KmsSecretCipher implements SecretCipher {
   /** kms1: concurrent deliveries to one webhook share a single KMS call; a failure is never cached. */
   private readonly legacySecrets: PromiseCache<string>;
   /** kms2: unwrapped data keys by their wrapped form. */
-  private readonly dataKeys: PromiseCache<Buffer>;
+  private readonly dataKeys: PromiseCache<KeyObject>;
   private current?: CurrentDataKey;
   private readonly clock: Clock;
   private readonly rotateAfterMs: number;
@@ -189,7 +190,7 @@ export class KmsSecretCipher implements SecretCipher {
       new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: DATA_KEY_CONTEXT }),
     )) as GenerateDataKeyCommandOutput;
     if (!output.Plaintext || !output.CiphertextBlob) throw new Error('KMS GenerateDataKey returned no data key');
-    const key: DataKey = { plaintext: Buffer.from(output.Plaintext), wrapped: Buffer.from(output.CiphertextBlob).toString('base64') };
+    const key: DataKey = { plaintext: createSecretKey(Buffer.from(output.Plaintext)), wrapped: Buffer.from(output.CiphertextBlob).toString('base64') };
     // This instance decrypts what it encrypted without asking KMS again.
     this.dataKeys.set(key.wrapped, Promise.resolve(key.plaintext));
     return key;
@@ -209,7 +210,7 @@ export class KmsSecretCipher implements SecretCipher {
     }
   }
 
-  private async unwrapDataKey(wrapped: string): Promise<Buffer> {
+  private async unwrapDataKey(wrapped: string): Promise<KeyObject> {
     const output = (await this.kms.send(
       new DecryptCommand({
         // Naming the key makes KMS refuse a data key wrapped under any other key.
@@ -219,7 +220,7 @@ export class KmsSecretCipher implements SecretCipher {
       }),
     )) as DecryptCommandOutput;
     if (!output.Plaintext) throw new Error('KMS Decrypt returned no plaintext');
-    return Buffer.from(output.Plaintext);
+    return createSecretKey(Buffer.from(output.Plaintext));
   }
 
   private async decryptLegacy(payload: string, context: string): Promise<string> {
