@@ -13,8 +13,9 @@ let harness: PipelineHarness;
 beforeAll(async () => {
   harness = await startPipeline({
     ALLOW_LOOPBACK_URLS: '1',
-    // Four attempts, 1–2 s apart: the failing event ends failed within seconds.
-    RETRY_SCHEDULE_SECONDS: '1,2,2',
+    // Four attempts over 8 s: the failing event ends failed within seconds, and the other 49
+    // orders (147 ordered events) have time to arrive on a loaded machine before it does.
+    RETRY_SCHEDULE_SECONDS: '2,3,3',
     // The failing order's 503s never open the shared endpoint's circuit (that would hold every order: SPEC §9, not ordering).
     CIRCUIT_FAILURE_THRESHOLD: '1000',
   });
