@@ -14,7 +14,7 @@
 // fan-out accepted the event; the event item keeps those webhooks and that time, so a finisher
 // puts the very same keys again. Publish order is the order the fan-out accepted the events.
 import { v7 as uuidv7 } from 'uuid';
-import { type DeliveryAttempt, type DeliveryJob, deliverMessage, type Lane, type StoredJob, unansweredAttempt } from '../domain/delivery.js';
+import { type DeliveryAttempt, type DeliveryJob, deliverMessage, inlineData, type Lane, nextStoredJob, type StoredJob, unansweredAttempt } from '../domain/delivery.js';
 import type { Environment } from '../domain/environments.js';
 import { isSubscribedTo, TEST_EVENT_TYPE, type EventType } from '../domain/event-types.js';
 import type { PublishedEvent } from '../domain/published-event.js';
@@ -24,8 +24,7 @@ import type { EventStore, StoredEvent } from '../stores/event-store.js';
 import type { EventRef, FanOutLeases } from '../stores/fan-out-lease-store.js';
 import { FAN_OUT_SHARDS } from '../stores/table-definitions.js';
 import type { JobStore } from '../stores/job-store.js';
-import { asciiJson } from '../domain/ascii-json.js';
-import { type Clock, systemClock } from '../domain/clock.js';
+import { type Clock, clockOf } from '../domain/clock.js';
 import { entityKeyFor, entityOf, seqKeyFor } from '../domain/ordering.js';
 import type { OrderedJobs } from '../stores/ordered-job-store.js';
 
@@ -46,9 +45,6 @@ export class FanOutBusyError extends Error {
 export type FinishResult = { finished: number; enqueued: number };
 
 type FanOutEvent = Omit<PublishedEvent, 'eventType'> & { eventType: EventType };
-
-/** Larger events travel by reference (the worker reads the event store); SQS bills each 64 KB as a request. */
-export const INLINE_DATA_MAX_BYTES = 60 * 1024;
 
 export type FanOutDeps = {
   webhooks: { listAll(partnerId: string): Promise<Webhook[]> };
@@ -135,27 +131,16 @@ export class FanOut {
    * index), so a message that waits long in a backlog is not sent a second time.
    */
   async requeue(entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob | undefined }[], lane: Lane): Promise<number> {
-    const now = this.now().toISOString();
-    const leaseUntil = Date.parse(now) + this.deps.requeueLeaseMs;
+    const at = this.now();
+    const now = at.toISOString();
+    const leaseUntil = at.getTime() + this.deps.requeueLeaseMs;
     let queued = 0;
     for (let i = 0; i < entries.length; i += REQUEUE_CHUNK) {
       const chunk = entries.slice(i, i + REQUEUE_CHUNK).map(({ job, stored }) => {
         const version = (stored?.version ?? 0) + 1;
-        const next: StoredJob = {
-          ...job,
-          requested: true, // asked for by the partner (SPEC §9): an open circuit never swallows it
-          queuedAt: now,
-          version,
-          status: 'pending',
-          nextAttemptAt: Date.parse(now),
-          parked: false,
-          leaseUntil,
-          requeuedAt: now,
-          createdAt: stored?.createdAt ?? now,
-          updatedAt: now,
-        };
-        delete next.data; // the jobs table never holds the data (the message or the event store does)
+        // Asked for by the partner (SPEC §9): an open circuit never swallows it.
         const queued: DeliveryJob = { ...job, requested: true, queuedAt: now, version };
+        const next = nextStoredJob(queued, { status: 'pending', attempts: job.attempts, nextAttemptAt: at.getTime(), parked: false, leaseUntil, requeuedAt: now }, version, at, stored);
         return this.deps.jobs.save(next, stored?.version ?? 0).then((ok) => (ok ? queued : undefined));
       });
       const saved = (await Promise.all(chunk)).filter((j): j is DeliveryJob => j !== undefined);
@@ -171,7 +156,7 @@ export class FanOut {
   }
 
   private now(): Date {
-    return (this.deps.now ?? systemClock)();
+    return clockOf(this.deps)();
   }
 
   private async store(event: FanOutEvent, targets: Webhook[], fanOutId: string): Promise<FanOutResult> {
@@ -257,7 +242,7 @@ export class FanOut {
 
   private async enqueue(event: FanOutEvent, webhookIds: string[], ordered: Ordered | undefined): Promise<FanOutResult> {
     const queuedAt = this.now().toISOString();
-    const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
+    const data = inlineData(event.data);
     const entity = entityOf(event.eventType, event.data);
     const orderOf = (webhookId: string): DeliveryJob['order'] =>
       ordered && entity !== undefined && ordered.webhookIds.includes(webhookId)
@@ -271,7 +256,7 @@ export class FanOut {
       environment: event.environment,
       eventCreatedAt: event.createdAt,
       queuedAt,
-      ...(inline ? { data: event.data } : {}),
+      ...data,
       attempts: 0,
       version: 0,
       ...(orderOf(webhookId) ? { order: orderOf(webhookId) } : {}),
@@ -296,19 +281,7 @@ export class FanOut {
       refused.map(({ job, reason }) => unansweredAttempt(job, { id: uuidv7(), attemptNumber: 1, attemptedAt: now.toISOString(), nextRetryAt: null, error: reason })),
     );
     await Promise.all(
-      refused.map(({ job }) => {
-        const failed: StoredJob = {
-          ...job,
-          attempts: 1,
-          version: 1,
-          status: 'failed',
-          nextAttemptAt: now.getTime(),
-          parked: false,
-          createdAt: now.toISOString(),
-          updatedAt: now.toISOString(),
-        };
-        return this.deps.jobs.save(failed, 0);
-      }),
+      refused.map(({ job }) => this.deps.jobs.save(nextStoredJob(job, { status: 'failed', attempts: 1, nextAttemptAt: now.getTime(), parked: false }, 1, now), 0)),
     );
     // Ended: its line goes on.
     await Promise.all(refused.flatMap(({ job }) => (job.order ? [this.deps.orderedJobs!.remove(job.order.entityKey, job.order.seqKey)] : [])));

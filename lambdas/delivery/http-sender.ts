@@ -4,6 +4,7 @@
 import type { Agent } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { noAnswer } from '../domain/delivery.js';
 import { type UrlGuard, type UrlRefusal, UrlRefusedError } from '../domain/url-guard.js';
 import { ConnectionPool, type PinnedTarget } from './connection-pool.js';
 
@@ -25,8 +26,8 @@ export type SendResult = {
 /** At most this much of a response body is read; the rest is never waited for. */
 export const MAX_RESPONSE_BODY_BYTES = 4096;
 
-const TIMEOUT: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' };
-const RESET: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'connection_reset' };
+const TIMEOUT = noAnswer('timeout');
+const RESET = noAnswer('connection_reset');
 const DEADLINE = Symbol('deadline');
 
 /** The guard's refusals as the delivery history names them (an empty DNS answer is a DNS failure). */
@@ -84,7 +85,7 @@ export class HttpSender {
     } catch (error) {
       if (error === DEADLINE) return TIMEOUT;
       const reason = error instanceof UrlRefusedError ? urlRefusalReason(error) : describeNetworkError(error);
-      return { ok: false, httpStatus: null, responseTimeMs: null, error: reason };
+      return noAnswer(reason);
     }
     if (remainingMs() <= 0) return TIMEOUT;
     const first = await this.post(this.pool.agentFor(target), target.url, body, headers, started, remainingMs());
@@ -141,7 +142,7 @@ export class HttpSender {
       const failed = (error: unknown) => {
         const code = (error as { code?: string }).code;
         if (request.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE')) finish(STALE);
-        else finish({ ok: false, httpStatus: null, responseTimeMs: null, error: describeNetworkError(error) });
+        else finish(noAnswer(describeNetworkError(error)));
       };
       request.on('response', (response) => {
         answered = true;

@@ -15,7 +15,7 @@ import {
   type UpdateWebhookInput,
   type Webhook,
 } from './webhook.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, clockOf } from './clock.js';
 import { headersContext } from './delivery-controls.js';
 
 /** Binds a stored secret to its webhook, so a ciphertext copied to another item fails to decrypt. */
@@ -35,7 +35,7 @@ export class WebhookService {
   private readonly now: Clock;
 
   constructor(private readonly deps: WebhookServiceDeps) {
-    this.now = deps.now ?? systemClock;
+    this.now = clockOf(deps);
   }
 
   /** Creates the webhook; the only time its secret is returned. */
@@ -157,4 +157,11 @@ export class WebhookService {
   async remove(partnerId: string, id: string): Promise<void> {
     if (!(await this.deps.store.delete(partnerId, id))) throw webhookNotFound();
   }
+}
+
+/** The caller's webhook for a partner action that needs it active (test, redeliver, recover): 404 when none, 409 WEBHOOK_DISABLED when disabled. */
+export async function requireActiveWebhook(webhooks: Pick<WebhookService, 'require'>, partnerId: string, webhookId: string, action: string): Promise<Webhook> {
+  const webhook = await webhooks.require(partnerId, webhookId);
+  if (webhook.status !== 'active') throw new ApiError('WEBHOOK_DISABLED', `This webhook is disabled; enable it to ${action}.`);
+  return webhook;
 }
