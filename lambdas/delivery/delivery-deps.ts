@@ -21,6 +21,7 @@ import { DeliveryWorker } from './delivery-worker.js';
 import { EndpointTracker } from './endpoint-tracker.js';
 import { FanOut } from './fan-out.js';
 import { HttpSender } from './http-sender.js';
+import { RequestedJobs } from './requested-jobs.js';
 import { Sweeper } from './sweeper.js';
 import { PartnerWebhooks, WebhookLookup } from './webhook-lookup.js';
 import { continueRecover } from './recover.js';
@@ -32,7 +33,7 @@ const stores = /* @__PURE__ */ once(() => {
   const { tables } = config();
   const db = documentClient();
   return {
-    webhooks: new WebhookStore(db, tables.webhooks),
+    webhookStore: new WebhookStore(db, tables.webhooks),
     events: new EventStore(db, tables.events),
     jobs: new JobStore(db, tables.jobs),
     history: new DeliveryStore(db, tables.deliveries),
@@ -41,28 +42,33 @@ const stores = /* @__PURE__ */ once(() => {
 });
 
 export const fanOutGraph = /* @__PURE__ */ once(() => {
-  const { webhooks, events, jobs, history, orderedJobs } = stores();
+  const { webhookStore, events, jobs, history, orderedJobs } = stores();
   return {
     logger: logger(),
     fanOut: new FanOut({
-      webhooks: new PartnerWebhooks(webhooks, config().partnerWebhooksCacheTtlMs),
+      webhooks: new PartnerWebhooks(webhookStore, config().partnerWebhooksCacheTtlMs),
       events,
       leases: new FanOutLeaseStore(documentClient(), config().tables.fanOuts),
       fanOutLeaseMs: config().fanOutLeaseSeconds * 1000,
       jobs,
       history,
       queue: deliveryQueue(),
-      requeueLeaseMs: config().sweepLeaseSeconds * 1000,
       orderedJobs,
     }),
     rejectedEvents: new RejectedEventStore(documentClient(), config().tables.rejectedEvents),
   };
 });
 
-/** The redeliver and recover routes (SPEC §7): the fan-out's path, with the stored jobs, events and history. */
+/** The deliveries a partner asks for: the test route's, and the re-queues of redeliver and recover. */
+export const requestedJobs = /* @__PURE__ */ once(() => {
+  const { events, jobs } = stores();
+  return new RequestedJobs({ events, jobs, queue: deliveryQueue(), requeueLeaseMs: config().sweepLeaseSeconds * 1000 });
+});
+
+/** The redeliver and recover routes (SPEC §7): the requested jobs' re-queue, with the stored jobs, events and history. */
 export const redeliveryGraph = /* @__PURE__ */ once(() => {
   const { events, jobs, history } = stores();
-  return { events, jobs, history, fanOut: fanOutGraph().fanOut, tasks: recoverTasks(), budgetMs: config().recoverBudgetMs };
+  return { events, jobs, history, requestedJobs: requestedJobs(), tasks: recoverTasks(), budgetMs: config().recoverBudgetMs };
 });
 
 /** Recover tasks travel on the slow lane, away from fresh deliveries. */
@@ -75,15 +81,15 @@ const recoverTasks = () => ({
 
 export const deliveryGraph = /* @__PURE__ */ once(() => {
   const cfg = config();
-  const { webhooks, events, jobs, history, orderedJobs } = stores();
+  const { webhookStore, events, jobs, history, orderedJobs } = stores();
   const worker = new DeliveryWorker({
     jobs,
     orderedJobs,
     events,
-    webhooks: new WebhookLookup(webhooks, cfg.webhookCacheTtlMs),
+    webhooks: new WebhookLookup(webhookStore, cfg.webhookCacheTtlMs),
     endpoints: new EndpointTracker({ store: new EndpointStore(documentClient(), cfg.tables.endpoints), policy: cfg.isolation, cacheTtlMs: cfg.endpointCacheTtlMs }),
     history,
-    disabler: webhooks,
+    disabler: webhookStore,
     autoDisableAfterMs: cfg.autoDisableAfterMs,
     cipher: cipher(),
     sender: new HttpSender(new UrlGuard({ allowLoopback: cfg.allowLoopbackUrls }), cfg.deliveryTimeoutMs),
@@ -91,7 +97,7 @@ export const deliveryGraph = /* @__PURE__ */ once(() => {
     parkAfterSeconds: cfg.parkAfterSeconds,
     fastLaneDeadlineMs: cfg.fastLaneDeadlineMs,
     rateGate: new DeliveryRateGate(new RateLimitStore(documentClient(), cfg.tables.rateLimits)),
-    recover: (task) => continueRecover({ ...redeliveryGraph(), webhooks }, task),
+    recover: (task) => continueRecover({ ...redeliveryGraph(), webhooks: webhookStore }, task),
   });
   return { logger: logger(), worker, queue: deliveryQueue() };
 });

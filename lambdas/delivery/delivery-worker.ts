@@ -14,6 +14,7 @@
 // recover, test) are never held: they go out of band.
 import { v7 as uuidv7 } from 'uuid';
 import {
+  type AttemptResult,
   type DeliveryAttempt,
   type DeliveryJob,
   type DropReason,
@@ -37,13 +38,13 @@ import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
 import { signatureHeaders } from '../domain/signing.js';
 import { type DisabledReason, type Webhook, validPreviousSecret } from '../domain/webhook.js';
-import { secretContext } from '../domain/webhook-service.js';
+import { secretContext } from '../domain/secrets.js';
 import type { StoredEvent } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
 import type { EndpointTracker } from './endpoint-tracker.js';
 import { type DeliveryRateGate, lateStartToleranceMs } from '../domain/delivery-rate.js';
-import type { HttpSender, SendResult } from './http-sender.js';
+import type { HttpSender } from './http-sender.js';
 import { type Clock, clockOf } from '../domain/clock.js';
 import type { OrderedJobs } from '../stores/ordered-job-store.js';
 import { acceptedAtMsOf } from '../domain/ordering.js';
@@ -339,7 +340,7 @@ export class DeliveryWorker {
     // On the fast lane an attempt gets the lane's deadline, unless it is the event's last (which
     // keeps its full 10 s: SPEC §4). Cut short, it goes on at once on the slow lane.
     const deadlineMs = lane === 'fast' && attemptNumber < this.deps.retryPolicy.maxAttempts ? this.deps.fastLaneDeadlineMs : undefined;
-    const result: SendResult = hold
+    const result: AttemptResult = hold
       ? noAnswer('circuit_open')
       : await this.send(job, webhook, deliveryId, attemptedAt, lane, deadlineMs);
     if (deadlineMs !== undefined && result.error === 'timeout') return this.handOff(job, webhook, deliveryId, attemptedAt, attemptNumber);
@@ -377,7 +378,7 @@ export class DeliveryWorker {
   }
 
   /** Signs and POSTs; on the fast lane, an answer slower than `slowAfterMs` moves the endpoint to the slow lane at once. */
-  private async send(job: DeliveryJob, webhook: Webhook, deliveryId: string, sentAt: Date, lane: Lane, deadlineMs?: number): Promise<SendResult> {
+  private async send(job: DeliveryJob, webhook: Webhook, deliveryId: string, sentAt: Date, lane: Lane, deadlineMs?: number): Promise<AttemptResult> {
     const data = job.data ?? (await this.loadData(job));
     const body = JSON.stringify(
       buildEnvelope({
@@ -424,7 +425,7 @@ export class DeliveryWorker {
   }
 
   /** A 410 Gone, or failing for too long, disables the webhook (conditionally); that attempt is its last. */
-  private async autoDisable(webhook: Webhook, result: SendResult, health: EndpointHealth | undefined): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
+  private async autoDisable(webhook: Webhook, result: AttemptResult, health: EndpointHealth | undefined): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
     const now = this.now();
     const reason = autoDisableReason(result, health, webhook, now, this.deps.autoDisableAfterMs);
     if (reason) await this.deps.disabler.disable(webhook.partnerId, webhook.id, { activeSince: webhook.activeSince }, reason, now.toISOString());

@@ -1,5 +1,5 @@
 // SPEC §7's recover: every job of a webhook that ended failed or dropped in [since, until],
-// re-queued once, oldest first (FanOut.requeue writes each as its job's next version, leased).
+// re-queued once, oldest first (RequestedJobs.requeue writes each as its job's next version, leased).
 //
 // The request works through the ended-index page by page for at most `budgetMs`. A window too
 // large for that (a day-long outage can leave millions of ended jobs) continues in the
@@ -18,7 +18,7 @@ import { ApiError } from '../domain/errors.js';
 import type { Webhook } from '../domain/webhook.js';
 import { requireActiveWebhook, type WebhookService } from '../domain/webhook-service.js';
 import type { JobStore } from '../stores/job-store.js';
-import type { FanOut } from './fan-out.js';
+import type { RequestedJobs } from './requested-jobs.js';
 
 /** SPEC §7: `since` at most this far back. */
 export const RECOVER_MAX_AGE_DAYS = 14;
@@ -41,7 +41,7 @@ export type RecoverInput = z.infer<typeof recoverBody>;
 
 export type RecoverRunDeps = {
   jobs: Pick<JobStore, 'get' | 'listEnded' | 'countEnded'>;
-  fanOut: Pick<FanOut, 'requeue'>;
+  requestedJobs: Pick<RequestedJobs, 'requeue'>;
   /** Queues the rest of a recover as a background task (the slow lane). */
   tasks: { send(task: RecoverTask): Promise<void> };
   /** How long one run (the request, or one background task) works before handing on the rest. */
@@ -99,7 +99,7 @@ async function recoverWithinBudget(deps: RecoverRunDeps, task: RecoverTask): Pro
     const page = await deps.jobs.listEnded(task.webhook_id, task.since, task.until, { limit: PAGE, ...(after ? { after } : {}) });
     for (let i = 0; i < page.jobIds.length; i += CHUNK) {
       const found = await Promise.all(page.jobIds.slice(i, i + CHUNK).map((id) => deps.jobs.get(task.webhook_id, id.slice(task.webhook_id.length + 1))));
-      queued += await deps.fanOut.requeue(found.flatMap(endedEntry), 'slow');
+      queued += await deps.requestedJobs.requeue(found.flatMap(endedEntry), 'slow');
     }
     if (!page.last) return { queued };
     after = page.last;

@@ -1,5 +1,5 @@
-// The rules of SPEC §7's redeliver route, over the fan-out's queueing path (FanOut.requeue: the
-// version rule is written there). Recover is in recover.ts.
+// The rules of SPEC §7's redeliver route, over the requested jobs' re-queue (RequestedJobs.requeue:
+// the version rule is written there). Recover is in recover.ts.
 import * as z from 'zod';
 import { type DeliveryJob, inlineData, type StoredJob } from '../domain/delivery.js';
 import { ApiError } from '../domain/errors.js';
@@ -7,7 +7,7 @@ import { requireActiveWebhook, type WebhookService } from '../domain/webhook-ser
 import type { DeliveryStore } from '../stores/delivery-store.js';
 import type { EventStore } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
-import type { FanOut } from './fan-out.js';
+import type { RequestedJobs } from './requested-jobs.js';
 
 /** Reads and conditional writes of one redelivery before it gives up on a job that keeps changing. */
 const REDELIVER_TRIES = 5;
@@ -17,7 +17,7 @@ export type RedeliveryDeps = {
   events: Pick<EventStore, 'get'>;
   jobs: Pick<JobStore, 'get'>;
   history: Pick<DeliveryStore, 'list'>;
-  fanOut: Pick<FanOut, 'requeue'>;
+  requestedJobs: Pick<RequestedJobs, 'requeue'>;
 };
 
 const eventIdSchema = z.uuid();
@@ -59,7 +59,7 @@ export async function redeliverEvent(
       attempts,
     };
     // The fast lane: one event, asked for now.
-    if ((await deps.fanOut.requeue([{ job, stored }], 'fast')) === 1) return { event_id: eventId, event_type: event.eventType };
+    if ((await deps.requestedJobs.requeue([{ job, stored }], 'fast')) === 1) return { event_id: eventId, event_type: event.eventType };
   }
   throw new Error(`redeliver: job ${webhook.id}/${eventId} kept changing while it was being re-queued`);
 }

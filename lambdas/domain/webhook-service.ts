@@ -5,7 +5,7 @@ import { type EndpointHealth, halfOpened } from './endpoint-health.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
 import { ApiError, webhookNotFound } from './errors.js';
 import type { SecretCipher } from './secret-cipher.js';
-import { generateWebhookSecret } from './secrets.js';
+import { generateWebhookSecret, secretContext } from './secrets.js';
 import type { UrlGuard } from './url-guard.js';
 import {
   type CreateWebhookInput,
@@ -17,9 +17,6 @@ import {
 } from './webhook.js';
 import { type Clock, clockOf } from './clock.js';
 import { headersContext } from './delivery-controls.js';
-
-/** Binds a stored secret to its webhook, so a ciphertext copied to another item fails to decrypt. */
-export const secretContext = (partnerId: string, webhookId: string) => `${partnerId}/${webhookId}`;
 
 export type WebhookServiceDeps = {
   store: WebhookStore;

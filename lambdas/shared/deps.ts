@@ -35,7 +35,7 @@ function buildDeps() {
       refusalDelayMs: cfg.authBlockedDelayMs,
     }),
     webhookStore,
-    deliveries: new DeliveryStore(db, cfg.tables.deliveries),
+    history: new DeliveryStore(db, cfg.tables.deliveries),
     webhooks: new WebhookService({
       store: webhookStore,
       health: new EndpointStore(db, cfg.tables.endpoints),
