@@ -1,6 +1,5 @@
 // What each function may touch, in one table a reviewer can check against the handlers
-// (lambdas/*.handler.ts and the stores they reach through lambdas/shared/deps.ts and
-// lambdas/delivery/delivery-deps.ts).
+// (lambdas/*.handler.ts and the stores they reach through their graphs in lambdas/wiring/).
 // WebhookFunction turns each entry into exactly those IAM statements and environment variables.
 import { FALLBACK_HANDLER, ROUTES } from '../lambdas/routes.js';
 import type { Lane } from '../lambdas/domain/delivery.js';
