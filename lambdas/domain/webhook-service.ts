@@ -1,8 +1,8 @@
-// What the management API does with webhooks, free of HTTP and of the SDK (the store is injected).
+// What the management API does with webhooks, free of HTTP and of the SDK: it declares the stores
+// it needs (WebhookRecordStore, EndpointHealthStore), which stores/webhook-store.ts and
+// stores/endpoint-store.ts implement, and is handed them (wiring/api.ts).
 import { v7 as uuidv7 } from 'uuid';
-import type { EndpointStore } from '../stores/endpoint-store.js';
 import { type EndpointHealth, halfOpened } from './endpoint-health.js';
-import type { WebhookStore } from '../stores/webhook-store.js';
 import { ApiError, webhookNotFound } from './errors.js';
 import type { SecretCipher } from './secret-cipher.js';
 import { generateWebhookSecret, secretContext } from './secrets.js';
@@ -13,15 +13,51 @@ import {
   type RotateSecretInput,
   toPublicWebhook,
   type UpdateWebhookInput,
+  type DisabledReason,
   type Webhook,
 } from './webhook.js';
 import { type Clock, clockOf } from './clock.js';
 import { headersContext } from './delivery-controls.js';
 
+/**
+ * A webhook's changes in one write. `disabledReason` / `disabledAt` null: removed (a webhook made
+ * active again). `rateLimitPerSecond` and `customHeaders` null: removed (no limit, no headers).
+ * undefined: unchanged.
+ */
+export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince' | 'ordering'>> & {
+  updatedAt: string;
+  disabledReason?: DisabledReason | null;
+  disabledAt?: string | null;
+  rateLimitPerSecond?: number | null;
+  customHeaders?: Webhook['customHeaders'] | null;
+};
+
+/** The partners' webhooks as the service keeps them. */
+export interface WebhookRecordStore {
+  /** false when the partner already has `maxPerPartner` webhooks. */
+  create(webhook: Webhook, maxPerPartner: number): Promise<boolean>;
+  get(partnerId: string, id: string): Promise<Webhook | undefined>;
+  /** Oldest first, after `afterId`. */
+  list(partnerId: string, page: { limit: number; afterId?: string }): Promise<{ items: Webhook[]; hasMore: boolean }>;
+  /** undefined when the partner has no such webhook. */
+  update(partnerId: string, id: string, changes: WebhookChanges): Promise<Webhook | undefined>;
+  /** The new secret replaces the current one, which stays valid until `previousExpiresAt` (none: not kept); false when there is no such webhook. */
+  rotateSecret(partnerId: string, id: string, change: { secretCiphertext: string; previousExpiresAt?: string; updatedAt: string }): Promise<boolean>;
+  /** false when the partner has no such webhook. */
+  delete(partnerId: string, id: string): Promise<boolean>;
+}
+
+/** The endpoints' health, shown on the webhook object (SPEC §7); written by the delivery path. */
+export interface EndpointHealthStore {
+  get(webhookId: string): Promise<EndpointHealth | undefined>;
+  getMany(webhookIds: string[]): Promise<Map<string, EndpointHealth>>;
+  /** Applies `change` to the stored health (a conditional write, tried again on a race); `change` returning undefined changes nothing. */
+  change(webhookId: string, change: (health: EndpointHealth) => EndpointHealth | undefined, now: Date): Promise<EndpointHealth>;
+}
+
 export type WebhookServiceDeps = {
-  store: WebhookStore;
-  /** The endpoints' health, shown on the webhook object (SPEC §7); written by the delivery path. */
-  health: Pick<EndpointStore, 'get' | 'getMany' | 'change'>;
+  store: WebhookRecordStore;
+  health: EndpointHealthStore;
   cipher: SecretCipher;
   urlGuard: UrlGuard;
   maxWebhooksPerPartner: number;
