@@ -3,7 +3,8 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { deliverBatch } from './delivery/deliver-batch.js';
+import { deliveryGraph } from './wiring/delivery.js';
 
-export const core = (event: SQSEvent): Promise<SQSBatchResponse> => deliverBatch(event, 'slow');
+export const core = (event: SQSEvent): Promise<SQSBatchResponse> => deliverBatch(event, 'slow', deliveryGraph());
 
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(core);

@@ -2,7 +2,8 @@
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { deliverBatch } from './delivery/deliver-batch.js';
+import { deliveryGraph } from './wiring/delivery.js';
 
-export const core = (event: SQSEvent): Promise<SQSBatchResponse> => deliverBatch(event, 'fast');
+export const core = (event: SQSEvent): Promise<SQSBatchResponse> => deliverBatch(event, 'fast', deliveryGraph());
 
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(core);

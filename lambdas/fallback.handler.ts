@@ -5,10 +5,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { ApiError } from './domain/errors.js';
 import { errorEnvelope } from './http/error-envelope.js';
 import { matchRoute } from './routes.js';
-import { deps } from './shared/deps.js';
+import { apiGraph } from './wiring/api.js';
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
-  .use(errorEnvelope(() => deps().logger))
+  .use(errorEnvelope(() => apiGraph().logger))
   .handler(async (event) => {
     const match = matchRoute(event.requestContext.http.method, event.rawPath);
     if (match.kind === 'method-not-allowed') {

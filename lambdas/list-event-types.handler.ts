@@ -1,4 +1,4 @@
-// GET /v1/event-types → 200, the 13 subscribable events with `name`, `description` and `schema`
+// GET /v1/event-types → 200, the subscribable events with `name`, `description` and `schema`
 // (the JSON Schema of `data`, generated from the zod schemas the fan-out validates with; SPEC §8).
 // Any valid key may read the catalog, whatever its scope (ANY_SCOPE_ROUTES in routes.ts).
 import { eventTypeCatalog } from './domain/event-catalog.js';

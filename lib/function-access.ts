@@ -1,6 +1,5 @@
 // What each function may touch, in one table a reviewer can check against the handlers
-// (lambdas/*.handler.ts and the stores they reach through lambdas/shared/deps.ts and
-// lambdas/delivery/delivery-deps.ts).
+// (lambdas/*.handler.ts and the stores they reach through their graphs in lambdas/wiring/).
 // WebhookFunction turns each entry into exactly those IAM statements and environment variables.
 import { FALLBACK_HANDLER, ROUTES } from '../lambdas/routes.js';
 import type { Lane } from '../lambdas/domain/delivery.js';
@@ -47,7 +46,7 @@ export type FunctionAccess = {
 const AUTH = { apiKeys: ['read'], rateLimits: ['read', 'update'] } as const;
 
 /**
- * The fan-out's path (lambdas/delivery/fan-out.ts, also the test route's): the event's lease is a
+ * The fan-out's path (lambdas/delivery/fan-out.ts; the test route has the same grants): the event's lease is a
  * conditional PutItem in the fan-outs table, released (conditional DeleteItem) once its jobs are
  * queued or ended early (UpdateItem) when queueing fails; the event item is a conditional PutItem
  * (large data first as chunk items, BatchWriteItem), read back (GetItem, chunks by BatchGetItem)
@@ -103,11 +102,11 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'update-webhook': { tables: { ...AUTH, webhooks: ['read', 'put', 'update'], endpoints: ['read', 'put'] }, secrets: 'encrypt' },
   // WebhookStore.delete: counter UpdateItem (mark), DeleteItem, counter UpdateItem.
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
-  // sendTestEvent: WebhookService.require (GetItem), then FanOut.sendTest (the fan-out's path).
+  // sendTestEvent: WebhookService.require (GetItem), then RequestedJobs.sendTest (the event's PutItem, the fast queue).
   // Like every partner action, it half-opens an open circuit first (endpointBack: GetItem, conditional PutItem).
   'test-webhook': { ...FAN_OUT, tables: { ...AUTH, ...FAN_OUT.tables, endpoints: ['read', 'put'] } },
   // SPEC §7. redeliverEvent: webhook GetItem, the event (GetItem, chunks by BatchGetItem), the
-  // stored job (GetItem) or else the event's history (Query), then FanOut.requeue: the job's
+  // stored job (GetItem) or else the event's history (Query), then RequestedJobs.requeue: the job's
   // conditional PutItem (leased), the fast queue, then the lease's end (UpdateItem).
   'redeliver-event': {
     tables: { ...AUTH, webhooks: ['read'], events: ['read', 'batchGet'], jobs: ['read', 'put', 'update'], deliveries: ['read'], endpoints: ['read', 'put'] },

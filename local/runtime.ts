@@ -8,12 +8,12 @@ import { LANES } from '../lambdas/domain/delivery.js';
 import { DEFAULT_EVENT_BUS_NAME } from '../lambdas/domain/event-rule.js';
 import { DELIVERY_QUEUES } from '../lambdas/stores/queue-definitions.js';
 import { documentClient } from '../lambdas/shared/aws-clients.js';
-import { cipher } from '../lambdas/shared/cipher.js';
 import { config } from '../lambdas/shared/config.js';
 import { QUEUE_ENV } from '../lambdas/shared/config-names.js';
-import { deps } from '../lambdas/shared/deps.js';
-import { fanOutGraph } from '../lambdas/delivery/delivery-deps.js';
 import { sqsClient } from '../lambdas/shared/sqs-client.js';
+import { apiGraph } from '../lambdas/wiring/api.js';
+import { cipher } from '../lambdas/wiring/cipher.js';
+import { fanOutGraph } from '../lambdas/wiring/delivery.js';
 import { startApiGateway } from './api-gateway.js';
 import { bootstrapDevKey } from './dev-key.js';
 import { ensureTables, startDynalite } from './dynamodb.js';
@@ -50,7 +50,7 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
   });
   // The process's object graph: built once, from that environment, and shared by every handler.
   const handlerConfig = config();
-  const host = deps();
+  const host = apiGraph();
 
   // The engine's own client (table set-up, TTL): not one of the functions', so not counted as theirs.
   const admin = new DynamoDBClient({ region: REGION, endpoint: dynamo.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

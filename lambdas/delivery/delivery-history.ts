@@ -5,7 +5,7 @@ import type { DeliveryFilter, DeliveryPage, DeliveryStore } from '../stores/deli
 
 export type DeliveryHistoryDeps = {
   webhooks: Pick<WebhookService, 'require'>;
-  deliveries: Pick<DeliveryStore, 'list'>;
+  history: Pick<DeliveryStore, 'list'>;
 };
 
 export type HistoryPage = { limit: number; beforeId?: string } & DeliveryFilter;
@@ -23,5 +23,5 @@ export async function listAttempts<P extends HistoryPage>(
   const webhook = await deps.webhooks.require(partnerId, webhookId);
   const input = readPage();
   const { limit, beforeId, status, eventId } = input;
-  return { page: await deps.deliveries.list(webhook.id, { limit, beforeId, status, eventId }), input };
+  return { page: await deps.history.list(webhook.id, { limit, beforeId, status, eventId }), input };
 }

@@ -14,15 +14,20 @@
 // recover, test) are never held: they go out of band.
 import { v7 as uuidv7 } from 'uuid';
 import {
+  type AttemptResult,
   type DeliveryAttempt,
   type DeliveryJob,
   type DropReason,
+  type JobState,
   type Lane,
   type QueueMessage,
   type RecoverTask,
   type StoredJob,
   attemptFromWire,
+  attemptOf,
   jobFromWire,
+  nextStoredJob,
+  noAnswer,
   unansweredAttempt,
 } from '../domain/delivery.js';
 import { autoDisableReason } from '../domain/auto-disable.js';
@@ -33,14 +38,14 @@ import type { RetryPolicy } from '../domain/retry-policy.js';
 import type { SecretCipher } from '../domain/secret-cipher.js';
 import { signatureHeaders } from '../domain/signing.js';
 import { type DisabledReason, type Webhook, validPreviousSecret } from '../domain/webhook.js';
-import { secretContext } from '../domain/webhook-service.js';
+import { secretContext } from '../domain/secrets.js';
 import type { StoredEvent } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { WebhookStore } from '../stores/webhook-store.js';
 import type { EndpointTracker } from './endpoint-tracker.js';
 import { type DeliveryRateGate, lateStartToleranceMs } from '../domain/delivery-rate.js';
-import type { HttpSender, SendResult } from './http-sender.js';
-import { type Clock, systemClock } from '../domain/clock.js';
+import type { HttpSender } from './http-sender.js';
+import { type Clock, clockOf } from '../domain/clock.js';
 import type { OrderedJobs } from '../stores/ordered-job-store.js';
 import { acceptedAtMsOf } from '../domain/ordering.js';
 
@@ -141,7 +146,7 @@ export class DeliveryWorker {
   constructor(private readonly deps: DeliveryWorkerDeps) {}
 
   private now(): Date {
-    return (this.deps.now ?? systemClock)();
+    return clockOf(this.deps)();
   }
 
   /**
@@ -322,18 +327,7 @@ export class DeliveryWorker {
   private async claim({ job, stored }: Resolved, messageId: string): Promise<Resolved | undefined> {
     if (!stored) return { job };
     const now = this.now();
-    const claimed: StoredJob = {
-      ...job,
-      version: job.version + 1,
-      attempts: job.attempts + 1,
-      status: 'pending',
-      nextAttemptAt: now.getTime(),
-      parked: false,
-      messageId,
-      createdAt: stored.createdAt,
-      updatedAt: now.toISOString(),
-    };
-    delete claimed.data; // the jobs table never holds the data
+    const claimed = nextStoredJob(job, { status: 'pending', attempts: job.attempts + 1, nextAttemptAt: now.getTime(), parked: false, messageId }, job.version + 1, now, stored);
     if (!(await this.deps.jobs.save(claimed, job.version))) return undefined;
     // The attempt is numbered from the job before the claim; the outcome is written over the claim.
     return { job: { ...job, version: claimed.version }, stored: claimed };
@@ -346,8 +340,8 @@ export class DeliveryWorker {
     // On the fast lane an attempt gets the lane's deadline, unless it is the event's last (which
     // keeps its full 10 s: SPEC §4). Cut short, it goes on at once on the slow lane.
     const deadlineMs = lane === 'fast' && attemptNumber < this.deps.retryPolicy.maxAttempts ? this.deps.fastLaneDeadlineMs : undefined;
-    const result: SendResult = hold
-      ? { ok: false, httpStatus: null, responseTimeMs: null, error: 'circuit_open' }
+    const result: AttemptResult = hold
+      ? noAnswer('circuit_open')
       : await this.send(job, webhook, deliveryId, attemptedAt, lane, deadlineMs);
     if (deadlineMs !== undefined && result.error === 'timeout') return this.handOff(job, webhook, deliveryId, attemptedAt, attemptNumber);
     let disabled: Exclude<DisabledReason, 'manual'> | undefined;
@@ -361,19 +355,12 @@ export class DeliveryWorker {
     }
 
     const delaySeconds = result.ok || disabled ? undefined : this.deps.retryPolicy.delayAfterFailure(attemptNumber);
-    const attempt: DeliveryAttempt = {
+    const attempt = attemptOf(job, result, {
       id: deliveryId,
-      webhookId: job.webhookId,
-      eventId: job.eventId,
-      eventType: job.eventType,
-      status: result.ok ? 'succeeded' : 'failed',
-      httpStatus: result.httpStatus,
-      responseTimeMs: result.responseTimeMs,
       attemptNumber,
       attemptedAt: attemptedAt.toISOString(),
       nextRetryAt: delaySeconds === undefined ? null : new Date(this.now().getTime() + delaySeconds * 1000).toISOString(),
-      error: result.error,
-    };
+    });
     if (result.ok) return { kind: 'succeeded', attempt, recorded: true };
     if (delaySeconds === undefined) return disabled ? { kind: 'failed', attempt, disabled } : { kind: 'failed', attempt };
     return { kind: 'retry', attempt, parked: delaySeconds > this.deps.parkAfterSeconds };
@@ -391,7 +378,7 @@ export class DeliveryWorker {
   }
 
   /** Signs and POSTs; on the fast lane, an answer slower than `slowAfterMs` moves the endpoint to the slow lane at once. */
-  private async send(job: DeliveryJob, webhook: Webhook, deliveryId: string, sentAt: Date, lane: Lane, deadlineMs?: number): Promise<SendResult> {
+  private async send(job: DeliveryJob, webhook: Webhook, deliveryId: string, sentAt: Date, lane: Lane, deadlineMs?: number): Promise<AttemptResult> {
     const data = job.data ?? (await this.loadData(job));
     const body = JSON.stringify(
       buildEnvelope({
@@ -438,7 +425,7 @@ export class DeliveryWorker {
   }
 
   /** A 410 Gone, or failing for too long, disables the webhook (conditionally); that attempt is its last. */
-  private async autoDisable(webhook: Webhook, result: SendResult, health: EndpointHealth | undefined): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
+  private async autoDisable(webhook: Webhook, result: AttemptResult, health: EndpointHealth | undefined): Promise<Exclude<DisabledReason, 'manual'> | undefined> {
     const now = this.now();
     const reason = autoDisableReason(result, health, webhook, now, this.deps.autoDisableAfterMs);
     if (reason) await this.deps.disabler.disable(webhook.partnerId, webhook.id, { activeSince: webhook.activeSince }, reason, now.toISOString());
@@ -453,17 +440,8 @@ export class DeliveryWorker {
     const now = this.now();
     const next = nextJobState(job, outcome, now);
     if (!next || (outcome.kind === 'succeeded' && !stored)) return true;
-    return this.deps.jobs.save(
-      {
-        ...job,
-        ...next,
-        version: job.version + 1,
-        ...(next.status === 'pending' && !next.parked ? { messageId } : {}),
-        createdAt: stored?.createdAt ?? now.toISOString(),
-        updatedAt: now.toISOString(),
-      },
-      job.version,
-    );
+    const state = { ...next, ...(next.status === 'pending' && !next.parked ? { messageId } : {}) };
+    return this.deps.jobs.save(nextStoredJob(job, state, job.version + 1, now, stored), job.version);
   }
 }
 
@@ -472,7 +450,7 @@ export function nextJobState(
   job: DeliveryJob,
   outcome: DeliveryOutcome,
   now: Date,
-): Pick<StoredJob, 'status' | 'attempts' | 'nextAttemptAt' | 'parked' | 'droppedReason'> | undefined {
+): Pick<JobState, 'status' | 'attempts' | 'nextAttemptAt' | 'parked' | 'droppedReason'> | undefined {
   switch (outcome.kind) {
     case 'succeeded':
       return { status: 'succeeded', attempts: outcome.attempt.attemptNumber, nextAttemptAt: now.getTime(), parked: false };

@@ -16,7 +16,7 @@ import {
   unanswered,
   UNANSWERED_DEFER_MS,
 } from '../domain/endpoint-health.js';
-import { type Clock, systemClock } from '../domain/clock.js';
+import { type Clock, clockOf } from '../domain/clock.js';
 import type { Lane } from '../domain/delivery.js';
 import { PromiseCache } from '../shared/promise-cache.js';
 import { SerialPerKey } from '../shared/serial-per-key.js';
@@ -47,7 +47,7 @@ export class EndpointTracker {
     this.cache = new PromiseCache({ ttlMs: deps.cacheTtlMs, maxEntries: MAX_ENTRIES, clock: this.now });
   }
 
-  private readonly now: Clock = () => (this.deps.now ?? systemClock)();
+  private readonly now: Clock = () => clockOf(this.deps)();
 
   get policy(): IsolationPolicy {
     return this.deps.policy;

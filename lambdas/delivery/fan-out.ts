@@ -14,9 +14,8 @@
 // fan-out accepted the event; the event item keeps those webhooks and that time, so a finisher
 // puts the very same keys again. Publish order is the order the fan-out accepted the events.
 import { v7 as uuidv7 } from 'uuid';
-import { type DeliveryAttempt, type DeliveryJob, deliverMessage, type Lane, type StoredJob, unansweredAttempt } from '../domain/delivery.js';
-import type { Environment } from '../domain/environments.js';
-import { isSubscribedTo, TEST_EVENT_TYPE, type EventType } from '../domain/event-types.js';
+import { type DeliveryAttempt, type DeliveryJob, deliverMessage, inlineData, type Lane, nextStoredJob, unansweredAttempt } from '../domain/delivery.js';
+import { isSubscribedTo, type EventType } from '../domain/event-types.js';
 import type { PublishedEvent } from '../domain/published-event.js';
 import type { Webhook } from '../domain/webhook.js';
 import type { SendResult } from '../stores/delivery-queue.js';
@@ -24,8 +23,7 @@ import type { EventStore, StoredEvent } from '../stores/event-store.js';
 import type { EventRef, FanOutLeases } from '../stores/fan-out-lease-store.js';
 import { FAN_OUT_SHARDS } from '../stores/table-definitions.js';
 import type { JobStore } from '../stores/job-store.js';
-import { asciiJson } from '../domain/ascii-json.js';
-import { type Clock, systemClock } from '../domain/clock.js';
+import { type Clock, clockOf } from '../domain/clock.js';
 import { entityKeyFor, entityOf, seqKeyFor } from '../domain/ordering.js';
 import type { OrderedJobs } from '../stores/ordered-job-store.js';
 
@@ -47,9 +45,6 @@ export type FinishResult = { finished: number; enqueued: number };
 
 type FanOutEvent = Omit<PublishedEvent, 'eventType'> & { eventType: EventType };
 
-/** Larger events travel by reference (the worker reads the event store); SQS bills each 64 KB as a request. */
-export const INLINE_DATA_MAX_BYTES = 60 * 1024;
-
 export type FanOutDeps = {
   webhooks: { listAll(partnerId: string): Promise<Webhook[]> };
   events: Pick<EventStore, 'putIfAbsent' | 'get' | 'exists'>;
@@ -57,19 +52,15 @@ export type FanOutDeps = {
   /** How long a fan-out holds its event's lease (FAN_OUT_LEASE_SECONDS): longer than any fan-out runs. */
   fanOutLeaseMs: number;
   queue: { send(lane: Lane, outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
-  jobs: Pick<JobStore, 'save' | 'endLease'>;
+  /** Jobs the queue refuses end failed (and in the history). */
+  jobs: Pick<JobStore, 'save'>;
   history: { record(attempts: DeliveryAttempt[]): Promise<void> };
-  /** How long a redelivered job's message has it before the sweeper sends it again (SWEEP_LEASE_SECONDS). */
-  requeueLeaseMs: number;
   /** SPEC §11 per_entity ordering: the lines of ordered webhooks' jobs (absent: no webhook is ordered). */
   orderedJobs?: Pick<OrderedJobs, 'put' | 'remove'>;
   now?: Clock;
 };
 
 type Ordered = NonNullable<StoredEvent['ordered']>;
-
-/** Jobs written (in parallel) and then queued together by a redelivery. */
-const REQUEUE_CHUNK = 25;
 
 export class FanOut {
   /** The last acceptance time this instance gave (µs): two events accepted by one instance never share one. */
@@ -85,93 +76,8 @@ export class FanOut {
     return this.store(event, targets, fanOutId);
   }
 
-  /** The test route's path: one webhook.test job for one webhook. */
-  async sendTest(webhook: Webhook, eventId: string, environment: Environment): Promise<FanOutResult> {
-    const event: FanOutEvent = {
-      eventId,
-      eventType: TEST_EVENT_TYPE,
-      partnerId: webhook.partnerId,
-      data: { webhook_id: webhook.id, message: 'This is a test event from Buildmarkets Webhooks.' },
-      environment,
-      createdAt: this.now().toISOString(),
-    };
-    // Asked for by the partner (SPEC §9): its job is marked, so an open circuit never swallows it.
-    await this.deps.events.putIfAbsent({ ...event, webhookIds: [webhook.id], fanOutId: eventId });
-    const job: DeliveryJob = {
-      partnerId: event.partnerId,
-      webhookId: webhook.id,
-      eventId,
-      eventType: event.eventType,
-      environment,
-      eventCreatedAt: event.createdAt,
-      queuedAt: event.createdAt,
-      data: event.data,
-      attempts: 0,
-      version: 0,
-      requested: true,
-    };
-    const [result] = await this.deps.queue.send('fast', [{ message: deliverMessage(job) }]);
-    if (!result?.ok) throw new Error(`the queue refused a test event: ${result && !result.ok ? result.reason : 'no answer'}`);
-    return { matched: 1, enqueued: 1, duplicates: 0, refused: 0 };
-  }
-
-  /**
-   * SPEC §7 redeliver and recover: one new delivery of a known event to a webhook per entry, on
-   * `lane` (in order: oldest first when the caller sorted them). Returns how many were queued.
-   *
-   * The version rule: the job is written as the next version of its stored job (version 1 when
-   * none is stored) — pending, not parked, no message id, `attempts` = the attempts already made
-   * (so the history shows the next attempt_number) — and the message carries that version. The
-   * worker takes a message of a stored job only at the job's version (or as the job's waiting
-   * message, whose id is now unset), so whatever was still in flight for the job (a retry waiting
-   * in the queue, a parked wait the sweeper would lease) is stale from then on. Each write is
-   * conditional on the version read; an entry another writer changed first is skipped, and a
-   * job already moved to pending is no longer among the ended jobs, so a second recover finds nothing.
-   *
-   * Each job is written leased (`leaseUntil`, in the sweeper's due index) before its message is
-   * sent, and each chunk is sent as soon as it is written: if this function stops between the two
-   * (a timeout, a crash, a failed send), the sweeper sends the job again when the lease runs out —
-   * a job is never left pending with no message. Once sent, the lease ends (the job leaves the
-   * index), so a message that waits long in a backlog is not sent a second time.
-   */
-  async requeue(entries: { job: Omit<DeliveryJob, 'version' | 'queuedAt'>; stored: StoredJob | undefined }[], lane: Lane): Promise<number> {
-    const now = this.now().toISOString();
-    const leaseUntil = Date.parse(now) + this.deps.requeueLeaseMs;
-    let queued = 0;
-    for (let i = 0; i < entries.length; i += REQUEUE_CHUNK) {
-      const chunk = entries.slice(i, i + REQUEUE_CHUNK).map(({ job, stored }) => {
-        const version = (stored?.version ?? 0) + 1;
-        const next: StoredJob = {
-          ...job,
-          requested: true, // asked for by the partner (SPEC §9): an open circuit never swallows it
-          queuedAt: now,
-          version,
-          status: 'pending',
-          nextAttemptAt: Date.parse(now),
-          parked: false,
-          leaseUntil,
-          requeuedAt: now,
-          createdAt: stored?.createdAt ?? now,
-          updatedAt: now,
-        };
-        delete next.data; // the jobs table never holds the data (the message or the event store does)
-        const queued: DeliveryJob = { ...job, requested: true, queuedAt: now, version };
-        return this.deps.jobs.save(next, stored?.version ?? 0).then((ok) => (ok ? queued : undefined));
-      });
-      const saved = (await Promise.all(chunk)).filter((j): j is DeliveryJob => j !== undefined);
-      if (saved.length === 0) continue;
-      const results = await this.deps.queue.send(lane, saved.map((job) => ({ message: deliverMessage(job) })));
-      const refused = results.find((r) => !r.ok);
-      // Only a message over SQS's size limit is refused, and requeued data over INLINE_DATA_MAX_BYTES travels by reference.
-      if (refused && !refused.ok) throw new Error(`the queue refused a redelivery: ${refused.reason}`);
-      await Promise.all(saved.map((job) => this.deps.jobs.endLease(job.webhookId, job.eventId, job.version)));
-      queued += saved.length;
-    }
-    return queued;
-  }
-
   private now(): Date {
-    return (this.deps.now ?? systemClock)();
+    return clockOf(this.deps)();
   }
 
   private async store(event: FanOutEvent, targets: Webhook[], fanOutId: string): Promise<FanOutResult> {
@@ -257,7 +163,7 @@ export class FanOut {
 
   private async enqueue(event: FanOutEvent, webhookIds: string[], ordered: Ordered | undefined): Promise<FanOutResult> {
     const queuedAt = this.now().toISOString();
-    const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
+    const data = inlineData(event.data);
     const entity = entityOf(event.eventType, event.data);
     const orderOf = (webhookId: string): DeliveryJob['order'] =>
       ordered && entity !== undefined && ordered.webhookIds.includes(webhookId)
@@ -271,7 +177,7 @@ export class FanOut {
       environment: event.environment,
       eventCreatedAt: event.createdAt,
       queuedAt,
-      ...(inline ? { data: event.data } : {}),
+      ...data,
       attempts: 0,
       version: 0,
       ...(orderOf(webhookId) ? { order: orderOf(webhookId) } : {}),
@@ -296,19 +202,7 @@ export class FanOut {
       refused.map(({ job, reason }) => unansweredAttempt(job, { id: uuidv7(), attemptNumber: 1, attemptedAt: now.toISOString(), nextRetryAt: null, error: reason })),
     );
     await Promise.all(
-      refused.map(({ job }) => {
-        const failed: StoredJob = {
-          ...job,
-          attempts: 1,
-          version: 1,
-          status: 'failed',
-          nextAttemptAt: now.getTime(),
-          parked: false,
-          createdAt: now.toISOString(),
-          updatedAt: now.toISOString(),
-        };
-        return this.deps.jobs.save(failed, 0);
-      }),
+      refused.map(({ job }) => this.deps.jobs.save(nextStoredJob(job, { status: 'failed', attempts: 1, nextAttemptAt: now.getTime(), parked: false }, 1, now), 0)),
     );
     // Ended: its line goes on.
     await Promise.all(refused.flatMap(({ job }) => (job.order ? [this.deps.orderedJobs!.remove(job.order.entityKey, job.order.seqKey)] : [])));

@@ -4,6 +4,7 @@
 import type { Agent } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { type AttemptResult, noAnswer } from '../domain/delivery.js';
 import { type UrlGuard, type UrlRefusal, UrlRefusedError } from '../domain/url-guard.js';
 import { ConnectionPool, type PinnedTarget } from './connection-pool.js';
 
@@ -14,19 +15,11 @@ const http = /* @__PURE__ */ process.getBuiltinModule('node:http');
 
 export const USER_AGENT = 'Buildmarkets-Webhooks/1.0';
 
-export type SendResult = {
-  ok: boolean;
-  httpStatus: number | null;
-  responseTimeMs: number | null;
-  /** Short reason for failures without an HTTP status (timeout, connection_refused, …). */
-  error: string | null;
-};
-
 /** At most this much of a response body is read; the rest is never waited for. */
 export const MAX_RESPONSE_BODY_BYTES = 4096;
 
-const TIMEOUT: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' };
-const RESET: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'connection_reset' };
+const TIMEOUT = noAnswer('timeout');
+const RESET = noAnswer('connection_reset');
 const DEADLINE = Symbol('deadline');
 
 /** The guard's refusals as the delivery history names them (an empty DNS answer is a DNS failure). */
@@ -74,7 +67,7 @@ export class HttpSender {
   ) {}
 
   /** `options.timeoutMs` shortens this attempt's deadline (the fast lane's); never lengthens it. */
-  async send(rawUrl: string, body: string, headers: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<SendResult> {
+  async send(rawUrl: string, body: string, headers: Record<string, string>, options: { timeoutMs?: number } = {}): Promise<AttemptResult> {
     const started = performance.now();
     const timeoutMs = Math.min(this.timeoutMs, options.timeoutMs ?? Infinity);
     const remainingMs = () => timeoutMs - (performance.now() - started);
@@ -84,7 +77,7 @@ export class HttpSender {
     } catch (error) {
       if (error === DEADLINE) return TIMEOUT;
       const reason = error instanceof UrlRefusedError ? urlRefusalReason(error) : describeNetworkError(error);
-      return { ok: false, httpStatus: null, responseTimeMs: null, error: reason };
+      return noAnswer(reason);
     }
     if (remainingMs() <= 0) return TIMEOUT;
     const first = await this.post(this.pool.agentFor(target), target.url, body, headers, started, remainingMs());
@@ -102,7 +95,7 @@ export class HttpSender {
     headers: Record<string, string>,
     started: number,
     remainingMs: number,
-  ): Promise<SendResult | typeof STALE> {
+  ): Promise<AttemptResult | typeof STALE> {
     return new Promise((resolve) => {
       let settled = false;
       let answered = false;
@@ -129,7 +122,7 @@ export class HttpSender {
       });
       // The attempt ends here. Unless Node has already handed the socket back to the pool (it
       // does so, and marks the request destroyed, when the response ended), it goes with it.
-      const finish = (result: SendResult | typeof STALE) => {
+      const finish = (result: AttemptResult | typeof STALE) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -141,7 +134,7 @@ export class HttpSender {
       const failed = (error: unknown) => {
         const code = (error as { code?: string }).code;
         if (request.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE')) finish(STALE);
-        else finish({ ok: false, httpStatus: null, responseTimeMs: null, error: describeNetworkError(error) });
+        else finish(noAnswer(describeNetworkError(error)));
       };
       request.on('response', (response) => {
         answered = true;

@@ -1,5 +1,5 @@
 // SPEC §7's recover: every job of a webhook that ended failed or dropped in [since, until],
-// re-queued once, oldest first (FanOut.requeue writes each as its job's next version, leased).
+// re-queued once, oldest first (RequestedJobs.requeue writes each as its job's next version, leased).
 //
 // The request works through the ended-index page by page for at most `budgetMs`. A window too
 // large for that (a day-long outage can leave millions of ended jobs) continues in the
@@ -12,14 +12,13 @@
 // never queues ahead of other partners' fresh deliveries. A task queued after the jobs it
 // re-queued is received roughly behind them, which paces the chain to the slow lane's rate.
 import * as z from 'zod';
-import { type Clock, systemClock } from '../domain/clock.js';
+import { type Clock, clockOf } from '../domain/clock.js';
 import { type DeliveryJob, jobOf, type RecoverTask, type StoredJob } from '../domain/delivery.js';
 import { ApiError } from '../domain/errors.js';
 import type { Webhook } from '../domain/webhook.js';
-import type { WebhookService } from '../domain/webhook-service.js';
+import { requireActiveWebhook, type WebhookService } from '../domain/webhook-service.js';
 import type { JobStore } from '../stores/job-store.js';
-import type { FanOut } from './fan-out.js';
-import { activeWebhook } from './redelivery.js';
+import type { RequestedJobs } from './requested-jobs.js';
 
 /** SPEC §7: `since` at most this far back. */
 export const RECOVER_MAX_AGE_DAYS = 14;
@@ -42,7 +41,7 @@ export type RecoverInput = z.infer<typeof recoverBody>;
 
 export type RecoverRunDeps = {
   jobs: Pick<JobStore, 'get' | 'listEnded' | 'countEnded'>;
-  fanOut: Pick<FanOut, 'requeue'>;
+  requestedJobs: Pick<RequestedJobs, 'requeue'>;
   /** Queues the rest of a recover as a background task (the slow lane). */
   tasks: { send(task: RecoverTask): Promise<void> };
   /** How long one run (the request, or one background task) works before handing on the rest. */
@@ -54,7 +53,7 @@ export type RecoverDeps = RecoverRunDeps & { webhooks: Pick<WebhookService, 'req
 
 /** POST /v1/webhooks/{webhookId}/recover: how many events are being delivered again. */
 export async function recoverEvents(deps: RecoverDeps, partnerId: string, webhookId: string, input: RecoverInput): Promise<{ events: number }> {
-  const now = clock(deps)();
+  const now = clockOf(deps)();
   const since = new Date(input.since);
   // Never later than now: a job that fails again after this request ends after its window, so
   // the request's background tasks cannot find their own re-queued jobs again.
@@ -63,14 +62,14 @@ export async function recoverEvents(deps: RecoverDeps, partnerId: string, webhoo
     throw new ApiError('VALIDATION_ERROR', `since must be at most ${RECOVER_MAX_AGE_DAYS} days ago.`, 'since');
   }
   if (since.getTime() > until.getTime()) throw new ApiError('VALIDATION_ERROR', 'since must not be after until.', 'since');
-  const webhook = await activeWebhook(deps, partnerId, webhookId, 'recover its events');
+  const webhook = await requireActiveWebhook(deps.webhooks, partnerId, webhookId, 'recover its events');
   await deps.webhooks.endpointBack(webhook.id); // SPEC §9: a partner action half-opens the circuit
   const task: RecoverTask = { partner_id: partnerId, webhook_id: webhook.id, since: since.toISOString(), until: until.toISOString() };
   const run = await recoverWithinBudget(deps, task);
   if (!run.rest) return { events: run.queued };
   // The rest is handed on first, so it is recovered even if counting it outlasts the function.
   await deps.tasks.send(run.rest);
-  const left = await deps.jobs.countEnded(webhook.id, task.since, task.until, run.rest.after, clock(deps)().getTime() + COUNT_BUDGET_MS);
+  const left = await deps.jobs.countEnded(webhook.id, task.since, task.until, run.rest.after, clockOf(deps)().getTime() + COUNT_BUDGET_MS);
   return { events: run.queued + left };
 }
 
@@ -92,7 +91,7 @@ export async function continueRecover(
 
 /** Re-queues ended jobs of the task's window, page by page, until done or out of time; `rest` is what is left. */
 async function recoverWithinBudget(deps: RecoverRunDeps, task: RecoverTask): Promise<{ queued: number; rest?: RecoverTask }> {
-  const now = clock(deps);
+  const now = clockOf(deps);
   const deadline = now().getTime() + deps.budgetMs;
   let queued = 0;
   let after = task.after;
@@ -100,7 +99,7 @@ async function recoverWithinBudget(deps: RecoverRunDeps, task: RecoverTask): Pro
     const page = await deps.jobs.listEnded(task.webhook_id, task.since, task.until, { limit: PAGE, ...(after ? { after } : {}) });
     for (let i = 0; i < page.jobIds.length; i += CHUNK) {
       const found = await Promise.all(page.jobIds.slice(i, i + CHUNK).map((id) => deps.jobs.get(task.webhook_id, id.slice(task.webhook_id.length + 1))));
-      queued += await deps.fanOut.requeue(found.flatMap(endedEntry), 'slow');
+      queued += await deps.requestedJobs.requeue(found.flatMap(endedEntry), 'slow');
     }
     if (!page.last) return { queued };
     after = page.last;
@@ -114,5 +113,3 @@ function endedEntry(stored: StoredJob | undefined): { job: DeliveryJob; stored: 
   // No data: it travels by reference, the worker reads it from the event store (kept 30 days).
   return [{ job: jobOf(stored), stored }];
 }
-
-const clock = (deps: { now?: Clock }): Clock => deps.now ?? systemClock;

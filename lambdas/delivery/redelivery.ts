@@ -1,15 +1,13 @@
-// The rules of SPEC §7's redeliver route, over the fan-out's queueing path (FanOut.requeue: the
-// version rule is written there). Recover is in recover.ts.
+// The rules of SPEC §7's redeliver route, over the requested jobs' re-queue (RequestedJobs.requeue:
+// the version rule is written there). Recover is in recover.ts.
 import * as z from 'zod';
-import { type DeliveryJob, type StoredJob } from '../domain/delivery.js';
+import { type DeliveryJob, inlineData, type StoredJob } from '../domain/delivery.js';
 import { ApiError } from '../domain/errors.js';
-import type { Webhook } from '../domain/webhook.js';
-import type { WebhookService } from '../domain/webhook-service.js';
+import { requireActiveWebhook, type WebhookService } from '../domain/webhook-service.js';
 import type { DeliveryStore } from '../stores/delivery-store.js';
 import type { EventStore } from '../stores/event-store.js';
 import type { JobStore } from '../stores/job-store.js';
-import { type FanOut, INLINE_DATA_MAX_BYTES } from './fan-out.js';
-import { asciiJson } from '../domain/ascii-json.js';
+import type { RequestedJobs } from './requested-jobs.js';
 
 /** Reads and conditional writes of one redelivery before it gives up on a job that keeps changing. */
 const REDELIVER_TRIES = 5;
@@ -19,17 +17,11 @@ export type RedeliveryDeps = {
   events: Pick<EventStore, 'get'>;
   jobs: Pick<JobStore, 'get'>;
   history: Pick<DeliveryStore, 'list'>;
-  fanOut: Pick<FanOut, 'requeue'>;
+  requestedJobs: Pick<RequestedJobs, 'requeue'>;
 };
 
 const eventIdSchema = z.uuid();
 const eventNotFound = () => new ApiError('EVENT_NOT_FOUND', 'This webhook has no delivery of that event (or its history expired).');
-
-export async function activeWebhook(deps: { webhooks: Pick<WebhookService, 'require'> }, partnerId: string, webhookId: string, what: string): Promise<Webhook> {
-  const webhook = await deps.webhooks.require(partnerId, webhookId);
-  if (webhook.status !== 'active') throw new ApiError('WEBHOOK_DISABLED', `This webhook is disabled; enable it to ${what}.`);
-  return webhook;
-}
 
 /** One new attempt of the event to the webhook, now; `attempts` goes on from those already made. */
 export async function redeliverEvent(
@@ -38,13 +30,13 @@ export async function redeliverEvent(
   webhookId: string,
   rawEventId: string,
 ): Promise<{ event_id: string; event_type: string }> {
-  const webhook = await activeWebhook(deps, partnerId, webhookId, 'redeliver an event');
+  const webhook = await requireActiveWebhook(deps.webhooks, partnerId, webhookId, 'redeliver an event');
   const parsedId = eventIdSchema.safeParse(rawEventId);
   if (!parsedId.success) throw eventNotFound();
   const eventId = parsedId.data.toLowerCase();
   const event = await deps.events.get(partnerId, eventId);
   if (!event || !event.webhookIds.includes(webhook.id)) throw eventNotFound();
-  const inline = Buffer.byteLength(asciiJson(event.data)) <= INLINE_DATA_MAX_BYTES;
+  const data = inlineData(event.data);
   await deps.webhooks.endpointBack(webhook.id); // SPEC §9: a partner action half-opens the circuit
   // A concurrent writer (another redelivery, the job's own attempt) may change the job between the
   // read and the conditional write: read again and queue from its new state.
@@ -63,11 +55,11 @@ export async function redeliverEvent(
       eventType: event.eventType,
       environment: event.environment,
       eventCreatedAt: event.createdAt,
-      ...(inline ? { data: event.data } : {}),
+      ...data,
       attempts,
     };
     // The fast lane: one event, asked for now.
-    if ((await deps.fanOut.requeue([{ job, stored }], 'fast')) === 1) return { event_id: eventId, event_type: event.eventType };
+    if ((await deps.requestedJobs.requeue([{ job, stored }], 'fast')) === 1) return { event_id: eventId, event_type: event.eventType };
   }
   throw new Error(`redeliver: job ${webhook.id}/${eventId} kept changing while it was being re-queued`);
 }

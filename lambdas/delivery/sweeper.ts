@@ -9,7 +9,7 @@ import { deliverMessage, type DeliveryJob, type Lane } from '../domain/delivery.
 import type { SendResult } from '../stores/delivery-queue.js';
 import type { JobStore } from '../stores/job-store.js';
 import { DUE_SHARDS } from '../stores/table-definitions.js';
-import { type Clock, systemClock } from '../domain/clock.js';
+import { type Clock, clockOf } from '../domain/clock.js';
 
 /** The sweeper's metric (EMF, written by its handler): how long the oldest job it found due had been due (0 when none was). */
 export const SWEEP_LAG_METRIC = 'SweepLag';
@@ -51,7 +51,7 @@ export class Sweeper {
 
   /** Re-queues the parked jobs due now in `part`'s shards, round the shards, until none is due or the budget is spent. */
   async requeueDue(part: SweepPart = WHOLE_SWEEP): Promise<SweepResult> {
-    const now = () => (this.deps.now ?? systemClock)().getTime();
+    const now = () => clockOf(this.deps)().getTime();
     const deadline = now() + this.deps.budgetMs;
     const total: SweepResult = { requeued: 0, refused: 0 };
     const shards = Array.from({ length: DUE_SHARDS }, (_, i) => i).filter((i) => i % part.parts === part.part);

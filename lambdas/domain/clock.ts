@@ -2,3 +2,6 @@
 export type Clock = () => Date;
 
 export const systemClock: Clock = () => new Date();
+
+/** The clock a component was given (`deps.now`), or the system clock. */
+export const clockOf = (deps: { now?: Clock }): Clock => deps.now ?? systemClock;

@@ -75,6 +75,29 @@ export type StoredJob = DeliveryJob & {
   updatedAt: string;
 };
 
+/** Larger events travel by reference (the worker reads the event store); SQS bills each 64 KB as a request. */
+export const INLINE_DATA_MAX_BYTES = 60 * 1024;
+
+/** A job's `data` when the event is small enough to travel in its queue message; `{}` when it travels by reference. */
+export function inlineData(data: Record<string, unknown>): { data?: Record<string, unknown> } {
+  return Buffer.byteLength(asciiJson(data)) <= INLINE_DATA_MAX_BYTES ? { data } : {};
+}
+
+/** The fields of a job's stored state that a change sets; the rest comes from the job. */
+export type JobState = Pick<StoredJob, 'status' | 'attempts' | 'nextAttemptAt' | 'parked'> &
+  Partial<Pick<StoredJob, 'droppedReason' | 'messageId' | 'leaseUntil' | 'requeuedAt'>>;
+
+/**
+ * A job's next stored state: `state` over the job, as `version`, written at `now` (created then,
+ * unless it was `stored` before). The jobs table never holds the data (the message or the event
+ * store does).
+ */
+export function nextStoredJob(job: DeliveryJob, state: JobState, version: number, now: Date, stored?: Pick<StoredJob, 'createdAt'>): StoredJob {
+  const next: StoredJob = { ...job, ...state, version, createdAt: stored?.createdAt ?? now.toISOString(), updatedAt: now.toISOString() };
+  delete next.data;
+  return next;
+}
+
 /** One job per (webhook, event): the key of the jobs table. */
 export const jobIdFor = (webhookId: string, eventId: string) => `${webhookId}/${eventId}`;
 export const jobIdOf = (job: Pick<DeliveryJob, 'webhookId' | 'eventId'>) => jobIdFor(job.webhookId, job.eventId);
@@ -96,12 +119,45 @@ export type DeliveryAttempt = {
   error: string | null;
 };
 
+/** What an attempt got: the endpoint's answer (only 2xx is `ok`), or the reason it got none (`error`). */
+export type AttemptResult = {
+  ok: boolean;
+  httpStatus: number | null;
+  responseTimeMs: number | null;
+  /** Short reason for failures without an HTTP status (timeout, connection_refused, …). */
+  error: string | null;
+};
+
+/** A failure with no HTTP answer, only a reason. */
+export const noAnswer = (error: string): AttemptResult => ({ ok: false, httpStatus: null, responseTimeMs: null, error });
+
+/** An attempt of `job` as the history keeps it: what it got, and when it was made and will be made again. */
+export function attemptOf(
+  job: Pick<DeliveryJob, 'webhookId' | 'eventId' | 'eventType'>,
+  result: AttemptResult,
+  fields: { id: string; attemptNumber: number; attemptedAt: string; nextRetryAt: string | null },
+): DeliveryAttempt {
+  return {
+    id: fields.id,
+    webhookId: job.webhookId,
+    eventId: job.eventId,
+    eventType: job.eventType,
+    status: result.ok ? 'succeeded' : 'failed',
+    httpStatus: result.httpStatus,
+    responseTimeMs: result.responseTimeMs,
+    attemptNumber: fields.attemptNumber,
+    attemptedAt: fields.attemptedAt,
+    nextRetryAt: fields.nextRetryAt,
+    error: result.error,
+  };
+}
+
 /** A failed attempt of `job` that has no HTTP answer to show, only a reason (`error`). */
 export function unansweredAttempt(
   job: Pick<DeliveryJob, 'webhookId' | 'eventId' | 'eventType'>,
-  fields: { id: string; attemptNumber: number; attemptedAt: string; nextRetryAt: string | null; error: string },
+  { error, ...fields }: { id: string; attemptNumber: number; attemptedAt: string; nextRetryAt: string | null; error: string },
 ): DeliveryAttempt {
-  return { webhookId: job.webhookId, eventId: job.eventId, eventType: job.eventType, status: 'failed', httpStatus: null, responseTimeMs: null, ...fields };
+  return attemptOf(job, noAnswer(error), fields);
 }
 
 export function toPublicAttempt(a: DeliveryAttempt) {

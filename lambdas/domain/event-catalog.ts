@@ -133,7 +133,7 @@ export type EventTypeInfo = { name: SubscribableEventType; description: string; 
 
 let catalog: readonly EventTypeInfo[] | undefined;
 
-/** The 13 subscribable event types with their descriptions and `data` schemas (SPEC §8), built once. */
+/** The subscribable event types with their descriptions and `data` schemas (SPEC §8), built once. */
 export function eventTypeCatalog(): readonly EventTypeInfo[] {
   return (catalog ??= SUBSCRIBABLE_EVENT_TYPES.map((name) => ({
     name,

@@ -1,4 +1,4 @@
-// The event types (SPEC §3): 13 a webhook can subscribe to, plus webhook.test, defined once.
+// The event types (SPEC §3): those a webhook can subscribe to, plus webhook.test, defined once.
 // Their `data` schemas are in event-catalog.ts.
 
 export const EVENT_TYPES = [
@@ -24,7 +24,7 @@ export const TEST_EVENT_TYPE = 'webhook.test' satisfies EventType;
 export type SubscribableEventType = Exclude<EventType, typeof TEST_EVENT_TYPE>;
 
 export const ALL_EVENT_TYPES: readonly EventType[] = EVENT_TYPES;
-/** The 13 event types a webhook can subscribe to. */
+/** The event types a webhook can subscribe to (all but webhook.test). */
 export const SUBSCRIBABLE_EVENT_TYPES = EVENT_TYPES.filter((t): t is SubscribableEventType => t !== TEST_EVENT_TYPE);
 
 const known = new Set<string>(EVENT_TYPES);

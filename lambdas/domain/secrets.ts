@@ -1,5 +1,9 @@
-// Webhook signing secrets and API key credentials: generation and hashing. No I/O.
+// Webhook signing secrets and API key credentials: generation, hashing, and the context a stored
+// secret is encrypted under. No I/O.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Binds a stored webhook secret to its webhook, so a ciphertext copied to another item fails to decrypt. */
+export const secretContext = (partnerId: string, webhookId: string) => `${partnerId}/${webhookId}`;
 
 /** `whsec_` + base64 of 32 CSPRNG bytes (SPEC §4). */
 export function generateWebhookSecret(): string {

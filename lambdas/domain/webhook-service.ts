@@ -1,11 +1,11 @@
-// What the management API does with webhooks, free of HTTP and of the SDK (the store is injected).
+// What the management API does with webhooks, free of HTTP and of the SDK: it declares the stores
+// it needs (WebhookRecordStore, EndpointHealthStore), which stores/webhook-store.ts and
+// stores/endpoint-store.ts implement, and is handed them (wiring/api.ts).
 import { v7 as uuidv7 } from 'uuid';
-import type { EndpointStore } from '../stores/endpoint-store.js';
 import { type EndpointHealth, halfOpened } from './endpoint-health.js';
-import type { WebhookStore } from '../stores/webhook-store.js';
 import { ApiError, webhookNotFound } from './errors.js';
 import type { SecretCipher } from './secret-cipher.js';
-import { generateWebhookSecret } from './secrets.js';
+import { generateWebhookSecret, secretContext } from './secrets.js';
 import type { UrlGuard } from './url-guard.js';
 import {
   type CreateWebhookInput,
@@ -13,18 +13,52 @@ import {
   type RotateSecretInput,
   toPublicWebhook,
   type UpdateWebhookInput,
+  type DisabledReason,
   type Webhook,
 } from './webhook.js';
-import { type Clock, systemClock } from './clock.js';
+import { type Clock, clockOf } from './clock.js';
 import { headersContext } from './delivery-controls.js';
 
-/** Binds a stored secret to its webhook, so a ciphertext copied to another item fails to decrypt. */
-export const secretContext = (partnerId: string, webhookId: string) => `${partnerId}/${webhookId}`;
+/**
+ * A webhook's changes in one write. `disabledReason` / `disabledAt` null: removed (a webhook made
+ * active again). `rateLimitPerSecond` and `customHeaders` null: removed (no limit, no headers).
+ * undefined: unchanged.
+ */
+export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince' | 'ordering'>> & {
+  updatedAt: string;
+  disabledReason?: DisabledReason | null;
+  disabledAt?: string | null;
+  rateLimitPerSecond?: number | null;
+  customHeaders?: Webhook['customHeaders'] | null;
+};
+
+/** The partners' webhooks as the service keeps them. */
+export interface WebhookRecordStore {
+  /** false when the partner already has `maxPerPartner` webhooks. */
+  create(webhook: Webhook, maxPerPartner: number): Promise<boolean>;
+  get(partnerId: string, id: string): Promise<Webhook | undefined>;
+  /** Oldest first, after `afterId`. */
+  list(partnerId: string, page: { limit: number; afterId?: string }): Promise<{ items: Webhook[]; hasMore: boolean }>;
+  /** undefined when the partner has no such webhook. */
+  update(partnerId: string, id: string, changes: WebhookChanges): Promise<Webhook | undefined>;
+  /** The new secret replaces the current one, which stays valid until `previousExpiresAt` (none: not kept); false when there is no such webhook. */
+  rotateSecret(partnerId: string, id: string, change: { secretCiphertext: string; previousExpiresAt?: string; updatedAt: string }): Promise<boolean>;
+  /** false when the partner has no such webhook. */
+  delete(partnerId: string, id: string): Promise<boolean>;
+}
+
+/** The endpoints' health, shown on the webhook object (SPEC §7); written by the delivery path. */
+export interface EndpointHealthStore {
+  get(webhookId: string): Promise<EndpointHealth | undefined>;
+  getMany(webhookIds: string[]): Promise<Map<string, EndpointHealth>>;
+  /** Applies `change` to the stored health (a conditional write, tried again on a race); `change` returning undefined changes nothing. */
+  change(webhookId: string, change: (health: EndpointHealth) => EndpointHealth | undefined, now: Date): Promise<EndpointHealth>;
+}
 
 export type WebhookServiceDeps = {
-  store: Pick<WebhookStore, 'create' | 'get' | 'list' | 'update' | 'rotateSecret' | 'delete'>;
+  store: WebhookRecordStore;
   /** The endpoints' health, shown on the webhook object (SPEC §7); written by the delivery path. */
-  health: Pick<EndpointStore, 'get' | 'getMany' | 'change'>;
+  health: EndpointHealthStore;
   cipher: SecretCipher;
   urlGuard: UrlGuard;
   maxWebhooksPerPartner: number;
@@ -35,7 +69,7 @@ export class WebhookService {
   private readonly now: Clock;
 
   constructor(private readonly deps: WebhookServiceDeps) {
-    this.now = deps.now ?? systemClock;
+    this.now = clockOf(deps);
   }
 
   /** Creates the webhook; the only time its secret is returned. */
@@ -157,4 +191,11 @@ export class WebhookService {
   async remove(partnerId: string, id: string): Promise<void> {
     if (!(await this.deps.store.delete(partnerId, id))) throw webhookNotFound();
   }
+}
+
+/** The caller's webhook for a partner action that needs it active (test, redeliver, recover): 404 when none, 409 WEBHOOK_DISABLED when disabled. */
+export async function requireActiveWebhook(webhooks: Pick<WebhookService, 'require'>, partnerId: string, webhookId: string, action: string): Promise<Webhook> {
+  const webhook = await webhooks.require(partnerId, webhookId);
+  if (webhook.status !== 'active') throw new ApiError('WEBHOOK_DISABLED', `This webhook is disabled; enable it to ${action}.`);
+  return webhook;
 }

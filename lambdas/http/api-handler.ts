@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from 'zod';
 import type { Principal } from '../domain/api-keys.js';
 import { ANY_SCOPE_ROUTES, type RouteDefinition } from '../routes.js';
-import { type Deps, deps } from '../shared/deps.js';
+import { type ApiGraph, apiGraph } from '../wiring/api.js';
 import type { ApiEvent } from './api-event.js';
 import { authenticate } from './authenticate.js';
 import { errorEnvelope } from './error-envelope.js';
@@ -28,7 +28,7 @@ export type ApiRequest<B> = {
   requestId: string;
 };
 
-export type ApiCore<B> = (request: ApiRequest<B>, deps: Deps) => Promise<ApiResponse>;
+export type ApiCore<B> = (request: ApiRequest<B>, graph: ApiGraph) => Promise<ApiResponse>;
 
 /**
  * A route with `scope: null` is public: no authentication and no per-key rate limit, so its core
@@ -39,9 +39,9 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
   spec: { body?: S },
   core: ApiCore<S extends z.ZodType ? z.output<S> : undefined>,
 ) {
-  const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>().use(errorEnvelope(() => deps().logger));
+  const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>().use(errorEnvelope(() => apiGraph().logger));
   if (route.scope !== null) {
-    chain.use(authenticate(ANY_SCOPE_ROUTES.has(route.name) ? 'any' : route.scope, () => deps().authFailures)).use(rateLimit(() => deps().rateLimiter));
+    chain.use(authenticate(ANY_SCOPE_ROUTES.has(route.name) ? 'any' : route.scope, () => apiGraph().authFailures)).use(rateLimit(() => apiGraph().rateLimiter));
   }
   return chain
     .use(jsonBody())
@@ -60,7 +60,7 @@ export function apiHandler<S extends z.ZodType | undefined = undefined>(
           path: event.rawPath,
           requestId: event.requestId!,
         },
-        deps(),
+        apiGraph(),
       );
     });
 }

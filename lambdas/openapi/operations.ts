@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { createWebhookBody, rotateSecretBody, updateWebhookBody } from '../domain/webhook.js';
 import { recoverBody } from '../delivery/recover.js';
 import type { ErrorCode } from '../domain/errors.js';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../domain/event-types.js';
 import { listDeliveriesQuery, listWebhooksQuery } from '../http/list-queries.js';
 import {
   createdWebhookSchema,
@@ -164,7 +165,7 @@ export const OPERATIONS: Record<string, OperationDoc> = {
   },
   'list-event-types': {
     summary: 'List the event types',
-    description: 'The 13 subscribable events with the JSON Schema (draft 2020-12) of their `data`. Any valid key, whatever its scope.',
+    description: `The ${SUBSCRIBABLE_EVENT_TYPES.length} subscribable events with the JSON Schema (draft 2020-12) of their \`data\`. Any valid key, whatever its scope.`,
     tag: 'Discovery',
     success: { status: 200, description: 'The event catalog.', schema: 'EventType', array: true },
   },

@@ -3,6 +3,7 @@
 // on the version the writer read: an instance's cached copy never overwrites a newer transition.
 import { BatchGetCommand, type BatchGetCommandOutput, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type EndpointHealth, healthyEndpoint } from '../domain/endpoint-health.js';
+import type { EndpointHealthStore } from '../domain/webhook-service.js';
 import { writeIf } from './conditional.js';
 import { expiresAt } from './table-definitions.js';
 
@@ -67,7 +68,7 @@ const fromItem = (item: EndpointItem): EndpointHealth => ({
   version: item.version ?? 0,
 });
 
-export class EndpointStore {
+export class EndpointStore implements EndpointHealthStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

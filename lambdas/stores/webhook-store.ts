@@ -13,6 +13,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { WebhookChanges, WebhookRecordStore } from '../domain/webhook-service.js';
 import type { Ordering } from '../domain/delivery-controls.js';
 import type { DisabledReason, Webhook, WebhookStatus } from '../domain/webhook.js';
 import { resultIf, writeIf } from './conditional.js';
@@ -86,19 +87,7 @@ const fromItem = (i: Record<string, unknown>): Webhook => {
   };
 };
 
-/**
- * `disabledReason` / `disabledAt` null: removed (a webhook made active again). `rateLimitPerSecond`
- * and `customHeaders` null: removed (no limit, no headers). undefined: unchanged.
- */
-export type WebhookChanges = Partial<Pick<Webhook, 'url' | 'events' | 'status' | 'activeSince' | 'ordering'>> & {
-  updatedAt: string;
-  disabledReason?: DisabledReason | null;
-  disabledAt?: string | null;
-  rateLimitPerSecond?: number | null;
-  customHeaders?: Webhook['customHeaders'] | null;
-};
-
-export class WebhookStore {
+export class WebhookStore implements WebhookRecordStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

@@ -1,4 +1,4 @@
-// SPEC §8 on the real local runtime: GET /v1/event-types (any valid key, 13 names, schemas that
+// SPEC §8 on the real local runtime: GET /v1/event-types (any valid key, every subscribable name, schemas that
 // validate the examples and refuse broken data), GET /v1/openapi.json (no key, a valid OpenAPI 3.1
 // document), and every route's answers matching what that document says.
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -59,10 +59,9 @@ describe('GET /v1/event-types', () => {
     }
   });
 
-  it('lists the 13 subscribable events, each with a description and a JSON Schema 2020-12 of its data', async () => {
+  it('lists the subscribable events, each with a description and a JSON Schema 2020-12 of its data', async () => {
     const res = await call<{ name: string; description: string; schema: Record<string, unknown> }[]>('GET', '/v1/event-types');
     expect(res.body.map((e) => e.name)).toEqual([...SUBSCRIBABLE_EVENT_TYPES]);
-    expect(res.body).toHaveLength(13);
     expect(res.body.map((e) => e.name)).not.toContain('webhook.test');
     for (const e of res.body) {
       expect(e.description).toEqual(expect.any(String));

@@ -1,6 +1,7 @@
 // The management API (SPEC §2) through real HTTP to the local runtime: every route's success,
 // every error code issue 2 can produce, auth and scopes, partner isolation, pagination.
 import { randomUUID } from 'node:crypto';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../../lambdas/domain/event-types.js';
 import { type ApiResult, apiClient } from '../support/api-client.js';
 import { issueTestApiKey, type TestApiKey } from '../support/api-keys.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
@@ -207,14 +208,8 @@ describe('routes: success', () => {
     expect((await call('GET', `/v1/webhooks/${created.id}`)).body.events).toEqual([]);
   });
 
-  it('accepts every one of the 13 catalog event names at once', async () => {
-    const all = [
-      'account.kyc_approved', 'account.kyc_rejected', 'account.closed',
-      'funding.ach_relationship_created', 'funding.ach_relationship_removed',
-      'funding.deposit_completed', 'funding.deposit_returned',
-      'funding.withdrawal_completed', 'funding.withdrawal_returned',
-      'order.submitted', 'order.filled', 'order.rejected', 'order.cancelled',
-    ];
+  it('accepts every one of the catalog event names at once', async () => {
+    const all = [...SUBSCRIBABLE_EVENT_TYPES];
     const created = await createHook({ events: all });
     expect(created.events).toEqual(all);
   });

@@ -4,7 +4,8 @@
 // the delivery path's disable only in the active period it saw, and an expired previous secret
 // erased by the next update. Not modelled: the counter item and its repair after a crash.
 import type { DisabledReason, Webhook } from '../../lambdas/domain/webhook.js';
-import type { WebhookChanges, WebhookStore } from '../../lambdas/stores/webhook-store.js';
+import type { WebhookChanges } from '../../lambdas/domain/webhook-service.js';
+import type { WebhookStore } from '../../lambdas/stores/webhook-store.js';
 
 type Store = Pick<WebhookStore, 'create' | 'get' | 'list' | 'listAll' | 'update' | 'rotateSecret' | 'disable' | 'delete'>;
 

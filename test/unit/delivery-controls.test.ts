@@ -10,10 +10,12 @@ import {
 } from '../../lambdas/domain/delivery-controls.js';
 import { healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { ApiError } from '../../lambdas/domain/errors.js';
-import { LocalKeyFileCipher, type SecretCipher } from '../../lambdas/domain/secret-cipher.js';
+import type { SecretCipher } from '../../lambdas/domain/secret-cipher.js';
+import { LocalKeyFileCipher } from '../../lambdas/stores/file-secret-cipher.js';
 import { UrlGuard } from '../../lambdas/domain/url-guard.js';
 import { createWebhookBody, toPublicWebhook, updateWebhookBody, type Webhook } from '../../lambdas/domain/webhook.js';
-import { secretContext, WebhookService } from '../../lambdas/domain/webhook-service.js';
+import { secretContext } from '../../lambdas/domain/secrets.js';
+import { WebhookService } from '../../lambdas/domain/webhook-service.js';
 import { parseOrThrow } from '../../lambdas/http/validation.js';
 import { FakeWebhooks } from '../support/webhook-fakes.js';
 import { mkdtempSync, rmSync } from 'node:fs';

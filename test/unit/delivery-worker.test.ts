@@ -6,6 +6,7 @@ import { EndpointTracker } from '../../lambdas/delivery/endpoint-tracker.js';
 import { planQueueActions } from '../../lambdas/delivery/queue-actions.js';
 import {
   deliverMessage,
+  type AttemptResult,
   type DeliveryJob,
   encodeQueueMessage,
   jobFromWire,
@@ -17,14 +18,13 @@ import {
 import { type EndpointHealth, halfOpened, healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
 import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
 import { DeliveryRateGate } from '../../lambdas/domain/delivery-rate.js';
-import type { SendResult } from '../../lambdas/delivery/http-sender.js';
 import { FakeEndpointStore, FakeEvents, FakeHistory, FakeJobs, FakeOrderedJobs, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
 import { memorySlotSchedule } from '../support/rate-limit-fakes.js';
 import { seqKeyFor } from '../../lambdas/domain/ordering.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
-const OK: SendResult = { ok: true, httpStatus: 200, responseTimeMs: 5, error: null };
-const FAIL: SendResult = { ok: false, httpStatus: 503, responseTimeMs: 5, error: null };
+const OK: AttemptResult = { ok: true, httpStatus: 200, responseTimeMs: 5, error: null };
+const FAIL: AttemptResult = { ok: false, httpStatus: 503, responseTimeMs: 5, error: null };
 
 /** `duringSend` runs while a POST is being made (another writer acting meanwhile). */
 function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>; webhook?: Parameters<typeof webhookFixture>[1]; duringSend?: () => Promise<void>; fastLaneDeadlineMs?: number; rateGate?: DeliveryRateGate; orderedJobs?: FakeOrderedJobs } = {}) {
@@ -32,7 +32,7 @@ function setup(options: { schedule?: number[]; health?: Partial<EndpointHealth>;
   const history = new FakeHistory();
   const events = new FakeEvents();
   /** Scripted answers in turn (a function: an answer that comes when its promise settles); OK once they run out. */
-  const answers: (SendResult | (() => Promise<SendResult>))[] = [];
+  const answers: (AttemptResult | (() => Promise<AttemptResult>))[] = [];
   const posts: string[] = [];
   /** The deadline each POST was given (undefined: the sender's own, the full delivery timeout). */
   const deadlines: (number | undefined)[] = [];
@@ -269,7 +269,7 @@ describe('DeliveryWorker', () => {
     it('half-opened by a partner action: the first goes at once as the probe; the rest look again within a second while it is out, and follow as soon as it succeeds', async () => {
       const t = setup({ health: OPEN });
       await t.endpointStore.change('w1', (h) => halfOpened(h, NOW), new Date(NOW));
-      let answer!: (r: SendResult) => void;
+      let answer!: (r: AttemptResult) => void;
       t.answers.push(() => new Promise((resolve) => (answer = resolve)));
       const probe = t.run(t.record(jobFixture({ eventId: 'e1', requested: true }), { messageId: 'm1' }));
       await waitUntil(() => t.posts.length === 1);
@@ -332,7 +332,7 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 }
 
 describe('DeliveryWorker: the fast lane\'s deadline (issue 18)', () => {
-  const TIMEOUT: SendResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' };
+  const TIMEOUT: AttemptResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' };
 
   it('cuts short an attempt unanswered at the deadline: recorded, endpoint marked slow, the job tried again at once on the slow lane', async () => {
     const t = setup({ fastLaneDeadlineMs: 2000 });

@@ -20,10 +20,10 @@ function setup() {
   };
   const clock = { now: Date.parse('2026-06-01T00:00:01.000Z') };
   const now = () => new Date(clock.now);
-  const fanOut = new FanOut({ ...deps, fanOutLeaseMs: LEASE_MS, requeueLeaseMs: 900_000, now });
+  const fanOut = new FanOut({ ...deps, fanOutLeaseMs: LEASE_MS, now });
   /** A fan-out that stops for good inside its queue call (kill -9, a Lambda timeout): the event is stored, nothing is queued. */
   const dies = (fanOutId: string) => {
-    const stuck = new FanOut({ ...deps, queue: { send: () => new Promise<never>(() => undefined) }, fanOutLeaseMs: LEASE_MS, requeueLeaseMs: 900_000, now });
+    const stuck = new FanOut({ ...deps, queue: { send: () => new Promise<never>(() => undefined) }, fanOutLeaseMs: LEASE_MS, now });
     void stuck.fanOut(event(), fanOutId);
   };
   const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -101,7 +101,7 @@ describe('FanOut', () => {
     dies('eb-1');
     await settle();
     clock.now += LEASE_MS;
-    const finisher = new FanOut({ ...deps, webhooks: { listAll: async () => [] }, fanOutLeaseMs: LEASE_MS, requeueLeaseMs: 900_000, now: () => new Date(clock.now) });
+    const finisher = new FanOut({ ...deps, webhooks: { listAll: async () => [] }, fanOutLeaseMs: LEASE_MS, now: () => new Date(clock.now) });
     expect(await finisher.fanOut(event(), 'eb-2')).toMatchObject({ enqueued: 2 });
     expect(queuedTo(deps.queue.sent)).toEqual(['a', 'b']);
   });

@@ -64,7 +64,7 @@ function setup() {
     },
   };
   const clock = { now: Date.parse('2026-06-01T00:00:01.000Z') };
-  const fanOut = new FanOut({ ...deps, fanOutLeaseMs: 60_000, requeueLeaseMs: 900_000, now: () => new Date(clock.now) });
+  const fanOut = new FanOut({ ...deps, fanOutLeaseMs: 60_000, now: () => new Date(clock.now) });
   const jobs = () => queue.sent.flatMap((s) => (s.message.kind === 'deliver' ? [jobFromWire(s.message.job)] : []));
   return { deps, fanOut, clock, orderedJobs, order, queue, jobs };
 }
@@ -98,7 +98,7 @@ describe('FanOut with an ordered webhook', () => {
 
   it('finishes a crashed fan-out with the very same keys (the line holds one item for the job)', async () => {
     const t = setup();
-    const stuck = new FanOut({ ...t.deps, queue: { send: () => new Promise<never>(() => undefined) }, fanOutLeaseMs: 60_000, requeueLeaseMs: 900_000, now: () => new Date(t.clock.now) });
+    const stuck = new FanOut({ ...t.deps, queue: { send: () => new Promise<never>(() => undefined) }, fanOutLeaseMs: 60_000, now: () => new Date(t.clock.now) });
     void stuck.fanOut(event(), 'eb-1');
     await new Promise((resolve) => setImmediate(resolve));
     const before = await t.orderedJobs.head('ordered#order:o1');

@@ -2,8 +2,8 @@
 // tasks that go on from where the request stopped — every ended job re-queued exactly once, the
 // answer counting them all — and a task stops quietly once its webhook is disabled.
 import { healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
-import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { continueRecover, recoverEvents, type RecoverDeps } from '../../lambdas/delivery/recover.js';
+import { RequestedJobs } from '../../lambdas/delivery/requested-jobs.js';
 import type { RecoverTask, StoredJob } from '../../lambdas/domain/delivery.js';
 import type { Webhook } from '../../lambdas/domain/webhook.js';
 import { FakeJobs, FakeEvents, FakeFanOutLeases, FakeHistory, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
@@ -24,7 +24,7 @@ function setup(ended: number, budgetMs: number) {
   const deps: RecoverDeps = {
     webhooks: { require: async () => webhook, endpointBack: async () => healthyEndpoint(webhook.id) },
     jobs,
-    fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events: new FakeEvents(), queue, jobs, history: new FakeHistory(), leases: new FakeFanOutLeases(), fanOutLeaseMs: 60_000, requeueLeaseMs: 900_000, now }),
+    requestedJobs: new RequestedJobs({ events: new FakeEvents(), queue, jobs, requeueLeaseMs: 900_000, now }),
     tasks: { send: async (task) => void tasks.push(task) },
     budgetMs,
     now,

@@ -2,11 +2,11 @@
 // conditional write is read again; a redelivery whose attempt has not begun counts as this
 // request's attempt (never a 500); a job that keeps changing is an error, not a silent 202.
 import { healthyEndpoint } from '../../lambdas/domain/endpoint-health.js';
-import { FanOut } from '../../lambdas/delivery/fan-out.js';
 import { redeliverEvent, type RedeliveryDeps } from '../../lambdas/delivery/redelivery.js';
+import { RequestedJobs } from '../../lambdas/delivery/requested-jobs.js';
 import { Sweeper } from '../../lambdas/delivery/sweeper.js';
 import type { StoredJob } from '../../lambdas/domain/delivery.js';
-import { FakeEvents, FakeFanOutLeases, FakeHistory, FakeJobs, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
+import { FakeEvents, FakeJobs, FakeQueue, jobFixture, webhookFixture } from '../support/delivery-fakes.js';
 
 const EVENT = '0190a5b4-0000-7000-8000-000000000001';
 const NOW = new Date('2026-06-02T00:00:00.000Z');
@@ -51,7 +51,7 @@ async function setup(jobs: FakeJobs) {
     events,
     jobs: { get: (w, e) => jobs.get(w, e) },
     history: { list: async () => ({ items: [{} as never] }) },
-    fanOut: new FanOut({ webhooks: { listAll: async () => [] }, events, queue, jobs, history: new FakeHistory(), leases: new FakeFanOutLeases(), fanOutLeaseMs: 60_000, requeueLeaseMs: 900_000, now }),
+    requestedJobs: new RequestedJobs({ events, queue, jobs, requeueLeaseMs: 900_000, now }),
   };
   return { deps, queue };
 }

@@ -3,7 +3,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalKeyFileCipher } from '../../lambdas/domain/secret-cipher.js';
+import { LocalKeyFileCipher } from '../../lambdas/stores/file-secret-cipher.js';
 import { generateWebhookSecret } from '../../lambdas/domain/secrets.js';
 
 let dir: string;

@@ -2,13 +2,14 @@
 // delivery functions have the key; envelope encryption under data keys, the current one shared
 // through the webhooks table), the local key file in the local runtime.
 import { KMSClient } from '@aws-sdk/client-kms';
-import { LocalKeyFileCipher, type SecretCipher } from '../domain/secret-cipher.js';
+import type { SecretCipher } from '../domain/secret-cipher.js';
+import { documentClient } from '../shared/aws-clients.js';
+import { withClientHooks } from '../shared/client-hooks.js';
+import { type Config, config } from '../shared/config.js';
+import { once } from '../shared/once.js';
 import { DynamoDataKeyStore } from '../stores/data-key-store.js';
+import { LocalKeyFileCipher } from '../stores/file-secret-cipher.js';
 import { KmsSecretCipher } from '../stores/kms-secret-cipher.js';
-import { documentClient } from './aws-clients.js';
-import { type Config, config } from './config.js';
-import { once } from './once.js';
-import { withClientHooks } from './client-hooks.js';
 
 export function createCipher(cfg: Config): SecretCipher {
   if (cfg.secretsKmsKeyId) {
