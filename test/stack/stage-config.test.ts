@@ -17,6 +17,7 @@ describe('stage parameters', () => {
       slowDeliveryMaxConcurrency: 5,
       fastQueueAgeAlarmMinutes: 15,
       slowQueueAgeAlarmMinutes: 60,
+      sweeperParts: 4,
       fanOutWebhookCacheMs: 0,
       apiThrottleRateLimit: 100,
       apiThrottleBurstLimit: 200,

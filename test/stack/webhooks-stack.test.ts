@@ -439,6 +439,9 @@ describe('IAM', () => {
       BatchGetCommand: 'dynamodb:BatchGetItem',
       SendMessageBatchCommand: 'sqs:SendMessage',
       ChangeMessageVisibilityBatchCommand: 'sqs:ChangeMessageVisibility',
+      // A delivery function filling its batch's free slots from its own lane's queue (batch-refill.ts).
+      ReceiveMessageCommand: 'sqs:ReceiveMessage',
+      DeleteMessageBatchCommand: 'sqs:DeleteMessage',
       GenerateDataKeyCommand: 'kms:GenerateDataKey',
       DecryptCommand: 'kms:Decrypt',
     };
