@@ -81,9 +81,7 @@ export class BenchContext {
     if (!this.rcv) {
       const runtime = await this.runtime();
       const receivers = await Receivers.start(this.options.webhooks);
-      this.rcv = { receivers, secrets: [] };
-      this.rcv.secrets = (await registerWebhooks(runtime.state, receivers, this.options.webhooks)).secrets;
-      receivers.setSecrets(this.rcv.secrets);
+      this.rcv = { receivers, secrets: await registerWebhooks(runtime.state, receivers, this.options.webhooks) };
       progress(`${this.options.webhooks} webhooks of partner dev registered on receivers at ports ${receivers.ports.join(', ')}`);
     }
     return this.rcv;
