@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { writePortalAssets } from '../portal/build.js';
 import { progress } from './log.js';
@@ -14,29 +15,10 @@ import { ROOT } from './paths.js';
 import { runProcessOk } from './process.js';
 import { median, round } from './stats.js';
 
-/** The subset of CDK's BundlingOptions the stack uses; of `esbuildArgs` only `--alias` (`name=path`). */
-type CdkBundling = {
-  format?: string;
-  target?: string;
-  mainFields?: readonly string[];
-  minify?: boolean;
-  sourceMap?: boolean;
-  sourceMapMode?: string;
-  sourcesContent?: boolean;
-  bundleAwsSDK?: boolean;
-  externalModules?: readonly string[];
-  banner?: string;
-  footer?: string;
-  keepNames?: boolean;
-  define?: Record<string, string>;
-  loader?: Record<string, string>;
-  esbuildArgs?: Record<string, string>;
-};
-
 /** What aws-lambda-nodejs passes to esbuild for these props (its bundling.js, createBundlingCommand). */
-function toEsbuild(b: CdkBundling): BuildOptions {
+function toEsbuild(b: BundlingOptions): BuildOptions {
   const esm = b.format === 'esm';
-  const alias = b.esbuildArgs?.['--alias'];
+  const alias = b.esbuildArgs?.['--alias'] as string | undefined; // of esbuildArgs, only `--alias name=path` is used
   return {
     bundle: true, platform: 'node', target: b.target ?? 'node24', format: esm ? 'esm' : 'cjs', minify: b.minify ?? false,
     sourcemap: b.sourceMap ? ((b.sourceMapMode ?? 'default') === 'default' ? true : (b.sourceMapMode as BuildOptions['sourcemap'])) : false,
@@ -169,7 +151,7 @@ function handlerResult(bundle: string, runs: Record<string, Run[]>, inputs: Meta
 
 /** `full`: every variant; otherwise only the stack's NODE_OPTIONS as deployed. */
 export async function runColdStart(options: { runs: number; full: boolean }) {
-  const lib = (await import('../lib/webhook-function.js')) as { BUNDLING: CdkBundling; FUNCTION_NODE_OPTIONS: string };
+  const lib = (await import('../lib/webhook-function.js')) as unknown as { BUNDLING: BundlingOptions; FUNCTION_NODE_OPTIONS: string };
   const nodeOptions = lib.FUNCTION_NODE_OPTIONS;
   const esbuildOptions = toEsbuild(lib.BUNDLING);
   const dir = mkdtempSync(join(tmpdir(), 'bmw-bench-bundles-'));

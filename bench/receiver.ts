@@ -135,33 +135,29 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   };
 }
 
-// ---- The bench's receivers in a child process -------------------------------------------------
-
 /** [event_id, webhook index, received at (epoch ms), verified 0/1] */
 export type Receipt = [eventId: string, webhook: number, receivedAt: number, verified: 0 | 1];
 export type ReceiverStats = { received: number; verified: number; rejected: number; cpu_seconds: number; request_bytes: number; endpoints: { connections: number; handshakes: number }[] };
 type ToChild = { type: 'listen'; count: number; tls?: { key: string; cert: string } } | { type: 'secrets'; secrets: string[] } | { type: 'record'; on: boolean } | { type: 'stats' | 'flush' | 'close' };
-type FromChild = { type: 'ready'; ports: number[] } | { type: 'receipts'; items: Receipt[] } | ({ type: 'stats' } & ReceiverStats) | { type: 'flushed' };
+type FromChild = { type: 'ready'; ports: number[] } | { type: 'receipts'; items: Receipt[] } | ({ type: 'stats' } & ReceiverStats) | { type: 'flush' };
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
+/** The bench's receivers in a child process (this file run with tsx): setSecrets, record, stats and flush over IPC. */
 export class Receivers {
   private onReceipts: (items: Receipt[]) => void = () => {};
-  private waiters: { type: FromChild['type']; resolve: (m: FromChild) => void }[] = [];
+  /** Answers to `stats` and `flush`, in the order asked (IPC keeps the order). */
+  private replies: ((m: FromChild) => void)[] = [];
 
   private constructor(
     private readonly child: ChildProcess,
     readonly ports: number[],
     private readonly scheme: string,
   ) {
-    child.on('message', (m: FromChild) => {
-      if (m.type === 'receipts') return this.onReceipts(m.items);
-      const i = this.waiters.findIndex((w) => w.type === m.type);
-      if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(m);
-    });
+    child.on('message', (m: FromChild) => (m.type === 'receipts' ? this.onReceipts(m.items) : this.replies.shift()?.(m)));
   }
 
-  /** `count` receivers in a child process; with `tls`, HTTPS (for connection and handshake counts). */
+  /** `count` receivers; with `tls`, HTTPS (for connection and handshake counts). */
   static async start(count: number, tls?: { key: string; cert: string }): Promise<Receivers> {
     const child = spawn(process.execPath, ['--import', 'tsx', THIS_FILE], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const ports = await new Promise<number[]>((resolve, reject) => {
@@ -172,10 +168,6 @@ export class Receivers {
     });
     child.removeAllListeners('exit');
     return new Receivers(child, ports, tls ? 'https' : 'http');
-  }
-
-  get pid(): number {
-    return this.child.pid!;
   }
 
   url(index: number, path = `/hooks/${index}`): string {
@@ -192,18 +184,18 @@ export class Receivers {
   }
 
   async stats(): Promise<ReceiverStats> {
-    const { type: _type, ...stats } = (await this.ask('stats', 'stats')) as { type: 'stats' } & ReceiverStats;
+    const { type: _type, ...stats } = (await this.ask('stats')) as { type: 'stats' } & ReceiverStats;
     return stats;
-  }
-
-  /** CPU seconds of the receiver process (from /proc; independent of its event loop). */
-  cpuSeconds(): number {
-    return processCpuSeconds(this.pid);
   }
 
   /** Waits until every receipt recorded so far has reached the parent. */
   async flush(): Promise<void> {
-    await this.ask('flush', 'flushed');
+    await this.ask('flush');
+  }
+
+  /** CPU seconds of the receiver process (from /proc; independent of its event loop). */
+  cpuSeconds(): number {
+    return processCpuSeconds(this.child.pid!);
   }
 
   async stop(): Promise<void> {
@@ -215,9 +207,9 @@ export class Receivers {
     clearTimeout(timer);
   }
 
-  private ask(type: 'stats' | 'flush', reply: FromChild['type']): Promise<FromChild> {
+  private ask(type: 'stats' | 'flush'): Promise<FromChild> {
     return new Promise((resolve) => {
-      this.waiters.push({ type: reply, resolve });
+      this.replies.push(resolve);
       this.child.send({ type } satisfies ToChild);
     });
   }
@@ -256,7 +248,7 @@ function serveChild(): void {
       recording = m.on;
     } else if (m.type === 'flush') {
       flush();
-      send({ type: 'flushed' });
+      send({ type: 'flush' });
     } else if (m.type === 'stats') {
       const cpu = process.cpuUsage();
       send({ type: 'stats', ...counts, cpu_seconds: (cpu.user + cpu.system) / 1e6, endpoints: receivers.map((r) => ({ ...r.counts })) });
