@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { LocalState } from '../local/state-file.js';
+import { apiClient } from '../test/support/api-client.js';
 import { exampleData } from '../test/support/examples.js';
 import { type Behaviour, startReceiver } from './receiver.js';
 import { localClients } from './runtime.js';
@@ -36,19 +37,18 @@ export async function startScenarioReceiver() {
 
 /** Webhooks of partner `dev` created through the API, deleted by `deleteAll` (their retries stop). */
 export function webhookRegistry(state: LocalState) {
-  const headers = { 'x-api-key': state.dev_api_key, 'x-api-secret': state.dev_api_secret, 'content-type': 'application/json' };
+  const api = apiClient(state);
   const created: string[] = [];
   return {
     /** `controls`: SPEC §11 fields (rate_limit_per_second, ordering, headers). */
     async create(url: string, types: string[], controls: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
-      const res = await fetch(`${state.api_url}/v1/webhooks`, { method: 'POST', headers, body: JSON.stringify({ url, events: types, ...controls }) });
-      const body = (await res.json().catch(() => ({}))) as { id?: string; secret?: string };
-      if (res.status !== 201 || !body.id || !body.secret) throw new Error(`POST /v1/webhooks answered ${res.status}: ${JSON.stringify(body)}`);
+      const { status, body, text } = await api<{ id?: string; secret?: string }>('POST', '/v1/webhooks', { body: { url, events: types, ...controls } });
+      if (status !== 201 || !body?.id || !body.secret) throw new Error(`POST /v1/webhooks answered ${status}: ${text}`);
       created.push(body.id);
       return { id: body.id, secret: body.secret };
     },
     async deleteAll(): Promise<void> {
-      for (const id of created) await fetch(`${state.api_url}/v1/webhooks/${id}`, { method: 'DELETE', headers }).catch(() => undefined);
+      for (const id of created) await api('DELETE', `/v1/webhooks/${id}`).catch(() => undefined);
     },
   };
 }
