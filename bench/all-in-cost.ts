@@ -1,31 +1,28 @@
 // Issue 19: all-in USD per million deliveries, every line item, for W webhooks per event. Pure:
-// the bench (bench/cost.ts, sections.ts) measures the inputs; test/unit/all-in-cost.test.ts checks
-// it against hand-computed examples.
+// the bench (cost.ts, sections.ts) measures the inputs; test/unit/all-in-cost.test.ts checks it
+// against hand-computed examples.
 
-/** us-east-1 list prices, no free tier (each with its source, as read for issue 19). */
+/** us-east-1 list prices, no free tier, from aws.amazon.com/<service>/pricing as read for issue 19. */
 export const ALL_IN_PRICES = {
-  /** aws.amazon.com/lambda/pricing: Arm, first 6 billion GB-s per month. */
+  /** Arm, first 6 billion GB-s per month; requests. */
   lambda_arm64_usd_per_gb_second: 0.0000133334,
-  /** aws.amazon.com/lambda/pricing: requests. */
   lambda_usd_per_million_requests: 0.2,
-  /** aws.amazon.com/sqs/pricing: standard queue, each 64 KB chunk of a request's payload one request. */
+  /** Standard queue, each 64 KB chunk of a request's payload one request. */
   sqs_usd_per_million_requests: 0.4,
-  /** aws.amazon.com/dynamodb/pricing/on-demand: write / read request units. */
+  /** On-demand request units; table storage (Standard class) and continuous backups (PITR) per GB-month. */
   dynamodb_usd_per_million_wru: 0.625,
   dynamodb_usd_per_million_rru: 0.125,
-  /** Same page: table storage (Standard table class) and continuous backups (PITR), per GB-month. */
   dynamodb_storage_usd_per_gb_month: 0.25,
   dynamodb_pitr_usd_per_gb_month: 0.2,
-  /** aws.amazon.com/eventbridge/pricing: custom events, each 64 KB chunk one event. */
+  /** Custom events, each 64 KB chunk one event. */
   eventbridge_usd_per_million_events: 1.0,
-  /** aws.amazon.com/kms/pricing: $0.03 per 10,000 requests. */
   kms_usd_per_request: 0.03 / 10_000,
-  /** aws.amazon.com/cloudwatch/pricing: Logs standard ingestion per GB; archived storage per GB-month. */
+  /** CloudWatch Logs standard ingestion per GB; archived storage per GB-month. */
   logs_ingestion_usd_per_gb: 0.5,
   logs_storage_usd_per_gb_month: 0.03,
-  /** aws.amazon.com/ec2/pricing/on-demand (data transfer): out to the internet, first 10 TB/month, per GB. */
+  /** Data transfer out to the internet, first 10 TB/month (ec2/pricing/on-demand). */
   egress_usd_per_gb: 0.09,
-  /** aws.amazon.com/eventbridge/pricing: API destinations — $0.20 per million invocations, on top of the event. */
+  /** EventBridge API destinations, on top of the event. */
   api_destinations_usd_per_million_invocations: 0.2,
 } as const;
 
@@ -35,70 +32,30 @@ export const HOURS_PER_MONTH = 730;
 /** DynamoDB storage: 100 bytes of overhead per item (and per index entry) on top of its size. */
 export const DYNAMODB_ITEM_OVERHEAD_BYTES = 100;
 
-/** Measured or assumed inputs. "Per delivery" parts do not depend on W; "per event" parts are shared by the W deliveries of an event. */
-export type AllInInputs = {
-  /** Lambda: delivery invocations per delivery (1 / batch size) and GB-s per delivery. */
-  deliverInvocationsPerDelivery: number;
-  deliverGbSecondsPerDelivery: number;
-  /** Lambda: fan-out invocations per event (1) and GB-s per event. */
-  fanOutInvocationsPerEvent: number;
-  fanOutGbSecondsPerEvent: number;
-  /** SQS requests: sends per event (one SendMessageBatch for up to 10 jobs), the rest (receive, delete, visibility) per delivery. */
-  sqsRequestsPerEvent: number;
-  sqsRequestsPerDelivery: number;
-  /** DynamoDB units: history, jobs, endpoints, … per delivery; the event item and the fan-out lease per event. */
-  wruPerDelivery: number;
-  wruPerEvent: number;
-  rruPerDelivery: number;
-  rruPerEvent: number;
-  /** EventBridge events per event (each 64 KB chunk one event). */
-  eventbridgeEventsPerEvent: number;
-  kmsCallsPerDelivery: number;
-  /** CloudWatch Logs bytes per delivery / per event (our lines + Lambda's START/END/REPORT lines), and the log groups' retention. */
-  logBytesPerDelivery: number;
-  logBytesPerEvent: number;
-  logRetentionDays: number;
-  /** DynamoDB bytes stored per delivery (history item + index entries) and per event (event item), for `retentionDays`. */
-  storedBytesPerDelivery: number;
-  storedBytesPerEvent: number;
-  retentionDays: number;
-  /** Of those, bytes in tables with point-in-time recovery (0: PITR is on the webhooks and apiKeys tables only). */
-  pitrBytesPerDelivery: number;
-  pitrBytesPerEvent: number;
-  /** Egress per delivery attempt: the request (request line, headers, body) and a new connection's handshake bytes out. */
-  requestBytesPerAttempt: number;
-  handshakeBytes: number;
-  /** New connections per attempt: 1 without reuse, (1 − saved ratio) with. */
-  handshakesPerAttemptWithReuse: number;
-  attemptsPerDelivery: number;
-};
+/**
+ * Measured or assumed inputs. "Per delivery" parts do not depend on W; "per event" parts are
+ * shared by the W deliveries of an event. Lambda: delivery invocations (1 / batch size) and GB-s
+ * per delivery, fan-out invocations (1) and GB-s per event. SQS: sends per event (one
+ * SendMessageBatch for up to 10 jobs), the rest per delivery. DynamoDB units: history, jobs,
+ * endpoints… per delivery; the event item and the fan-out lease per event. Logs: bytes (our lines
+ * + Lambda's START/END/REPORT) and retention. Stored bytes (history item + index entries per
+ * delivery, event item per event) for `retentionDays`, of which `pitr*` in tables with
+ * point-in-time recovery. Egress per attempt: the request and a new connection's handshake bytes;
+ * new connections per attempt: 1 without reuse, (1 − saved ratio) with.
+ */
+export type AllInInputs = Record<
+  | 'deliverInvocationsPerDelivery' | 'deliverGbSecondsPerDelivery' | 'fanOutInvocationsPerEvent' | 'fanOutGbSecondsPerEvent'
+  | 'sqsRequestsPerEvent' | 'sqsRequestsPerDelivery' | 'wruPerDelivery' | 'wruPerEvent' | 'rruPerDelivery' | 'rruPerEvent'
+  | 'eventbridgeEventsPerEvent' | 'kmsCallsPerDelivery' | 'logBytesPerDelivery' | 'logBytesPerEvent' | 'logRetentionDays'
+  | 'storedBytesPerDelivery' | 'storedBytesPerEvent' | 'retentionDays' | 'pitrBytesPerDelivery' | 'pitrBytesPerEvent'
+  | 'requestBytesPerAttempt' | 'handshakeBytes' | 'handshakesPerAttemptWithReuse' | 'attemptsPerDelivery',
+  number
+>;
 
-export type AllInItems = {
-  lambda_requests: number;
-  lambda_compute: number;
-  sqs: number;
-  dynamodb_writes: number;
-  dynamodb_reads: number;
-  eventbridge: number;
-  kms: number;
-  logs_ingestion: number;
-  logs_storage: number;
-  dynamodb_storage: number;
-  dynamodb_pitr: number;
-  egress: number;
-};
+export type AllInCost = ReturnType<typeof allInCostPerMillion>;
 
-export type AllInCost = {
-  webhooks_per_event: number;
-  total: number;
-  items: AllInItems;
-  /** Egress if every attempt opened a new connection (the total would be total − egress + this). */
-  egress_without_reuse: number;
-  total_without_reuse: number;
-};
-
-/** USD per million deliveries at W webhooks per event: per-event costs divided by W. */
-export function allInCostPerMillion(input: AllInInputs, webhooksPerEvent: number, prices = ALL_IN_PRICES): AllInCost {
+/** USD per million deliveries at W webhooks per event: per-event costs divided by W. `egress_without_reuse`: if every attempt opened a new connection. */
+export function allInCostPerMillion(input: AllInInputs, webhooksPerEvent: number, prices = ALL_IN_PRICES) {
   const w = webhooksPerEvent;
   if (!(w >= 1)) throw new Error(`webhooks per event must be ≥ 1, got ${w}`);
   const M = 1e6;
@@ -107,7 +64,7 @@ export function allInCostPerMillion(input: AllInInputs, webhooksPerEvent: number
   const bytesOut = (handshakesPerAttempt: number) => input.attemptsPerDelivery * (input.requestBytesPerAttempt + handshakesPerAttempt * input.handshakeBytes);
   const egress = (handshakesPerAttempt: number) => ((bytesOut(handshakesPerAttempt) * M) / GB) * prices.egress_usd_per_gb;
   const logBytes = perDelivery(input.logBytesPerDelivery, input.logBytesPerEvent);
-  const items: AllInItems = {
+  const items = {
     lambda_requests: perDelivery(input.deliverInvocationsPerDelivery, input.fanOutInvocationsPerEvent) * prices.lambda_usd_per_million_requests,
     lambda_compute: perDelivery(input.deliverGbSecondsPerDelivery, input.fanOutGbSecondsPerEvent) * M * prices.lambda_arm64_usd_per_gb_second,
     sqs: perDelivery(input.sqsRequestsPerDelivery, input.sqsRequestsPerEvent) * prices.sqs_usd_per_million_requests,

@@ -1,79 +1,54 @@
-// `api`: GET and POST /v1/webhooks at a fixed number of connections with autocannon, against the
-// runtime's API (rate limits raised for the bench by the runtime's environment). A partner of its
-// own (bench-api), so the webhooks it creates never receive the pipeline's events.
-import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+// `api`: GET and POST /v1/webhooks at a fixed number of connections with autocannon, as a partner
+// of its own (bench-api, so its webhooks never receive the pipeline's events); then a flood of
+// invalid keys beside another partner (issue 10).
 import { join } from 'node:path';
+import { Agent, request } from 'node:http';
 import autocannon, { type Result } from 'autocannon';
 import type { LocalState } from '../local/state-file.js';
 import { progress } from './log.js';
 import { ROOT } from './paths.js';
 import { runProcessOk } from './process.js';
-import { ascending, percentile, round } from './stats.js';
+import { ascending, percentile, round, sleep } from './stats.js';
 
 const API_PARTNER = 'bench-api';
 const POST_BODY = JSON.stringify({ url: 'https://93.184.216.34/bench', events: [] });
+const FLOOD_CONNECTIONS = 100;
+/** The bystander's address: the flood comes from 127.0.0.1, and failed authentication is limited per address. */
+const BYSTANDER_ADDRESS = '127.0.0.2';
 
-type Key = { apiKey: string; apiSecret: string; partner: string };
+export type ApiResult = Awaited<ReturnType<typeof runApi>>;
 
 /** A key for partner bench-api through `npm run keys` (bin/keys.ts) against this runtime. */
-async function createKey(dataDir: string): Promise<Key> {
-  const { stdout } = await runProcessOk(
-    process.execPath,
-    ['--import', 'tsx', join(ROOT, 'bin', 'keys.ts'), 'create', '--partner', API_PARTNER, '--scopes', 'webhooks:read,webhooks:write', '--data-dir', dataDir],
-    { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir } },
-  );
+async function createKey(dataDir: string): Promise<{ apiKey: string; apiSecret: string }> {
+  const args = ['--import', 'tsx', join(ROOT, 'bin', 'keys.ts'), 'create', '--partner', API_PARTNER, '--scopes', 'webhooks:read,webhooks:write', '--data-dir', dataDir];
+  const { stdout } = await runProcessOk(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir } });
   const key = JSON.parse(stdout) as { api_key?: string; api_secret?: string };
   if (!key.api_key || !key.api_secret) throw new Error(`keys create printed no key: ${stdout.trim()}`);
-  return { apiKey: key.api_key, apiSecret: key.api_secret, partner: API_PARTNER };
+  return { apiKey: key.api_key, apiSecret: key.api_secret };
 }
 
-export type ApiEndpointResult = {
-  connections: number;
-  duration_s: number;
-  requests_per_sec: number | null;
-  requests: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  max_ms: number | null;
-  non_2xx: number;
-  errors: number;
-  timeouts: number;
-  status_codes: Record<string, number>;
-};
-
-function summarise(r: Result, connections: number): ApiEndpointResult {
+function summarise(r: Result, connections: number) {
+  const status_codes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
   return {
-    connections,
-    duration_s: r.duration,
-    requests_per_sec: round(r.requests.total / r.duration, 0),
-    requests: r.requests.total,
-    p50_ms: round(r.latency.p50, 1),
-    p99_ms: round(r.latency.p99, 1),
-    max_ms: round(r.latency.max, 1),
-    non_2xx: r.non2xx,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    status_codes: Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count])),
+    connections, duration_s: r.duration, requests_per_sec: round(r.requests.total / r.duration, 0), requests: r.requests.total,
+    p50_ms: round(r.latency.p50, 1), p99_ms: round(r.latency.p99, 1), max_ms: round(r.latency.max, 1),
+    non_2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, status_codes,
   };
 }
 
 export async function runApi(state: LocalState, dataDir: string, options: { connections: number; durationS: number }) {
-  let key: Key;
-  let keyNote: string;
+  let key = { apiKey: state.dev_api_key, apiSecret: state.dev_api_secret };
+  let keyNote = `partner ${API_PARTNER} (key made with bin/keys.ts)`;
   try {
     key = await createKey(dataDir);
-    keyNote = `partner ${API_PARTNER} (key made with bin/keys.ts)`;
   } catch (error) {
-    key = { apiKey: state.dev_api_key, apiSecret: state.dev_api_secret, partner: 'dev' };
     keyNote = `partner dev (bin/keys.ts failed: ${(error as Error).message.split('\n')[0]})`;
     progress(`api: ${keyNote}`);
   }
-  const headers = { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret, 'content-type': 'application/json' };
+  const auth = { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret };
   const url = `${state.api_url}/v1/webhooks`;
   const run = async (method: 'GET' | 'POST', durationS: number) =>
-    autocannon({ url, method, headers, connections: options.connections, duration: durationS, timeout: 10, ...(method === 'POST' ? { body: POST_BODY } : {}) });
-
+    autocannon({ url, method, headers: { ...auth, 'content-type': 'application/json' }, connections: options.connections, duration: durationS, timeout: 10, ...(method === 'POST' ? { body: POST_BODY } : {}) });
   // POST first, so the GET lists a full default page (50) of a partner with many webhooks.
   progress(`api: POST /v1/webhooks, ${options.connections} connections, ${options.durationS} s (+1 s warm-up)…`);
   await run('POST', 1);
@@ -82,57 +57,46 @@ export async function runApi(state: LocalState, dataDir: string, options: { conn
   await run('GET', 1);
   const get = summarise(await run('GET', options.durationS), options.connections);
   progress(`api: GET ${get.requests_per_sec} req/s, p99 ${get.p99_ms} ms`);
-  const authFlood = await runAuthFlood(url, { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret }, options.durationS);
+  const authFlood = await runAuthFlood(url, auth, options.durationS);
   return { key: keyNote, post_body: JSON.parse(POST_BODY) as unknown, get_webhooks: get, post_webhooks: post, auth_flood: authFlood };
 }
 
-const FLOOD_CONNECTIONS = 100;
-/** The bystander's address: the flood comes from 127.0.0.1, and failed authentication is limited per address. */
-const BYSTANDER_ADDRESS = '127.0.0.2';
-
-/** One partner's sequential GETs (one keep-alive connection from BYSTANDER_ADDRESS) for `durationS`: latencies in ms. */
+/** One partner's sequential GETs (one keep-alive connection from BYSTANDER_ADDRESS) for `durationS`. */
 async function bystanderGets(url: string, headers: Record<string, string>, durationS: number) {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const target = new URL(url);
+  const { hostname: host, port, pathname: path } = new URL(url);
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
-  const until = performance.now() + durationS * 1000;
+  const get = () =>
+    new Promise<number>((resolve, reject) => {
+      const req = request({ host, port, path, headers, agent, localAddress: BYSTANDER_ADDRESS }, (res) => res.resume().on('end', () => resolve(res.statusCode ?? 0)));
+      req.on('error', reject).end();
+    });
   try {
-    while (performance.now() < until) {
+    for (const until = performance.now() + durationS * 1000; performance.now() < until; ) {
       const started = performance.now();
-      const status = await new Promise<number>((resolve, reject) => {
-        const req = request({ host: target.hostname, port: target.port, path: target.pathname, headers, agent, localAddress: BYSTANDER_ADDRESS }, (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
-        });
-        req.on('error', reject);
-        req.end();
-      });
+      const status = await get();
       latencies.push(performance.now() - started);
       statuses[status] = (statuses[status] ?? 0) + 1;
     }
   } finally {
     agent.destroy();
   }
-  return { requests: latencies.length, p50_ms: round(percentile(ascending(latencies), 50), 1), p99_ms: round(percentile(ascending(latencies), 99), 1), status_codes: statuses };
+  const sorted = ascending(latencies);
+  return { requests: latencies.length, p50_ms: round(percentile(sorted, 50), 1), p99_ms: round(percentile(sorted, 99), 1), status_codes: statuses };
 }
 
-/**
- * Issue 10: a flood of invalid keys from one address (100 connections) must not slow another
- * partner by more than 2×. The bystander's GET median alone, then during the flood.
- */
+/** Issue 10: invalid keys from one address (100 connections) must not slow another partner by more than 2×: its GET median alone, then during the flood. */
 async function runAuthFlood(url: string, bystanderHeaders: Record<string, string>, durationS: number) {
   progress(`api: auth flood — bystander GET alone from ${BYSTANDER_ADDRESS}, ${durationS} s…`);
   const alone = await bystanderGets(url, bystanderHeaders, durationS);
   progress(`api: auth flood — ${FLOOD_CONNECTIONS} connections of invalid keys from 127.0.0.1 while the bystander GETs…`);
   const invalid = { 'x-api-key': 'bmk_flood_not_a_key', 'x-api-secret': 'not-the-secret' };
   const flood = autocannon({ url, method: 'GET', headers: invalid, connections: FLOOD_CONNECTIONS, duration: durationS + 2, timeout: 10 });
-  await new Promise((resolve) => setTimeout(resolve, 1000)); // the flood is under way
+  await sleep(1000); // the flood is under way
   const during = await bystanderGets(url, bystanderHeaders, durationS);
   const floodResult = summarise(await flood, FLOOD_CONNECTIONS);
   const ratio = alone.p50_ms && during.p50_ms ? round(during.p50_ms / alone.p50_ms, 2) : null;
   progress(`api: auth flood — bystander p50 ${alone.p50_ms} ms alone, ${during.p50_ms} ms during the flood (×${ratio}); flood ${floodResult.requests_per_sec} req/s ${JSON.stringify(floodResult.status_codes)}`);
   return { flood_connections: FLOOD_CONNECTIONS, bystander_alone: alone, bystander_during_flood: during, p50_ratio: ratio, target_ratio_max: 2, flood: floodResult };
 }
-
-export type ApiResult = Awaited<ReturnType<typeof runApi>>;

@@ -4,33 +4,14 @@
 // Pure: no SDK, no I/O. bench/sdk-observer.ts feeds it the items a command wrote or read.
 
 /** A DynamoDB attribute value in the wire (AttributeValue) form. */
-export type AttributeValue = {
-  S?: string;
-  N?: string;
-  B?: Uint8Array | string;
-  BOOL?: boolean;
-  NULL?: boolean;
-  L?: AttributeValue[];
-  M?: Record<string, AttributeValue>;
-  SS?: string[];
-  NS?: string[];
-  BS?: (Uint8Array | string)[];
-};
+export type AttributeValue = { S?: string; N?: string; B?: Uint8Array | string; BOOL?: boolean; NULL?: boolean; L?: AttributeValue[]; M?: Record<string, AttributeValue>; SS?: string[]; NS?: string[]; BS?: (Uint8Array | string)[] };
 export type Item = Record<string, AttributeValue>;
 
-/**
- * What the unit rules need of a table: its key and its secondary indexes. lambdas/stores/
- * table-definitions.ts's TableDefinition fits it; an index without `projection` projects ALL.
- */
+/** What the unit rules need of a table (lambdas/stores/table-definitions.ts's TableDefinition fits it); an index without `projection` projects ALL. */
 export type CapacityTable = {
   partitionKey: string;
   sortKey?: string;
-  indexes?: readonly {
-    name: string;
-    partitionKey: string;
-    sortKey?: string;
-    projection?: 'ALL' | 'KEYS_ONLY' | { include: readonly string[] };
-  }[];
+  indexes?: readonly { name: string; partitionKey: string; sortKey?: string; projection?: 'ALL' | 'KEYS_ONLY' | { include: readonly string[] } }[];
 };
 
 export const WRITE_UNIT_BYTES = 1024;
@@ -40,10 +21,7 @@ export const SQS_CHUNK_BYTES = 64 * 1024;
 const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
 const binaryBytes = (b: Uint8Array | string) => (typeof b === 'string' ? Buffer.from(b, 'base64').length : b.byteLength);
 
-/**
- * A number's size: 1 byte per two significant digits (leading and trailing zeros trimmed) + 1
- * byte, which AWS calls approximate. The sign and the exponent are not counted.
- */
+/** A number's size: 1 byte per two significant digits (leading and trailing zeros trimmed) + 1 byte, which AWS calls approximate; sign and exponent not counted. */
 export function numberSize(n: string): number {
   const mantissa = n.trim().replace(/^[+-]/, '').toLowerCase().split('e')[0] ?? '';
   const digits = mantissa.replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
@@ -66,10 +44,7 @@ export function valueSize(v: AttributeValue): number {
 }
 
 /** An item's size: the UTF-8 length of each attribute name plus its value's size. */
-export function itemSize(item: Item | undefined): number {
-  if (!item) return 0;
-  return Object.entries(item).reduce((a, [name, v]) => a + utf8(name) + valueSize(v), 0);
-}
+export const itemSize = (item: Item | undefined): number => Object.entries(item ?? {}).reduce((a, [name, v]) => a + utf8(name) + valueSize(v), 0);
 
 /** Write units for one item write of `bytes` (1 KB units, at least 1). */
 export const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / WRITE_UNIT_BYTES));
@@ -92,22 +67,17 @@ export function indexEntry(table: CapacityTable, index: Index, item: Item | unde
 }
 
 const same = (a: AttributeValue | undefined, b: AttributeValue | undefined) => JSON.stringify(a) === JSON.stringify(b);
-const sameItem = (a: Item, b: Item) => {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].every((k) => same(a[k], b[k]));
-};
+const sameItem = (a: Item, b: Item) => [...new Set([...Object.keys(a), ...Object.keys(b)])].every((k) => same(a[k], b[k]));
 
 export type WriteUnits = { table: number; indexes: Record<string, number>; total: number };
 
 /**
- * Write units of one item write (PutItem, UpdateItem, DeleteItem, or one request of a
- * BatchWriteItem) given the item before and after it (undefined: absent).
- * - The table: the larger of the two sizes, rounded up to 1 KB (a delete: the deleted item's size;
- *   nothing there: 1 unit).
- * - Each secondary index: nothing if the item is in it neither before nor after, or its entry is
- *   unchanged; a put (new entry's size) when it enters; a delete (old entry's size) when it
- *   leaves; a delete and a put when the index key changes; an update (larger entry) otherwise.
- * - A write whose condition failed: the existing item's size, or 1 unit; no index writes.
+ * Write units of one item write (PutItem, UpdateItem, DeleteItem, one request of a BatchWriteItem)
+ * given the item before and after it (undefined: absent). The table: the larger size, in 1 KB
+ * units (nothing there: 1). Each index: nothing if the item is in it neither before nor after or
+ * its entry is unchanged; a put (new entry) when it enters; a delete (old entry) when it leaves;
+ * both when the index key changes; else an update (larger entry). A failed condition: the
+ * existing item's size, or 1 unit; no index writes.
  */
 export function writeCost(table: CapacityTable, before: Item | undefined, after: Item | undefined, options: { conditionFailed?: boolean } = {}): WriteUnits {
   if (options.conditionFailed) {

@@ -4,75 +4,75 @@
 // - ordering: the same events over 20 orders to a per_entity webhook and to a plain one; each one's
 //   deliveries/s, and whether every order arrived in publish order.
 import { randomUUID } from 'node:crypto';
-import { startRuntime } from './runtime.js';
-import { awaitReceipts, exampleData, publishPaced, startScenarioReceiver, webhookRegistry } from './scenario.js';
-import { percentile, round } from './stats.js';
+import type { LocalState } from '../local/state-file.js';
+import { withRuntime } from './runtime.js';
+import { awaitReceipts, exampleData, publishPaced, type ScenarioReceiver, startScenarioReceiver, webhookRegistry } from './scenario.js';
+import { ascending, num, percentile } from './stats.js';
 
-export type ControlsResult = {
-  rate_limit: { limit_per_s: number; offered_per_s: number; events: number; received: number; max_in_any_second: number; seconds_to_last: number; neighbour_p99_alone_ms: number; neighbour_p99_beside_ms: number };
-  ordering: { events: number; orders: number; per_entity: { deliveries_per_s: number; in_order: boolean; received: number }; none: { deliveries_per_s: number; received: number } };
-};
+export type ControlsResult = Awaited<ReturnType<typeof runControls>>;
+type Scenario = { state: LocalState; receiver: ScenarioReceiver; webhooks: ReturnType<typeof webhookRegistry> };
 
-const num = (v: number, d = 1) => round(v, d) ?? Number.NaN;
 const maxInAnySecond = (times: number[]) => Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
 
-export async function runControls(): Promise<ControlsResult> {
-  const receiver = await startScenarioReceiver();
-  const runtime = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
-  const webhooks = webhookRegistry(runtime.state);
-  try {
-    // Rate limit: the neighbour alone (order.submitted), then beside the limited webhook (order.filled).
-    const neighbour = `/ok-${randomUUID()}`;
-    const limited = `/limited-${randomUUID()}`;
-    await webhooks.create(receiver.url(neighbour), ['order.submitted', 'order.filled']);
-    await webhooks.create(receiver.url(limited), ['order.filled'], { rate_limit_per_second: 5 });
-    await publishPaced(runtime.state, 'order.submitted', 10, 1); // warm-up
-    const alone = await publishPaced(runtime.state, 'order.submitted', 50, 2);
-    const aloneP99 = percentile((await awaitReceipts(receiver, [neighbour], alone, 30_000)).sort((a, b) => a - b), 99);
-    const start = Date.now();
-    const beside = await publishPaced(runtime.state, 'order.filled', 50, 2);
-    const besideP99 = percentile((await awaitReceipts(receiver, [neighbour], beside, 30_000)).sort((a, b) => a - b), 99);
-    await awaitReceipts(receiver, [limited], beside, 60_000);
-    const limitedTimes = [...beside.keys()].flatMap((id) => receiver.received.get(`${limited} ${id}`) ?? []);
+/** The neighbour alone (order.submitted), then beside the limited webhook (order.filled). */
+async function rateLimit({ state, receiver, webhooks }: Scenario) {
+  const neighbour = `/ok-${randomUUID()}`;
+  const limited = `/limited-${randomUUID()}`;
+  await webhooks.create(receiver.url(neighbour), ['order.submitted', 'order.filled']);
+  await webhooks.create(receiver.url(limited), ['order.filled'], { rate_limit_per_second: 5 });
+  await publishPaced(state, 'order.submitted', 10, 1); // warm-up
+  const p99 = async (type: string) => {
+    const published = await publishPaced(state, type, 50, 2);
+    return { published, p99: num(percentile(ascending(await awaitReceipts(receiver, [neighbour], published, 30_000)), 99)) };
+  };
+  const alone = await p99('order.submitted');
+  const start = Date.now();
+  const beside = await p99('order.filled');
+  await awaitReceipts(receiver, [limited], beside.published, 60_000);
+  const times = [...beside.published.keys()].flatMap((id) => receiver.received.get(`${limited} ${id}`) ?? []);
+  return {
+    limit_per_s: 5, offered_per_s: 50, events: beside.published.size, received: times.length, max_in_any_second: maxInAnySecond(times),
+    seconds_to_last: num((Math.max(...times) - start) / 1000), neighbour_p99_alone_ms: alone.p99, neighbour_p99_beside_ms: beside.p99,
+  };
+}
 
-    // Ordering: 200 events over 20 orders, each order's events published in turn.
-    const ordered = `/ordered-${randomUUID()}`;
-    const plain = `/plain-${randomUUID()}`;
-    await webhooks.create(receiver.url(ordered), ['order.cancelled'], { ordering: 'per_entity' });
-    await webhooks.create(receiver.url(plain), ['order.cancelled']);
-    const orders = 20;
-    const base = exampleData('order.cancelled');
-    const orderStart = Date.now();
-    const events = await publishPaced(runtime.state, 'order.cancelled', 50, 4, (i) => ({ ...base, order_id: `bench-order-${i % orders}` }));
-    await awaitReceipts(receiver, [ordered, plain], events, 120_000);
-    const ids = [...events.keys()];
-    const got = (path: string) => ids.flatMap((id) => receiver.received.get(`${path} ${id}`) ?? []);
-    const span = (times: number[]) => Math.max(...times) - orderStart;
-    // In publish order per order: each order's receipt times rise with its publish order.
-    const inOrder = Array.from({ length: orders }, (_, o) => ids.filter((_, i) => i % orders === o).map((id) => receiver.received.get(`${ordered} ${id}`) ?? Infinity)).every((times) =>
-      times.every((t, i) => i === 0 || t >= times[i - 1]!),
-    );
-    return {
-      rate_limit: {
-        limit_per_s: 5,
-        offered_per_s: 50,
-        events: beside.size,
-        received: limitedTimes.length,
-        max_in_any_second: maxInAnySecond(limitedTimes),
-        seconds_to_last: num((Math.max(...limitedTimes) - start) / 1000),
-        neighbour_p99_alone_ms: num(aloneP99),
-        neighbour_p99_beside_ms: num(besideP99),
-      },
-      ordering: {
-        events: events.size,
-        orders,
-        per_entity: { deliveries_per_s: num(got(ordered).length / (span(got(ordered)) / 1000)), in_order: inOrder, received: got(ordered).length },
-        none: { deliveries_per_s: num(got(plain).length / (span(got(plain)) / 1000)), received: got(plain).length },
-      },
-    };
+/** 200 events over 20 orders, each order's events published in turn. */
+async function ordering({ state, receiver, webhooks }: Scenario) {
+  const ordered = `/ordered-${randomUUID()}`;
+  const plain = `/plain-${randomUUID()}`;
+  await webhooks.create(receiver.url(ordered), ['order.cancelled'], { ordering: 'per_entity' });
+  await webhooks.create(receiver.url(plain), ['order.cancelled']);
+  const orders = 20;
+  const base = exampleData('order.cancelled');
+  const start = Date.now();
+  const events = await publishPaced(state, 'order.cancelled', 50, 4, (i) => ({ ...base, order_id: `bench-order-${i % orders}` }));
+  await awaitReceipts(receiver, [ordered, plain], events, 120_000);
+  const ids = [...events.keys()];
+  const got = (path: string) => ids.flatMap((id) => receiver.received.get(`${path} ${id}`) ?? []);
+  const perSecond = (times: number[]) => num(times.length / ((Math.max(...times) - start) / 1000));
+  // In publish order per order: each order's receipt times rise with its publish order.
+  const byOrder = Array.from({ length: orders }, (_, o) => ids.filter((_, i) => i % orders === o).map((id) => receiver.received.get(`${ordered} ${id}`) ?? Infinity));
+  const inOrder = byOrder.every((times) => times.every((t, i) => i === 0 || t >= times[i - 1]!));
+  return {
+    events: events.size, orders,
+    per_entity: { deliveries_per_s: perSecond(got(ordered)), in_order: inOrder, received: got(ordered).length },
+    none: { deliveries_per_s: perSecond(got(plain)), received: got(plain).length },
+  };
+}
+
+export async function runControls() {
+  const receiver = await startScenarioReceiver();
+  try {
+    return await withRuntime({ RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' }, async ({ state }) => {
+      const webhooks = webhookRegistry(state);
+      try {
+        const scenario = { state, receiver, webhooks };
+        return { rate_limit: await rateLimit(scenario), ordering: await ordering(scenario) };
+      } finally {
+        await webhooks.deleteAll();
+      }
+    });
   } finally {
-    await webhooks.deleteAll();
-    await runtime.stop();
     await receiver.close();
   }
 }

@@ -47,65 +47,48 @@ export const USAGE = `npm run bench [-- options]
   --profile                    run the runtime with --cpu-prof and summarise the pipeline window
   --out <file>                 results file (default bench/results.json)`;
 
+type NumberKey = Exclude<keyof Options, 'quick' | 'sections' | 'profile' | 'out'>;
+type Bounds = { min: number; max?: number; integer?: boolean };
+
+/** Numeric flags: [flag, default, quick default, bounds]; no default: unset unless given. */
+const NUMBERS: Record<NumberKey, [string, number | undefined, number | undefined, Bounds]> = {
+  rate: ['rate', 400, undefined, { min: 0.1 }],
+  durationS: ['duration', 30, 5, { min: 1 }],
+  batch: ['batch', 10, undefined, { min: 1, max: 10, integer: true }],
+  maxInFlight: ['max-in-flight', 20, undefined, { min: 1, integer: true }],
+  webhooks: ['webhooks', 4, undefined, { min: 1, max: 30, integer: true }],
+  drainTimeoutS: ['drain-timeout', 0, undefined, { min: 0 }],
+  rawConcurrency: ['raw-concurrency', 40, undefined, { min: 1, integer: true }],
+  rawDurationS: ['raw-duration', 20, 8, { min: 1 }],
+  apiConnections: ['api-connections', 10, undefined, { min: 1, integer: true }],
+  apiDurationS: ['api-duration', 10, 5, { min: 1 }],
+  coldRuns: ['cold-runs', 10, 5, { min: 1, integer: true }],
+  deliveryConcurrency: ['delivery-concurrency', undefined, undefined, { min: 1, max: 64, integer: true }],
+  deliverMs: ['deliver-ms', 250, undefined, { min: 1 }],
+};
+
+function parseNumber(flag: string, raw: string, { min, max = Infinity, integer = false }: Bounds): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new Error(`--${flag}: expected a number ≥ ${min}${max < Infinity ? ` and ≤ ${max}` : ''}, got ${raw}`);
+  return n;
+}
+
 export function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      batch: { type: 'string' },
-      'max-in-flight': { type: 'string' },
-      webhooks: { type: 'string' },
-      'drain-timeout': { type: 'string' },
-      'raw-concurrency': { type: 'string' },
-      'raw-duration': { type: 'string' },
-      'api-connections': { type: 'string' },
-      'api-duration': { type: 'string' },
-      'cold-runs': { type: 'string' },
-      'delivery-concurrency': { type: 'string' },
-      'deliver-ms': { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      out: { type: 'string', default: 'bench/results.json' },
-      help: { type: 'boolean', default: false },
-    },
-  });
+  const numberFlags = Object.fromEntries(Object.values(NUMBERS).map(([flag]) => [flag, { type: 'string' as const }]));
+  const flags = { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string', default: 'bench/results.json' } } as const;
+  const { values } = parseArgs({ args: argv, options: { ...numberFlags, ...flags } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const quick = values.quick;
-  const num = (name: keyof typeof values, fallback: number, { min = 0, integer = false, max = Infinity } = {}): number => {
-    const raw = values[name];
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) throw new Error(`--${name}: expected a number ≥ ${min}${max < Infinity ? ` and ≤ ${max}` : ''}, got ${String(raw)}`);
-    return n;
-  };
   const sections = new Set<Section>();
   for (const s of (values.only ?? SECTIONS.join(',')).split(',').map((x) => x.trim().replace('-', '_'))) {
     if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
     sections.add(s as Section);
   }
   if (sections.has('cost')) sections.add('pipeline');
-  return {
-    quick,
-    sections,
-    rate: num('rate', 400, { min: 0.1 }),
-    durationS: num('duration', quick ? 5 : 30, { min: 1 }),
-    batch: num('batch', 10, { min: 1, max: 10, integer: true }),
-    maxInFlight: num('max-in-flight', 20, { min: 1, integer: true }),
-    webhooks: num('webhooks', 4, { min: 1, max: 30, integer: true }),
-    drainTimeoutS: num('drain-timeout', 0, { min: 0 }),
-    rawConcurrency: num('raw-concurrency', 40, { min: 1, integer: true }),
-    rawDurationS: num('raw-duration', quick ? 8 : 20, { min: 1 }),
-    apiConnections: num('api-connections', 10, { min: 1, integer: true }),
-    apiDurationS: num('api-duration', quick ? 5 : 10, { min: 1 }),
-    coldRuns: num('cold-runs', quick ? 5 : 10, { min: 1, integer: true }),
-    deliveryConcurrency: values['delivery-concurrency'] === undefined ? undefined : num('delivery-concurrency', 4, { min: 1, max: 64, integer: true }),
-    deliverMs: num('deliver-ms', 250, { min: 1 }),
-    profile: values.profile,
-    out: values.out,
-  };
+  const raw = values as Record<string, unknown>;
+  const number = ([flag, full, quick, bounds]: (typeof NUMBERS)[NumberKey]) => (raw[flag] === undefined ? (values.quick ? (quick ?? full) : full) : parseNumber(flag, String(raw[flag]), bounds));
+  const numbers = Object.fromEntries(Object.entries(NUMBERS).map(([key, spec]) => [key, number(spec)])) as Pick<Options, NumberKey>;
+  return { quick: values.quick, sections, ...numbers, profile: values.profile, out: values.out };
 }

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { removeDataDir, startRuntime } from '../local/runtime-process.js';
 import { launchBrowser } from '../test/support/browser.js';
-import { startReceiver } from '../test/support/receiver.js';
+import { startReceiver } from './receiver.js';
 import { ROOT } from './paths.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, screenshots: { type: 'boolean', default: false } } });

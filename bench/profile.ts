@@ -1,7 +1,7 @@
 // `--profile`: the runtime runs with --cpu-prof; its main-thread profile is cut to the pipeline
-// window (V8 profile timestamps and process.hrtime share the monotonic clock) and summarised:
-// self time by component (dynalite + leveldb, fauxqs, AWS SDK, our code, Node core, GC, idle)
-// and the top functions. Work on other threads (leveldb's I/O on the libuv pool) is not in it.
+// window (V8 profile timestamps and process.hrtime share the monotonic clock) and summarised: self
+// time by component (dynalite + leveldb, fauxqs, AWS SDK, our code, Node core, GC, idle) and the
+// top functions. Work on other threads (leveldb's I/O on the libuv pool) is not in it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
@@ -11,16 +11,9 @@ type CallFrame = { functionName: string; url: string; lineNumber: number; column
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
 type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
 
-const SDK_PREFIXES = ['@aws-sdk/', '@smithy/', '@aws-crypto/'];
-
-function readPackageDeps(dir: string): string[] {
-  try {
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
-    return Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies });
-  } catch {
-    return [];
-  }
-}
+const CORE = 'Node core';
+const SPECIAL = new Map([['(garbage collector)', 'GC'], ['(idle)', 'idle'], ['(program)', 'V8/native (program)'], ['(root)', 'idle']]);
+const PRODUCT_DEPS = new Set(['zod', '@middy/core', 'uuid', 'ipaddr.js']);
 
 /** A package and everything it depends on, as installed (hoisted or nested). */
 function closure(name: string): Set<string> {
@@ -30,81 +23,68 @@ function closure(name: string): Set<string> {
     seen.add(pkg);
     const nested = join(from, 'node_modules', pkg);
     const dir = existsSync(nested) ? nested : join(ROOT, 'node_modules', pkg);
-    for (const dep of readPackageDeps(dir)) visit(dep, dir);
+    let deps: string[] = [];
+    try {
+      const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+      deps = Object.keys({ ...json.dependencies, ...json.optionalDependencies });
+    } catch {
+      // not installed
+    }
+    for (const dep of deps) visit(dep, dir);
   };
   visit(name, ROOT);
   return seen;
 }
 
-function packageOf(url: string): string | undefined {
-  const i = url.indexOf('/node_modules/');
-  if (i < 0) return undefined;
-  const parts = url.slice(i + '/node_modules/'.length).split('/');
-  return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0];
+/** The component a frame's own time belongs to. */
+function componentOf(): (frame: CallFrame) => string {
+  const [dynalite, fauxqs] = [closure('dynalite'), closure('fauxqs')];
+  return ({ functionName, url }) => {
+    if (SPECIAL.has(functionName)) return SPECIAL.get(functionName)!;
+    const i = url.indexOf('/node_modules/');
+    const parts = url.slice(i + '/node_modules/'.length).split('/');
+    const pkg = i < 0 ? undefined : parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    if (pkg) {
+      if (['@aws-sdk/', '@smithy/', '@aws-crypto/'].some((p) => pkg.startsWith(p))) return 'AWS SDK';
+      if (pkg === 'tsx' || pkg === 'esbuild' || pkg === 'get-tsconfig') return 'tsx loader';
+      if (dynalite.has(pkg)) return 'dynalite+leveldb';
+      if (fauxqs.has(pkg)) return 'fauxqs+fastify';
+      return PRODUCT_DEPS.has(pkg) ? 'our deps (zod, middy, uuid, ipaddr)' : `other npm: ${pkg}`;
+    }
+    for (const dir of ['lambdas', 'local', 'bin']) if (url.includes(`/${dir}/`)) return `our code ${dir}/`;
+    return CORE;
+  };
 }
 
-const CORE = 'Node core';
+/** Node-core frames charged to their nearest caller outside Node core (and not idle). */
+function attribution(profile: CpuProfile, group: (frame: CallFrame) => string): (node: ProfileNode) => string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const cache = new Map<number, string>();
+  return (node) => {
+    if (cache.has(node.id)) return cache.get(node.id)!;
+    let g = group(node.callFrame);
+    for (let p = parent.get(node.id); g === CORE && p !== undefined; p = parent.get(p)) {
+      const pg = group(byId.get(p)!.callFrame);
+      if (pg !== CORE && pg !== 'idle') g = pg;
+    }
+    if (g === CORE) g = `${CORE} (no JS caller)`;
+    cache.set(node.id, g);
+    return g;
+  };
+}
 
 export function summariseProfile(dir: string, window: { startUs: number; endUs: number }) {
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) return { error: `no .cpuprofile in ${dir}` };
   const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
-
-  const dynalite = closure('dynalite');
-  const fauxqs = closure('fauxqs');
-  const product = new Set(['zod', '@middy/core', 'uuid', 'ipaddr.js']);
-  const group = (frame: CallFrame): string => {
-    const name = frame.functionName;
-    if (name === '(garbage collector)') return 'GC';
-    if (name === '(idle)') return 'idle';
-    if (name === '(program)') return 'V8/native (program)';
-    if (name === '(root)') return 'idle';
-    const url = frame.url;
-    const pkg = packageOf(url);
-    if (pkg) {
-      if (SDK_PREFIXES.some((p) => pkg.startsWith(p))) return 'AWS SDK';
-      if (pkg === 'tsx' || pkg === 'esbuild' || pkg === 'get-tsconfig') return 'tsx loader';
-      if (dynalite.has(pkg)) return 'dynalite+leveldb';
-      if (fauxqs.has(pkg)) return 'fauxqs+fastify';
-      if (product.has(pkg)) return 'our deps (zod, middy, uuid, ipaddr)';
-      return `other npm: ${pkg}`;
-    }
-    if (url.includes('/lambdas/')) return 'our code lambdas/';
-    if (url.includes('/local/')) return 'our code local/';
-    if (url.includes('/bin/')) return 'our code bin/';
-    return CORE;
-  };
-
+  const group = componentOf();
+  const attribute = attribution(profile, group);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const attributed = new Map<number, string>();
-  const attribute = (id: number): string => {
-    const cached = attributed.get(id);
-    if (cached) return cached;
-    let g = group(byId.get(id)!.callFrame);
-    if (g === CORE) {
-      let p = parent.get(id);
-      while (p !== undefined) {
-        const pg = group(byId.get(p)!.callFrame);
-        if (pg !== CORE && pg !== 'idle') {
-          g = pg;
-          break;
-        }
-        p = parent.get(p);
-      }
-      if (g === CORE) g = `${CORE} (no JS caller)`;
-    }
-    attributed.set(id, g);
-    return g;
-  };
-
-  const self = new Map<string, number>();
-  const inclusive = new Map<string, number>();
-  const functions = new Map<string, number>();
-  let t = profile.startTime;
-  let total = 0;
-  let idle = 0;
+  const [self, inclusive, functions] = [new Map<string, number>(), new Map<string, number>(), new Map<string, number>()];
+  const add = (m: Map<string, number>, key: string, us: number) => m.set(key, (m.get(key) ?? 0) + us);
+  let [t, total, idle] = [profile.startTime, 0, 0];
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i] ?? 0;
     if (t < window.startUs || t > window.endUs) continue;
@@ -116,21 +96,15 @@ export function summariseProfile(dir: string, window: { startUs: number; endUs: 
       idle += us;
       continue;
     }
-    self.set(g, (self.get(g) ?? 0) + us);
-    const a = attribute(node.id);
-    inclusive.set(a, (inclusive.get(a) ?? 0) + us);
+    add(self, g, us);
+    add(inclusive, attribute(node), us);
     const f = node.callFrame;
     const where = f.url ? `${f.url.replace(/^file:\/\//, '').replace(ROOT, '')}:${f.lineNumber + 1}` : '(native)';
-    const key = `${f.functionName || '(anonymous)'} ${where}`;
-    functions.set(key, (functions.get(key) ?? 0) + us);
+    add(functions, `${f.functionName || '(anonymous)'} ${where}`, us);
   }
   const busy = total - idle;
   const table = (m: Map<string, number>, limit: number) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, limit)
-      .map(([name, us]) => ({ name, ms: round(us / 1000, 0), pct_of_busy: round((us / busy) * 100, 1) }));
-
+    [...m].sort((a, b) => b[1] - a[1]).slice(0, limit).map(([name, us]) => ({ name, ms: round(us / 1000, 0), pct_of_busy: round((us / busy) * 100, 1) }));
   return {
     window_s: round((window.endUs - window.startUs) / 1e6, 2),
     main_thread_busy_pct: round((busy / Math.max(1, total)) * 100, 1),

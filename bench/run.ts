@@ -1,19 +1,20 @@
 // `npm run bench` (full) / `npm run bench -- --quick` (< 3 min): the benchmark harness of issue 6.
 // Measures the local runtime (bin/local.ts as a child process) and the Lambda bundles; writes
-// bench/results.json and prints a short table. Progress goes to stderr. `-- --help` for flags.
-// The sections and what they share are in sections.ts; this file only runs them in order.
+// bench/results.json and prints a short table; progress goes to stderr. `-- --help` for flags.
+// The sections and what they share are in sections.ts; this file runs them in order.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { progress } from './log.js';
-import { parseOptions } from './options.js';
+import { type Options, parseOptions } from './options.js';
 import { ROOT } from './paths.js';
 import { runProcess } from './process.js';
-import { computeChecks, renderTable, type Results, TARGETS } from './report.js';
+import { computeChecks, renderTable, type Results, sectionSummary, TARGETS } from './report.js';
 import { BenchContext, finishAllInCost, SECTION_RUNNERS } from './sections.js';
 import { round } from './stats.js';
 
 const UNLIMITED = '1000000000';
+const loads = () => loadavg().map((l) => round(l, 2)!);
 
 async function git(): Promise<Results['git']> {
   try {
@@ -26,36 +27,38 @@ async function git(): Promise<Results['git']> {
   }
 }
 
+async function newResults(options: Options, runtimeEnv: Record<string, string>): Promise<Results> {
+  const caveat = `${cpus().length} cores shared by the runtime (API, EventBridge, fan-out, SQS emulator, DynamoDB emulator, delivery — one Node process), the receivers (one process) and the load generator; other load on the machine moves the numbers.`;
+  return {
+    bench: 'bench/run.ts', generated_at: new Date().toISOString(), mode: options.quick ? 'quick' : 'full', git: await git(),
+    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model ?? '?', node: process.version, loadavg_at_start: loads(), caveat },
+    options: { ...options, sections: [...options.sections] }, runtime_env: runtimeEnv, targets: TARGETS, checks: [], ratio: null, errors: [], findings: [],
+  };
+}
+
+/** Every chosen section in order; one that throws is an error of the results, and the next one runs. */
+async function runSections(ctx: BenchContext): Promise<void> {
+  for (const [section, run] of Object.entries(SECTION_RUNNERS)) {
+    if (!ctx.options.sections.has(section as keyof typeof SECTION_RUNNERS)) continue;
+    try {
+      await run(ctx);
+      const summary = sectionSummary(ctx.results, section);
+      if (summary) progress(`${section} done:\n${summary}`);
+    } catch (error) {
+      ctx.results.errors.push(`${section}: ${error instanceof Error ? error.message : String(error)}`);
+      progress(`error in ${section}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+}
+
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   const startedAt = performance.now();
   const runtimeEnv: Record<string, string> = {
-    RATE_LIMIT_PER_SECOND: UNLIMITED,
-    RATE_LIMIT_PER_MINUTE: UNLIMITED,
-    MAX_WEBHOOKS_PER_PARTNER: UNLIMITED,
+    RATE_LIMIT_PER_SECOND: UNLIMITED, RATE_LIMIT_PER_MINUTE: UNLIMITED, MAX_WEBHOOKS_PER_PARTNER: UNLIMITED,
     ...(options.deliveryConcurrency ? { DELIVERY_CONCURRENCY: String(options.deliveryConcurrency) } : {}),
   };
-  const results: Results = {
-    bench: 'bench/run.ts',
-    generated_at: new Date().toISOString(),
-    mode: options.quick ? 'quick' : 'full',
-    git: await git(),
-    machine: {
-      cpus: cpus().length,
-      cpu_model: cpus()[0]?.model ?? '?',
-      node: process.version,
-      loadavg_at_start: loadavg().map((l) => round(l, 2)!),
-      caveat: `${cpus().length} cores shared by the runtime (API, EventBridge, fan-out, SQS emulator, DynamoDB emulator, delivery — one Node process), the receivers (one process) and the load generator; other load on the machine moves the numbers.`,
-    },
-    options: { ...options, sections: [...options.sections] },
-    runtime_env: runtimeEnv,
-    targets: TARGETS,
-    checks: [],
-    ratio: null,
-    errors: [],
-    findings: [],
-  };
-
+  const results = await newResults(options, runtimeEnv);
   const ctx = new BenchContext(options, results, runtimeEnv);
   let interrupted = false;
   process.on('SIGINT', () => {
@@ -64,23 +67,13 @@ async function main() {
     progress('interrupted: stopping the runtime and the receivers…');
     void ctx.stop().finally(() => process.exit(130));
   });
-
   try {
-    for (const [section, run] of Object.entries(SECTION_RUNNERS)) {
-      if (!options.sections.has(section as keyof typeof SECTION_RUNNERS)) continue;
-      try {
-        await run(ctx);
-      } catch (error) {
-        results.errors.push(`${section}: ${error instanceof Error ? error.message : String(error)}`);
-        progress(`error in ${section}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-      }
-    }
+    await runSections(ctx);
   } finally {
     progress('stopping the runtime and the receivers…');
     await ctx.stop();
   }
-
-  results.machine.loadavg_at_end = loadavg().map((l) => round(l, 2)!);
+  results.machine.loadavg_at_end = loads();
   results.duration_s = round((performance.now() - startedAt) / 1000, 1)!;
   finishAllInCost(results);
   results.checks = computeChecks(results);

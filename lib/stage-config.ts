@@ -164,17 +164,7 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     throw new Error(`Invalid context: ${String(issue.path[0])}: ${issue.message}`);
   }
   const c = parsed.data;
-  let policy: RetryPolicy;
-  try {
-    policy = RetryPolicy.parse(c.retrySchedule);
-  } catch (error) {
-    throw new Error(`Invalid context: retrySchedule: ${(error as Error).message}`);
-  }
-  if (policy.maxAttempts + MIN_RECEIVE_MARGIN > DELIVERY_QUEUE.maxReceiveCount) {
-    throw new Error(
-      `Invalid context: retrySchedule: ${policy.maxAttempts} attempts leave too few receives before the DLQ (maxReceiveCount ${DELIVERY_QUEUE.maxReceiveCount})`,
-    );
-  }
+  const policy = checkedRetryPolicy(c.retrySchedule);
   if (c.eventArchiveRetentionDays === 0) {
     throw new Error('Invalid context: eventArchiveRetentionDays: 0 would keep every event (partner data) forever; give the days to keep them (1-3650)');
   }
@@ -220,6 +210,22 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
     egress: c.egress,
     egressAzCount: c.egressAzCount,
   };
+}
+
+/** The retry schedule, leaving enough receives before the DLQ. */
+function checkedRetryPolicy(schedule: string): RetryPolicy {
+  let policy: RetryPolicy;
+  try {
+    policy = RetryPolicy.parse(schedule);
+  } catch (error) {
+    throw new Error(`Invalid context: retrySchedule: ${(error as Error).message}`);
+  }
+  if (policy.maxAttempts + MIN_RECEIVE_MARGIN > DELIVERY_QUEUE.maxReceiveCount) {
+    throw new Error(
+      `Invalid context: retrySchedule: ${policy.maxAttempts} attempts leave too few receives before the DLQ (maxReceiveCount ${DELIVERY_QUEUE.maxReceiveCount})`,
+    );
+  }
+  return policy;
 }
 
 /** Auto scaling cannot keep a range whose minimum is above its maximum. */

@@ -44,6 +44,20 @@ function toRecord(message: Message, options: EventSourceMappingOptions): SQSReco
   };
 }
 
+/** One long poll, as the Lambda event source mapping polls: 20 s (an empty receive is a billed request). */
+async function receive(options: EventSourceMappingOptions, abortSignal: AbortSignal): Promise<Message[]> {
+  const command = new ReceiveMessageCommand({ QueueUrl: options.queueUrl, MaxNumberOfMessages: options.batchSize, WaitTimeSeconds: 20, MessageSystemAttributeNames: ['All'] });
+  return (await options.sqs.send(command, { abortSignal })).Messages ?? [];
+}
+
+/** Deletes the batch's records the handler did not report as failed. */
+async function deleteDone(options: EventSourceMappingOptions, records: SQSRecord[], failed: Set<string>): Promise<void> {
+  const done = records.filter((r) => !failed.has(r.messageId));
+  if (done.length === 0) return;
+  const command = new DeleteMessageBatchCommand({ QueueUrl: options.queueUrl, Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })) });
+  await options.sqs.send(command).catch((error: unknown) => options.logger.warn('event source mapping: delete failed', { error }));
+}
+
 export function startEventSourceMapping(options: EventSourceMappingOptions): { stop(): Promise<void> } {
   let running = true;
   const abort = new AbortController();
@@ -53,17 +67,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): { s
     while (running) {
       let messages: Message[];
       try {
-        const result = await options.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: options.queueUrl,
-            MaxNumberOfMessages: options.batchSize,
-            // As the Lambda event source mapping polls: 20 s long polls (an empty receive is a billed request).
-            WaitTimeSeconds: 20,
-            MessageSystemAttributeNames: ['All'],
-          }),
-          { abortSignal: abort.signal },
-        );
-        messages = result.Messages ?? [];
+        messages = await receive(options, abort.signal);
       } catch (error) {
         if (!running) return;
         options.logger.warn('event source mapping: receive failed', { error });
@@ -80,17 +84,7 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): { s
         options.logger.error('delivery function failed; the batch will be received again', { error });
         continue;
       }
-      const done = records.filter((r) => !failed.has(r.messageId));
-      if (done.length > 0) {
-        await options.sqs
-          .send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: options.queueUrl,
-              Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
-            }),
-          )
-          .catch((error: unknown) => options.logger.warn('event source mapping: delete failed', { error }));
-      }
+      await deleteDone(options, records, failed);
       // The batch is over: its kept messages now wait out the visibility its handler set.
       options.logger.debug('event source mapping: batch done', { queue_url: options.queueUrl, received: records.length, kept: failed.size });
     }
