@@ -34,6 +34,8 @@ export async function runDeliveryCpu(options: { batches: number; webhooks: numbe
   const receivers = await Receivers.start(options.webhooks);
   const runtime = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
   const registry = webhookRegistry(runtime.state);
+  // The handler's config is read once per process; the environment is given back for the sections after this one (their runtimes inherit it).
+  let restoreEnv = () => {};
   try {
     const created: { id: string; secret: string }[] = [];
     for (let i = 0; i < options.webhooks; i++) created.push(await registry.create(receivers.url(i), ['order.filled']));
@@ -41,6 +43,11 @@ export async function runDeliveryCpu(options: { batches: number; webhooks: numbe
     const ids = created.map((w) => w.id);
     // What the Lambda service gives the function: its environment, read once by config().
     const { state } = runtime;
+    const saved = { ...process.env };
+    restoreEnv = () => {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    };
     Object.assign(process.env, {
       AWS_REGION: state.region,
       AWS_ACCESS_KEY_ID: 'local',
@@ -110,6 +117,7 @@ export async function runDeliveryCpu(options: { batches: number; webhooks: numbe
       ...(profile ? { profile } : {}),
     };
   } finally {
+    restoreEnv();
     await registry.deleteAll();
     await runtime.stop();
     await receivers.stop();

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 
 /** The sections `--only` accepts; each has its runner in sections.ts (SECTION_RUNNERS), which sets the order. */
-export const SECTIONS = ['pipeline', 'raw', 'connection_reuse', 'cost', 'cold_start', 'api', 'isolation', 'storm', 'controls', 'outage', 'sweep', 'kms'] as const;
+export const SECTIONS = ['pipeline', 'raw', 'connection_reuse', 'cost', 'cold_start', 'api', 'isolation', 'storm', 'controls', 'outage', 'sweep', 'kms', 'delivery_cpu'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export type Options = {

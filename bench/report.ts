@@ -7,6 +7,7 @@ import type { ControlsResult } from './controls.js';
 import type { CostResult } from './cost.js';
 import type { IsolationResult } from './isolation.js';
 import type { KmsResult } from './kms.js';
+import type { DeliveryCpuResult } from './delivery-cpu.js';
 import type { InfoLogBytes } from './log-bytes.js';
 import type { OutageResult } from './outage.js';
 import type { PipelineResult } from './pipeline.js';
@@ -57,6 +58,7 @@ export type Results = {
   outage?: OutageResult;
   sweep?: SweepResult;
   kms?: KmsResult;
+  delivery_cpu?: DeliveryCpuResult;
   profile?: ProfileSummary;
   runtime_output?: { lines: number; by_level: Record<string, number>; messages: { count: number; message: string }[]; unstructured_sample: string[] };
   /** The bench could not measure something. */
@@ -249,7 +251,17 @@ const profileRows: Rows = ({ profile }) => {
 };
 
 /** Table rows by section, in the table's order. */
-const SECTION_ROWS = { pipeline: pipelineRows, raw: rawRows, connection_reuse: connectionReuseRows, cost: costRows, storm: stormRows, controls: controlsRows, cold_start: coldStartRows, isolation: isolationRows, outage: outageRows, sweep: sweepRows, kms: kmsRows, api: apiRows, profile: profileRows };
+const deliveryCpuRows: Rows = ({ delivery_cpu: d }) =>
+  d
+    ? [
+        ['delivery_cpu', `deliver handler in-process, ${fmt(d.deliveries)} deliveries to ${d.webhooks} verifying receivers`, `${fmt(d.cpu_ms_per_delivery, 3)} ms CPU per delivery (${fmt(d.wall_ms_per_batch, 1)} ms per batch of 10)`],
+        ...(d.profile && 'attributed_by_component' in d.profile
+          ? [['', 'where it goes', (d.profile.attributed_by_component ?? []).slice(0, 4).map((c) => `${c.name} ${c.pct_of_busy}%`).join(', ')] satisfies Row]
+          : []),
+      ]
+    : [];
+
+const SECTION_ROWS = { pipeline: pipelineRows, raw: rawRows, connection_reuse: connectionReuseRows, cost: costRows, storm: stormRows, controls: controlsRows, cold_start: coldStartRows, isolation: isolationRows, outage: outageRows, sweep: sweepRows, kms: kmsRows, delivery_cpu: deliveryCpuRows, api: apiRows, profile: profileRows };
 
 function renderRows(r: Results, sections: (keyof typeof SECTION_ROWS)[], checks = r.checks): string[] {
   const checked = (name: string): [string, string] => {

@@ -12,6 +12,7 @@ import { runControls } from './controls.js';
 import { allInFromBase, type AllInMeasured, computeCost, type CostWindow } from './cost.js';
 import { runIsolationScenario } from './isolation.js';
 import { runKmsBench } from './kms.js';
+import { runDeliveryCpu } from './delivery-cpu.js';
 import { progress } from './log.js';
 import { measureInfoLogBytes } from './log-bytes.js';
 import type { Options, Section } from './options.js';
@@ -302,6 +303,11 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   },
   /** Issue 19: KMS requests per delivery with envelope encryption, 100,000 webhooks, against a counting KMS fake. */
   kms: async ({ options, results }) => void (results.kms = await runKmsBench(options.quick ? { deliveries: 200_000, baselineDeliveries: 20_000 } : {})),
+  /** Issue 19: the delivery function's own CPU per delivery, in this process (emulators and receivers in others); with --profile, where it goes. */
+  delivery_cpu: async ({ options, results }) => {
+    const r = (results.delivery_cpu = await runDeliveryCpu({ batches: options.quick ? 100 : 400, webhooks: 4, profile: options.profile }));
+    if (r.failed > 0) results.findings.push(`delivery_cpu: ${r.failed} messages kept (not delivered)`);
+  },
   api: async (ctx) => {
     const runtime = await ctx.runtime();
     ctx.results.api = await runApi(runtime.state, runtime.dataDir, { connections: ctx.options.apiConnections, durationS: ctx.options.apiDurationS });
