@@ -76,12 +76,15 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): { s
       }
       if (messages.length === 0) continue;
       const records = messages.map((m) => toRecord(m, options));
+      // A batch is in the function from here to "batch done" (tests wait for a moment with none in it).
+      options.logger.debug('event source mapping: batch received', { queue_url: options.queueUrl, received: records.length });
       let failed: Set<string>;
       try {
         const response = await handler({ Records: records }, lambdaContext('deliver'));
         failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       } catch (error) {
         options.logger.error('delivery function failed; the batch will be received again', { error });
+        options.logger.debug('event source mapping: batch done', { queue_url: options.queueUrl, received: records.length, kept: records.length });
         continue;
       }
       await deleteDone(options, records, failed);

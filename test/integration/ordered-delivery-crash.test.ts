@@ -12,8 +12,9 @@ import { waitFor } from '../support/wait-for.js';
 
 const ORDERS = 20;
 const TYPES = ['order.submitted', 'order.filled', 'order.cancelled'] as const;
-// Debug logs show when a batch is over: the kill lands while nothing is in flight (a message in
-// flight at the kill would come back only after the queue's visibility timeout, 180 s).
+// Debug logs show when a batch enters and leaves the function: the kill lands while no batch is in
+// it, so nothing is in flight (a message in flight at the kill — one the batch received itself to
+// fill its slots, too — would come back only after the queue's visibility timeout, 180 s).
 const ENV = { RETRY_SCHEDULE_SECONDS: '4,4,4,4', CIRCUIT_FAILURE_THRESHOLD: '1000', RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'debug', ALLOW_LOOPBACK_URLS: '1' };
 
 let receiver: Receiver;
@@ -31,7 +32,10 @@ afterAll(async () => {
   removeDataDir(dataDir);
 });
 
-const batchesDone = (output: string) => output.split('\n').filter((line) => line.includes('"event source mapping: batch done"')).length;
+const count = (output: string, message: string) => output.split('\n').filter((line) => line.includes(`"event source mapping: ${message}"`)).length;
+/** Batches received and finished so far, as one string: unchanged and equal means none is in the function. */
+const batches = (output: string) => `${count(output, 'batch received')}/${count(output, 'batch done')}`;
+const noneInFunction = (b: string) => b.split('/')[0] === b.split('/')[1];
 
 it('keeps each order in publish order and loses nothing across kill -9 and a restart', async () => {
   const path = `/ordered-crash-${randomUUID()}`;
@@ -60,12 +64,13 @@ it('keeps each order in publish order and loses nothing across kill -9 and a res
   const firstEvents = new Set(orderIds.map((id) => published.get(id)![0]!));
   const attemptedFirsts = () => new Set(receiver.received(path).map((r) => JSON.parse(r.body).event_id as string).filter((id) => firstEvents.has(id))).size;
   await waitFor(() => attemptedFirsts() === ORDERS, { timeoutMs: 20_000, what: () => `${attemptedFirsts()} first events attempted` });
-  // Quiet: no batch finished for a while (every first event in its 4 s retry wait, the rest waiting behind it).
-  let seen = -1;
+  // Quiet: no batch in the function and none came or went for a while (every first event in its
+  // 4 s retry wait, the rest waiting behind it).
+  let seen = '';
   await waitFor(
     async () => {
-      const now = batchesDone(first.output());
-      const quiet = now === seen && receiver.received(path).length > 0;
+      const now = batches(first.output());
+      const quiet = now === seen && noneInFunction(now) && receiver.received(path).length > 0;
       seen = now;
       if (!quiet) await new Promise((resolve) => setTimeout(resolve, 400));
       return quiet;
