@@ -173,7 +173,7 @@ const stormRows: Rows = (r, checked) =>
     if (!s) return [];
     const slow = s.slow_endpoints.map((e) => `${e.received}/${e.expected} in ${fmt(e.seconds_to_last, 1)} s`).join(', ');
     return [
-      [label, 'load', `${s.rate} events/s for ${s.seconds} s: ${s.healthy} healthy, ${s.holes} black holes, ${s.slow} answering in 3 s (slow lane ${s.slow_lane_concurrency} × 10)`],
+      [label, 'load', `${s.seconds} s: ${s.healthy} healthy at ${s.healthyRate} events/s, ${s.holes} black holes and ${s.slow} answering in 3 s at ${s.rate} events/s (slow lane ${s.slow_lane_concurrency} × 10)`],
       ['', 'healthy p99 alone / in the storm', `${fmt(s.alone.p99_ms)} / ${fmt(s.storm.p99_ms)} ms  (ratio ${fmt(s.ratio, 2)})`, TARGETS.storm_ratio.label, checked(`${label === 'storm' ? 'storm' : 'storm.large'}.ratio`)[1]],
       ['', 'slow endpoints: received, s to the last (publish 2×)', slow, `within ${2 * s.seconds} s`, mark(s.slow_endpoints.every((e) => e.within_2x))],
       ['', 'healthy lost', `${s.lost}`, 'none', mark(s.lost === 0)],

@@ -8,7 +8,13 @@ import { startRuntime } from './runtime.js';
 import { awaitReceipts, publishPaced, type ScenarioReceiver, startScenarioReceiver, webhookRegistry } from './scenario.js';
 import { percentile, round } from './stats.js';
 
-export type StormOptions = { healthy: number; holes: number; slow: number; rate: number; seconds: number };
+/**
+ * `rate`: events/s each bad endpoint gets (the issue's "3 s endpoint at 10 events/s"); `healthyRate`:
+ * events/s each healthy endpoint gets, alone and in the storm (≤ rate). The local runtime is one Node
+ * thread for every function and both engines: healthy load near its capacity measures that CPU, not
+ * isolation, so the healthy endpoints run at ~half of it (docs/performance.md).
+ */
+export type StormOptions = { healthy: number; holes: number; slow: number; rate: number; healthyRate: number; seconds: number };
 
 type Latency = { p50_ms: number; p99_ms: number; delivered: number; expected: number };
 
@@ -27,6 +33,8 @@ export type StormResult = StormOptions & {
 const SLOW_LANE_CONCURRENCY = 12;
 const ALONE_TYPE = 'order.submitted';
 const STORM_TYPE = 'order.filled';
+/** The bad endpoints' events beyond the healthy ones' rate. */
+const BAD_ONLY_TYPE = 'order.cancelled';
 const num = (v: number, d = 1) => round(v, d) ?? Number.NaN;
 
 function latency(sorted: number[], expected: number): Latency {
@@ -45,22 +53,26 @@ export async function runStorm(options: StormOptions): Promise<StormResult> {
     const holes = paths('hole', options.holes);
     const slow = paths('slow', options.slow);
     for (const p of healthy) await webhooks.create(receiver.url(p), [ALONE_TYPE, STORM_TYPE]);
-    for (const p of [...holes, ...slow]) await webhooks.create(receiver.url(p), [STORM_TYPE]);
+    for (const p of [...holes, ...slow]) await webhooks.create(receiver.url(p), [STORM_TYPE, BAD_ONLY_TYPE]);
 
-    await publishPaced(runtime.state, ALONE_TYPE, options.rate, 1); // warm-up, not measured
-    const aloneEvents = await publishPaced(runtime.state, ALONE_TYPE, options.rate, options.seconds);
+    await publishPaced(runtime.state, ALONE_TYPE, options.healthyRate, 1); // warm-up, not measured
+    const aloneEvents = await publishPaced(runtime.state, ALONE_TYPE, options.healthyRate, options.seconds);
     const alone = latency((await awaitReceipts(receiver, healthy, aloneEvents, 60_000)).sort((a, b) => a - b), aloneEvents.size * healthy.length);
 
     const stormStart = Date.now();
-    const stormEvents = await publishPaced(runtime.state, STORM_TYPE, options.rate, options.seconds);
+    const [stormEvents, badOnlyEvents] = await Promise.all([
+      publishPaced(runtime.state, STORM_TYPE, options.healthyRate, options.seconds),
+      options.rate > options.healthyRate ? publishPaced(runtime.state, BAD_ONLY_TYPE, options.rate - options.healthyRate, options.seconds) : new Map<string, number>(),
+    ]);
+    const badEvents = new Map([...stormEvents, ...badOnlyEvents]);
     const storm = latency((await awaitReceipts(receiver, healthy, stormEvents, 90_000)).sort((a, b) => a - b), stormEvents.size * healthy.length);
     // Slow endpoints: as long as twice the publish time, plus their answer time, then what arrived.
-    await awaitReceipts(receiver, slow, stormEvents, 2 * options.seconds * 1000 + 3000 - (Date.now() - stormStart));
+    await awaitReceipts(receiver, slow, badEvents, 2 * options.seconds * 1000 + 3000 - (Date.now() - stormStart));
     const slowEndpoints = slow.map((p) => {
-      const times = [...stormEvents.keys()].flatMap((id) => receiver.received.get(`${p} ${id}`) ?? []);
+      const times = [...badEvents.keys()].flatMap((id) => receiver.received.get(`${p} ${id}`) ?? []);
       const last = times.length ? Math.max(...times) : null;
       const secondsToLast = last === null ? null : num((last - stormStart) / 1000);
-      return { received: times.length, expected: stormEvents.size, seconds_to_last: secondsToLast, within_2x: times.length === stormEvents.size && secondsToLast !== null && secondsToLast <= 2 * options.seconds };
+      return { received: times.length, expected: badEvents.size, seconds_to_last: secondsToLast, within_2x: times.length === badEvents.size && secondsToLast !== null && secondsToLast <= 2 * options.seconds };
     });
     return {
       ...options,

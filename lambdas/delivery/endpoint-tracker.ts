@@ -14,7 +14,7 @@ import {
   type IsolationPolicy,
   markedSlow,
   unanswered,
-  UNANSWERED_DEFER_MS,
+  unansweredWaitUntil,
 } from '../domain/endpoint-health.js';
 import { type Clock, clockOf } from '../domain/clock.js';
 import type { Lane } from '../domain/delivery.js';
@@ -65,7 +65,8 @@ export class EndpointTracker {
   async admit(webhookId: string, lane: Lane, requested = false, retry = false, random: () => number = Math.random): Promise<Admission | Wait> {
     let decision = await this.decide(webhookId, lane, retry);
     if (decision === 'attempt' && lane === 'slow' && this.isUnanswered(webhookId)) {
-      return { wait: true, until: this.now().getTime() + UNANSWERED_DEFER_MS * (1 + random()), parked: false };
+      const oldest = this.inFlight.get(webhookId)![0]!;
+      return { wait: true, until: unansweredWaitUntil(oldest, this.now().getTime(), this.deps.policy, random), parked: false };
     }
     if (decision !== 'hold' || !requested) return decision;
     this.refresh(webhookId);

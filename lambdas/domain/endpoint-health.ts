@@ -151,8 +151,19 @@ export function unanswered(inFlight: InFlight, lastAnswerAt: number | undefined,
   return now - Math.max(inFlight.oldestStartedAt, lastAnswerAt ?? -Infinity) > 2 * policy.slowAfterMs;
 }
 
-/** How long a job waits while its endpoint is unanswered (plus up to as much again, jittered). */
+/** How long a job waits while its endpoint is unanswered, at least (plus up to as much again, jittered). */
 export const UNANSWERED_DEFER_MS = 2000;
+
+/**
+ * Until when a job for an unanswered endpoint waits: until its oldest waiting attempt has had its
+ * answer or its timeout (`probeAnswerMs` after it started), jittered — by then the endpoint has
+ * answered or failed, and its circuit may be open. Not a fixed few seconds: a dark endpoint's jobs
+ * would each come back (a send, a receive, a delete) several times before that, and hundreds of
+ * them at once are work for nothing.
+ */
+export function unansweredWaitUntil(oldestStartedAt: number, now: number, policy: IsolationPolicy, random: () => number): number {
+  return Math.max(now + UNANSWERED_DEFER_MS * (1 + random()), oldestStartedAt + policy.probeAnswerMs + UNANSWERED_DEFER_MS * random());
+}
 
 /** A job the partner asked for looks again this soon while a probe is out (its answer lets it through). */
 export const REQUESTED_RECHECK_MS = 1000;

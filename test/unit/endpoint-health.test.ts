@@ -3,6 +3,8 @@
 import { autoDisableReason } from '../../lambdas/domain/auto-disable.js';
 import { parseConfig } from '../../lambdas/shared/config.js';
 import {
+  unansweredWaitUntil,
+  UNANSWERED_DEFER_MS,
   admission,
   afterAttempt,
   unanswered,
@@ -174,5 +176,16 @@ describe('an endpoint that does not answer at all, on the slow lane (issue 18)',
     expect(unanswered(inFlight(POLICY.maxInFlight - 1, 9000), undefined, T0, POLICY)).toBe(false);
     expect(unanswered(inFlight(POLICY.maxInFlight, 1999), undefined, T0, POLICY)).toBe(false);
     expect(unanswered({ count: 0, oldestStartedAt: null }, undefined, T0, POLICY)).toBe(false);
+  });
+});
+
+describe('unansweredWaitUntil', () => {
+  it('holds a dark endpoint\'s next job until its oldest attempt has had its answer or its timeout, not a fixed few seconds', () => {
+    const now = 1_000_000;
+    // The oldest attempt started 3 s ago: the job comes back once that attempt must have ended.
+    expect(unansweredWaitUntil(now - 3000, now, POLICY, () => 0)).toBe(now - 3000 + POLICY.probeAnswerMs);
+    expect(unansweredWaitUntil(now - 3000, now, POLICY, () => 1)).toBe(now - 3000 + POLICY.probeAnswerMs + UNANSWERED_DEFER_MS);
+    // An attempt about to time out: still at least the minimum wait from now.
+    expect(unansweredWaitUntil(now - POLICY.probeAnswerMs, now, POLICY, () => 0)).toBe(now + UNANSWERED_DEFER_MS);
   });
 });
