@@ -1,5 +1,5 @@
 // A delivery batch holding one slow attempt keeps its other slots busy: with a single fast-lane
-// poller (one invocation at a time), events published while an endpoint takes 6 s to answer are
+// poller (one invocation at a time), events published while an endpoint takes 8 s to answer are
 // delivered to a healthy endpoint before that answer, received by the busy invocation itself.
 import { randomUUID } from 'node:crypto';
 import { apiClient } from '../support/api-client.js';
@@ -9,7 +9,7 @@ import { type Receiver, startReceiver } from '../support/receiver.js';
 import { type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
 import { waitFor } from '../support/wait-for.js';
 
-const SLOW_ANSWER_MS = 6000;
+const SLOW_ANSWER_MS = 8000;
 let receiver: Receiver;
 let runtime: RuntimeProcess;
 
@@ -43,8 +43,7 @@ it('delivers to a healthy endpoint while the only poller\'s batch waits for a sl
     await aws.publish('order.submitted', exampleData('order.submitted'));
     await waitFor(() => receiver.received(slowPath).length === 1);
     const slowStartedAt = receiver.received(slowPath)[0]!.receivedAt;
-    const published = [];
-    for (let i = 0; i < 20; i++) published.push((await aws.publish('order.filled', exampleData('order.filled'))).eventId);
+    const published = (await Promise.all(Array.from({ length: 20 }, () => aws.publish('order.filled', exampleData('order.filled'))))).map((p) => p.eventId);
     await waitFor(() => receiver.received(healthyPath).length === 20, { timeoutMs: 30_000 });
     const healthy = receiver.received(healthyPath);
     expect(new Set(healthy.map((r) => JSON.parse(r.body).event_id))).toEqual(new Set(published));
