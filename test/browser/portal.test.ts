@@ -223,7 +223,8 @@ describe('integrator portal', () => {
     const create = page.getByRole('button', { name: 'Create webhook' });
     await create.click();
     expect(await page.evaluate<boolean>("document.getElementById('new-url').validity.valueMissing")).toBe(true);
-    expect(await page.evaluate<string>('document.activeElement.id')).toBe('new-url');
+    // The browser moves focus to the field it reports (on a loaded machine, a moment after the click).
+    await page.waitForFunction("document.activeElement?.id === 'new-url'", undefined, { timeout: 10_000 });
     await page.getByLabel('Endpoint URL').fill('not a url');
     await create.click();
     expect(await page.evaluate<boolean>("document.getElementById('new-url').validity.typeMismatch")).toBe(true);
