@@ -4,7 +4,7 @@
 // (wiring/delivery.ts sweeperGraph) and the part of the due shards it names (stage option
 // sweeperParts: that many invocations a minute; part 0 also finishes the fan-outs).
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DUE_SHARDS } from '../stores/table-definitions.js';
 import type { Config } from '../shared/config.js';
 import { emfLines } from '../shared/emf.js';
