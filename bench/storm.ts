@@ -44,7 +44,7 @@ function latency(sorted: number[], expected: number): Latency {
 export async function runStorm(options: StormOptions): Promise<StormResult> {
   const receiver: ScenarioReceiver = await startScenarioReceiver();
   const runtime = await startRuntime({
-    env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000', SLOW_DELIVERY_CONCURRENCY: String(SLOW_LANE_CONCURRENCY), DELIVERY_CONCURRENCY: '16' },
+    env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000', MAX_WEBHOOKS_PER_PARTNER: '1000', SLOW_DELIVERY_CONCURRENCY: String(SLOW_LANE_CONCURRENCY), DELIVERY_CONCURRENCY: '16' },
   });
   const webhooks = webhookRegistry(runtime.state);
   try {
