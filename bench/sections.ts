@@ -257,12 +257,12 @@ const raw: SectionRunner = async (ctx) => {
   if (results.pipeline?.deliveries_per_sec != null && results.raw.posts_per_sec) results.ratio = round(results.pipeline.deliveries_per_sec / results.raw.posts_per_sec, 3);
 };
 
-/** Issue 18: 16 healthy endpoints alone, then beside 3 black holes and 3 endpoints answering in 3 s (10 events/s); a full run adds 200 webhooks with 20 % bad (1 event/s). */
+/** Issue 18: 16 healthy endpoints alone, then beside 3 black holes and 3 endpoints answering in 3 s (10 events/s); a full run adds 200 webhooks with 20 % bad (0.5 events/s each: every event is a burst of 200 deliveries, and at 1 event/s the bursts alone filled the local runtime). */
 const storm: SectionRunner = async (ctx) => {
   const r: NonNullable<Results['storm']> = (ctx.results.storm = await runStorm({ healthy: 16, holes: 3, slow: 3, rate: 10, healthyRate: 5, seconds: ctx.options.quick ? 10 : 20 }));
   finding(ctx, r.lost > 0, `storm: ${r.lost} healthy deliveries missing`);
   if (ctx.options.quick) return;
-  const large = (r.large = await runStorm({ healthy: 160, holes: 20, slow: 20, rate: 1, healthyRate: 1, seconds: 20 }));
+  const large = (r.large = await runStorm({ healthy: 160, holes: 20, slow: 20, rate: 0.5, healthyRate: 0.5, seconds: 20 }));
   finding(ctx, large.lost > 0, `storm (large): ${large.lost} healthy deliveries missing`);
 };
 
