@@ -147,7 +147,9 @@ export function afterAttempt(
  * opens; an endpoint that answers, however slowly, keeps every slot it can use.
  */
 export function unanswered(inFlight: InFlight, lastAnswerAt: number | undefined, now: number, policy: IsolationPolicy): boolean {
-  if (inFlight.count < policy.maxInFlight || inFlight.oldestStartedAt === null) return false;
+  // At least `failureThreshold` attempts stay out: their timeouts open the circuit in one round,
+  // instead of a second round 10 s later while the endpoint's jobs keep waiting.
+  if (inFlight.count < Math.max(policy.maxInFlight, policy.failureThreshold) || inFlight.oldestStartedAt === null) return false;
   return now - Math.max(inFlight.oldestStartedAt, lastAnswerAt ?? -Infinity) > 2 * policy.slowAfterMs;
 }
 

@@ -165,16 +165,21 @@ describe('the circuit and partner actions (SPEC §9)', () => {
 describe('an endpoint that does not answer at all, on the slow lane (issue 18)', () => {
   const inFlight = (count: number, oldestAgoMs: number) => ({ count, oldestStartedAt: T0 - oldestAgoMs });
 
-  it('gets no more attempts once maxInFlight wait, the oldest for over 2 × slowAfterMs, with no answer meanwhile', () => {
-    expect(unanswered(inFlight(POLICY.maxInFlight, 2001), undefined, T0, POLICY)).toBe(true);
-    expect(unanswered(inFlight(POLICY.maxInFlight, 2001), T0 - 5000, T0, POLICY)).toBe(true);
+  // Enough attempts stay out for their timeouts to open the circuit in one round.
+  const LET_OUT = Math.max(POLICY.maxInFlight, POLICY.failureThreshold);
+
+  it('gets no more attempts once max(maxInFlight, failureThreshold) wait, the oldest for over 2 × slowAfterMs, with no answer meanwhile', () => {
+    expect(LET_OUT).toBe(5);
+    expect(unanswered(inFlight(LET_OUT, 2001), undefined, T0, POLICY)).toBe(true);
+    expect(unanswered(inFlight(LET_OUT, 2001), T0 - 5000, T0, POLICY)).toBe(true);
+    expect(unanswered(inFlight(LET_OUT - 1, 2001), undefined, T0, POLICY)).toBe(false);
   });
 
   it('keeps every slot for an endpoint that answers, however slowly, and for a few attempts or young ones', () => {
     // A 3 s endpoint at 10 events/s: 30 waiting, the oldest 3 s old, but an answer 100 ms ago.
     expect(unanswered(inFlight(30, 3000), T0 - 100, T0, POLICY)).toBe(false);
-    expect(unanswered(inFlight(POLICY.maxInFlight - 1, 9000), undefined, T0, POLICY)).toBe(false);
-    expect(unanswered(inFlight(POLICY.maxInFlight, 1999), undefined, T0, POLICY)).toBe(false);
+    expect(unanswered(inFlight(LET_OUT - 1, 9000), undefined, T0, POLICY)).toBe(false);
+    expect(unanswered(inFlight(LET_OUT, 1999), undefined, T0, POLICY)).toBe(false);
     expect(unanswered({ count: 0, oldestStartedAt: null }, undefined, T0, POLICY)).toBe(false);
   });
 });
