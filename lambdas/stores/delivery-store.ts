@@ -101,8 +101,8 @@ export class DeliveryStore {
    * most MAX_FILTERED_SCAN items and may return fewer than `limit` with a `nextBeforeId`.
    */
   async list(webhookId: string, page: { limit: number; beforeId?: string } & DeliveryFilter): Promise<DeliveryPage> {
-    const filtered = Boolean(page.status || page.eventId);
-    const shards = await Promise.all(partitions(webhookId).map((partition) => this.readShard(partition, page, filtered)));
+    const query = listQuery(page);
+    const shards = await Promise.all(partitions(webhookId).map((partition) => this.readShard(partition, query, page.limit)));
     // Each shard was read down to its `frontier` (or to its end): below the newest frontier some
     // shard is unread, so the page holds only what lies at or above it, and goes on from there.
     const frontiers = shards.flatMap((s) => (s.frontier ? [s.frontier] : []));
@@ -116,20 +116,7 @@ export class DeliveryStore {
   }
 
   /** One shard newest first below the cursor: until `limit` + 1 matches, its end, or its share of the read cap. */
-  private async readShard(partition: string, page: { limit: number; beforeId?: string } & DeliveryFilter, filtered: boolean) {
-    const filters: string[] = [];
-    const values: Record<string, unknown> = { ':w': partition };
-    const names: Record<string, string> = {};
-    if (page.status) {
-      filters.push('#status = :status');
-      names['#status'] = 'status';
-      values[':status'] = page.status;
-    }
-    if (page.eventId) {
-      filters.push('event_id = :event');
-      values[':event'] = page.eventId;
-    }
-    if (page.beforeId) values[':before'] = page.beforeId;
+  private async readShard(partition: string, query: ListQuery, limit: number) {
     const cap = Math.ceil(MAX_FILTERED_SCAN / HISTORY_SHARDS);
     const items: DeliveryAttempt[] = [];
     let start: Record<string, unknown> | undefined;
@@ -138,19 +125,45 @@ export class DeliveryStore {
       const result = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: page.beforeId ? 'webhook_id = :w AND id < :before' : 'webhook_id = :w',
-          ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
+          ...query.expression,
+          ExpressionAttributeValues: { ...query.values, ':w': partition },
           ScanIndexForward: false,
           ExclusiveStartKey: start,
-          Limit: filtered ? Math.min(FILTERED_PAGE_SIZE, cap - scanned) : page.limit + 1,
+          Limit: query.filtered ? Math.min(FILTERED_PAGE_SIZE, cap - scanned) : limit + 1,
         }),
       );
       scanned += result.ScannedCount ?? 0;
       items.push(...(result.Items ?? []).map(fromItem));
       start = result.LastEvaluatedKey;
-    } while (start && items.length <= page.limit && scanned < cap);
+    } while (start && items.length <= limit && scanned < cap);
     return { items, frontier: start ? String(start.id) : undefined };
   }
+}
+
+type ListQuery = ReturnType<typeof listQuery>;
+
+/** A listing's key condition and filters, the same for every shard (each adds its partition as `:w`). */
+function listQuery(page: { beforeId?: string } & DeliveryFilter) {
+  const filters: string[] = [];
+  const values: Record<string, unknown> = {};
+  const names: Record<string, string> = {};
+  if (page.status) {
+    filters.push('#status = :status');
+    names['#status'] = 'status';
+    values[':status'] = page.status;
+  }
+  if (page.eventId) {
+    filters.push('event_id = :event');
+    values[':event'] = page.eventId;
+  }
+  if (page.beforeId) values[':before'] = page.beforeId;
+  return {
+    filtered: filters.length > 0,
+    values,
+    expression: {
+      KeyConditionExpression: page.beforeId ? 'webhook_id = :w AND id < :before' : 'webhook_id = :w',
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+    },
+  };
 }
