@@ -4,11 +4,11 @@
 // While one attempt is slow, the batch's free slots take more messages of the lane's queue
 // (batch-refill.ts); those the function deletes itself when done. The handler hands in the graph
 // (wiring/delivery.ts deliveryGraph).
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type Lane, queueMessageSchema } from '../domain/delivery.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import type { DeliveryQueue, ReceivedMessage } from '../stores/delivery-queue.js';
+import { type DeliveryQueue, type ReceivedMessage, receivedMessage } from '../stores/delivery-queue.js';
 import { DELIVERY_QUEUES } from '../stores/queue-definitions.js';
 import { type RefillPolicy, workWithRefill } from './batch-refill.js';
 import { emitDeliveryMetrics } from './delivery-metrics.js';
@@ -30,7 +30,8 @@ const REFILL_EMPTY_BACKOFF_MS = 250;
 export async function deliverBatch(event: SQSEvent, lane: Lane, deps: DeliverBatchDeps): Promise<SQSBatchResponse> {
   const { queue, logger } = deps;
   const onError = (what: string, error: unknown) => logger.error(what, { error });
-  const keep = await workWithRefill(event.Records.length, (settled) => workMessages(deps, event.Records.map(fromRecord), lane, settled), refillPolicy(lane, deps.config), {
+  const batch = event.Records.map((r) => receivedMessage(r.messageId, r.receiptHandle, r.body, r.attributes));
+  const keep = await workWithRefill(batch.length, (settled) => workMessages(deps, batch, lane, settled), refillPolicy(lane, deps.config), {
     receive: (max) => queue.receive(lane, max),
     work: async (messages, settled) => {
       const kept = new Set(await workMessages(deps, messages, lane, settled));
@@ -69,18 +70,6 @@ function refillPolicy(lane: Lane, cfg: DeliverBatchDeps['config']): RefillPolicy
   const longestAttemptMs = lane === 'fast' ? (cfg.fastLaneDeadlineMs ?? cfg.deliveryTimeoutMs) : cfg.deliveryTimeoutMs;
   const { batchSize } = DELIVERY_QUEUES[lane];
   return { slots: batchSize, minFree: REFILL_MIN_FREE, afterMs: cfg.refillAfterMs, windowMs: cfg.refillAfterMs > 0 ? longestAttemptMs : 0, emptyBackoffMs: REFILL_EMPTY_BACKOFF_MS };
-}
-
-/** A record of the event source mapping as a received message. */
-function fromRecord(record: SQSRecord): ReceivedMessage {
-  const sent = Number(record.attributes.SentTimestamp);
-  return {
-    messageId: record.messageId,
-    receiptHandle: record.receiptHandle,
-    body: record.body,
-    receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
-    sentTimestamp: Number.isFinite(sent) && sent > 0 ? sent : undefined,
-  };
 }
 
 function safeParse(body: string) {

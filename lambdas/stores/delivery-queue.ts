@@ -111,45 +111,52 @@ export class DeliveryQueue {
         MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
       }),
     );
-    return (result.Messages ?? []).map((m) => ({
-      messageId: m.MessageId!,
-      receiptHandle: m.ReceiptHandle!,
-      body: m.Body ?? '',
-      receiveCount: Number(m.Attributes?.ApproximateReceiveCount) || 1,
-      sentTimestamp: Number(m.Attributes?.SentTimestamp) || undefined,
-    }));
+    return (result.Messages ?? []).map((m) => receivedMessage(m.MessageId!, m.ReceiptHandle!, m.Body ?? '', m.Attributes ?? {}));
   }
 
   /** Deletes messages this function received itself and is done with (the event source mapping deletes its own). */
   async remove(lane: Lane, receiptHandles: string[]): Promise<void> {
-    for (let i = 0; i < receiptHandles.length; i += MAX_BATCH_ENTRIES) {
-      const result = await this.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: this.queueUrl(lane),
-          Entries: receiptHandles.slice(i, i + MAX_BATCH_ENTRIES).map((handle, n) => ({ Id: String(n), ReceiptHandle: handle })),
-        }),
-      );
-      if (result.Failed?.length) throw new Error(`DeleteMessageBatch failed for ${result.Failed.length} entries: ${result.Failed[0]!.Code ?? 'unknown'}`);
-    }
+    await inBatches('DeleteMessageBatch', receiptHandles, (chunk) =>
+      this.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl(lane), Entries: chunk.map((handle, n) => ({ Id: String(n), ReceiptHandle: handle })) }),
+      ),
+    );
   }
 
   /** Each message comes back after its delay (and counts one more receive). */
   async retryAfter(lane: Lane, entries: { receiptHandle: string; seconds: number }[]): Promise<void> {
-    for (let i = 0; i < entries.length; i += MAX_BATCH_ENTRIES) {
-      const result = await this.sqs.send(
+    await inBatches('ChangeMessageVisibilityBatch', entries, (chunk) =>
+      this.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: this.queueUrl(lane),
-          Entries: entries.slice(i, i + MAX_BATCH_ENTRIES).map((e, n) => ({
+          Entries: chunk.map((e, n) => ({
             Id: String(n),
             ReceiptHandle: e.receiptHandle,
             // At least 1 s: the local emulator (fauxqs 2.4) loses a persisted message whose visibility is set to 0.
             VisibilityTimeout: Math.max(1, Math.ceil(e.seconds)),
           })),
         }),
-      );
-      if (result.Failed?.length) {
-        throw new Error(`ChangeMessageVisibilityBatch failed for ${result.Failed.length} entries: ${result.Failed[0]!.Code ?? 'unknown'}`);
-      }
-    }
+      ),
+    );
+  }
+}
+
+/** A received message from its SQS system attributes, as the event source mapping (SQSRecord.attributes) and ReceiveMessage both name them. */
+export function receivedMessage(messageId: string, receiptHandle: string, body: string, attributes: { ApproximateReceiveCount?: string; SentTimestamp?: string }): ReceivedMessage {
+  const sent = Number(attributes.SentTimestamp);
+  return {
+    messageId,
+    receiptHandle,
+    body,
+    receiveCount: Number(attributes.ApproximateReceiveCount) || 1,
+    sentTimestamp: Number.isFinite(sent) && sent > 0 ? sent : undefined,
+  };
+}
+
+/** Sends `entries` in SQS batches of 10, one after another; any entry a batch reports failed throws. */
+async function inBatches<T>(what: string, entries: T[], send: (chunk: T[]) => Promise<{ Failed?: { Code?: string }[] }>): Promise<void> {
+  for (let i = 0; i < entries.length; i += MAX_BATCH_ENTRIES) {
+    const result = await send(entries.slice(i, i + MAX_BATCH_ENTRIES));
+    if (result.Failed?.length) throw new Error(`${what} failed for ${result.Failed.length} entries: ${result.Failed[0]!.Code ?? 'unknown'}`);
   }
 }
