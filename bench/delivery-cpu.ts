@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import { deliverMessage, encodeQueueMessage } from '../lambdas/domain/delivery.js';
-import { QUEUE_ENV, TABLE_ENV } from '../lambdas/shared/config-names.js';
+import { TABLE_ENV } from '../lambdas/shared/config-names.js';
+import { functionEnvironment } from '../local/function-environment.js';
 import { summariseProfile } from './profile.js';
 import { Receivers } from './receiver.js';
 import { startRuntime } from './runtime.js';
@@ -49,15 +50,14 @@ export async function runDeliveryCpu(options: { batches: number; webhooks: numbe
       Object.assign(process.env, saved);
     };
     Object.assign(process.env, {
-      AWS_REGION: state.region,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      DYNAMODB_ENDPOINT: state.dynamodb_endpoint,
-      SQS_ENDPOINT: state.sqs_endpoint,
-      [QUEUE_ENV.fast]: state.delivery_queue_url,
-      [QUEUE_ENV.slow]: state.slow_delivery_queue_url,
-      SECRET_KEY_FILE: join(runtime.dataDir, 'secret.key'),
-      ALLOW_LOOPBACK_URLS: '1',
+      ...functionEnvironment({
+        region: state.region,
+        dynamodbEndpoint: state.dynamodb_endpoint,
+        sqsEndpoint: state.sqs_endpoint,
+        queueUrls: { fast: state.delivery_queue_url, slow: state.slow_delivery_queue_url },
+        dataDir: runtime.dataDir,
+        allowLoopbackUrls: true,
+      }),
       LOG_LEVEL: 'warn',
       ...Object.fromEntries(Object.entries(TABLE_ENV).map(([table, variable]) => [variable, state.tables[table as keyof typeof TABLE_ENV]])),
     });

@@ -2,19 +2,18 @@
 // the same handler modules through the real AWS SDK clients (endpoint override only):
 // API Gateway → api-gateway.ts, EventBridge → event-bus.ts, SQS → sqs.ts (fauxqs),
 // the SQS event source mapping → event-source-mapping.ts, the sweeper schedule → a timer.
-import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LANES } from '../lambdas/domain/delivery.js';
 import { DEFAULT_EVENT_BUS_NAME } from '../lambdas/domain/event-rule.js';
 import { DELIVERY_QUEUES } from '../lambdas/stores/queue-definitions.js';
 import { documentClient } from '../lambdas/shared/aws-clients.js';
 import { config } from '../lambdas/shared/config.js';
-import { QUEUE_ENV } from '../lambdas/shared/config-names.js';
 import { sqsClient } from '../lambdas/shared/sqs-client.js';
 import { apiGraph } from '../lambdas/wiring/api.js';
 import { cipher } from '../lambdas/wiring/cipher.js';
 import { fanOutGraph } from '../lambdas/wiring/delivery.js';
 import { startApiGateway } from './api-gateway.js';
+import { functionEnvironment } from './function-environment.js';
 import { bootstrapDevKey } from './dev-key.js';
 import { ensureTables, startDynalite } from './dynamodb.js';
 import { startEventBus } from './event-bus.js';
@@ -35,19 +34,17 @@ export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntim
   const sqsServer = await startSqs(local.sqsPort, REGION, local.dataDir);
 
   // What the Lambda service gives a function: its environment. The handlers read it once.
-  Object.assign(process.env, {
-    AWS_REGION: REGION,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-    DYNAMODB_ENDPOINT: dynamo.endpoint,
-    SQS_ENDPOINT: sqsServer.endpoint,
-    [QUEUE_ENV.fast]: sqsServer.queues.fast.url,
-    [QUEUE_ENV.slow]: sqsServer.queues.slow.url,
-    SECRET_KEY_FILE: join(local.dataDir, 'secret.key'),
-    ALLOW_LOOPBACK_URLS: local.allowLoopbackUrls ? '1' : '0',
-    // GET /v1/egress-ips: deliveries leave this machine over loopback.
-    EGRESS_MODE: 'local',
-  });
+  Object.assign(
+    process.env,
+    functionEnvironment({
+      region: REGION,
+      dynamodbEndpoint: dynamo.endpoint,
+      sqsEndpoint: sqsServer.endpoint,
+      queueUrls: { fast: sqsServer.queues.fast.url, slow: sqsServer.queues.slow.url },
+      dataDir: local.dataDir,
+      allowLoopbackUrls: local.allowLoopbackUrls,
+    }),
+  );
   // The process's object graph: built once, from that environment, and shared by every handler.
   const handlerConfig = config();
   const host = apiGraph();
