@@ -31,10 +31,18 @@ export function removeDataDir(dataDir: string): void {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+export type RuntimeLaunch = {
+  env?: Record<string, string>;
+  nodeFlags?: string[];
+  /** A bundle of bin/local.ts to run instead of the source through tsx (the tests' prebuilt runtime). */
+  bundle?: string;
+};
+
 /** `npm start`'s process on free ports and `dataDir`, not waited for; `exited` says how it ended. */
-export function spawnRuntime(dataDir: string, options: { env?: Record<string, string>; nodeFlags?: string[] } = {}) {
+export function spawnRuntime(dataDir: string, options: RuntimeLaunch = {}) {
   let output = '';
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', join(ROOT, 'bin', 'local.ts')], {
+  const script = options.bundle ? [options.bundle] : ['--import', 'tsx', join(ROOT, 'bin', 'local.ts')];
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...script], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
@@ -53,9 +61,7 @@ export function spawnRuntime(dataDir: string, options: { env?: Record<string, st
   return { child, exited, output: () => output };
 }
 
-export async function startRuntime(
-  options: { dataDir?: string; env?: Record<string, string>; nodeFlags?: string[] } = {},
-): Promise<RuntimeProcess> {
+export async function startRuntime(options: RuntimeLaunch & { dataDir?: string } = {}): Promise<RuntimeProcess> {
   const dataDir = options.dataDir ?? makeDataDir();
   const statePath = join(dataDir, 'local.json');
   const { child, output, exited: ended } = spawnRuntime(dataDir, options);

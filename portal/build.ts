@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { PortalAsset } from '../lambdas/portal/assets.generated.js';
 
-const PORTAL_DIR = fileURLToPath(new URL('.', import.meta.url));
+// From the project root, not '.': the same line then holds in a bundle one level below it (test/support/prebuilt.ts).
+const PORTAL_DIR = fileURLToPath(new URL('../portal/', import.meta.url));
 export const GENERATED_ASSETS_FILE = join(PORTAL_DIR, '..', 'lambdas', 'portal', 'assets.generated.js');
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -76,7 +77,8 @@ export async function writePortalAssets(): Promise<string> {
   return GENERATED_ASSETS_FILE;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Run as a script (`npx tsx portal/build.ts`); by name, as a bundle that includes this module has its own import.meta.url.
+if (process.argv[1]?.endsWith(join('portal', 'build.ts'))) {
   const file = await writePortalAssets();
   process.stdout.write(`portal assets written to ${file}\n`);
 }

@@ -1,5 +1,6 @@
-// The keys and publish CLIs run as a person runs them (`npm run keys -- …`, `npm run publish -- …`),
-// as child processes against a running local runtime: they find it through $DATA_DIR/local.json.
+// The keys and publish CLIs run as child processes against a running local runtime: they find it
+// through $DATA_DIR/local.json. The first test of each runs the source as `npm run keys -- …` and
+// `npm run publish -- …` do (tsx); the others, the prebuilt bundle of the same source.
 import { createHash, randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,8 +22,8 @@ let pathCounter = 0;
 const cli = (script: 'keys' | 'publish', args: string[], dataDir = rt.dataDir) => runCli(script, args, dataDir);
 
 /** Runs a CLI that must succeed and returns its stdout parsed as the one JSON document it prints. */
-async function runJson<T = any>(script: 'keys' | 'publish', args: string[]): Promise<T> {
-  const result = await cli(script, args);
+async function runJson<T = any>(script: 'keys' | 'publish', args: string[], options: { fromSource?: boolean } = {}): Promise<T> {
+  const result = await runCli(script, args, rt.dataDir, options);
   if (result.code !== 0) throw new Error(`${script} ${args.join(' ')} exited ${result.code}:\n${result.stderr}${result.stdout}`);
   return JSON.parse(result.stdout) as T;
 }
@@ -55,7 +56,7 @@ const receivedFor = (path: string, eventId: string) =>
 
 describe('keys CLI', () => {
   it('create prints the new key as JSON; the key reads but cannot write; list hides secrets; revoke disables it', async () => {
-    const created = await runJson('keys', ['create', '--partner', 'p1', '--scopes', 'webhooks:read']);
+    const created = await runJson('keys', ['create', '--partner', 'p1', '--scopes', 'webhooks:read'], { fromSource: true });
     expect(created).toEqual({
       api_key: expect.any(String),
       api_secret: expect.any(String),
@@ -161,7 +162,7 @@ describe('without a running runtime', () => {
 describe('publish CLI', () => {
   it('sends the example payload when no --data is given, and a registered webhook receives it', async () => {
     const hook = await webhook(['order.filled']);
-    const printed = await runJson('publish', ['order.filled']);
+    const printed = await runJson('publish', ['order.filled'], { fromSource: true });
     expect(printed).toMatchObject({ event_id: expect.stringMatching(/^[0-9a-f-]{36}$/), event_type: 'order.filled', partner_id: 'dev' });
 
     const [delivery] = await waitFor(() => {

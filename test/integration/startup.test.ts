@@ -3,12 +3,12 @@ import { startDynalite } from '../../local/dynamodb.js';
 import { apiClient } from '../support/api-client.js';
 import { exampleData } from '../support/examples.js';
 import { localAws } from '../support/local-aws.js';
-import { makeDataDir, removeDataDir, startRuntime } from '../support/runtime-process.js';
+import { makeDataDir, removeDataDir, startRuntime, startRuntimeFromSource } from '../support/runtime-process.js';
 import { waitFor } from '../support/wait-for.js';
 
 describe('local runtime', () => {
-  it('starts, serves the API with the dev key and stops cleanly on SIGTERM', async () => {
-    const rt = await startRuntime();
+  it('starts from source as `npm start` runs it (tsx), serves the API with the dev key and stops cleanly on SIGTERM', async () => {
+    const rt = await startRuntimeFromSource();
     try {
       const call = apiClient(rt.state);
       const res = await call('GET', '/v1/webhooks');

@@ -1,16 +1,20 @@
-// Runs one of the repository's CLIs (bin/<script>.ts) with tsx, as a user would from the README,
-// with only PATH, HOME and DATA_DIR in its environment; resolves with its exit code and output.
+// Runs one of the repository's CLIs with only PATH, HOME and DATA_DIR in its environment; resolves
+// with its exit code and output. By default its prebuilt bundle (test/support/prebuilt.ts);
+// `fromSource` runs bin/<script>.ts with tsx, as a user would from the README.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prebuilt } from './prebuilt.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export type CliResult = { code: number | null; stdout: string; stderr: string };
+export type CliScript = 'keys' | 'publish' | 'dlq';
 
-export function runCli(script: 'keys' | 'publish' | 'dlq', args: string[], dataDir: string): Promise<CliResult> {
+export function runCli(script: CliScript, args: string[], dataDir: string, options: { fromSource?: boolean } = {}): Promise<CliResult> {
+  const entry = options.fromSource ? ['--import', 'tsx', join('bin', `${script}.ts`)] : [prebuilt(script)];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('bin', `${script}.ts`), ...args], {
+    const child = spawn(process.execPath, [...entry, ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
