@@ -68,10 +68,6 @@ export class DataKey extends Construct {
     super(scope, id);
     const { stage } = props;
     const stack = Stack.of(this);
-    const busArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: stage.eventBusName });
-    const account = new iam.AccountRootPrincipal();
-    const events = new iam.ServicePrincipal('events.amazonaws.com');
-
     this.key = new kms.Key(this, 'Key', {
       description: `${stage.stackName}: tables, queues, event bus and archive, log groups`,
       alias: `alias/${stage.stackName}/data`,
@@ -81,50 +77,10 @@ export class DataKey extends Construct {
       // Replaces CDK's default policy (account root: kms:*), as the secrets key does.
       policy: new iam.PolicyDocument({
         statements: [
-          new iam.PolicyStatement({ sid: 'AccountAdministersKeyButCannotUseIt', principals: [account], actions: [...KEY_ADMIN_ACTIONS], resources: ['*'] }),
-          new iam.PolicyStatement({
-            sid: 'AccountUsesKeyOnlyThroughDynamoDbAndSqs',
-            principals: [account],
-            actions: [...DYNAMODB_KEY_ACTIONS, 'kms:CreateGrant'],
-            resources: ['*'],
-            conditions: { StringEquals: { 'kms:ViaService': [viaService('dynamodb', stack), viaService('sqs', stack)], 'kms:CallerAccount': stack.account } },
-          }),
-          // CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS". The
-          // groups' names are CloudFormation's (and a group's ARN here would make a cycle: the group
-          // names the key), so the context admits the log groups of this account and region.
-          new iam.PolicyStatement({
-            sid: 'CloudWatchLogsEncryptsLogGroups',
-            principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-            actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-            resources: ['*'],
-            conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
-          }),
-          // EventBridge user guide, "Encrypting event buses" and "Encrypting archives": both use the
-          // bus's ARN as encryption context (built from its name: the bus's own ARN attribute would
-          // make a cycle, the bus names the key).
-          new iam.PolicyStatement({
-            sid: 'EventBridgeEncryptsBusAndArchive',
-            principals: [events],
-            actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
-            resources: ['*'],
-            conditions: { StringEquals: { 'kms:EncryptionContext:aws:events:event-bus:arn': busArn } },
-          }),
-          // EventBridge user guide, "Using dead-letter queues": the rule sends to an encrypted DLQ.
-          new iam.PolicyStatement({
-            sid: 'EventBridgeRulesSendToDeadLetterQueue',
-            principals: [events],
-            actions: [...SQS_KEY_ACTIONS.send],
-            resources: ['*'],
-            conditions: { ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: `${stage.eventBusName}/*` }) } },
-          }),
-          // Key metadata only (is the key there, is it symmetric), as both services document it.
-          new iam.PolicyStatement({ sid: 'EventBridgeDescribesKey', principals: [events], actions: ['kms:DescribeKey'], resources: ['*'] }),
-          new iam.PolicyStatement({
-            sid: 'DynamoDbReadsKeyMetadata',
-            principals: [new iam.ServicePrincipal('dynamodb.amazonaws.com')],
-            actions: ['kms:Describe*', 'kms:Get*', 'kms:List*'],
-            resources: ['*'],
-          }),
+          ...accountStatements(stack),
+          cloudWatchLogsStatement(stack),
+          ...eventBridgeStatements(stack, stage.eventBusName),
+          dynamoDbMetadataStatement(),
         ],
       }),
     });
@@ -158,3 +114,70 @@ export class DataKey extends Construct {
 
 /** The kms:ViaService value of a service's calls to KMS on a caller's behalf, in the stack's region. */
 const viaService = (service: 'dynamodb' | 'sqs', stack: Stack) => `${service}.${stack.region}.amazonaws.com`;
+
+/** The account administers the key, and uses it through DynamoDB and SQS only. */
+function accountStatements(stack: Stack): iam.PolicyStatement[] {
+  const account = new iam.AccountRootPrincipal();
+  return [
+    new iam.PolicyStatement({ sid: 'AccountAdministersKeyButCannotUseIt', principals: [account], actions: [...KEY_ADMIN_ACTIONS], resources: ['*'] }),
+    new iam.PolicyStatement({
+      sid: 'AccountUsesKeyOnlyThroughDynamoDbAndSqs',
+      principals: [account],
+      actions: [...DYNAMODB_KEY_ACTIONS, 'kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'kms:ViaService': [viaService('dynamodb', stack), viaService('sqs', stack)], 'kms:CallerAccount': stack.account } },
+    }),
+  ];
+}
+
+/**
+ * CloudWatch Logs user guide, "Encrypt log data in CloudWatch Logs using AWS KMS". The groups'
+ * names are CloudFormation's (and a group's ARN here would make a cycle: the group names the
+ * key), so the context admits the log groups of this account and region.
+ */
+function cloudWatchLogsStatement(stack: Stack): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'CloudWatchLogsEncryptsLogGroups',
+    principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    resources: ['*'],
+    conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
+  });
+}
+
+function eventBridgeStatements(stack: Stack, eventBusName: string): iam.PolicyStatement[] {
+  const events = new iam.ServicePrincipal('events.amazonaws.com');
+  const busArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName });
+  return [
+    // EventBridge user guide, "Encrypting event buses" and "Encrypting archives": both use the
+    // bus's ARN as encryption context (built from its name: the bus's own ARN attribute would
+    // make a cycle, the bus names the key).
+    new iam.PolicyStatement({
+      sid: 'EventBridgeEncryptsBusAndArchive',
+      principals: [events],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'kms:EncryptionContext:aws:events:event-bus:arn': busArn } },
+    }),
+    // EventBridge user guide, "Using dead-letter queues": the rule sends to an encrypted DLQ.
+    new iam.PolicyStatement({
+      sid: 'EventBridgeRulesSendToDeadLetterQueue',
+      principals: [events],
+      actions: [...SQS_KEY_ACTIONS.send],
+      resources: ['*'],
+      conditions: { ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'events', resource: 'rule', resourceName: `${eventBusName}/*` }) } },
+    }),
+    // Key metadata only (is the key there, is it symmetric), as EventBridge documents it.
+    new iam.PolicyStatement({ sid: 'EventBridgeDescribesKey', principals: [events], actions: ['kms:DescribeKey'], resources: ['*'] }),
+  ];
+}
+
+/** Key metadata only, as DynamoDB documents it. */
+function dynamoDbMetadataStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DynamoDbReadsKeyMetadata',
+    principals: [new iam.ServicePrincipal('dynamodb.amazonaws.com')],
+    actions: ['kms:Describe*', 'kms:Get*', 'kms:List*'],
+    resources: ['*'],
+  });
+}

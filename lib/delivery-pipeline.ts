@@ -59,9 +59,34 @@ export class DeliveryPipeline extends Construct {
     private readonly props: DeliveryPipelineProps,
   ) {
     super(scope, id);
-    const { state, stage } = props;
+    this.fanOut = this.fanOutFunction();
+    this.fanOutRule = this.routeEventsTo(this.fanOut);
 
-    this.fanOut = new WebhookFunction(this, 'FanOut', {
+    // One delivery function per lane: the same core (lambdas/delivery/deliver-batch.ts) on its
+    // lane's queue, with its own event source concurrency and reserved concurrency.
+    this.deliverers = {
+      fast: this.deliverer('fast', 'Deliver', {
+        memorySize: 512,
+        description: 'Buildmarkets Webhooks: signed delivery attempts from the fast lane queue',
+        maxConcurrency: props.stage.deliveryMaxConcurrency,
+        reservedConcurrency: props.stage.deliveryReservedConcurrency,
+      }),
+      slow: this.deliverer('slow', 'DeliverSlow', {
+        memorySize: 512,
+        description: 'Buildmarkets Webhooks: signed delivery attempts to slow endpoints, from the slow lane queue',
+        maxConcurrency: props.stage.slowDeliveryMaxConcurrency,
+        reservedConcurrency: props.stage.slowDeliveryReservedConcurrency,
+      }),
+    };
+    this.deliver = this.deliverers.fast;
+
+    this.sweeper = this.sweeperFunction();
+    this.sweepSchedule = this.scheduleSweeps(this.sweeper);
+  }
+
+  private fanOutFunction(): WebhookFunction {
+    const { state, stage } = this.props;
+    const fanOut = new WebhookFunction(this, 'FanOut', {
       name: 'fan-out',
       description: 'Buildmarkets Webhooks: EventBridge event → one delivery job per subscribed webhook',
       state,
@@ -73,47 +98,39 @@ export class DeliveryPipeline extends Construct {
     });
     // EventBridge invokes asynchronously: a thrown error (e.g. DynamoDB unavailable) is retried by
     // Lambda, then the event goes to the fan-out DLQ — never silently dropped.
-    this.fanOut.fn.configureAsyncInvoke({
+    fanOut.fn.configureAsyncInvoke({
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new DeadLetterQueueDestination(state.fanOutDeadLetterQueue),
     });
     // Lambda sends failure records with the function's role: under the data key, SQS uses the key with it.
-    state.dataKey?.grantQueues(this.fanOut.role, 'send');
-    this.fanOutRule = new events.Rule(this, 'FanOutRule', {
+    state.dataKey?.grantQueues(fanOut.role, 'send');
+    return fanOut;
+  }
+
+  /** The bus rule that hands platform events to the fan-out. */
+  private routeEventsTo(fanOut: WebhookFunction): events.Rule {
+    const { state } = this.props;
+    const rule = new events.Rule(this, 'FanOutRule', {
       eventBus: state.eventBus,
       description: 'Buildmarkets platform events (source buildmarkets.*) → webhook fan-out',
       // The same pattern the local runtime's PutEvents endpoint matches with.
       eventPattern: FAN_OUT_RULE_PATTERN as unknown as events.EventPattern,
     });
     // EventBridge's own retry (throttling, invocation errors) and DLQ for what it cannot hand over.
-    this.fanOutRule.addTarget(
-      new targets.LambdaFunction(this.fanOut.fn, {
+    rule.addTarget(
+      new targets.LambdaFunction(fanOut.fn, {
         retryAttempts: 185,
         maxEventAge: Duration.hours(24),
         deadLetterQueue: state.fanOutDeadLetterQueue,
       }),
     );
+    return rule;
+  }
 
-    // One delivery function per lane: the same core (lambdas/delivery/deliver-batch.ts) on its
-    // lane's queue, with its own event source concurrency and reserved concurrency.
-    this.deliverers = {
-      fast: this.deliverer('fast', 'Deliver', {
-        memorySize: 512,
-        description: 'Buildmarkets Webhooks: signed delivery attempts from the fast lane queue',
-        maxConcurrency: stage.deliveryMaxConcurrency,
-        reservedConcurrency: stage.deliveryReservedConcurrency,
-      }),
-      slow: this.deliverer('slow', 'DeliverSlow', {
-        memorySize: 512,
-        description: 'Buildmarkets Webhooks: signed delivery attempts to slow endpoints, from the slow lane queue',
-        maxConcurrency: stage.slowDeliveryMaxConcurrency,
-        reservedConcurrency: stage.slowDeliveryReservedConcurrency,
-      }),
-    };
-    this.deliver = this.deliverers.fast;
-
-    this.sweeper = new WebhookFunction(this, 'Sweeper', {
+  private sweeperFunction(): WebhookFunction {
+    const { state, stage } = this.props;
+    return new WebhookFunction(this, 'Sweeper', {
       name: 'sweeper',
       description: 'Buildmarkets Webhooks: re-queue parked delivery jobs that are due',
       state,
@@ -124,14 +141,18 @@ export class DeliveryPipeline extends Construct {
       // Its lag (SweepLag, EMF) has an alarm.
       environment: metricsEnvironment(stage),
     });
-    this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
+  }
+
+  private scheduleSweeps(sweeper: WebhookFunction): events.Rule {
+    const { sweeperParts } = this.props.stage;
+    return new events.Rule(this, 'SweepSchedule', {
       description: 'Buildmarkets Webhooks sweeper',
       schedule: events.Schedule.rate(SWEEP_INTERVAL),
       // One invocation per part of the due shards (lambdas/sweeper.handler.ts); part 0 also
       // finishes abandoned fan-outs. A missed sweep is made up by the next one.
       targets: Array.from(
-        { length: stage.sweeperParts },
-        (_, part) => new targets.LambdaFunction(this.sweeper.fn, { retryAttempts: 0, event: events.RuleTargetInput.fromObject({ part, parts: stage.sweeperParts }) }),
+        { length: sweeperParts },
+        (_, part) => new targets.LambdaFunction(sweeper.fn, { retryAttempts: 0, event: events.RuleTargetInput.fromObject({ part, parts: sweeperParts }) }),
       ),
     });
   }

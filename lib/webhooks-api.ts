@@ -60,32 +60,47 @@ export class WebhooksApi extends Construct {
   readonly routeFunctions = new Map<RouteFunctionName, WebhookFunction>();
   readonly fallback: WebhookFunction;
 
-  constructor(scope: Construct, id: string, props: WebhooksApiProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: WebhooksApiProps,
+  ) {
     super(scope, id);
-    const { state, stage } = props;
-    const make = (name: RouteFunctionName | typeof FALLBACK_HANDLER, description: string, reservedConcurrentExecutions?: number) => {
-      const environment = name === FALLBACK_HANDLER ? undefined : props.routeEnvironment?.[name];
-      const fn = new WebhookFunction(this, pascalCase(name), {
-        name,
-        description,
-        state,
-        stage,
-        timeout: (name !== FALLBACK_HANDLER && ROUTE_TIMEOUTS[name]) || ROUTE_TIMEOUT,
-        reservedConcurrentExecutions,
-        ...(environment ? { environment } : {}),
-      });
-      this.functions.push(fn);
-      return fn;
-    };
-
-    this.fallback = make(FALLBACK_HANDLER, 'Buildmarkets Webhooks: $default route (404 / 405)');
+    this.fallback = this.routeFunction(FALLBACK_HANDLER, 'Buildmarkets Webhooks: $default route (404 / 405)');
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      apiName: `${stage.stackName}-api`,
+      apiName: `${props.stage.stackName}-api`,
       description: 'Buildmarkets Webhooks management API (SPEC §2)',
       createDefaultStage: false,
       defaultIntegration: new HttpLambdaIntegration('FallbackIntegration', this.fallback.fn),
     });
+    this.addRoutes();
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.stage.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      ...(props.state.dataKey ? { encryptionKey: props.state.dataKey.key } : {}),
+    });
+    this.stage = this.defaultStage(props.stage);
+    acknowledgeOwnAuthentication(this.httpApi);
+  }
 
+  private routeFunction(name: RouteFunctionName | typeof FALLBACK_HANDLER, description: string, reservedConcurrentExecutions?: number): WebhookFunction {
+    const { state, stage } = this.props;
+    const environment = name === FALLBACK_HANDLER ? undefined : this.props.routeEnvironment?.[name];
+    const fn = new WebhookFunction(this, pascalCase(name), {
+      name,
+      description,
+      state,
+      stage,
+      timeout: (name !== FALLBACK_HANDLER && ROUTE_TIMEOUTS[name]) || ROUTE_TIMEOUT,
+      reservedConcurrentExecutions,
+      ...(environment ? { environment } : {}),
+    });
+    this.functions.push(fn);
+    return fn;
+  }
+
+  /** A function and an integration per route of ROUTE_LIST. */
+  private addRoutes(): void {
     // Entries that share a name (the portal's page and assets) share one function and integration.
     const integrations = new Map<RouteFunctionName, HttpLambdaIntegration>();
     for (const route of ROUTE_LIST) {
@@ -93,20 +108,18 @@ export class WebhooksApi extends Construct {
       let integration = integrations.get(name);
       if (!integration) {
         // Reserved per route (stage configuration): delivery cannot take the API's concurrency.
-        const fn = make(name, `Buildmarkets Webhooks: ${route.method} ${route.path}`, stage.apiReservedConcurrency);
+        const fn = this.routeFunction(name, `Buildmarkets Webhooks: ${route.method} ${route.path}`, this.props.stage.apiReservedConcurrency);
         this.routeFunctions.set(name, fn);
         integration = new HttpLambdaIntegration(`${pascalCase(name)}Integration`, fn.fn);
         integrations.set(name, integration);
       }
       this.httpApi.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration });
     }
+  }
 
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
-      retention: stage.logRetentionDays as logs.RetentionDays,
-      removalPolicy: stage.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      ...(state.dataKey ? { encryptionKey: state.dataKey.key } : {}),
-    });
-    this.stage = this.httpApi.addStage('DefaultStage', {
+  /** `$default`, throttled and access-logged. */
+  private defaultStage(stage: StageConfig): apigw.HttpStage {
+    return this.httpApi.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: stage.apiThrottleRateLimit, burstLimit: stage.apiThrottleBurstLimit },
@@ -115,17 +128,19 @@ export class WebhooksApi extends Construct {
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
     });
-
-    // Covers every route of ROUTE_LIST and `$default` (the fallback only answers 404/405 from the route table).
-    Validations.of(this.httpApi).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'Each route function authenticates the caller itself (lambdas/http/authenticate.ts: X-API-Key/X-API-Secret or Basic, checked against the hashed ' +
-        'api-keys table, scope per route, then the per-key rate limit). An HTTP API Lambda authorizer cannot accept both credential forms with caching ' +
-        '(every identity source must be present) and would answer 401/403 outside the SPEC error envelope. The $default route only answers 404/405. ' +
-        'GET /v1/openapi.json is public by design (SPEC §8: route scope null), serving a document built from code, no data. The portal routes (also scope null) serve only the static portal page and its assets, which sign in through the API itself.',
-    });
   }
+}
+
+/** Covers every route of ROUTE_LIST and `$default` (the fallback only answers 404/405 from the route table). */
+function acknowledgeOwnAuthentication(httpApi: apigw.HttpApi): void {
+  Validations.of(httpApi).acknowledge({
+    id: 'AwsSolutions-APIG4',
+    reason:
+      'Each route function authenticates the caller itself (lambdas/http/authenticate.ts: X-API-Key/X-API-Secret or Basic, checked against the hashed ' +
+      'api-keys table, scope per route, then the per-key rate limit). An HTTP API Lambda authorizer cannot accept both credential forms with caching ' +
+      '(every identity source must be present) and would answer 401/403 outside the SPEC error envelope. The $default route only answers 404/405. ' +
+      'GET /v1/openapi.json is public by design (SPEC §8: route scope null), serving a document built from code, no data. The portal routes (also scope null) serve only the static portal page and its assets, which sign in through the API itself.',
+  });
 }
 
 export function pascalCase(name: string): string {

@@ -17,6 +17,9 @@ import type { StageConfig } from './stage-config.js';
 
 export type WebhooksStateProps = { stage: StageConfig };
 
+/** The fast lane keeps the construct ids it had before lanes existed (no queue replacement). */
+const LANE_QUEUE_IDS: Record<Lane, string> = { fast: 'DeliveryQueue', slow: 'SlowDeliveryQueue' };
+
 export class WebhooksState extends Construct {
   readonly tables: Record<TableName, dynamodb.Table>;
   /** Encrypts webhook secrets; its policy admits only the create and delivery functions. */
@@ -42,8 +45,28 @@ export class WebhooksState extends Construct {
     this.tables = Object.fromEntries(
       (Object.entries(TABLES) as [TableName, TableDefinition][]).map(([name, def]) => [name, this.table(name, def, stage, removalPolicy)]),
     ) as Record<TableName, dynamodb.Table>;
+    this.secretsKey = this.createSecretsKey(stage, removalPolicy);
+    this.eventBus = this.archivedEventBus(stage);
+    if (stage.producerPrincipals.length > 0) this.restrictProducers(stage.producerPrincipals);
 
-    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+    const lanes = Object.keys(DELIVERY_QUEUES) as Lane[];
+    this.deliveryDeadLetterQueues = Object.fromEntries(
+      lanes.map((lane) => [lane, this.queue(LANE_QUEUE_IDS[lane].replace(/Queue$/, 'DeadLetterQueue'), removalPolicy)]),
+    ) as Record<Lane, sqs.Queue>;
+    this.deliveryQueues = Object.fromEntries(lanes.map((lane) => [lane, this.laneQueue(lane, removalPolicy)])) as Record<Lane, sqs.Queue>;
+    this.deliveryQueue = this.deliveryQueues.fast;
+    this.deliveryDeadLetterQueue = this.deliveryDeadLetterQueues.fast;
+    this.fanOutDeadLetterQueue = this.queue('FanOutDeadLetterQueue', removalPolicy);
+    Validations.of(this.fanOutDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is a dead-letter queue: of the fan-out rule target (DeadLetterConfig) and of the fan-out function\'s asynchronous invocations (OnFailure ' +
+        'destination). cdk-nag only recognises DLQs referenced by another queue\'s RedrivePolicy. A DLQ needs no DLQ of its own.',
+    });
+  }
+
+  private createSecretsKey(stage: StageConfig, removalPolicy: RemovalPolicy): kms.Key {
+    return new kms.Key(this, 'SecretsKey', {
       description: `${stage.stackName}: webhook signing secrets`,
       alias: `alias/${stage.stackName}/webhook-secrets`,
       enableKeyRotation: true,
@@ -62,10 +85,12 @@ export class WebhooksState extends Construct {
         ],
       }),
     });
+  }
 
-    this.eventBus = new events.EventBus(this, 'EventBus', { eventBusName: stage.eventBusName, description: 'Buildmarkets platform events' });
-    // Every event published on the bus, kept so it can be replayed (StartReplay) after a bug.
-    const archive = this.eventBus.archive('EventArchive', {
+  /** The bus, and an archive of every event published on it, kept so it can be replayed (StartReplay) after a bug. */
+  private archivedEventBus(stage: StageConfig): events.EventBus {
+    const eventBus = new events.EventBus(this, 'EventBus', { eventBusName: stage.eventBusName, description: 'Buildmarkets platform events' });
+    const archive = eventBus.archive('EventArchive', {
       description: 'Every Buildmarkets platform event published on the bus, for replay',
       eventPattern: { source: events.Match.prefix('buildmarkets.') },
       retention: Duration.days(stage.eventArchiveRetentionDays),
@@ -74,43 +99,25 @@ export class WebhooksState extends Construct {
       // Set on the resources, not through the constructs' kmsKey: EventBus.archive() drops it
       // (aws-cdk#38298), and the key statement Archive would add names the bus's ARN attribute, a
       // cycle (the bus names the key). DataKey's policy admits EventBridge for this bus.
-      (this.eventBus.node.defaultChild as events.CfnEventBus).kmsKeyIdentifier = this.dataKey.key.keyArn;
+      (eventBus.node.defaultChild as events.CfnEventBus).kmsKeyIdentifier = this.dataKey.key.keyArn;
       (archive.node.findChild('Archive') as events.CfnArchive).kmsKeyIdentifier = this.dataKey.key.keyArn;
     }
+    return eventBus;
+  }
 
-    if (stage.producerPrincipals.length > 0) this.restrictProducers(stage.producerPrincipals);
-
-    // The fast lane keeps the construct ids it had before lanes existed (no queue replacement).
-    const laneIds: Record<Lane, string> = { fast: 'DeliveryQueue', slow: 'SlowDeliveryQueue' };
-    const lanes = Object.keys(DELIVERY_QUEUES) as Lane[];
-    this.deliveryDeadLetterQueues = Object.fromEntries(
-      lanes.map((lane) => [lane, this.queue(laneIds[lane].replace(/Queue$/, 'DeadLetterQueue'), removalPolicy)]),
-    ) as Record<Lane, sqs.Queue>;
-    this.deliveryQueues = Object.fromEntries(
-      lanes.map((lane) => {
-        const def = DELIVERY_QUEUES[lane];
-        const queue = new sqs.Queue(this, laneIds[lane], {
-          ...this.queueEncryption(),
-          enforceSSL: true,
-          visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
-          // Long retry waits are parked in DynamoDB (the sweeper re-queues them); a long retention
-          // still rides out a delivery function outage.
-          retentionPeriod: Duration.days(14),
-          deadLetterQueue: { queue: this.deliveryDeadLetterQueues[lane], maxReceiveCount: def.maxReceiveCount },
-          // A first attempt exists only as a message here: kept with the data (retainData, live).
-          removalPolicy,
-        });
-        return [lane, queue];
-      }),
-    ) as Record<Lane, sqs.Queue>;
-    this.deliveryQueue = this.deliveryQueues.fast;
-    this.deliveryDeadLetterQueue = this.deliveryDeadLetterQueues.fast;
-    this.fanOutDeadLetterQueue = this.queue('FanOutDeadLetterQueue', removalPolicy);
-    Validations.of(this.fanOutDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is a dead-letter queue: of the fan-out rule target (DeadLetterConfig) and of the fan-out function\'s asynchronous invocations (OnFailure ' +
-        'destination). cdk-nag only recognises DLQs referenced by another queue\'s RedrivePolicy. A DLQ needs no DLQ of its own.',
+  /** A delivery lane's queue, with its DLQ (made first). */
+  private laneQueue(lane: Lane, removalPolicy: RemovalPolicy): sqs.Queue {
+    const def = DELIVERY_QUEUES[lane];
+    return new sqs.Queue(this, LANE_QUEUE_IDS[lane], {
+      ...this.queueEncryption(),
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
+      // Long retry waits are parked in DynamoDB (the sweeper re-queues them); a long retention
+      // still rides out a delivery function outage.
+      retentionPeriod: Duration.days(14),
+      deadLetterQueue: { queue: this.deliveryDeadLetterQueues[lane], maxReceiveCount: def.maxReceiveCount },
+      // A first attempt exists only as a message here: kept with the data (retainData, live).
+      removalPolicy,
     });
   }
 

@@ -1,7 +1,7 @@
 // One signed POST to a webhook URL: connect only to the address the URL guard checked (resolve
 // once per attempt, pin it: no DNS rebinding window), no redirects, a hard deadline, only 2xx is
 // success. Connections are kept alive per endpoint and pinned address (connection-pool.ts).
-import type { Agent } from 'node:http';
+import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { type AttemptResult, noAnswer } from '../domain/delivery.js';
@@ -100,21 +100,7 @@ export class HttpSender {
       let settled = false;
       let answered = false;
       let socket: Socket | undefined;
-      const transport = url.protocol === 'https:' ? https : http;
-      const request = transport.request({
-        protocol: url.protocol,
-        host: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port || undefined,
-        path: `${url.pathname}${url.search}`,
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': USER_AGENT,
-          'content-length': Buffer.byteLength(body),
-          ...headers,
-        },
-      });
+      const request = postRequest(agent, url, body, headers);
       const onData = () => (answered = true);
       request.on('socket', (s: Socket) => {
         socket = s;
@@ -138,23 +124,52 @@ export class HttpSender {
       };
       request.on('response', (response) => {
         answered = true;
-        const status = response.statusCode ?? 0;
-        const done = () =>
-          finish({ ok: status >= 200 && status < 300, httpStatus: status, responseTimeMs: Math.round(performance.now() - started), error: null });
-        let read = 0;
-        response.on('data', (chunk: Buffer) => {
-          read += chunk.length;
-          if (read >= MAX_RESPONSE_BODY_BYTES) done();
-        });
-        response.on('end', done);
-        response.on('error', failed);
-        // Closed before its end (Node versions differ in whether 'error' comes first).
-        response.on('close', () => failed({ code: 'ECONNRESET' }));
+        readResponse(response, started, finish, failed);
       });
       request.on('error', failed);
       request.end(body);
     });
   }
+}
+
+/** The POST of `body` to the pinned `url`, on `agent`'s connections (not sent until `end`). */
+function postRequest(agent: Agent, url: URL, body: string, headers: Record<string, string>): ClientRequest {
+  const transport = url.protocol === 'https:' ? https : http;
+  return transport.request({
+    protocol: url.protocol,
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port || undefined,
+    path: `${url.pathname}${url.search}`,
+    method: 'POST',
+    agent,
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'content-length': Buffer.byteLength(body),
+      ...headers,
+    },
+  });
+}
+
+/** `finish` with the status once the response ended or MAX_RESPONSE_BODY_BYTES of its body came; `failed` if it broke off. */
+function readResponse(
+  response: IncomingMessage,
+  started: number,
+  finish: (result: AttemptResult) => void,
+  failed: (error: unknown) => void,
+): void {
+  const status = response.statusCode ?? 0;
+  const done = () =>
+    finish({ ok: status >= 200 && status < 300, httpStatus: status, responseTimeMs: Math.round(performance.now() - started), error: null });
+  let read = 0;
+  response.on('data', (chunk: Buffer) => {
+    read += chunk.length;
+    if (read >= MAX_RESPONSE_BODY_BYTES) done();
+  });
+  response.on('end', done);
+  response.on('error', failed);
+  // Closed before its end (Node versions differ in whether 'error' comes first).
+  response.on('close', () => failed({ code: 'ECONNRESET' }));
 }
 
 /** Rejects with DEADLINE once `ms` have passed (the promise itself is left to settle unobserved). */

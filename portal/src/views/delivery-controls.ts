@@ -47,39 +47,8 @@ export function deliveryControlsForm(ctx: Ctx, webhook: Webhook, updated: (w: We
 
 export function customHeadersForm(ctx: Ctx, webhook: Webhook, updated: (w: Webhook) => void): HTMLElement {
   const current = h('p', { class: 'muted' });
-  const showCurrent = (w: Webhook) => {
-    const names = Object.keys(w.headers);
-    replaceChildren(current, names.length === 0 ? 'No custom headers.' : ['Sent now: ', ...names.flatMap((n, i) => [i > 0 ? ', ' : '', h('code', null, `${n}: ****`)])]);
-  };
-  showCurrent(webhook);
-
-  const rows = h('div', { class: 'header-rows' });
-  const addButton = h('button', { type: 'button' }, 'Add header');
-  const addRow = (name = '') => {
-    const nameInput = h('input', { id: uid('header-name'), type: 'text', value: name, spellcheck: 'false', autocomplete: 'off', maxlength: 64, 'data-role': 'name' });
-    // Write-only: never prefilled (the API never returns a value), never shown as typed.
-    const valueInput = h('input', { id: uid('header-value'), type: 'password', spellcheck: 'false', autocomplete: 'off', maxlength: 1000, placeholder: name ? '**** (enter again to keep)' : '', 'data-role': 'value' });
-    const remove = h('button', { type: 'button', class: 'danger' }, 'Remove');
-    const row = h(
-      'div',
-      { class: 'header-row' },
-      h('label', { for: nameInput.id }, 'Name'),
-      nameInput,
-      h('label', { for: valueInput.id }, 'Value'),
-      valueInput,
-      remove,
-    );
-    remove.addEventListener('click', () => {
-      row.remove();
-      addButton.disabled = rows.children.length >= MAX_HEADERS;
-    });
-    rows.append(row);
-    addButton.disabled = rows.children.length >= MAX_HEADERS;
-    return nameInput;
-  };
-  for (const name of Object.keys(webhook.headers)) addRow(name);
-  addButton.addEventListener('click', () => addRow().focus());
-
+  showHeaderNames(current, webhook);
+  const { rows, addButton } = headerRowsEditor(Object.keys(webhook.headers));
   const form = h(
     'form',
     { class: 'card', 'aria-labelledby': 'headers-title', novalidate: true },
@@ -90,23 +59,75 @@ export function customHeadersForm(ctx: Ctx, webhook: Webhook, updated: (w: Webho
     h('div', { class: 'actions' }, addButton, h('button', { type: 'submit' }, 'Replace headers')),
   );
   onSubmit(form, ctx, async () => {
-    const headers: Record<string, string> = {};
-    for (const row of Array.from(rows.children)) {
-      const name = row.querySelector<HTMLInputElement>('[data-role=name]')!.value.trim();
-      const value = row.querySelector<HTMLInputElement>('[data-role=value]')!.value;
-      if (name === '' && value === '') continue;
-      if (name === '') throw new Error('Each header needs a name.');
-      headers[name] = value;
-    }
+    const headers = enteredHeaders(rows);
     const result = await ctx.api.updateWebhook(webhook.id, { headers: Object.keys(headers).length === 0 ? null : headers });
     // The values leave the page with the request: the inputs are emptied.
     for (const input of Array.from(rows.querySelectorAll<HTMLInputElement>('[data-role=value]'))) {
       input.value = '';
       input.placeholder = '**** (enter again to keep)';
     }
-    showCurrent(result);
+    showHeaderNames(current, result);
     updated(result);
     ctx.notify(Object.keys(headers).length === 0 ? 'Custom headers removed.' : 'Custom headers saved.');
   });
   return form;
+}
+
+/** The names of the headers the webhook sends now (their values are never shown). */
+function showHeaderNames(current: HTMLElement, w: Webhook): void {
+  const names = Object.keys(w.headers);
+  replaceChildren(current, names.length === 0 ? 'No custom headers.' : ['Sent now: ', ...names.flatMap((n, i) => [i > 0 ? ', ' : '', h('code', null, `${n}: ****`)])]);
+}
+
+/** A row per header (its name kept, its value to enter again), and the button that adds one, up to MAX_HEADERS. */
+function headerRowsEditor(names: string[]): { rows: HTMLElement; addButton: HTMLButtonElement } {
+  const rows = h('div', { class: 'header-rows' });
+  const addButton = h('button', { type: 'button' }, 'Add header');
+  const limitRows = () => {
+    addButton.disabled = rows.children.length >= MAX_HEADERS;
+  };
+  const addRow = (name = '') => {
+    const { row, nameInput } = headerRow(name, limitRows);
+    rows.append(row);
+    limitRows();
+    return nameInput;
+  };
+  for (const name of names) addRow(name);
+  addButton.addEventListener('click', () => addRow().focus());
+  return { rows, addButton };
+}
+
+/** A header's name and value inputs, and a button that removes the row (then calls `removed`). */
+function headerRow(name: string, removed: () => void): { row: HTMLElement; nameInput: HTMLInputElement } {
+  const nameInput = h('input', { id: uid('header-name'), type: 'text', value: name, spellcheck: 'false', autocomplete: 'off', maxlength: 64, 'data-role': 'name' });
+  // Write-only: never prefilled (the API never returns a value), never shown as typed.
+  const valueInput = h('input', { id: uid('header-value'), type: 'password', spellcheck: 'false', autocomplete: 'off', maxlength: 1000, placeholder: name ? '**** (enter again to keep)' : '', 'data-role': 'value' });
+  const remove = h('button', { type: 'button', class: 'danger' }, 'Remove');
+  const row = h(
+    'div',
+    { class: 'header-row' },
+    h('label', { for: nameInput.id }, 'Name'),
+    nameInput,
+    h('label', { for: valueInput.id }, 'Value'),
+    valueInput,
+    remove,
+  );
+  remove.addEventListener('click', () => {
+    row.remove();
+    removed();
+  });
+  return { row, nameInput };
+}
+
+/** The headers the rows hold; a row left empty is skipped, a value without a name is refused. */
+function enteredHeaders(rows: HTMLElement): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const row of Array.from(rows.children)) {
+    const name = row.querySelector<HTMLInputElement>('[data-role=name]')!.value.trim();
+    const value = row.querySelector<HTMLInputElement>('[data-role=value]')!.value;
+    if (name === '' && value === '') continue;
+    if (name === '') throw new Error('Each header needs a name.');
+    headers[name] = value;
+  }
+  return headers;
 }
