@@ -1,12 +1,10 @@
-// One Lambda function of the service: `lambdas/<name>.handler.ts` bundled by esbuild (ESM,
+// One Lambda function of the service: `lambdas/<name>.handler.ts` bundled by esbuild (handler-bundle.ts: ESM,
 // minified, source maps shipped but not enabled) for nodejs24.x on arm64, with its own role, log
 // group and exactly the access FUNCTION_ACCESS gives it — the IAM statements and the environment
 // come from one entry.
-import { fileURLToPath } from 'node:url';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { DATA_KEY_CONTEXT_KEY, DATA_KEY_PURPOSE, KMS_CONTEXT_KEY } from '../lambdas/stores/kms-secret-cipher.js';
@@ -15,33 +13,15 @@ import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName, TABLE_OPERATIO
 import type { StageConfig } from './stage-config.js';
 import { type FunctionNetwork, vpcAccessStatement } from './static-egress.js';
 import type { WebhooksState } from './webhooks-state.js';
+import { handlerCode, PROJECT_ROOT } from './handler-bundle.js';
 import { QUEUE_ENV, TABLE_ENV } from '../lambdas/shared/config-names.js';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export { PROJECT_ROOT };
 
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const LAMBDA_ARCHITECTURE = lambda.Architecture.ARM_64;
 
 export { TABLE_ENV };
-
-/**
- * ESM output for our ESM sources (and ESM-only @middy/core). The banner gives bundled CommonJS
- * dependencies a `require`; the AWS SDK is bundled too, pinned to the lock file's version. The
- * SDK's default credential chain is replaced by the environment credentials Lambda provides
- * (lambdas/shared/lambda-credentials.ts): the whole chain made each import ~30–40 ms slower.
- * (esbuild runs in PROJECT_ROOT, so the alias path is relative to it.)
- */
-export const BUNDLING = {
-  format: OutputFormat.ESM,
-  target: 'node24',
-  mainFields: ['module', 'main'],
-  minify: true,
-  sourceMap: true,
-  sourcesContent: false,
-  bundleAwsSDK: true,
-  banner: "import { createRequire as __bmCreateRequire } from 'node:module';const require = __bmCreateRequire(import.meta.url);",
-  esbuildArgs: { '--alias': '@aws-sdk/credential-provider-node=./lambdas/shared/lambda-credentials.ts' },
-} as const;
 
 /**
  * NODE_OPTIONS of every function (none when empty). Not `--enable-source-maps`: it made each
@@ -68,7 +48,7 @@ export type WebhookFunctionProps = {
 
 export class WebhookFunction extends Construct {
   readonly name: FunctionName;
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -191,13 +171,11 @@ export class WebhookFunction extends Construct {
     });
   }
 
-  private bundledFunction(props: WebhookFunctionProps, environment: Record<string, string>): NodejsFunction {
-    return new NodejsFunction(this, 'Function', {
+  private bundledFunction(props: WebhookFunctionProps, environment: Record<string, string>): lambda.Function {
+    return new lambda.Function(this, 'Function', {
       description: props.description,
-      entry: `${PROJECT_ROOT}lambdas/${this.name}.handler.ts`,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      code: handlerCode(this.name),
+      handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
       memorySize: props.memorySize ?? 256,
@@ -208,7 +186,6 @@ export class WebhookFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { ...environment, ...props.environment },
-      bundling: { ...BUNDLING, mainFields: [...BUNDLING.mainFields] },
     });
   }
 }

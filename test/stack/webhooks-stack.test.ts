@@ -816,7 +816,9 @@ describe('stage context in the template', () => {
   describe('live', () => {
     let live: ReturnType<typeof synth>;
     beforeAll(() => {
+      // With CloudFormation validation: the live template is the one with every optional part.
       live = synth({
+        validate: true,
         context: {
           environment: 'live',
           retrySchedule: '60,120',
