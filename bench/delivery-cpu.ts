@@ -16,7 +16,7 @@ import { functionEnvironment } from '../local/function-environment.js';
 import { summariseProfile } from './profile.js';
 import { Receivers } from './receiver.js';
 import { startRuntime } from './runtime.js';
-import { exampleData, webhookRegistry } from './scenario.js';
+import { exampleData, NO_RATE_LIMITS, webhookRegistry } from './scenario.js';
 import { round } from './stats.js';
 
 export type DeliveryCpuResult = {
@@ -33,7 +33,7 @@ export type DeliveryCpuResult = {
 export async function runDeliveryCpu(options: { batches: number; webhooks: number; profile: boolean }): Promise<DeliveryCpuResult> {
   // One receiver per webhook (partners have distinct hosts), in their own process: their CPU is not the function's.
   const receivers = await Receivers.start(options.webhooks);
-  const runtime = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
+  const runtime = await startRuntime({ env: NO_RATE_LIMITS });
   const registry = webhookRegistry(runtime.state);
   // The handler's config is read once per process; the environment is given back for the sections after this one (their runtimes inherit it).
   let restoreEnv = () => {};
