@@ -3,40 +3,37 @@
 // fresh Node process: `await import(bundle)` timed inside the child (process start-up excluded) and
 // the child's wall time, median of N runs. Full mode adds variants: with and without
 // `--enable-source-maps`, and with Node's compile cache made at bundle time (NODE_COMPILE_CACHE).
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { writePortalAssets } from '../portal/build.js';
-import { progress } from './log.js';
-import { ROOT } from './paths.js';
-import { runProcessOk } from './process.js';
-import { median, round } from './stats.js';
+import { median, progress, ROOT, round, runProcess } from './util.js';
+
+/** The BUNDLING props toEsbuild translates; any other is an error, not silently left out. */
+const TRANSLATED = new Set(['format', 'target', 'mainFields', 'minify', 'sourceMap', 'sourcesContent', 'bundleAwsSDK', 'banner', 'esbuildArgs']);
 
 /** What aws-lambda-nodejs passes to esbuild for these props (its bundling.js, createBundlingCommand). */
 function toEsbuild(b: BundlingOptions): BuildOptions {
+  const unknown = Object.keys(b).filter((k) => !TRANSLATED.has(k));
+  if (unknown.length) throw new Error(`cold_start: BUNDLING's ${unknown.join(', ')} not translated to esbuild (toEsbuild)`);
   const esm = b.format === 'esm';
-  const alias = b.esbuildArgs?.['--alias'] as string | undefined; // of esbuildArgs, only `--alias name=path` is used
+  const [alias, path] = String(b.esbuildArgs?.['--alias'] ?? '=').split('='); // of esbuildArgs, only `--alias name=path` is used
   return {
-    bundle: true, platform: 'node', target: b.target ?? 'node24', format: esm ? 'esm' : 'cjs', minify: b.minify ?? false,
-    sourcemap: b.sourceMap ? ((b.sourceMapMode ?? 'default') === 'default' ? true : (b.sourceMapMode as BuildOptions['sourcemap'])) : false,
+    bundle: true, platform: 'node', target: b.target ?? 'node24', format: esm ? 'esm' : 'cjs', minify: b.minify ?? false, sourcemap: !!b.sourceMap,
     ...(b.sourcesContent === false ? { sourcesContent: false } : {}),
-    external: [...(b.externalModules ?? (b.bundleAwsSDK ? [] : ['@aws-sdk/*']))],
+    external: b.bundleAwsSDK ? [] : ['@aws-sdk/*'],
     ...(b.mainFields ? { mainFields: [...b.mainFields] } : {}),
     ...(b.banner ? { banner: { js: b.banner } } : {}),
-    ...(b.footer ? { footer: { js: b.footer } } : {}),
-    ...(b.keepNames ? { keepNames: true } : {}),
-    ...(b.define ? { define: b.define } : {}),
-    ...(b.loader ? { loader: b.loader as BuildOptions['loader'] } : {}),
-    ...(alias ? { alias: { [alias.slice(0, alias.indexOf('='))]: alias.slice(alias.indexOf('=') + 1) }, absWorkingDir: ROOT } : {}),
+    ...(alias ? { alias: { [alias]: path! }, absWorkingDir: ROOT } : {}),
     outExtension: { '.js': esm ? '.mjs' : '.js' },
     logLevel: 'silent',
   };
 }
 
-/** The environment a deployed function has (names only matter; nothing is called at import). */
+/** A deployed function's environment (names only matter: nothing is called at import). */
 const FUNCTION_ENV = {
   AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_LAMBDA_FUNCTION_NAME: 'bench',
   ENVIRONMENT: 'sandbox', LOG_LEVEL: 'info', WEBHOOKS_TABLE: 'buildmarkets-webhooks', API_KEYS_TABLE: 'buildmarkets-api-keys', JOBS_TABLE: 'buildmarkets-delivery-jobs',
@@ -61,7 +58,7 @@ async function runProbe(probe: string, bundle: string, variant: Variant): Promis
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...FUNCTION_ENV };
   if (variant.nodeOptions) env.NODE_OPTIONS = variant.nodeOptions;
   if (variant.compileCache) env.NODE_COMPILE_CACHE = variant.compileCache;
-  const { stdout, stderr, wall_ms } = await runProcessOk(process.execPath, [probe, pathToFileURL(bundle).href], { env });
+  const { stdout, stderr, wall_ms } = await runProcess(process.execPath, [probe, pathToFileURL(bundle).href], { env, ok: true });
   try {
     return { import_ms: (JSON.parse(stdout) as { import_ms: number }).import_ms, wall_ms };
   } catch {
@@ -133,14 +130,9 @@ function handlerResult(bundle: string, runs: Record<string, Run[]>, inputs: Meta
     const list = runs[sameAsDeployed(v) ? 'deployed' : v];
     return list ? round(median(list.map((r) => r.import_ms)), 1) : null;
   };
-  let mapKb: number | null = null;
-  try {
-    mapKb = round(statSync(`${bundle}.map`).size / 1024, 1);
-  } catch {
-    // no source map
-  }
+  const kb = (file: string) => (existsSync(file) ? round(statSync(file).size / 1024, 1) : null);
   return {
-    kb: round(statSync(bundle).size / 1024, 1), map_kb: mapKb, import_ms: round(median(main), 1), import_ms_min: round(Math.min(...main), 1), import_ms_max: round(Math.max(...main), 1),
+    kb: kb(bundle), map_kb: kb(`${bundle}.map`), import_ms: round(median(main), 1), import_ms_min: round(Math.min(...main), 1), import_ms_max: round(Math.max(...main), 1),
     import_ms_without_source_maps: medianOf('no_source_maps'), import_ms_with_source_maps: medianOf('source_maps'),
     /** The deployed NODE_OPTIONS plus Node's compile cache, made at bundle time by one import on this Node. */
     import_ms_compile_cache: medianOf('compile_cache'),

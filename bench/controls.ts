@@ -5,7 +5,7 @@
 //   deliveries/s, and whether every order arrived in publish order.
 import { randomUUID } from 'node:crypto';
 import { awaitReceipts, exampleData, latencyOf, NO_RATE_LIMITS, publishPaced, type Scenario, withScenario } from './scenario.js';
-import { num } from './stats.js';
+import { num } from './util.js';
 
 export type ControlsResult = Awaited<ReturnType<typeof runControls>>;
 

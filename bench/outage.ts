@@ -7,7 +7,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalState } from '../local/state-file.js';
 import { localClients } from './runtime.js';
 import { NO_RATE_LIMITS, publishPaced, withScenario } from './scenario.js';
-import { round, sleep } from './stats.js';
+import { round, sleep } from './util.js';
 
 /** The compressed schedule: 6 attempts over 46 s, waits above 3 s parked. */
 export const OUTAGE_RUNTIME_ENV = {

@@ -13,8 +13,7 @@ import { removeDataDir, startRuntime } from '../local/runtime-process.js';
 import { launchBrowser } from '../test/support/browser.js';
 import { startReceiver } from './receiver.js';
 import { NO_RATE_LIMITS } from './scenario.js';
-import { ROOT } from './paths.js';
-import { runProcessOk } from './process.js';
+import { ROOT, runProcess } from './util.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, screenshots: { type: 'boolean', default: false } } });
 const runs = Number(values.runs);
@@ -66,5 +65,5 @@ try {
   removeDataDir(rt.dataDir);
 }
 const screenshots = ['--import', 'tsx', join(ROOT, 'bin', 'screenshots.ts')];
-if (values.screenshots) process.stdout.write((await runProcessOk(process.execPath, screenshots, { cwd: ROOT })).stdout);
+if (values.screenshots) process.stdout.write((await runProcess(process.execPath, screenshots, { cwd: ROOT, ok: true })).stdout);
 

@@ -4,12 +4,11 @@
 // top functions. Work on other threads (leveldb's I/O on the libuv pool) is not in it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './paths.js';
-import { round } from './stats.js';
+import { ROOT, round } from './util.js';
 
 type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
-type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
+export type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
 
 const CORE = 'Node core';
 const SPECIAL = new Map([['(garbage collector)', 'GC'], ['(idle)', 'idle'], ['(program)', 'V8/native (program)'], ['(root)', 'idle']]);
@@ -75,10 +74,11 @@ function attribution(profile: CpuProfile, group: (frame: CallFrame) => string): 
   };
 }
 
-export function summariseProfile(dir: string, window: { startUs: number; endUs: number }) {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return { error: `no .cpuprofile in ${dir}` };
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+/** The profile itself, or the directory --cpu-prof wrote it to. */
+export function summariseProfile(source: CpuProfile | string, window: { startUs: number; endUs: number }) {
+  const file = typeof source === 'string' ? readdirSync(source).find((f) => f.endsWith('.cpuprofile')) : undefined;
+  if (typeof source === 'string' && !file) return { error: `no .cpuprofile in ${source}` };
+  const profile = typeof source === 'string' ? (JSON.parse(readFileSync(join(source, file!), 'utf8')) as CpuProfile) : source;
   const group = componentOf();
   const attribute = attribution(profile, group);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -11,9 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { tappSignature } from '../lambdas/domain/signing.js';
-import { ROOT } from './paths.js';
-import { processCpuSeconds } from './process.js';
-import { epochMs } from './stats.js';
+import { epochMs, processCpuSeconds, ROOT } from './util.js';
 
 export type Received = { method: string; path: string; headers: IncomingHttpHeaders; body: string; receivedAt: number; bytes: number; status?: number; verified?: boolean };
 

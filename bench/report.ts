@@ -1,20 +1,7 @@
 // The targets of issue 6, pass/fail checks, and the short table printed on stdout (a section's
 // rows are also its progress line when it ends).
-import type { ApiResult } from './api.js';
-import type { ColdStartResult } from './cold-start.js';
 import type { ConnectionReuseResult } from './connection-reuse.js';
-import type { ControlsResult } from './controls.js';
-import type { CostResult } from './cost.js';
-import type { IsolationResult } from './isolation.js';
-import type { KmsResult } from './kms.js';
-import type { DeliveryCpuResult } from './delivery-cpu.js';
-import type { InfoLogBytes } from './log-bytes.js';
-import type { OutageResult } from './outage.js';
-import type { PipelineResult } from './pipeline.js';
-import type { ProfileSummary } from './profile.js';
-import type { RawResult } from './raw.js';
 import type { StormResult } from './storm.js';
-import type { SweepResult } from './sweep.js';
 
 export const TARGETS = {
   deliveries_per_sec: { min: 1000, label: '≥ 1,000 deliveries/s' },
@@ -44,22 +31,22 @@ export type Results = {
   targets: typeof TARGETS;
   checks: Check[];
   ratio: number | null;
-  pipeline?: PipelineResult & { warm_up: unknown } & Percentiles;
-  raw?: RawResult;
+  pipeline?: import('./pipeline.js').PipelineResult & { warm_up: unknown } & Percentiles;
+  raw?: import('./raw.js').RawResult;
   connection_reuse?: ConnectionReuseResult;
-  cost?: CostResult;
-  /** Issue 19: the info-level log run of the cost section (bench/log-bytes.ts). */
-  cost_info_logs?: InfoLogBytes;
-  cold_start?: ColdStartResult;
-  api?: ApiResult;
-  isolation?: IsolationResult;
+  cost?: import('./cost.js').CostResult;
+  /** Issue 19: the cost section's info-level log run (bench/log-bytes.ts). */
+  cost_info_logs?: import('./log-bytes.js').InfoLogBytes;
+  cold_start?: import('./cold-start.js').ColdStartResult;
+  api?: import('./api.js').ApiResult;
+  isolation?: import('./isolation.js').IsolationResult;
   storm?: StormResult & { large?: StormResult };
-  controls?: ControlsResult;
-  outage?: OutageResult;
-  sweep?: SweepResult;
-  kms?: KmsResult;
-  delivery_cpu?: DeliveryCpuResult;
-  profile?: ProfileSummary;
+  controls?: import('./controls.js').ControlsResult;
+  outage?: import('./outage.js').OutageResult;
+  sweep?: import('./sweep.js').SweepResult;
+  kms?: import('./kms.js').KmsResult;
+  delivery_cpu?: import('./delivery-cpu.js').DeliveryCpuResult;
+  profile?: import('./profile.js').ProfileSummary;
   runtime_output?: { lines: number; by_level: Record<string, number>; messages: { count: number; message: string }[]; unstructured_sample: string[] };
   /** The bench could not measure something. */
   errors: string[];

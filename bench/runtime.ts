@@ -11,7 +11,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { removeDataDir, startRuntime as launchRuntime } from '../local/runtime-process.js';
 import type { LocalState } from '../local/state-file.js';
 import { waitFor } from '../local/wait-for.js';
-import { processCpuSeconds } from './process.js';
+import { processCpuSeconds } from './util.js';
 import { CONTROL_FILE, type ObserverSnapshot, SNAPSHOT_FILE } from './sdk-observer.js';
 
 export type Runtime = Awaited<ReturnType<typeof startRuntime>>;

@@ -9,7 +9,7 @@ import { exampleData } from '../test/support/examples.js';
 import { localAws } from '../test/support/local-aws.js';
 import { type Behaviour, startReceiver } from './receiver.js';
 import { withRuntime } from './runtime.js';
-import { ascending, num, percentile, sleep } from './stats.js';
+import { ascending, num, percentile, sleep } from './util.js';
 
 export { exampleData };
 

@@ -5,7 +5,7 @@
 // the slow lane's concurrency the storm needs (docs/capacity.md).
 import { randomUUID } from 'node:crypto';
 import { awaitReceipts, latencyOf, NO_RATE_LIMITS, p99Ratio, publishPaced, SLOW_ANSWER_MS, withScenario } from './scenario.js';
-import { num } from './stats.js';
+import { num } from './util.js';
 
 /**
  * `rate`: events/s each bad endpoint gets (the issue's "3 s endpoint at 10 events/s"); `healthyRate`:

@@ -5,7 +5,7 @@ import { Sweeper } from '../lambdas/delivery/sweeper.js';
 import type { StoredJob } from '../lambdas/domain/delivery.js';
 import { JobStore } from '../lambdas/stores/job-store.js';
 import { localClients, withRuntime } from './runtime.js';
-import { round } from './stats.js';
+import { round } from './util.js';
 
 export type SweepResult = Awaited<ReturnType<typeof runSweepBench>>;
 
