@@ -1,8 +1,7 @@
-// The one loopback webhook receiver, behind `npm run receiver` (bin/receiver.ts), the tests
-// (test/support/receiver.ts) and the bench. `startReceiver`: one HTTP(S) server on 127.0.0.1 whose
-// answers are scripted per path (statuses in turn, a delay, a redirect, never). `Receivers`: the
-// bench's N of them in a child process (one port per webhook, as partners have distinct hosts),
-// verifying every signature and reporting receipts over IPC.
+// The one loopback webhook receiver, behind `npm run receiver`, the tests and the bench.
+// `startReceiver`: an HTTP(S) server on 127.0.0.1 answering as scripted per path (statuses in turn,
+// a delay, a redirect, never). `Receivers`: the bench's N of them in a child process (one port per
+// webhook, as partners have distinct hosts), verifying every signature, receipts over IPC.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -168,33 +167,19 @@ export class Receivers {
     return new Receivers(child, ports, tls ? 'https' : 'http');
   }
 
-  url(index: number, path = `/hooks/${index}`): string {
-    return `${this.scheme}://127.0.0.1:${this.ports[index]}${path}`;
-  }
-
-  setSecrets(secrets: string[]): void {
-    this.child.send({ type: 'secrets', secrets } satisfies ToChild);
-  }
+  url = (index: number, path = `/hooks/${index}`) => `${this.scheme}://127.0.0.1:${this.ports[index]}${path}`;
+  setSecrets = (secrets: string[]) => void this.child.send({ type: 'secrets', secrets } satisfies ToChild);
 
   record(on: boolean, onReceipts?: (items: Receipt[]) => void): void {
     if (onReceipts) this.onReceipts = onReceipts;
     this.child.send({ type: 'record', on } satisfies ToChild);
   }
 
-  async stats(): Promise<ReceiverStats> {
-    const { type: _type, ...stats } = (await this.ask('stats')) as { type: 'stats' } & ReceiverStats;
-    return stats;
-  }
-
+  stats = async () => (await this.ask('stats')) as ReceiverStats;
   /** Waits until every receipt recorded so far has reached the parent. */
-  async flush(): Promise<void> {
-    await this.ask('flush');
-  }
-
+  flush = async () => void (await this.ask('flush'));
   /** CPU seconds of the receiver process (from /proc; independent of its event loop). */
-  cpuSeconds(): number {
-    return processCpuSeconds(this.child.pid!);
-  }
+  cpuSeconds = () => processCpuSeconds(this.child.pid!);
 
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || !this.child.connected) return;

@@ -1,11 +1,9 @@
 // The bench's eyes inside the local runtime: a middleware on every SDK client the functions build
-// (lambdas/shared/client-hooks.ts), attached by bin/local.ts only when the bench starts it with
-// BENCH_SDK_OBSERVER=1, never in Lambda or `npm start`. Always: AWS API calls per operation and SQS
-// billed requests (64 KB chunks). While capacity measurement is on: DynamoDB units of each command
-// from the items themselves (capacity-units.ts, table definitions of lambdas/stores/). A write
-// needs the item before (and, for UpdateItem, after): consistent GetItems on an unobserved client
-// of its own, which slows the runtime, hence on only in the bench's short capacity phase.
-// SIGUSR2 → $DATA_DIR/sdk-calls.json; the bench writes $DATA_DIR/sdk-observer-control.json first.
+// (lambdas/shared/client-hooks.ts), attached by bin/local.ts only under BENCH_SDK_OBSERVER=1. Always:
+// API calls per operation and SQS billed requests. While capacity measurement is on: DynamoDB units
+// of each command from the items themselves (capacity-units.ts); a write needs the item before (and
+// after an update): consistent GetItems on a client of its own, which slows the runtime, hence on
+// only in the short capacity phase. SIGUSR2 → $DATA_DIR/sdk-calls.json (control file read first).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -14,7 +12,7 @@ import { parseConfig } from '../lambdas/shared/config.js';
 import { TABLES, type TableName } from '../lambdas/stores/table-definitions.js';
 import { type AttributeValue, type CapacityTable, getItemCost, type Item, queryCost, sqsRequests, writeCost } from './capacity-units.js';
 
-export type CapacityByResource = Record<string, { calls: number; wru: number; rru: number }>;
+type CapacityByResource = Record<string, { calls: number; wru: number; rru: number }>;
 
 export type ObserverSnapshot = {
   at: number;
@@ -50,6 +48,7 @@ function toAttributeValue(v: unknown): AttributeValue {
 /** Outputs reach the observer already unmarshalled when a document client sent the command. */
 const asItem = (item: Record<string, unknown> | undefined): Item | undefined =>
   item && (Object.values(item).every(isAttributeValue) ? (item as Item) : (toAttributeValue(item).M as Item));
+
 type Raw = { get(table: string, key: Item): Promise<Item | undefined> };
 type Input = Record<string, any>;
 type Run = () => Promise<{ output: Record<string, any> }>;
@@ -72,13 +71,10 @@ class CapacityMeter {
     return run();
   }
 
-  private add(resource: string, units: { wru?: number; rru?: number }, call = true) {
+  private add(resource: string, { wru = 0, rru = 0 }: { wru?: number; rru?: number }, call = true) {
     const r = (this.dynamo.by_resource[resource] ??= { calls: 0, wru: 0, rru: 0 });
     if (call) r.calls++;
-    r.wru += units.wru ?? 0;
-    r.rru += units.rru ?? 0;
-    this.dynamo.wru += units.wru ?? 0;
-    this.dynamo.rru += units.rru ?? 0;
+    for (const total of [r, this.dynamo]) [total.wru, total.rru] = [total.wru + wru, total.rru + rru];
   }
 
   private approximate(what: string) {
@@ -126,7 +122,7 @@ class CapacityMeter {
     const unprocessedItems = Object.entries((result.output.UnprocessedItems ?? {}) as Record<string, WriteRequest[]>);
     const unprocessed = new Set(unprocessedItems.flatMap(([table, list]) => list.map((r) => `${table} ${JSON.stringify(keyOf(table, r))}`)));
     if (unprocessed.size > 0) this.approximate('BatchWriteItem with unprocessed items (not charged)');
-    const tables = new Set<string>();
+    const tables = new Set<string>(); // one call per table
     requests.forEach((r, i) => {
       if (unprocessed.has(`${r.table} ${JSON.stringify(r.key)}`)) return;
       this.recordWrite(r.table, 'BatchWriteItem', befores[i], r.put, false, !tables.has(r.table));
@@ -223,9 +219,7 @@ export function installSdkObserver(dataDir: string): void {
     const control = join(dataDir, CONTROL_FILE);
     try {
       if (existsSync(control)) observer.setMeasuring((JSON.parse(readFileSync(control, 'utf8')) as { measure_capacity?: boolean }).measure_capacity === true);
-    } catch {
-      // being written: the bench signals again
-    }
+    } catch {} // being written: the bench signals again
     writeFileSync(join(dataDir, SNAPSHOT_FILE), JSON.stringify(observer.snapshot()));
   });
 }
