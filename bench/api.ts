@@ -1,6 +1,5 @@
-// `api`: GET and POST /v1/webhooks at a fixed number of connections with autocannon, as a partner
-// of its own (bench-api, so its webhooks never receive the pipeline's events); then a flood of
-// invalid keys beside another partner (issue 10).
+// `api`: GET and POST /v1/webhooks with autocannon as partner bench-api (its webhooks never get the pipeline's events);
+// then a flood of invalid keys beside another partner (issue 10).
 import { Agent, request } from 'node:http';
 import autocannon, { type Result } from 'autocannon';
 import type { LocalState } from '../local/state-file.js';

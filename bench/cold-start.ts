@@ -1,8 +1,6 @@
-// `cold_start`: each `lambdas/*.handler.ts` bundled as the CDK stack bundles it (lib/webhook-
-// function.ts's BUNDLING, translated to esbuild's API as NodejsFunction does), then imported in a
-// fresh Node process: `await import(bundle)` timed inside the child (process start-up excluded) and
-// the child's wall time, median of N runs. Full mode adds variants: with and without
-// `--enable-source-maps`, and with Node's compile cache made at bundle time (NODE_COMPILE_CACHE).
+// `cold_start`: each `lambdas/*.handler.ts` bundled as the stack bundles it (BUNDLING of lib/webhook-function.ts,
+// translated to esbuild's API as NodejsFunction does), then `await import(bundle)` timed inside a fresh Node process,
+// median of N runs. Full mode adds variants: with/without `--enable-source-maps`, and with Node's compile cache.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,8 +1,6 @@
-// SPEC §11 delivery controls as a partner meets them (issue 20), in their own runtime:
-// - rate limit: a webhook limited to 5/s is sent 50 events/s for 2 s; the most it got in any rolling
-//   second, whether all arrived, and a neighbour's p99 alone and beside it;
-// - ordering: the same events over 20 orders to a per_entity webhook and to a plain one; each one's
-//   deliveries/s, and whether every order arrived in publish order.
+// SPEC §11 delivery controls as a partner meets them (issue 20), in their own runtime: a webhook limited to 5/s sent
+// 50 events/s (the most it got in any second, a neighbour's p99 alone and beside it); the same events over 20 orders
+// to a per_entity webhook and a plain one (deliveries/s, and whether each order arrived in publish order).
 import { randomUUID } from 'node:crypto';
 import { awaitReceipts, exampleData, latencyOf, NO_RATE_LIMITS, publishPaced, type Scenario, withScenario } from './scenario.js';
 import { num } from './util.js';

@@ -1,6 +1,5 @@
-// `cost`: AWS API calls, SQS requests and DynamoDB units per delivery from the bench's observer in
-// the runtime (pipeline window, capacity phase), priced in USD per million deliveries at us-east-1
-// list prices; and the measured split the all-in model needs.
+// `cost`: AWS API calls, SQS requests and DynamoDB units per delivery from the observer (pipeline window, capacity
+// phase), priced per million deliveries at us-east-1 list prices; and the measured split the all-in model needs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';

@@ -1,9 +1,6 @@
-// The delivery function's own CPU per delivery, measured in-process: this (bench) process loads the
-// `deliver` handler, configured against a local runtime's DynamoDB and SQS (another process), and
-// hands it batches of 10 fresh messages for webhooks on loopback receivers (a third process,
-// signatures verified). process.cpuUsage() around the batches is the function's own CPU (envelope,
-// signatures, secret, SDK marshalling and SigV4, the POST, the history write), the emulators and
-// receivers excluded. With `profile`, the same window's CPU profile is summarised.
+// The `deliver` handler's own CPU per delivery: loaded into this process against a local runtime's engines (another
+// process), fed batches of 10 fresh messages for webhooks on verifying receivers (a third); process.cpuUsage() around
+// the batches excludes the emulators and receivers. With `profile`, the same window's CPU profile is summarised.
 import { randomUUID } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
 import type { SQSEvent } from 'aws-lambda';

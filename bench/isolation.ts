@@ -1,7 +1,5 @@
-// The isolation scenario of SPEC §9, as a user meets it: healthy loopback endpoints and one that
-// accepts the connection and never answers, events published at a steady rate through PutEvents.
-// Phase "alone": only the healthy endpoints subscribe to the event type; "beside_bad": the black
-// hole too. Latency is publish → receipt per healthy delivery. Also run by the integration test.
+// SPEC §9's isolation scenario: healthy endpoints' publish → receipt latency alone, then beside one that accepts the
+// connection and never answers, events at a steady rate through PutEvents. Also run by the integration test.
 import { randomUUID } from 'node:crypto';
 import type { LocalState } from '../local/state-file.js';
 import { awaitReceipts, latencyOf, p99Ratio, publishPaced, startScenarioReceiver, webhookRegistry } from './scenario.js';

@@ -1,7 +1,5 @@
-// Issue 19: CloudWatch Logs bytes per delivery at the stack's log level (info). The bench's runtime
-// runs at LOG_LEVEL=warn, so a second runtime at LOG_LEVEL=info takes a short paced run, and the
-// bytes it prints (a line + its newline, as a function writes it to stdout) between the first
-// publish and the last receipt are counted.
+// Issue 19: CloudWatch Logs bytes at the stack's log level (info), from a second runtime at LOG_LEVEL=info (the bench's
+// runs at warn): the bytes it prints (a line + its newline) between the first publish and the last receipt.
 import { closePipeline, openPipeline, runPipeline } from './pipeline.js';
 import { withRuntime } from './runtime.js';
 import { progress, sleep } from './util.js';

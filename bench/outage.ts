@@ -1,7 +1,5 @@
-// An endpoint outage on a compressed schedule (SPEC §9): one endpoint answers 503 for
-// `outageSeconds` while events keep coming, then recovers. Sampled meanwhile: messages in flight
-// in SQS (both lanes) and jobs parked in DynamoDB. Every event must reach the recovered endpoint
-// (nothing lost). Seconds, not hours, so the shape of a day-long outage shows in a minute.
+// An endpoint outage on a compressed schedule (SPEC §9): one endpoint answers 503 while events keep coming, then
+// recovers; messages in flight (both lanes) and parked jobs sampled meanwhile. Nothing may be lost.
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalState } from '../local/state-file.js';

@@ -1,8 +1,6 @@
-// `pipeline`: events published through the runtime's EventBridge endpoint (PutEvents, up to 10
-// entries a call) at a fixed offered rate, open loop, fanned out to N webhooks of partner `dev`
-// and delivered to the loopback receivers, which verify every signature. Latency is publish →
-// receipt per (event_id, webhook) from the *scheduled* publish time, so a lagging generator cannot
-// hide queueing (no coordinated omission).
+// `pipeline`: PutEvents (up to 10 entries a call) at a fixed offered rate, open loop, fanned out to N webhooks of
+// partner `dev` on loopback receivers that verify every signature. Latency per (event_id, webhook) counts from the
+// *scheduled* publish time, so a lagging generator cannot hide queueing (no coordinated omission).
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';

@@ -1,11 +1,6 @@
-// The integrator portal on the local runtime: time to interactive of GET /portal in Debian's
-// Chromium; --screenshots then runs bin/screenshots.ts (docs/portal-*.png).
-//
-//   npx tsx bench/portal.ts [--runs 10] [--screenshots]
-//
-// "Interactive" is the portal's own `portal-ready` mark (portal/src/portal.ts): the screen is
-// rendered and its handlers attached — the sign-in form when signed out, the webhook list (after
-// its API call) when signed in. Times are from the navigation start, median and max over the runs.
+// `npx tsx bench/portal.ts [--runs 10] [--screenshots]`: the portal's time to interactive in Chromium on the local
+// runtime, from the navigation start to its own `portal-ready` mark (the sign-in form signed out, the webhook list after
+// its API call signed in), median and max; --screenshots then runs bin/screenshots.ts (docs/portal-*.png).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';

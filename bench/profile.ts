@@ -1,7 +1,5 @@
-// `--profile`: the runtime runs with --cpu-prof; its main-thread profile is cut to the pipeline
-// window (V8 profile timestamps and process.hrtime share the monotonic clock) and summarised: self
-// time by component (dynalite + leveldb, fauxqs, AWS SDK, our code, Node core, GC, idle) and the
-// top functions. Work on other threads (leveldb's I/O on the libuv pool) is not in it.
+// `--profile`: the runtime's main-thread CPU profile (--cpu-prof) cut to the pipeline window (V8 timestamps and hrtime
+// share the monotonic clock) and summarised by component and top functions; other threads' work is not in it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, round } from './util.js';

@@ -1,6 +1,5 @@
-// `raw`: the same receivers (same process, servers and verification) hit with plain signed POSTs
-// from a closed loop of `concurrency` workers: what loopback HTTP + verification alone can carry on
-// this machine, the yardstick for the pipeline's deliveries/s.
+// `raw`: the pipeline's receivers hit with plain signed POSTs from a closed loop of `concurrency` workers: what loopback
+// HTTP + verification alone carry on this machine, the yardstick for the pipeline's deliveries/s.
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { signatureHeaders } from '../lambdas/domain/signing.js';

@@ -1,7 +1,6 @@
-// The one loopback webhook receiver, behind `npm run receiver`, the tests and the bench.
-// `startReceiver`: an HTTP(S) server on 127.0.0.1 answering as scripted per path (statuses in turn,
-// a delay, a redirect, never). `Receivers`: the bench's N of them in a child process (one port per
-// webhook, as partners have distinct hosts), verifying every signature, receipts over IPC.
+// The one loopback webhook receiver (`npm run receiver`, the tests, the bench). `startReceiver`: an HTTP(S) server on
+// 127.0.0.1 answering as scripted per path. `Receivers`: the bench's N of them in a child process (one port per webhook,
+// as partners have distinct hosts), verifying every signature, receipts over IPC.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';

@@ -1,7 +1,5 @@
-// `npm run bench` (full) / `npm run bench -- --quick` (< 3 min): the benchmark harness of issue 6.
-// Measures the local runtime (bin/local.ts as a child process) and the Lambda bundles; writes
-// bench/results.json and prints a short table; progress goes to stderr. `-- --help` for flags.
-// The sections and what they share are in sections.ts; this file runs them in order.
+// `npm run bench` [-- --quick | --help]: the benchmark harness of issue 6. Runs the sections (sections.ts) in order,
+// writes bench/results.json and prints a short table on stdout; progress goes to stderr.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';

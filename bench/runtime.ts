@@ -1,6 +1,5 @@
-// The local runtime under test (bin/local.ts) as a child process on free ports and a temporary
-// DATA_DIR, with the bench's SDK observer attached (BENCH_SDK_OBSERVER=1): counter snapshots on
-// SIGUSR2, CPU time from /proc. Also SDK clients pointed at it.
+// The local runtime under test (bin/local.ts) as a child process on free ports and a temporary DATA_DIR, with the
+// bench's SDK observer attached (BENCH_SDK_OBSERVER=1); SDK clients pointed at it.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';

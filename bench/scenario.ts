@@ -1,7 +1,5 @@
-// What the isolation, storm, controls and outage scenarios share: a loopback receiver whose paths
-// are healthy (200 at once), black holes (`/hole…`: read, never answered) or slow (`/slow…`: 200
-// after SLOW_ANSWER_MS), recording each path's first 2xx receipt of each event; webhooks
-// registered through the API; and a paced publisher (one PutEvents per event at a steady rate).
+// What the scenarios share: a loopback receiver whose paths are healthy, black holes (`/hole…`) or slow (`/slow…`),
+// recording each path's first 2xx receipt of each event; webhooks through the API; a paced publisher.
 import { randomUUID } from 'node:crypto';
 import type { LocalState } from '../local/state-file.js';
 import { apiClient } from '../test/support/api-client.js';

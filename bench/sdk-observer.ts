@@ -1,9 +1,7 @@
-// The bench's eyes inside the local runtime: a middleware on every SDK client the functions build
-// (lambdas/shared/client-hooks.ts), attached by bin/local.ts only under BENCH_SDK_OBSERVER=1. Always:
-// API calls per operation and SQS billed requests. While capacity measurement is on: DynamoDB units
-// of each command from the items themselves (capacity-units.ts); a write needs the item before (and
-// after an update): consistent GetItems on a client of its own, which slows the runtime, hence on
-// only in the short capacity phase. SIGUSR2 → $DATA_DIR/sdk-calls.json (control file read first).
+// The bench's eyes in the local runtime: a middleware on every SDK client of the functions, attached by bin/local.ts only
+// under BENCH_SDK_OBSERVER=1. Always: API calls and SQS billed requests. While capacity measurement is on, DynamoDB units
+// from the items themselves; a write reads the item before (and after an update) on a client of its own, which slows the
+// runtime, hence only in the short capacity phase. SIGUSR2 → $DATA_DIR/sdk-calls.json (the control file read first).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';

@@ -1,7 +1,6 @@
-// The bench's sections, run in the order of SECTION_RUNNERS, sharing the runtime, the receivers
-// and the publisher through BenchContext (started on first use, stopped once at the end). A
-// section writes its own key of `ctx.results`, adds findings for product oddities and throws for
-// what it could not measure; run.ts prints its table rows (report.ts) when it ends.
+// The sections, run in SECTION_RUNNERS' order, sharing the runtime, receivers and publisher through BenchContext (started
+// on first use, stopped at the end). A section writes its key of `ctx.results`, adds findings for product oddities and
+// throws for what it could not measure.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

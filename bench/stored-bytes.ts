@@ -1,5 +1,4 @@
-// Issue 19: bytes DynamoDB stores per item of a table (item size + each index entry, + 100 bytes
-// of overhead per item and per index entry, as AWS bills storage), from a scan of the local tables.
+// Issue 19: bytes DynamoDB stores per item (item + index entries, 100 B overhead each), from a scan of a local table.
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableName } from '../lambdas/stores/table-definitions.js';
 import type { LocalState } from '../local/state-file.js';

@@ -1,17 +1,13 @@
-// Issue 18's storm, as a user meets it: healthy loopback endpoints alone, then the same load while
-// black holes (read, never answered) and slow endpoints (200 after 3 s) subscribe too, all at once.
-// Reports healthy publish → receipt p99 alone and in the storm (`ratio`, target ≤ 2), and whether
-// each slow endpoint received the storm's events within 2× the publish time. Its own runtime, with
-// the slow lane's concurrency the storm needs (docs/capacity.md).
+// Issue 18's storm: healthy endpoints alone, then the same load while black holes and slow endpoints (200 after 3 s)
+// subscribe too. Healthy p99 in the storm / alone (target ≤ 2), and whether each slow endpoint got the storm's events
+// within 2× the publish time. Its own runtime, with the slow lane's concurrency the storm needs (docs/capacity.md).
 import { randomUUID } from 'node:crypto';
 import { awaitReceipts, latencyOf, NO_RATE_LIMITS, p99Ratio, publishPaced, SLOW_ANSWER_MS, withScenario } from './scenario.js';
 import { num } from './util.js';
 
 /**
- * `rate`: events/s each bad endpoint gets (the issue's "3 s endpoint at 10 events/s"); `healthyRate`:
- * events/s each healthy endpoint gets, alone and in the storm (≤ rate). The local runtime is one Node
- * thread for every function and both engines: healthy load near its capacity measures that CPU, not
- * isolation, so the healthy endpoints run at ~half of it (docs/performance.md).
+ * `rate`: events/s to each bad endpoint (the issue's "3 s endpoint at 10 events/s"); `healthyRate`: to each healthy one
+ * (≤ rate): the local runtime is one Node thread, so healthy load near its capacity would measure CPU, not isolation.
  */
 export type StormOptions = { healthy: number; holes: number; slow: number; rate: number; healthyRate: number; seconds: number };
 export type StormResult = Awaited<ReturnType<typeof runStorm>>;

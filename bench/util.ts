@@ -1,6 +1,5 @@
-// The bench's small helpers: progress lines, the repository root, numbers (percentiles by nearest
-// rank, rounding, summaries, clocks) and child processes run to completion (the long-lived ones
-// have their own handles: runtime.ts, receiver.ts).
+// Small helpers: progress lines, the repository root, numbers (nearest-rank percentiles, rounding, summaries, clocks)
+// and child processes run to completion (the long-lived ones have their own handles: runtime.ts, receiver.ts).
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
