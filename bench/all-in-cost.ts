@@ -46,8 +46,6 @@ export type AllInInputs = Record<
   number
 >;
 
-export type AllInCost = ReturnType<typeof allInCostPerMillion>;
-
 /** USD per million deliveries at W webhooks per event: per-event costs divided by W. `egress_without_reuse`: if every attempt opened a new connection. */
 export function allInCostPerMillion(input: AllInInputs, webhooksPerEvent: number, prices = ALL_IN_PRICES) {
   const w = webhooksPerEvent;

@@ -175,28 +175,28 @@ async function capacityPhase(ctx: BenchContext, pc: PipelineContext) {
   return { capacity, requestBytes: { bytes: stats1.request_bytes - stats0.request_bytes, received: stats1.received - stats0.received } };
 }
 
-/** Issue 19: what the all-in model measures beyond units and calls; each part an error of its own if it fails. */
+/** A part of `cost` that may fail alone: its error is an error of the results, and the section goes on without it. */
+const costPart = <T>(results: Results, part: string, work: () => Promise<T>) =>
+  work().catch((error: unknown) => void results.errors.push(`cost: ${part}: ${(error as Error).message}`));
+
+/** Issue 19: what the all-in model measures beyond units and calls. */
 async function allInMeasured(ctx: BenchContext, pc: PipelineContext, requestBytes: { bytes: number; received: number }): Promise<AllInMeasured> {
   const { options, results } = ctx;
   const measured: AllInMeasured = {
     logBytesPerEvent: null, logBytesPerDelivery: null, logSource: 'not measured', historyItemBytes: null, eventItemBytes: null,
     requestBytesPerAttempt: requestBytes.received > 0 ? requestBytes.bytes / requestBytes.received : null,
   };
-  try {
+  await costPart(results, 'stored bytes', async () => {
     measured.historyItemBytes = (await storedBytesPerItem(pc.runtime.state, 'deliveries')).bytes_per_item;
     measured.eventItemBytes = (await storedBytesPerItem(pc.runtime.state, 'events')).bytes_per_item;
-  } catch (error) {
-    results.errors.push(`cost: stored bytes: ${(error as Error).message}`);
-  }
-  try {
+  });
+  await costPart(results, 'info-level log bytes', async () => {
     const logs = await measureInfoLogBytes({ env: results.runtime_env, webhooks: options.webhooks, rate: CAPACITY_RATE, durationS: 3, batch: options.batch, maxInFlight: options.maxInFlight });
     [measured.logBytesPerEvent, measured.logBytesPerDelivery] = [logs.bytes_per_event, logs.bytes_per_delivery];
     const messages = Object.entries(logs.by_message).map(([m, v]) => `${v.lines} × "${m}"`).join(', ');
     measured.logSource = `measured: a second runtime at LOG_LEVEL=info, ${logs.events} events × ${options.webhooks} webhooks at ${CAPACITY_RATE}/s, ${logs.lines} lines, ${logs.bytes} B (${messages})`;
     results.cost_info_logs = logs;
-  } catch (error) {
-    results.errors.push(`cost: info-level log bytes: ${(error as Error).message}`);
-  }
+  });
   return measured;
 }
 
@@ -206,7 +206,7 @@ const cost: SectionRunner = async (ctx) => {
   const p = results.pipeline;
   if (!p || !pipelineRun) throw new Error('cost needs the pipeline section');
   const pc = await ctx.pipeline();
-  const phase = await capacityPhase(ctx, pc).catch((error: unknown) => void results.errors.push(`cost: capacity phase: ${(error as Error).message}`));
+  const phase = await costPart(results, 'capacity phase', () => capacityPhase(ctx, pc));
   results.cost = computeCost({
     window: { before: pipelineRun.before, after: pipelineRun.after, delivered: p.delivered, events: p.offered.events - p.publish_failed_events },
     capacity: phase?.capacity,

@@ -33,8 +33,6 @@ export function round(value: number, digits = 1): number | null {
 /** `round`, NaN instead of null (for results typed as numbers). */
 export const num = (value: number, digits = 1): number => round(value, digits) ?? Number.NaN;
 
-export type LatencySummary = ReturnType<typeof summarise>;
-
 export function summarise(values: Iterable<number>) {
   const sorted = ascending(values);
   const at = (p: number) => round(percentile(sorted, p));
