@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import autocannon, { type Result } from 'autocannon';
 import type { LocalState } from '../local/state-file.js';
 import { issueTestApiKey } from '../test/support/api-keys.js';
-import { ascending, percentile, progress, round, sleep } from './util.js';
+import { progress, round, sleep, summarise as latencySummary } from './util.js';
 
 const API_PARTNER = 'bench-api';
 const POST_BODY = JSON.stringify({ url: 'https://93.184.216.34/bench', events: [] });
@@ -66,8 +66,8 @@ async function bystanderGets(url: string, headers: Record<string, string>, durat
   } finally {
     agent.destroy();
   }
-  const sorted = ascending(latencies);
-  return { requests: latencies.length, p50_ms: round(percentile(sorted, 50), 1), p99_ms: round(percentile(sorted, 99), 1), status_codes: statuses };
+  const { p50_ms, p99_ms } = latencySummary(latencies);
+  return { requests: latencies.length, p50_ms, p99_ms, status_codes: statuses };
 }
 /** Issue 10: invalid keys from one address (100 connections) must not slow another partner by more than 2×: its GET median alone, then during the flood. */
 async function runAuthFlood(url: string, bystanderHeaders: Record<string, string>, durationS: number) {

@@ -97,9 +97,9 @@ async function variantsOf(nodeOptions: string, full: boolean, probe: string, bun
   const deployed: Variant = { nodeOptions };
   const variants: Record<string, (h: string) => Variant> = { deployed: () => deployed };
   if (!full) return variants;
-  // The deployed variant is one of these two already: measure only the other.
-  if (withSourceMaps(nodeOptions) !== nodeOptions) variants.source_maps = () => ({ nodeOptions: withSourceMaps(nodeOptions) });
-  if (withoutSourceMaps(nodeOptions) !== nodeOptions) variants.no_source_maps = () => ({ nodeOptions: withoutSourceMaps(nodeOptions) });
+  // The deployed variant is one of these two already: measureImports measures only the other.
+  variants.source_maps = () => ({ nodeOptions: withSourceMaps(nodeOptions) });
+  variants.no_source_maps = () => ({ nodeOptions: withoutSourceMaps(nodeOptions) });
   // "At bundle time": one import per bundle with the cache on writes it (Node flushes on exit).
   for (const [h, bundle] of Object.entries(bundles)) {
     mkdirSync(join(dir, `${h}.compile-cache`));
@@ -109,25 +109,27 @@ async function variantsOf(nodeOptions: string, full: boolean, probe: string, bun
   return variants;
 }
 
-/** One discarded run per bundle (file cache), then `runs` rounds, interleaved so background noise spreads evenly. */
+/**
+ * One discarded run per bundle (file cache), then `runs` rounds, interleaved so background noise spreads evenly. A variant
+ * loaded as the deployed one is not measured again: it gets the deployed runs.
+ */
 async function measureImports(probe: string, bundles: Record<string, string>, variants: Record<string, (h: string) => Variant>, runs: number) {
   const handlers = Object.keys(bundles);
-  const names = Object.keys(variants);
+  const deployed = JSON.stringify(variants.deployed!(''));
+  const names = Object.keys(variants).filter((v) => v === 'deployed' || JSON.stringify(variants[v]!('')) !== deployed);
   progress(`cold_start: importing each bundle in a fresh process, ${runs} runs × ${handlers.length} handlers × ${names.length} variant(s) (${names.join(', ')})…`);
   for (const h of handlers) await runProbe(probe, bundles[h]!, variants.deployed!(h));
   const result: Record<string, Record<string, Run[]>> = Object.fromEntries(handlers.map((h) => [h, Object.fromEntries(names.map((v) => [v, []]))]));
   for (let r = 0; r < runs; r++) {
     for (const h of handlers) for (const v of names) result[h]![v]!.push(await runProbe(probe, bundles[h]!, variants[v]!(h)));
   }
+  for (const h of handlers) for (const v of Object.keys(variants)) result[h]![v] ??= result[h]!.deployed!;
   return result;
 }
 
-function handlerResult(bundle: string, runs: Record<string, Run[]>, inputs: Metafile['outputs'][string]['inputs'], sameAsDeployed: (v: string) => boolean) {
+function handlerResult(bundle: string, runs: Record<string, Run[]>, inputs: Metafile['outputs'][string]['inputs']) {
   const main = runs.deployed!.map((r) => r.import_ms);
-  const medianOf = (v: string) => {
-    const list = runs[sameAsDeployed(v) ? 'deployed' : v];
-    return list ? round(median(list.map((r) => r.import_ms)), 1) : null;
-  };
+  const medianOf = (v: string) => (runs[v] ? round(median(runs[v].map((r) => r.import_ms)), 1) : null);
   const kb = (file: string) => (existsSync(file) ? round(statSync(file).size / 1024, 1) : null);
   return {
     kb: kb(bundle), map_kb: kb(`${bundle}.map`), import_ms: round(median(main), 1), import_ms_min: round(Math.min(...main), 1), import_ms_max: round(Math.max(...main), 1),
@@ -157,8 +159,7 @@ export async function runColdStart(options: { runs: number; full: boolean }) {
     writeFileSync(empty, 'export const handler = async () => {};\n');
     const baseline: Run[] = [];
     for (let r = 0; r < options.runs; r++) baseline.push(await runProbe(probe, empty, { nodeOptions }));
-    const same = (v: string) => options.full && ((v === 'source_maps' && withSourceMaps(nodeOptions) === nodeOptions) || (v === 'no_source_maps' && withoutSourceMaps(nodeOptions) === nodeOptions));
-    const result = Object.fromEntries(handlers.map((h) => [h, handlerResult(bundles[h]!, runs[h]!, contents(h), same)]));
+    const result = Object.fromEntries(handlers.map((h) => [h, handlerResult(bundles[h]!, runs[h]!, contents(h))]));
     const slowest = handlers.reduce((a, b) => ((result[b]!.import_ms ?? 0) > (result[a]!.import_ms ?? 0) ? b : a));
     const biggest = handlers.reduce((a, b) => ((result[b]!.kb ?? 0) > (result[a]!.kb ?? 0) ? b : a));
     return {
