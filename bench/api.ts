@@ -31,7 +31,8 @@ export async function runApi(state: LocalState, options: { connections: number; 
   /** One warm-up second, then the measured run. */
   const run = async (method: 'GET' | 'POST') => {
     const body = method === 'POST' ? { body: POST_BODY } : {};
-    const go = (duration: number) => autocannon({ url, method, headers: { ...headers, 'content-type': 'application/json' }, connections, duration, timeout: 10, ...body });
+    const json = { ...headers, 'content-type': 'application/json' };
+    const go = (duration: number) => autocannon({ url, method, headers: json, connections, duration, timeout: 10, ...body });
     await go(1);
     const result = summarise(await go(durationS), connections);
     progress(`api: ${method} ${result.requests_per_sec} req/s, p99 ${result.p99_ms} ms`);
@@ -42,7 +43,8 @@ export async function runApi(state: LocalState, options: { connections: number; 
   const post = await run('POST');
   const get = await run('GET');
   const key = `partner ${API_PARTNER} (key issued into the runtime's keys table, as bin/keys.ts does)`;
-  return { key, post_body: JSON.parse(POST_BODY) as unknown, get_webhooks: get, post_webhooks: post, auth_flood: await runAuthFlood(url, headers, durationS) };
+  const authFlood = await runAuthFlood(url, headers, durationS);
+  return { key, post_body: JSON.parse(POST_BODY) as unknown, get_webhooks: get, post_webhooks: post, auth_flood: authFlood };
 }
 
 /** One partner's sequential GETs (one keep-alive connection from BYSTANDER_ADDRESS) for `durationS`. */

@@ -10,17 +10,18 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { writePortalAssets } from '../portal/build.js';
 import { median, progress, ROOT, round, runProcess } from './util.js';
 
-/** The BUNDLING props toEsbuild translates; any other is an error, not silently left out. */
-const TRANSLATED = new Set(['format', 'target', 'mainFields', 'minify', 'sourceMap', 'sourcesContent', 'bundleAwsSDK', 'banner', 'esbuildArgs']);
+/** The BUNDLING props toEsbuild translates; any other is an error, not left out silently. */
+const KNOWN = new Set(['format', 'target', 'mainFields', 'minify', 'sourceMap', 'sourcesContent', 'bundleAwsSDK', 'banner', 'esbuildArgs']);
 
 /** What aws-lambda-nodejs passes to esbuild for these props (its bundling.js, createBundlingCommand). */
 function toEsbuild(b: BundlingOptions): BuildOptions {
-  const unknown = Object.keys(b).filter((k) => !TRANSLATED.has(k));
+  const unknown = Object.keys(b).filter((k) => !KNOWN.has(k));
   if (unknown.length) throw new Error(`cold_start: BUNDLING's ${unknown.join(', ')} not translated to esbuild (toEsbuild)`);
   const esm = b.format === 'esm';
   const [alias, path] = String(b.esbuildArgs?.['--alias'] ?? '=').split('='); // of esbuildArgs, only `--alias name=path` is used
   return {
-    bundle: true, platform: 'node', target: b.target ?? 'node24', format: esm ? 'esm' : 'cjs', minify: b.minify ?? false, sourcemap: !!b.sourceMap,
+    bundle: true, platform: 'node', target: b.target ?? 'node24', format: esm ? 'esm' : 'cjs',
+    minify: b.minify ?? false, sourcemap: !!b.sourceMap,
     ...(b.sourcesContent === false ? { sourcesContent: false } : {}),
     external: b.bundleAwsSDK ? [] : ['@aws-sdk/*'],
     ...(b.mainFields ? { mainFields: [...b.mainFields] } : {}),
@@ -132,7 +133,8 @@ function handlerResult(bundle: string, runs: Record<string, Run[]>, inputs: Meta
   const medianOf = (v: string) => (runs[v] ? round(median(runs[v].map((r) => r.import_ms)), 1) : null);
   const kb = (file: string) => (existsSync(file) ? round(statSync(file).size / 1024, 1) : null);
   return {
-    kb: kb(bundle), map_kb: kb(`${bundle}.map`), import_ms: round(median(main), 1), import_ms_min: round(Math.min(...main), 1), import_ms_max: round(Math.max(...main), 1),
+    kb: kb(bundle), map_kb: kb(`${bundle}.map`),
+    import_ms: round(median(main), 1), import_ms_min: round(Math.min(...main), 1), import_ms_max: round(Math.max(...main), 1),
     import_ms_without_source_maps: medianOf('no_source_maps'), import_ms_with_source_maps: medianOf('source_maps'),
     /** The deployed NODE_OPTIONS plus Node's compile cache, made at bundle time by one import on this Node. */
     import_ms_compile_cache: medianOf('compile_cache'),

@@ -31,7 +31,8 @@ export type UnitsByResource = Record<string, { wru: number | null; rru: number |
 
 /** The table an observer resource belongs to, given the physical names: the longest name the key equals or continues with `.` or `/`. */
 export function tableOfResource(resource: string, tableNames: Record<TableName, string>): TableName | undefined {
-  const matches = (Object.entries(tableNames) as [TableName, string][]).filter(([, n]) => resource === n || resource.startsWith(`${n}.`) || resource.startsWith(`${n}/`));
+  const of = (name: string) => resource === name || resource.startsWith(`${name}.`) || resource.startsWith(`${name}/`);
+  const matches = (Object.entries(tableNames) as [TableName, string][]).filter(([, name]) => of(name));
   return matches.sort((a, b) => b[1].length - a[1].length)[0]?.[0];
 }
 
@@ -79,9 +80,10 @@ export type CostInputs = {
 };
 
 /** Issue 19: what the all-in model measures beyond units and calls (log bytes, stored bytes per item, request bytes per attempt). */
-export type AllInMeasured = Record<'logBytesPerEvent' | 'logBytesPerDelivery' | 'historyItemBytes' | 'eventItemBytes' | 'requestBytesPerAttempt', number | null> & {
-  logSource: string;
-};
+export type AllInMeasured = { logSource: string } & Record<
+  'logBytesPerEvent' | 'logBytesPerDelivery' | 'historyItemBytes' | 'eventItemBytes' | 'requestBytesPerAttempt',
+  number | null
+>;
 
 /** The functions' memory, read from the stack's source. */
 function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
@@ -221,7 +223,7 @@ export type CostResult = ReturnType<typeof computeCost> & { usd_per_million_all_
 /** Tables whose units are per event (the event item, the fan-out lease), and the fan-out's webhook Query. */
 const PER_EVENT_TABLES: readonly TableName[] = ['events', 'fanOuts'];
 
-/** Assumed: TCP + TLS 1.3 set-up with a typical chain, ~5–6 KB on the wire, all counted as egress (only ~1 KB leaves AWS): an upper bound. */
+/** Assumed: TCP + TLS 1.3 set-up, ~5–6 KB on the wire, all counted as egress (only ~1 KB leaves AWS): an upper bound. */
 const TLS_HANDSHAKE_BYTES = 5_500;
 /** Lambda's START / END / REPORT lines per invocation (text format): assumed, not printed locally. */
 const LAMBDA_PLATFORM_LOG_BYTES = 260;

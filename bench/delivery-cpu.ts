@@ -37,8 +37,9 @@ function setFunctionEnvironment(runtime: Awaited<ReturnType<typeof startRuntime>
   const { state } = runtime;
   const saved = { ...process.env };
   const queueUrls = { fast: state.delivery_queue_url, slow: state.slow_delivery_queue_url };
+  const endpoints = { region: state.region, dynamodbEndpoint: state.dynamodb_endpoint, sqsEndpoint: state.sqs_endpoint, queueUrls };
   Object.assign(process.env, {
-    ...functionEnvironment({ region: state.region, dynamodbEndpoint: state.dynamodb_endpoint, sqsEndpoint: state.sqs_endpoint, queueUrls, dataDir: runtime.dataDir, allowLoopbackUrls: true }),
+    ...functionEnvironment({ ...endpoints, dataDir: runtime.dataDir, allowLoopbackUrls: true }),
     LOG_LEVEL: 'warn',
     ...Object.fromEntries(Object.entries(TABLE_ENV).map(([table, variable]) => [variable, state.tables[table as keyof typeof TABLE_ENV]])),
   });
@@ -64,13 +65,18 @@ export async function runDeliveryCpu(options: { batches: number; webhooks: numbe
     const record = (i: number) => {
       const now = new Date().toISOString();
       const webhookId = created[i % created.length]!.id;
-      const job = { partnerId: 'dev', webhookId, eventId: randomUUID(), eventType: 'order.filled' as const, environment: 'sandbox' as const, eventCreatedAt: now, queuedAt: now, data, attempts: 0, version: 0 };
+      const job = {
+        partnerId: 'dev', webhookId, eventId: randomUUID(), eventType: 'order.filled' as const, environment: 'sandbox' as const,
+        eventCreatedAt: now, queuedAt: now, data, attempts: 0, version: 0,
+      };
       const message = { MessageId: randomUUID(), ReceiptHandle: `bench-${randomUUID()}`, Body: encodeQueueMessage(deliverMessage(job)) };
       return toRecord(message, { queueArn: 'arn:aws:sqs:us-east-1:000000000000:bench', region: runtime.state.region });
     };
     let failed = 0;
     const batches = async (n: number) => {
-      for (let b = 0; b < n; b++) failed += (await core({ Records: Array.from({ length: 10 }, (_, i) => record(i)) } satisfies SQSEvent)).batchItemFailures.length;
+      for (let b = 0; b < n; b++) {
+        failed += (await core({ Records: Array.from({ length: 10 }, (_, i) => record(i)) } satisfies SQSEvent)).batchItemFailures.length;
+      }
     };
     await batches(10); // warm-up: imports, JIT, caches
     const stats0 = await receivers.stats();

@@ -73,8 +73,8 @@ async function createWebhooks(o: KmsBenchOptions, kms: FakeKms) {
     webhooks.push({ context, secret, ciphertext: await container.encrypt(secret, context) });
   }
   const creation = {
-    webhooks: o.webhooks, data_keys: new Set(webhooks.map(dataKeyOf)).size, kms_calls: kms.count(), kms_calls_per_webhook: round(kms.count() / o.webhooks, 4)!,
-    store_reads: store.reads, store_writes: store.writes,
+    webhooks: o.webhooks, data_keys: new Set(webhooks.map(dataKeyOf)).size,
+    kms_calls: kms.count(), kms_calls_per_webhook: round(kms.count() / o.webhooks, 4)!, store_reads: store.reads, store_writes: store.writes,
   };
   return { webhooks, creation, windowStart: now + DAY_MS };
 }

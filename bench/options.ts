@@ -14,22 +14,28 @@ const NUMBERS = {
   rate: ['rate <events/s>', 400, undefined, { min: 0.1 }, 'offered load, events per second (default 400; × --webhooks = deliveries/s)'],
   durationS: ['duration <s>', 30, 5, { min: 1 }, 'pipeline load duration (default 30, quick 5)'],
   batch: ['batch <n>', 10, undefined, int(1, 10), 'entries per PutEvents call, 1-10 (default 10)'],
-  maxInFlight: ['max-in-flight <n>', 20, undefined, int(1), 'outstanding PutEvents calls at most (default 20); calls due beyond it wait in the\nbench and their latency still counts from the scheduled time'],
+  maxInFlight: ['max-in-flight <n>', 20, undefined, int(1),
+    'outstanding PutEvents calls at most (default 20); calls due beyond it wait in the\nbench and their latency still counts from the scheduled time'],
   webhooks: ['webhooks <n>', 4, undefined, int(1, 30), 'webhooks of partner dev, each subscribed to all events (default 4)'],
-  drainTimeoutS: ['drain-timeout <s>', 0, undefined, { min: 0 }, 'how long to wait for the backlog after the load ends (default: time for the\noffered deliveries at 150/s, at least 60 s)'],
-  rawConcurrency: ['raw-concurrency <n>', 40, undefined, int(1), 'concurrent raw POSTs (default 40 = 4 pollers × batch 10, the runtime\'s delivery concurrency)'],
+  drainTimeoutS: ['drain-timeout <s>', 0, undefined, { min: 0 },
+    'how long to wait for the backlog after the load ends (default: time for the\noffered deliveries at 150/s, at least 60 s)'],
+  rawConcurrency: ['raw-concurrency <n>', 40, undefined, int(1),
+    'concurrent raw POSTs (default 40 = 4 pollers × batch 10, the runtime\'s delivery concurrency)'],
   rawDurationS: ['raw-duration <s>', 20, 8, { min: 1 }, '(default 20, quick 8)'],
   apiConnections: ['api-connections <n>', 10, undefined, int(1), '(default 10)'],
   apiDurationS: ['api-duration <s>', 10, 5, { min: 1 }, 'per endpoint (default 10, quick 5)'],
-  coldRuns: ['cold-runs <n>', 10, 5, int(1), 'imports per handler and variant, median reported (default 10, quick 5; quick\nmeasures only the deployed variant)'],
-  deliveryConcurrency: ['delivery-concurrency <n>', undefined, undefined, int(1, 64), 'DELIVERY_CONCURRENCY for the runtime (default: the runtime\'s own, 4)'],
+  coldRuns: ['cold-runs <n>', 10, 5, int(1),
+    'imports per handler and variant, median reported (default 10, quick 5; quick\nmeasures only the deployed variant)'],
+  deliveryConcurrency: ['delivery-concurrency <n>', undefined, undefined, int(1, 64),
+    'DELIVERY_CONCURRENCY for the runtime (default: the runtime\'s own, 4)'],
   deliverMs: ['deliver-ms <ms>', 250, undefined, { min: 1 }, 'cost model: assumed duration of one delivery invocation (default 250)'],
 } satisfies Record<string, NumberFlag>;
 type NumberKey = keyof typeof NUMBERS;
 
-export type Options = { quick: boolean; sections: Set<Section>; profile: boolean; out: string } & Record<Exclude<NumberKey, 'deliveryConcurrency'>, number> & {
-  deliveryConcurrency?: number;
-};
+export type Options = { quick: boolean; sections: Set<Section>; profile: boolean; out: string; deliveryConcurrency?: number } & Record<
+  Exclude<NumberKey, 'deliveryConcurrency'>,
+  number
+>;
 
 const line = (flag: string, help: string) => `  ${flag.padEnd(29)}${help.replaceAll('\n', `\n${' '.repeat(31)}`)}`;
 export const USAGE = [
@@ -63,7 +69,8 @@ export function parseOptions(argv: string[]): Options {
   }
   if (sections.has('cost')) sections.add('pipeline');
   const raw = values as Record<string, unknown>;
-  const number = ([flag, full, quick, bounds]: NumberFlag) => (raw[name(flag)] === undefined ? (values.quick ? (quick ?? full) : full) : parseNumber(name(flag), String(raw[name(flag)]), bounds));
+  const number = ([flag, full, quick, bounds]: NumberFlag) =>
+    raw[name(flag)] === undefined ? (values.quick ? (quick ?? full) : full) : parseNumber(name(flag), String(raw[name(flag)]), bounds);
   const numbers = Object.fromEntries(Object.entries(NUMBERS).map(([key, spec]) => [key, number(spec)])) as Pick<Options, NumberKey>;
   return { quick: values.quick, sections, ...numbers, profile: values.profile, out: values.out };
 }

@@ -84,7 +84,8 @@ export class Publisher {
   }
 
   private freshStats() {
-    return { maxInFlight: this.inFlight, maxQueued: this.queued, callMs: [] as number[], sendLagMs: [] as number[], errors: 0, failedEntries: 0, errorSamples: [] as string[], lastDoneAt: 0 };
+    const [callMs, sendLagMs, errorSamples]: [number[], number[], string[]] = [[], [], []];
+    return { maxInFlight: this.inFlight, maxQueued: this.queued, callMs, sendLagMs, errors: 0, failedEntries: 0, errorSamples, lastDoneAt: 0 };
   }
 
   resetCounters(): void {
@@ -201,6 +202,7 @@ export async function warmUp(ctx: PipelineContext) {
 
 export type PipelineOptions = { rate: number; durationS: number; batch: number; drainTimeoutS: number };
 export type PipelineResult = Awaited<ReturnType<typeof runPipeline>>;
+type Hook = () => Promise<void>;
 type Load = { t0: number; loadEnd: number; calls: number; totalEvents: number };
 
 /** Sends the load on schedule, with a progress line every 2 s until `done` settles. */
@@ -232,7 +234,7 @@ async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker
 }
 
 /** The measured phase. `around` runs right before the first publish and right after the last delivery. */
-export async function runPipeline(ctx: PipelineContext, options: PipelineOptions, around: { before?(): Promise<void>; after?(): Promise<void> } = {}) {
+export async function runPipeline(ctx: PipelineContext, options: PipelineOptions, around: { before?: Hook; after?: Hook } = {}) {
   const { runtime, receivers, publisher, webhooks } = ctx;
   const tracker = new Tracker(webhooks);
   const totalEvents = Math.max(1, Math.round(options.rate * options.durationS));

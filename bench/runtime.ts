@@ -28,7 +28,7 @@ export async function startRuntime(options: { env: Record<string, string>; nodeF
     /** Lines printed on stdout/stderr after the banner. */
     lines: () => rt.output().slice(bannerEnd).split('\n').filter((l) => l.trim() !== ''),
     /** The observer's counters so far; `measureCapacity` switches DynamoDB unit measurement on or off first. */
-    snapshot: async ({ measureCapacity }: { measureCapacity?: boolean } = {}) => (await sdkSnapshot(rt, { measure: measureCapacity })) as ObserverSnapshot,
+    snapshot: async ({ measureCapacity: measure }: { measureCapacity?: boolean } = {}) => (await sdkSnapshot(rt, { measure })) as ObserverSnapshot,
     cpuSeconds: () => processCpuSeconds(child.pid!),
     assertRunning: () => {
       if (child.exitCode === null && child.signalCode === null) return;

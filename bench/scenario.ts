@@ -54,7 +54,7 @@ export function webhookRegistry(state: LocalState) {
   };
 }
 
-/** `run` on a runtime of its own (`env`) with a scenario receiver; afterwards its webhooks are deleted, the runtime stopped, the receiver closed. */
+/** `run` on a runtime of its own (`env`) with a scenario receiver; then its webhooks deleted, the runtime stopped, the receiver closed. */
 export async function withScenario<T>(env: Record<string, string>, run: (scenario: Scenario) => Promise<T>): Promise<T> {
   const receiver = await startScenarioReceiver();
   try {

@@ -9,13 +9,14 @@ import { localClients } from './runtime.js';
 export async function storedBytesPerItem(state: LocalState, table: TableName, limit = 500) {
   const { dynamodb, destroy } = localClients(state);
   try {
-    const items = ((await dynamodb.send(new ScanCommand({ TableName: state.tables[table], Limit: limit }))).Items ?? []) as unknown as Item[];
+    const { Items = [] } = await dynamodb.send(new ScanCommand({ TableName: state.tables[table], Limit: limit }));
+    const items = Items as unknown as Item[];
     const definition = TABLES[table] as CapacityTable;
-    const stored = (item: Item) => itemSize(item) + DYNAMODB_ITEM_OVERHEAD_BYTES;
-    const entries = (item: Item) => (definition.indexes ?? []).map((index) => indexEntry(definition, index, item)).filter((e): e is Item => !!e);
-    const total = items.reduce((n, item) => n + stored(item) + entries(item).reduce((m, e) => m + stored(e), 0), 0);
-    const n = items.length;
-    return { items: n, bytes_per_item: n ? total / n : Number.NaN, item_bytes_per_item: n ? items.reduce((m, i) => m + itemSize(i), 0) / n : Number.NaN };
+    const stored = (item: Item | undefined) => (item ? itemSize(item) + DYNAMODB_ITEM_OVERHEAD_BYTES : 0);
+    const indexes = definition.indexes ?? [];
+    const withIndexes = (item: Item) => stored(item) + indexes.reduce((m, index) => m + stored(indexEntry(definition, index, item)), 0);
+    const [n, sum] = [items.length, (size: (item: Item) => number) => items.reduce((m, item) => m + size(item), 0)];
+    return { items: n, bytes_per_item: n ? sum(withIndexes) / n : Number.NaN, item_bytes_per_item: n ? sum(itemSize) / n : Number.NaN };
   } finally {
     destroy();
   }

@@ -20,8 +20,8 @@ const STORM_TYPE = 'order.filled';
 const BAD_ONLY_TYPE = 'order.cancelled';
 
 export function runStorm(options: StormOptions) {
-  const env = { ...NO_RATE_LIMITS, MAX_WEBHOOKS_PER_PARTNER: '1000', SLOW_DELIVERY_CONCURRENCY: String(SLOW_LANE_CONCURRENCY), DELIVERY_CONCURRENCY: '16' };
-  return withScenario(env, async ({ state, receiver, webhooks }) => {
+  const slowLane = { SLOW_DELIVERY_CONCURRENCY: `${SLOW_LANE_CONCURRENCY}`, DELIVERY_CONCURRENCY: '16' };
+  return withScenario({ ...NO_RATE_LIMITS, MAX_WEBHOOKS_PER_PARTNER: '1000', ...slowLane }, async ({ state, receiver, webhooks }) => {
     const paths = (kind: string, n: number) => Array.from({ length: n }, (_, i) => `/${kind}-${randomUUID()}-${i}`);
     const [healthy, holes, slow] = [paths('ok', options.healthy), paths('hole', options.holes), paths('slow', options.slow)];
     for (const p of healthy) await webhooks.create(receiver.url(p), [ALONE_TYPE, STORM_TYPE]);
@@ -45,6 +45,7 @@ export function runStorm(options: StormOptions) {
       return { received: times.length, expected: badEvents.size, seconds_to_last: secondsToLast, within_2x: times.length === badEvents.size && secondsToLast !== null && secondsToLast <= 2 * options.seconds };
     });
     const lost = alone.expected - alone.delivered + storm.expected - storm.delivered;
-    return { ...options, slow_lane_concurrency: SLOW_LANE_CONCURRENCY, alone, storm, ratio: p99Ratio(alone, storm), slow_endpoints: slowEndpoints, lost };
+    const ratio = p99Ratio(alone, storm);
+    return { ...options, slow_lane_concurrency: SLOW_LANE_CONCURRENCY, alone, storm, ratio, slow_endpoints: slowEndpoints, lost };
   });
 }

@@ -45,10 +45,11 @@ export const epochMs = (): number => performance.timeOrigin + performance.now();
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const loads = () => loadavg().map((l) => round(l, 2)!);
 
-export type ProcessResult = { code: number | null; stdout: string; stderr: string; wall_ms: number };
+type ProcessResult = { code: number | null; stdout: string; stderr: string; wall_ms: number };
+type ProcessOptions = { env?: Record<string, string>; cwd?: string; ok?: boolean };
 
 /** Runs a process to completion; with `ok`, a non-zero exit is an error carrying the first lines of its output. */
-export function runProcess(command: string, args: string[], options: { env?: Record<string, string>; cwd?: string; ok?: boolean } = {}): Promise<ProcessResult> {
+export function runProcess(command: string, args: string[], options: ProcessOptions = {}): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
