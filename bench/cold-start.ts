@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { writePortalAssets } from '../portal/build.js';
-import { median, progress, ROOT, round, runProcess } from './util.js';
+import { median, packageOf, progress, ROOT, round, runProcess } from './util.js';
 
 /** The BUNDLING props toEsbuild translates; any other is an error, not left out silently. */
 const KNOWN = new Set(['format', 'target', 'mainFields', 'minify', 'sourceMap', 'sourcesContent', 'bundleAwsSDK', 'banner', 'esbuildArgs']);
@@ -69,9 +69,7 @@ async function runProbe(probe: string, bundle: string, variant: Variant): Promis
 function packagesIn(inputs: Record<string, { bytesInOutput: number }>): { name: string; kb: number | null }[] {
   const byPackage = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-    const i = path.lastIndexOf('node_modules/');
-    const parts = path.slice(i + 'node_modules/'.length).split('/');
-    const name = i < 0 ? 'our code (lambdas/)' : parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    const name = packageOf(path, true) ?? 'our code (lambdas/)';
     byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
   }
   return [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, bytes]) => ({ name, kb: round(bytes / 1024, 1) }));

@@ -2,7 +2,7 @@
 // share the monotonic clock) and summarised by component and top functions; other threads' work is not in it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, round } from './util.js';
+import { packageOf, ROOT, round } from './util.js';
 
 type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
@@ -38,9 +38,7 @@ function componentOf(): (frame: CallFrame) => string {
   const [dynalite, fauxqs] = [closure('dynalite'), closure('fauxqs')];
   return ({ functionName, url }) => {
     if (SPECIAL.has(functionName)) return SPECIAL.get(functionName)!;
-    const i = url.indexOf('/node_modules/');
-    const parts = url.slice(i + '/node_modules/'.length).split('/');
-    const pkg = i < 0 ? undefined : parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    const pkg = packageOf(url);
     if (pkg) {
       if (['@aws-sdk/', '@smithy/', '@aws-crypto/'].some((p) => pkg.startsWith(p))) return 'AWS SDK';
       if (pkg === 'tsx' || pkg === 'esbuild' || pkg === 'get-tsconfig') return 'tsx loader';

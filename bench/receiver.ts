@@ -37,19 +37,9 @@ export type ReceiverOptions = {
   keepAliveMs?: number;
 };
 
-export type Receiver = {
-  url(path: string): string;
-  script(path: string, behaviour: Behaviour): void;
-  received(path?: string): Received[];
-  /** TCP connections and TLS handshakes accepted so far. */
-  counts: { connections: number; handshakes: number };
-  close(): Promise<void>;
-};
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
-export const header = (headers: IncomingHttpHeaders, name: string): string => {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(',') : (value ?? '');
-};
+export const header = (headers: IncomingHttpHeaders, name: string): string => [headers[name] ?? ''].flat().join(',');
 
 /** Both signatures of a delivery, checked as a partner would: X-TAPP-Signature, and Standard Webhooks with its own library. */
 export function checkSignatures(secret: string, body: string, headers: IncomingHttpHeaders): { tapp: boolean; standard: boolean; verified: boolean } {
@@ -73,7 +63,7 @@ function requestBytes(req: IncomingMessage, body: Buffer): number {
   return n + body.length;
 }
 
-export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
+export async function startReceiver(options: ReceiverOptions = {}) {
   const scripts = new Map<string, Behaviour>();
   const seen = new Map<string, number>();
   const log: Received[] = [];
@@ -119,9 +109,10 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   });
   const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: (path) => `${origin}${path}`,
-    script: (path, behaviour) => void scripts.set(path, behaviour),
-    received: (path) => (path === undefined ? [...log] : log.filter((r) => r.path === path)),
+    url: (path: string) => `${origin}${path}`,
+    script: (path: string, behaviour: Behaviour) => void scripts.set(path, behaviour),
+    received: (path?: string) => (path === undefined ? [...log] : log.filter((r) => r.path === path)),
+    /** TCP connections and TLS handshakes accepted so far. */
     counts,
     close: () =>
       new Promise<void>((resolve) => {

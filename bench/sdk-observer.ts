@@ -10,17 +10,12 @@ import { parseConfig } from '../lambdas/shared/config.js';
 import { TABLES, type TableName } from '../lambdas/stores/table-definitions.js';
 import { type AttributeValue, type CapacityTable, getItemCost, type Item, queryCost, sqsRequests, writeCost } from './capacity-units.js';
 
-type CapacityByResource = Record<string, { calls: number; wru: number; rru: number }>;
-
-export type ObserverSnapshot = {
-  at: number;
-  measuring: boolean;
-  /** AWS API calls, e.g. { "DynamoDB.PutItem": 12, "SQS.SendMessageBatch": 2 }. */
-  calls: Record<string, number>;
-  sqs_billed_requests: number;
-  /** Units while measuring, by `<table>.<Operation>` and `<table>/index/<name>`; approximations: calls whose units are estimates or not priced. */
-  dynamodb: { wru: number; rru: number; by_resource: CapacityByResource; measured_calls: number; approximations: Record<string, number> };
-};
+/**
+ * `calls`: AWS API calls, e.g. { "DynamoDB.PutItem": 12 }; `dynamodb`: units while measuring, by `<table>.<Operation>` and
+ * `<table>/index/<name>`, and `approximations`: calls whose units are estimates or not priced.
+ */
+export type ObserverSnapshot = ReturnType<SdkObserver['snapshot']>;
+export type SdkObserver = ReturnType<typeof createSdkObserver>;
 
 const TAGS = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'L', 'M', 'SS', 'NS', 'BS']);
 const isAttributeValue = (v: unknown) => !!v && typeof v === 'object' && Object.keys(v).length === 1 && TAGS.has(Object.keys(v)[0]!);
@@ -47,16 +42,15 @@ function toAttributeValue(v: unknown): AttributeValue {
 const asItem = (item: Record<string, unknown> | undefined): Item | undefined =>
   item && (Object.values(item).every(isAttributeValue) ? (item as Item) : (toAttributeValue(item).M as Item));
 
+type Units = { calls: number; wru: number; rru: number };
 type Raw = { get(table: string, key: Item): Promise<Item | undefined> };
 type Input = Record<string, any>;
 type Run = () => Promise<{ output: Record<string, any> }>;
 type WriteRequest = { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } };
 
-export type SdkObserver = { hook(client: HookableClient, service: SdkService): void; setMeasuring(on: boolean): void; snapshot(): ObserverSnapshot };
-
 /** DynamoDB units of each command while measuring: the write and read rules of capacity-units.ts. */
 class CapacityMeter {
-  readonly dynamo = { wru: 0, rru: 0, by_resource: {} as CapacityByResource, measured_calls: 0, approximations: {} as Record<string, number> };
+  readonly dynamo = { wru: 0, rru: 0, by_resource: {} as Record<string, Units>, measured_calls: 0, approximations: {} as Record<string, number> };
 
   constructor(private readonly options: { tables: () => Map<string, CapacityTable>; raw: () => Raw }) {}
 
@@ -161,7 +155,7 @@ function sqsPayload(op: string, input: Input, output: Record<string, any>): numb
 }
 
 /** The observer over `tables` (actual table name → definition), reading before/after items with `raw`. */
-export function createSdkObserver(options: { tables: () => Map<string, CapacityTable>; raw: () => Raw }): SdkObserver {
+export function createSdkObserver(options: { tables: () => Map<string, CapacityTable>; raw: () => Raw }) {
   const calls = new Map<string, number>();
   const meter = new CapacityMeter(options);
   let sqsBilled = 0;
@@ -184,8 +178,11 @@ export function createSdkObserver(options: { tables: () => Map<string, CapacityT
   };
   return {
     hook,
-    setMeasuring: (on) => void (measuring = on),
-    snapshot: () => ({ at: Date.now(), measuring, calls: Object.fromEntries([...calls].sort(([a], [b]) => a.localeCompare(b))), sqs_billed_requests: sqsBilled, dynamodb: structuredClone(meter.dynamo) }),
+    setMeasuring: (on: boolean) => void (measuring = on),
+    snapshot: () => {
+      const sorted: Record<string, number> = Object.fromEntries([...calls].sort(([a], [b]) => a.localeCompare(b)));
+      return { at: Date.now(), measuring, calls: sorted, sqs_billed_requests: sqsBilled, dynamodb: structuredClone(meter.dynamo) };
+    },
   };
 }
 
