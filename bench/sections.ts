@@ -123,6 +123,7 @@ const pipeline: SectionRunner = async (ctx) => {
   progress(`warm-up done: one event at a time p50 ${warm.unloaded.p50_ms} ms; PutEvents of one entry p50 ${warm.single_put_events_ms.p50_ms} ms`);
   const drainTimeoutS = options.drainTimeoutS || Math.max(60, Math.ceil((options.rate * options.durationS * options.webhooks) / 150));
   const snapshots: ObserverSnapshot[] = [];
+  // The profile window lies inside the two snapshots.
   const mark = async (end: boolean) => {
     if (end) ctx.markProfile(end);
     snapshots.push(await pc.runtime.snapshot());
