@@ -6,8 +6,8 @@ import { ConnectionPool } from '../lambdas/delivery/connection-pool.js';
 import { HttpSender } from '../lambdas/delivery/http-sender.js';
 import { UrlGuard } from '../lambdas/domain/url-guard.js';
 import { LOOPBACK_TLS } from '../test/support/tls.js';
-import { progress, round, summarise } from './util.js';
 import { Receivers } from './receiver.js';
+import { progress, round, summarise } from './util.js';
 
 export type ConnectionReuseResult = Awaited<ReturnType<typeof runConnectionReuse>>;
 type Tally = { attempts: number[]; batches: number[]; ok: number; failed: number };

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
 import { PER_DELIVERY_TABLES, POINT_IN_TIME_RECOVERY_TABLES, RETENTION_DAYS, type TableName } from '../lambdas/stores/table-definitions.js';
 import { type AllInInputs, allInCostPerMillion, apiDestinationsPerMillion, ALL_IN_PRICES } from './all-in-cost.js';
-import { ROOT, round } from './util.js';
 import type { ObserverSnapshot } from './sdk-observer.js';
+import { ROOT, round } from './util.js';
 
 /** us-east-1 list prices (no free tier); the all-in model's where they are the same. */
 export const PRICES = {

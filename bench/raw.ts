@@ -3,9 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { signatureHeaders } from '../lambdas/domain/signing.js';
-import { epochMs, progress, round, summarise } from './util.js';
 import { loadExamples, PARTNER } from './pipeline.js';
 import type { Receivers } from './receiver.js';
+import { epochMs, progress, round, summarise } from './util.js';
 
 export type RawResult = Awaited<ReturnType<typeof runRaw>>;
 
