@@ -8,12 +8,8 @@ import { NO_RATE_LIMITS, publishPaced, withScenario } from './scenario.js';
 import { round, sleep } from './util.js';
 
 /** The compressed schedule: 6 attempts over 46 s, waits above 3 s parked. */
-export const OUTAGE_RUNTIME_ENV = {
-  RETRY_SCHEDULE_SECONDS: '2,4,8,16,16',
-  PARK_AFTER_SECONDS: '3',
-  CIRCUIT_PROBE_SECONDS: '2',
-  SWEEP_INTERVAL_SECONDS: '1',
-  ...NO_RATE_LIMITS,
+const OUTAGE_RUNTIME_ENV = {
+  RETRY_SCHEDULE_SECONDS: '2,4,8,16,16', PARK_AFTER_SECONDS: '3', CIRCUIT_PROBE_SECONDS: '2', SWEEP_INTERVAL_SECONDS: '1', ...NO_RATE_LIMITS,
 };
 
 export type OutageResult = Awaited<ReturnType<typeof runOutageSimulation>>;

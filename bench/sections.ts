@@ -210,13 +210,9 @@ const cost: SectionRunner = async (ctx) => {
   const phase = await costPart(results, 'capacity phase', () => capacityPhase(ctx, pc));
   results.cost = computeCost({
     window: { before: pipelineRun.before, after: pipelineRun.after, delivered: p.delivered, events: p.offered.events - p.publish_failed_events },
-    capacity: phase?.capacity,
-    webhooks: options.webhooks,
-    deliveriesPerSec: p.deliveries_per_sec ?? 0,
-    deliveryConcurrency: options.deliveryConcurrency ?? 4,
-    fanOutMs: pipelineRun.warm.single_put_events_ms.p50_ms ?? 0,
-    deliverBatchMs: options.deliverMs,
-    tableNames: pc.runtime.state.tables,
+    capacity: phase?.capacity, webhooks: options.webhooks,
+    deliveriesPerSec: p.deliveries_per_sec ?? 0, deliveryConcurrency: options.deliveryConcurrency ?? 4,
+    fanOutMs: pipelineRun.warm.single_put_events_ms.p50_ms ?? 0, deliverBatchMs: options.deliverMs, tableNames: pc.runtime.state.tables,
     allIn: await allInMeasured(ctx, pc, phase?.requestBytes ?? { bytes: 0, received: 0 }),
   });
   finishAllInCost(results);
