@@ -1,7 +1,6 @@
 // DynamoDB and SQS billing units from the items and payloads themselves, by AWS's documented rules (item sizes, capacity
 // unit consumption, GSI writes; SQS: 64 KB chunks). Pure; bench/sdk-observer.ts feeds it what a command wrote or read.
 
-/** A DynamoDB attribute value in the wire (AttributeValue) form. */
 export type AttributeValue = { S?: string; N?: string; B?: Uint8Array | string; BOOL?: boolean; NULL?: boolean; L?: AttributeValue[]; M?: Record<string, AttributeValue>; SS?: string[]; NS?: string[]; BS?: (Uint8Array | string)[] };
 export type Item = Record<string, AttributeValue>;
 
@@ -44,13 +43,11 @@ export function valueSize(v: AttributeValue): number {
 /** An item's size: the UTF-8 length of each attribute name plus its value's size. */
 export const itemSize = (item: Item | undefined): number => Object.entries(item ?? {}).reduce((a, [name, v]) => a + utf8(name) + valueSize(v), 0);
 
-/** Write units for one item write of `bytes` (1 KB units, at least 1). */
 export const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / WRITE_UNIT_BYTES));
 
 /** Read units for `bytes` read in one unit of account (4 KB units, at least 1; eventually consistent: half). */
 export const readUnits = (bytes: number, consistent: boolean) => Math.max(1, Math.ceil(bytes / READ_UNIT_BYTES)) * (consistent ? 1 : 0.5);
 
-/** SQS requests one API call is billed as: each 64 KB chunk of its payload is a request. */
 export const sqsRequests = (payloadBytes: number) => Math.max(1, Math.ceil(payloadBytes / SQS_CHUNK_BYTES));
 
 type Index = NonNullable<CapacityTable['indexes']>[number];

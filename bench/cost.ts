@@ -233,7 +233,6 @@ const DEFAULT_KMS_CALLS_PER_DELIVERY = 0.00037;
 const DEFAULT_HANDSHAKES_PER_ATTEMPT_WITH_REUSE = 10 / 300;
 /** CloudWatch Logs retention assumed (the stage's logRetentionDays default is not read here). */
 const LOG_RETENTION_DAYS_ASSUMED = 30;
-/** Issue 19 targets. */
 const ALL_IN_TARGETS = { w4: 1.5, w1: 2.4 };
 
 /** The per-delivery / per-event split of the measured figures (W-independent), kept in results.json. */

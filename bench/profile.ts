@@ -33,7 +33,6 @@ function closure(name: string): Set<string> {
   return seen;
 }
 
-/** The component a frame's own time belongs to. */
 function componentOf(): (frame: CallFrame) => string {
   const [dynalite, fauxqs] = [closure('dynalite'), closure('fauxqs')];
   return ({ functionName, url }) => {

@@ -45,7 +45,6 @@ export async function startRuntime(options: { env: Record<string, string>; nodeF
   };
 }
 
-/** A runtime of its own for `run`, stopped after it. */
 export async function withRuntime<T>(env: Record<string, string>, run: (runtime: Runtime) => Promise<T>): Promise<T> {
   const runtime = await startRuntime({ env });
   try {
