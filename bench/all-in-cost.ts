@@ -1,6 +1,5 @@
-// Issue 19: all-in USD per million deliveries, every line item, for W webhooks per event. Pure:
-// the bench (cost.ts, sections.ts) measures the inputs; test/unit/all-in-cost.test.ts checks it
-// against hand-computed examples.
+// Issue 19: all-in USD per million deliveries, every line item, for W webhooks per event. Pure: cost.ts measures the
+// inputs; test/unit/all-in-cost.test.ts checks it against hand-computed examples.
 
 /** us-east-1 list prices, no free tier, from aws.amazon.com/<service>/pricing as read for issue 19. */
 export const ALL_IN_PRICES = {
@@ -33,15 +32,10 @@ export const HOURS_PER_MONTH = 730;
 export const DYNAMODB_ITEM_OVERHEAD_BYTES = 100;
 
 /**
- * Measured or assumed inputs. "Per delivery" parts do not depend on W; "per event" parts are
- * shared by the W deliveries of an event. Lambda: delivery invocations (1 / batch size) and GB-s
- * per delivery, fan-out invocations (1) and GB-s per event. SQS: sends per event (one
- * SendMessageBatch for up to 10 jobs), the rest per delivery. DynamoDB units: history, jobs,
- * endpoints… per delivery; the event item and the fan-out lease per event. Logs: bytes (our lines
- * + Lambda's START/END/REPORT) and retention. Stored bytes (history item + index entries per
- * delivery, event item per event) for `retentionDays`, of which `pitr*` in tables with
- * point-in-time recovery. Egress per attempt: the request and a new connection's handshake bytes;
- * new connections per attempt: 1 without reuse, (1 − saved ratio) with.
+ * Measured or assumed inputs. "Per delivery" parts do not depend on W; "per event" parts are shared by the W deliveries
+ * of an event (the fan-out invocation, its SendMessageBatch, the event item and fan-out lease). Stored bytes are kept
+ * `retentionDays`, `pitr*` of them in tables with point-in-time recovery. Egress per attempt: the request, and a new
+ * connection's handshake bytes (new connections per attempt: 1 without reuse, 1 − saved ratio with).
  */
 export type AllInInputs = Record<
   | 'deliverInvocationsPerDelivery' | 'deliverGbSecondsPerDelivery' | 'fanOutInvocationsPerEvent' | 'fanOutGbSecondsPerEvent'
@@ -51,8 +45,6 @@ export type AllInInputs = Record<
   | 'requestBytesPerAttempt' | 'handshakeBytes' | 'handshakesPerAttemptWithReuse' | 'attemptsPerDelivery',
   number
 >;
-
-export type AllInCost = ReturnType<typeof allInCostPerMillion>;
 
 /** USD per million deliveries at W webhooks per event: per-event costs divided by W. `egress_without_reuse`: if every attempt opened a new connection. */
 export function allInCostPerMillion(input: AllInInputs, webhooksPerEvent: number, prices = ALL_IN_PRICES) {

@@ -1,14 +1,10 @@
-// `api`: GET and POST /v1/webhooks at a fixed number of connections with autocannon, as a partner
-// of its own (bench-api, so its webhooks never receive the pipeline's events); then a flood of
-// invalid keys beside another partner (issue 10).
-import { join } from 'node:path';
+// `api`: GET and POST /v1/webhooks with autocannon as partner bench-api (its webhooks never get the pipeline's events);
+// then a flood of invalid keys beside another partner (issue 10).
 import { Agent, request } from 'node:http';
 import autocannon, { type Result } from 'autocannon';
 import type { LocalState } from '../local/state-file.js';
-import { progress } from './log.js';
-import { ROOT } from './paths.js';
-import { runProcessOk } from './process.js';
-import { ascending, percentile, round, sleep } from './stats.js';
+import { issueTestApiKey } from '../test/support/api-keys.js';
+import { progress, round, sleep, summarise as latencySummary } from './util.js';
 
 const API_PARTNER = 'bench-api';
 const POST_BODY = JSON.stringify({ url: 'https://93.184.216.34/bench', events: [] });
@@ -17,15 +13,6 @@ const FLOOD_CONNECTIONS = 100;
 const BYSTANDER_ADDRESS = '127.0.0.2';
 
 export type ApiResult = Awaited<ReturnType<typeof runApi>>;
-
-/** A key for partner bench-api through `npm run keys` (bin/keys.ts) against this runtime. */
-async function createKey(dataDir: string): Promise<{ apiKey: string; apiSecret: string }> {
-  const args = ['--import', 'tsx', join(ROOT, 'bin', 'keys.ts'), 'create', '--partner', API_PARTNER, '--scopes', 'webhooks:read,webhooks:write', '--data-dir', dataDir];
-  const { stdout } = await runProcessOk(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir } });
-  const key = JSON.parse(stdout) as { api_key?: string; api_secret?: string };
-  if (!key.api_key || !key.api_secret) throw new Error(`keys create printed no key: ${stdout.trim()}`);
-  return { apiKey: key.api_key, apiSecret: key.api_secret };
-}
 
 function summarise(r: Result, connections: number) {
   const status_codes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
@@ -36,29 +23,28 @@ function summarise(r: Result, connections: number) {
   };
 }
 
-export async function runApi(state: LocalState, dataDir: string, options: { connections: number; durationS: number }) {
-  let key = { apiKey: state.dev_api_key, apiSecret: state.dev_api_secret };
-  let keyNote = `partner ${API_PARTNER} (key made with bin/keys.ts)`;
-  try {
-    key = await createKey(dataDir);
-  } catch (error) {
-    keyNote = `partner dev (bin/keys.ts failed: ${(error as Error).message.split('\n')[0]})`;
-    progress(`api: ${keyNote}`);
-  }
-  const auth = { 'x-api-key': key.apiKey, 'x-api-secret': key.apiSecret };
+export async function runApi(state: LocalState, options: { connections: number; durationS: number }) {
+  const { auth } = await issueTestApiKey(state, { partnerId: API_PARTNER, scopes: ['webhooks:read', 'webhooks:write'] });
+  const headers = { 'x-api-key': auth.apiKey, 'x-api-secret': auth.apiSecret };
   const url = `${state.api_url}/v1/webhooks`;
-  const run = async (method: 'GET' | 'POST', durationS: number) =>
-    autocannon({ url, method, headers: { ...auth, 'content-type': 'application/json' }, connections: options.connections, duration: durationS, timeout: 10, ...(method === 'POST' ? { body: POST_BODY } : {}) });
+  const { connections, durationS } = options;
+  /** One warm-up second, then the measured run. */
+  const run = async (method: 'GET' | 'POST') => {
+    const body = method === 'POST' ? { body: POST_BODY } : {};
+    const json = { ...headers, 'content-type': 'application/json' };
+    const go = (duration: number) => autocannon({ url, method, headers: json, connections, duration, timeout: 10, ...body });
+    await go(1);
+    const result = summarise(await go(durationS), connections);
+    progress(`api: ${method} ${result.requests_per_sec} req/s, p99 ${result.p99_ms} ms`);
+    return result;
+  };
   // POST first, so the GET lists a full default page (50) of a partner with many webhooks.
-  progress(`api: POST /v1/webhooks, ${options.connections} connections, ${options.durationS} s (+1 s warm-up)…`);
-  await run('POST', 1);
-  const post = summarise(await run('POST', options.durationS), options.connections);
-  progress(`api: POST ${post.requests_per_sec} req/s, p99 ${post.p99_ms} ms; GET /v1/webhooks…`);
-  await run('GET', 1);
-  const get = summarise(await run('GET', options.durationS), options.connections);
-  progress(`api: GET ${get.requests_per_sec} req/s, p99 ${get.p99_ms} ms`);
-  const authFlood = await runAuthFlood(url, auth, options.durationS);
-  return { key: keyNote, post_body: JSON.parse(POST_BODY) as unknown, get_webhooks: get, post_webhooks: post, auth_flood: authFlood };
+  progress(`api: POST then GET /v1/webhooks, ${connections} connections, ${durationS} s each (+1 s warm-up)…`);
+  const post = await run('POST');
+  const get = await run('GET');
+  const key = `partner ${API_PARTNER} (key issued into the runtime's keys table, as bin/keys.ts does)`;
+  const authFlood = await runAuthFlood(url, headers, durationS);
+  return { key, post_body: JSON.parse(POST_BODY) as unknown, get_webhooks: get, post_webhooks: post, auth_flood: authFlood };
 }
 
 /** One partner's sequential GETs (one keep-alive connection from BYSTANDER_ADDRESS) for `durationS`. */
@@ -82,10 +68,9 @@ async function bystanderGets(url: string, headers: Record<string, string>, durat
   } finally {
     agent.destroy();
   }
-  const sorted = ascending(latencies);
-  return { requests: latencies.length, p50_ms: round(percentile(sorted, 50), 1), p99_ms: round(percentile(sorted, 99), 1), status_codes: statuses };
+  const { p50_ms, p99_ms } = latencySummary(latencies);
+  return { requests: latencies.length, p50_ms, p99_ms, status_codes: statuses };
 }
-
 /** Issue 10: invalid keys from one address (100 connections) must not slow another partner by more than 2×: its GET median alone, then during the flood. */
 async function runAuthFlood(url: string, bystanderHeaders: Record<string, string>, durationS: number) {
   progress(`api: auth flood — bystander GET alone from ${BYSTANDER_ADDRESS}, ${durationS} s…`);

@@ -1,9 +1,6 @@
-// DynamoDB and SQS billing units from the items and payloads themselves, by AWS's documented
-// rules (DynamoDB developer guide: "DynamoDB item sizes and formats", "Capacity unit consumption
-// for read/write operations", "Global secondary indexes: writes"; SQS pricing: 64 KB chunks).
-// Pure: no SDK, no I/O. bench/sdk-observer.ts feeds it the items a command wrote or read.
+// DynamoDB and SQS billing units from the items and payloads themselves, by AWS's documented rules (item sizes, capacity
+// unit consumption, GSI writes; SQS: 64 KB chunks). Pure; bench/sdk-observer.ts feeds it what a command wrote or read.
 
-/** A DynamoDB attribute value in the wire (AttributeValue) form. */
 export type AttributeValue = { S?: string; N?: string; B?: Uint8Array | string; BOOL?: boolean; NULL?: boolean; L?: AttributeValue[]; M?: Record<string, AttributeValue>; SS?: string[]; NS?: string[]; BS?: (Uint8Array | string)[] };
 export type Item = Record<string, AttributeValue>;
 
@@ -46,13 +43,11 @@ export function valueSize(v: AttributeValue): number {
 /** An item's size: the UTF-8 length of each attribute name plus its value's size. */
 export const itemSize = (item: Item | undefined): number => Object.entries(item ?? {}).reduce((a, [name, v]) => a + utf8(name) + valueSize(v), 0);
 
-/** Write units for one item write of `bytes` (1 KB units, at least 1). */
 export const writeUnits = (bytes: number) => Math.max(1, Math.ceil(bytes / WRITE_UNIT_BYTES));
 
 /** Read units for `bytes` read in one unit of account (4 KB units, at least 1; eventually consistent: half). */
 export const readUnits = (bytes: number, consistent: boolean) => Math.max(1, Math.ceil(bytes / READ_UNIT_BYTES)) * (consistent ? 1 : 0.5);
 
-/** SQS requests one API call is billed as: each 64 KB chunk of its payload is a request. */
 export const sqsRequests = (payloadBytes: number) => Math.max(1, Math.ceil(payloadBytes / SQS_CHUNK_BYTES));
 
 type Index = NonNullable<CapacityTable['indexes']>[number];
@@ -72,12 +67,9 @@ const sameItem = (a: Item, b: Item) => [...new Set([...Object.keys(a), ...Object
 export type WriteUnits = { table: number; indexes: Record<string, number>; total: number };
 
 /**
- * Write units of one item write (PutItem, UpdateItem, DeleteItem, one request of a BatchWriteItem)
- * given the item before and after it (undefined: absent). The table: the larger size, in 1 KB
- * units (nothing there: 1). Each index: nothing if the item is in it neither before nor after or
- * its entry is unchanged; a put (new entry) when it enters; a delete (old entry) when it leaves;
- * both when the index key changes; else an update (larger entry). A failed condition: the
- * existing item's size, or 1 unit; no index writes.
+ * Write units of one item write given the item before and after it (undefined: absent). The table: the larger size in
+ * 1 KB units. Each index: a put when the item enters it, a delete when it leaves, both when its key changes, an update
+ * (larger entry) when the entry changes, else nothing. A failed condition: the existing item's size; no index writes.
  */
 export function writeCost(table: CapacityTable, before: Item | undefined, after: Item | undefined, options: { conditionFailed?: boolean } = {}): WriteUnits {
   if (options.conditionFailed) {

@@ -1,42 +1,38 @@
-// `cold_start`: each `lambdas/*.handler.ts` bundled as the CDK stack bundles it (lib/webhook-
-// function.ts's BUNDLING, translated to esbuild's API as NodejsFunction does), then imported in a
-// fresh Node process: `await import(bundle)` timed inside the child (process start-up excluded) and
-// the child's wall time, median of N runs. Full mode adds variants: with and without
-// `--enable-source-maps`, and with Node's compile cache made at bundle time (NODE_COMPILE_CACHE).
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// `cold_start`: each `lambdas/*.handler.ts` bundled as the stack bundles it (BUNDLING of lib/webhook-function.ts,
+// translated to esbuild's API as NodejsFunction does), then `await import(bundle)` timed inside a fresh Node process,
+// median of N runs. Full mode adds variants: with/without `--enable-source-maps`, and with Node's compile cache.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { writePortalAssets } from '../portal/build.js';
-import { progress } from './log.js';
-import { ROOT } from './paths.js';
-import { runProcessOk } from './process.js';
-import { median, round } from './stats.js';
+import { median, packageOf, progress, ROOT, round, runProcess } from './util.js';
+
+/** The BUNDLING props toEsbuild translates; any other is an error, not left out silently. */
+const KNOWN = new Set(['format', 'target', 'mainFields', 'minify', 'sourceMap', 'sourcesContent', 'bundleAwsSDK', 'banner', 'esbuildArgs']);
 
 /** What aws-lambda-nodejs passes to esbuild for these props (its bundling.js, createBundlingCommand). */
 function toEsbuild(b: BundlingOptions): BuildOptions {
+  const unknown = Object.keys(b).filter((k) => !KNOWN.has(k));
+  if (unknown.length) throw new Error(`cold_start: BUNDLING's ${unknown.join(', ')} not translated to esbuild (toEsbuild)`);
   const esm = b.format === 'esm';
-  const alias = b.esbuildArgs?.['--alias'] as string | undefined; // of esbuildArgs, only `--alias name=path` is used
+  const [alias, path] = String(b.esbuildArgs?.['--alias'] ?? '=').split('='); // of esbuildArgs, only `--alias name=path` is used
   return {
-    bundle: true, platform: 'node', target: b.target ?? 'node24', format: esm ? 'esm' : 'cjs', minify: b.minify ?? false,
-    sourcemap: b.sourceMap ? ((b.sourceMapMode ?? 'default') === 'default' ? true : (b.sourceMapMode as BuildOptions['sourcemap'])) : false,
+    bundle: true, platform: 'node', target: b.target ?? 'node24', format: esm ? 'esm' : 'cjs',
+    minify: b.minify ?? false, sourcemap: !!b.sourceMap,
     ...(b.sourcesContent === false ? { sourcesContent: false } : {}),
-    external: [...(b.externalModules ?? (b.bundleAwsSDK ? [] : ['@aws-sdk/*']))],
+    external: b.bundleAwsSDK ? [] : ['@aws-sdk/*'],
     ...(b.mainFields ? { mainFields: [...b.mainFields] } : {}),
     ...(b.banner ? { banner: { js: b.banner } } : {}),
-    ...(b.footer ? { footer: { js: b.footer } } : {}),
-    ...(b.keepNames ? { keepNames: true } : {}),
-    ...(b.define ? { define: b.define } : {}),
-    ...(b.loader ? { loader: b.loader as BuildOptions['loader'] } : {}),
-    ...(alias ? { alias: { [alias.slice(0, alias.indexOf('='))]: alias.slice(alias.indexOf('=') + 1) }, absWorkingDir: ROOT } : {}),
+    ...(alias ? { alias: { [alias]: path! }, absWorkingDir: ROOT } : {}),
     outExtension: { '.js': esm ? '.mjs' : '.js' },
     logLevel: 'silent',
   };
 }
 
-/** The environment a deployed function has (names only matter; nothing is called at import). */
+/** A deployed function's environment (names only matter: nothing is called at import). */
 const FUNCTION_ENV = {
   AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_LAMBDA_FUNCTION_NAME: 'bench',
   ENVIRONMENT: 'sandbox', LOG_LEVEL: 'info', WEBHOOKS_TABLE: 'buildmarkets-webhooks', API_KEYS_TABLE: 'buildmarkets-api-keys', JOBS_TABLE: 'buildmarkets-delivery-jobs',
@@ -61,7 +57,7 @@ async function runProbe(probe: string, bundle: string, variant: Variant): Promis
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...FUNCTION_ENV };
   if (variant.nodeOptions) env.NODE_OPTIONS = variant.nodeOptions;
   if (variant.compileCache) env.NODE_COMPILE_CACHE = variant.compileCache;
-  const { stdout, stderr, wall_ms } = await runProcessOk(process.execPath, [probe, pathToFileURL(bundle).href], { env });
+  const { stdout, stderr, wall_ms } = await runProcess(process.execPath, [probe, pathToFileURL(bundle).href], { env, ok: true });
   try {
     return { import_ms: (JSON.parse(stdout) as { import_ms: number }).import_ms, wall_ms };
   } catch {
@@ -73,9 +69,7 @@ async function runProbe(probe: string, bundle: string, variant: Variant): Promis
 function packagesIn(inputs: Record<string, { bytesInOutput: number }>): { name: string; kb: number | null }[] {
   const byPackage = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-    const i = path.lastIndexOf('node_modules/');
-    const parts = path.slice(i + 'node_modules/'.length).split('/');
-    const name = i < 0 ? 'our code (lambdas/)' : parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    const name = packageOf(path, true) ?? 'our code (lambdas/)';
     byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
   }
   return [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, bytes]) => ({ name, kb: round(bytes / 1024, 1) }));
@@ -102,9 +96,9 @@ async function variantsOf(nodeOptions: string, full: boolean, probe: string, bun
   const deployed: Variant = { nodeOptions };
   const variants: Record<string, (h: string) => Variant> = { deployed: () => deployed };
   if (!full) return variants;
-  // The deployed variant is one of these two already: measure only the other.
-  if (withSourceMaps(nodeOptions) !== nodeOptions) variants.source_maps = () => ({ nodeOptions: withSourceMaps(nodeOptions) });
-  if (withoutSourceMaps(nodeOptions) !== nodeOptions) variants.no_source_maps = () => ({ nodeOptions: withoutSourceMaps(nodeOptions) });
+  // The deployed variant is one of these two already: measureImports measures only the other.
+  variants.source_maps = () => ({ nodeOptions: withSourceMaps(nodeOptions) });
+  variants.no_source_maps = () => ({ nodeOptions: withoutSourceMaps(nodeOptions) });
   // "At bundle time": one import per bundle with the cache on writes it (Node flushes on exit).
   for (const [h, bundle] of Object.entries(bundles)) {
     mkdirSync(join(dir, `${h}.compile-cache`));
@@ -114,33 +108,31 @@ async function variantsOf(nodeOptions: string, full: boolean, probe: string, bun
   return variants;
 }
 
-/** One discarded run per bundle (file cache), then `runs` rounds, interleaved so background noise spreads evenly. */
+/**
+ * One discarded run per bundle (file cache), then `runs` rounds, interleaved so background noise spreads evenly. A variant
+ * loaded as the deployed one is not measured again: it gets the deployed runs.
+ */
 async function measureImports(probe: string, bundles: Record<string, string>, variants: Record<string, (h: string) => Variant>, runs: number) {
   const handlers = Object.keys(bundles);
-  const names = Object.keys(variants);
+  const deployed = JSON.stringify(variants.deployed!(''));
+  const names = Object.keys(variants).filter((v) => v === 'deployed' || JSON.stringify(variants[v]!('')) !== deployed);
   progress(`cold_start: importing each bundle in a fresh process, ${runs} runs × ${handlers.length} handlers × ${names.length} variant(s) (${names.join(', ')})…`);
   for (const h of handlers) await runProbe(probe, bundles[h]!, variants.deployed!(h));
   const result: Record<string, Record<string, Run[]>> = Object.fromEntries(handlers.map((h) => [h, Object.fromEntries(names.map((v) => [v, []]))]));
   for (let r = 0; r < runs; r++) {
     for (const h of handlers) for (const v of names) result[h]![v]!.push(await runProbe(probe, bundles[h]!, variants[v]!(h)));
   }
+  for (const h of handlers) for (const v of Object.keys(variants)) result[h]![v] ??= result[h]!.deployed!;
   return result;
 }
 
-function handlerResult(bundle: string, runs: Record<string, Run[]>, inputs: Metafile['outputs'][string]['inputs'], sameAsDeployed: (v: string) => boolean) {
+function handlerResult(bundle: string, runs: Record<string, Run[]>, inputs: Metafile['outputs'][string]['inputs']) {
   const main = runs.deployed!.map((r) => r.import_ms);
-  const medianOf = (v: string) => {
-    const list = runs[sameAsDeployed(v) ? 'deployed' : v];
-    return list ? round(median(list.map((r) => r.import_ms)), 1) : null;
-  };
-  let mapKb: number | null = null;
-  try {
-    mapKb = round(statSync(`${bundle}.map`).size / 1024, 1);
-  } catch {
-    // no source map
-  }
+  const medianOf = (v: string) => (runs[v] ? round(median(runs[v].map((r) => r.import_ms)), 1) : null);
+  const kb = (file: string) => (existsSync(file) ? round(statSync(file).size / 1024, 1) : null);
   return {
-    kb: round(statSync(bundle).size / 1024, 1), map_kb: mapKb, import_ms: round(median(main), 1), import_ms_min: round(Math.min(...main), 1), import_ms_max: round(Math.max(...main), 1),
+    kb: kb(bundle), map_kb: kb(`${bundle}.map`),
+    import_ms: round(median(main), 1), import_ms_min: round(Math.min(...main), 1), import_ms_max: round(Math.max(...main), 1),
     import_ms_without_source_maps: medianOf('no_source_maps'), import_ms_with_source_maps: medianOf('source_maps'),
     /** The deployed NODE_OPTIONS plus Node's compile cache, made at bundle time by one import on this Node. */
     import_ms_compile_cache: medianOf('compile_cache'),
@@ -167,8 +159,7 @@ export async function runColdStart(options: { runs: number; full: boolean }) {
     writeFileSync(empty, 'export const handler = async () => {};\n');
     const baseline: Run[] = [];
     for (let r = 0; r < options.runs; r++) baseline.push(await runProbe(probe, empty, { nodeOptions }));
-    const same = (v: string) => options.full && ((v === 'source_maps' && withSourceMaps(nodeOptions) === nodeOptions) || (v === 'no_source_maps' && withoutSourceMaps(nodeOptions) === nodeOptions));
-    const result = Object.fromEntries(handlers.map((h) => [h, handlerResult(bundles[h]!, runs[h]!, contents(h), same)]));
+    const result = Object.fromEntries(handlers.map((h) => [h, handlerResult(bundles[h]!, runs[h]!, contents(h))]));
     const slowest = handlers.reduce((a, b) => ((result[b]!.import_ms ?? 0) > (result[a]!.import_ms ?? 0) ? b : a));
     const biggest = handlers.reduce((a, b) => ((result[b]!.kb ?? 0) > (result[a]!.kb ?? 0) ? b : a));
     return {

@@ -1,16 +1,13 @@
-// `connection_reuse` (issue 18): the delivery HttpSender against loopback HTTPS receivers (a child
-// process counting TCP connections and TLS handshakes per endpoint), with its connection pool (one
-// sender for every attempt, as in a delivery function instance) and without (a new sender and pool
-// per attempt, as before the pool). Batches of attempts in parallel, the two modes alternating
-// batch by batch so load from elsewhere on the machine hits both alike.
+// `connection_reuse` (issue 18): the delivery HttpSender against loopback HTTPS receivers (a child process counting
+// connections and handshakes), with its pool (one sender for every attempt, as in an instance) and without (a new
+// sender and pool per attempt). The two alternate batch by batch, so load from elsewhere hits both alike.
 import { loadavg } from 'node:os';
 import { ConnectionPool } from '../lambdas/delivery/connection-pool.js';
 import { HttpSender } from '../lambdas/delivery/http-sender.js';
 import { UrlGuard } from '../lambdas/domain/url-guard.js';
 import { LOOPBACK_TLS } from '../test/support/tls.js';
-import { progress } from './log.js';
 import { Receivers } from './receiver.js';
-import { round, summarise } from './stats.js';
+import { progress, round, summarise } from './util.js';
 
 export type ConnectionReuseResult = Awaited<ReturnType<typeof runConnectionReuse>>;
 type Tally = { attempts: number[]; batches: number[]; ok: number; failed: number };

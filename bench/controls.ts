@@ -1,16 +1,11 @@
-// SPEC §11 delivery controls as a partner meets them (issue 20), in their own runtime:
-// - rate limit: a webhook limited to 5/s is sent 50 events/s for 2 s; the most it got in any rolling
-//   second, whether all arrived, and a neighbour's p99 alone and beside it;
-// - ordering: the same events over 20 orders to a per_entity webhook and to a plain one; each one's
-//   deliveries/s, and whether every order arrived in publish order.
+// SPEC §11 delivery controls as a partner meets them (issue 20), in their own runtime: a webhook limited to 5/s sent
+// 50 events/s (the most it got in any second, a neighbour's p99 alone and beside it); the same events over 20 orders
+// to a per_entity webhook and a plain one (deliveries/s, and whether each order arrived in publish order).
 import { randomUUID } from 'node:crypto';
-import type { LocalState } from '../local/state-file.js';
-import { withRuntime } from './runtime.js';
-import { awaitReceipts, exampleData, publishPaced, type ScenarioReceiver, startScenarioReceiver, webhookRegistry } from './scenario.js';
-import { ascending, num, percentile } from './stats.js';
+import { awaitReceipts, exampleData, latencyOf, NO_RATE_LIMITS, publishPaced, type Scenario, withScenario } from './scenario.js';
+import { num } from './util.js';
 
 export type ControlsResult = Awaited<ReturnType<typeof runControls>>;
-type Scenario = { state: LocalState; receiver: ScenarioReceiver; webhooks: ReturnType<typeof webhookRegistry> };
 
 const maxInAnySecond = (times: number[]) => Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
 
@@ -23,7 +18,7 @@ async function rateLimit({ state, receiver, webhooks }: Scenario) {
   await publishPaced(state, 'order.submitted', 10, 1); // warm-up
   const p99 = async (type: string) => {
     const published = await publishPaced(state, type, 50, 2);
-    return { published, p99: num(percentile(ascending(await awaitReceipts(receiver, [neighbour], published, 30_000)), 99)) };
+    return { published, p99: latencyOf(await awaitReceipts(receiver, [neighbour], published, 30_000), 0).p99_ms };
   };
   const alone = await p99('order.submitted');
   const start = Date.now();
@@ -60,19 +55,6 @@ async function ordering({ state, receiver, webhooks }: Scenario) {
   };
 }
 
-export async function runControls() {
-  const receiver = await startScenarioReceiver();
-  try {
-    return await withRuntime({ RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' }, async ({ state }) => {
-      const webhooks = webhookRegistry(state);
-      try {
-        const scenario = { state, receiver, webhooks };
-        return { rate_limit: await rateLimit(scenario), ordering: await ordering(scenario) };
-      } finally {
-        await webhooks.deleteAll();
-      }
-    });
-  } finally {
-    await receiver.close();
-  }
+export function runControls() {
+  return withScenario(NO_RATE_LIMITS, async (scenario) => ({ rate_limit: await rateLimit(scenario), ordering: await ordering(scenario) }));
 }

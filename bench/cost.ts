@@ -1,16 +1,14 @@
-// `cost`: AWS API calls, SQS requests and DynamoDB units per delivery, from the bench's observer in
-// the runtime (snapshots around the pipeline phase and a short capacity phase), priced in USD per
-// million deliveries at us-east-1 list prices; and the measured split the all-in model needs.
+// `cost`: AWS API calls, SQS requests and DynamoDB units per delivery from the observer (pipeline window, capacity
+// phase), priced per million deliveries at us-east-1 list prices; and the measured split the all-in model needs.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
 import { PER_DELIVERY_TABLES, POINT_IN_TIME_RECOVERY_TABLES, RETENTION_DAYS, type TableName } from '../lambdas/stores/table-definitions.js';
 import { type AllInInputs, allInCostPerMillion, apiDestinationsPerMillion, ALL_IN_PRICES } from './all-in-cost.js';
-import { ROOT } from './paths.js';
 import type { ObserverSnapshot } from './sdk-observer.js';
-import { round } from './stats.js';
+import { ROOT, round } from './util.js';
 
-/** us-east-1 list prices (no free tier), as used for every figure below (the all-in model's where they are the same). */
+/** us-east-1 list prices (no free tier); the all-in model's where they are the same. */
 export const PRICES = {
   region: 'us-east-1',
   lambda_arm64_usd_per_gb_second: ALL_IN_PRICES.lambda_arm64_usd_per_gb_second,
@@ -18,14 +16,14 @@ export const PRICES = {
   sqs_standard_usd_per_million_requests: ALL_IN_PRICES.sqs_usd_per_million_requests,
   dynamodb_on_demand_usd_per_million_write_request_units: ALL_IN_PRICES.dynamodb_usd_per_million_wru,
   dynamodb_on_demand_usd_per_million_read_request_units: ALL_IN_PRICES.dynamodb_usd_per_million_rru,
-  /** Provisioned, per unit-hour whether consumed or not: 1 WCU = one 1 KB write/s; 1 RCU = one strongly consistent (two eventually consistent) 4 KB reads/s. */
+  /** Provisioned, per unit-hour whether consumed or not: 1 WCU = one 1 KB write/s; 1 RCU = one consistent 4 KB read/s. */
   dynamodb_provisioned_usd_per_wcu_hour: 0.00065,
   dynamodb_provisioned_usd_per_rcu_hour: 0.00013,
   kms_usd_per_10k_requests: 0.03,
   eventbridge_usd_per_million_custom_events: ALL_IN_PRICES.eventbridge_usd_per_million_events,
 } as const;
 
-/** Average consumed / provisioned capacity of the provisioned option: below the stack's 70 % target, as auto scaling follows a rise after minutes and scales down slowly. */
+/** Average consumed / provisioned of the provisioned option: below the stack's 70 % target (auto scaling lags). */
 export const PROVISIONED_ASSUMED_UTILIZATION = 0.5;
 
 /** DynamoDB units per delivery by observer resource: `<table>.<Op>`, `<table>/index/<index>[.<Op>]`. */
@@ -33,19 +31,14 @@ export type UnitsByResource = Record<string, { wru: number | null; rru: number |
 
 /** The table an observer resource belongs to, given the physical names: the longest name the key equals or continues with `.` or `/`. */
 export function tableOfResource(resource: string, tableNames: Record<TableName, string>): TableName | undefined {
-  let best: { table: TableName; length: number } | undefined;
-  for (const [table, name] of Object.entries(tableNames) as [TableName, string][]) {
-    const matches = resource === name || resource.startsWith(`${name}.`) || resource.startsWith(`${name}/`);
-    if (matches && name.length > (best?.length ?? -1)) best = { table, length: name.length };
-  }
-  return best?.table;
+  const of = (name: string) => resource === name || resource.startsWith(`${name}.`) || resource.startsWith(`${name}/`);
+  const matches = (Object.entries(tableNames) as [TableName, string][]).filter(([, name]) => of(name));
+  return matches.sort((a, b) => b[1].length - a[1].length)[0]?.[0];
 }
 
 /**
- * USD per million deliveries of DynamoDB reads and writes, each table on-demand or, if listed in
- * `provisioned`, provisioned at `utilization` on average: a unit consumed per second costs
- * 1 / utilization units provisioned (a WRU is a WCU-second, an RRU an RCU-second). Resources of no
- * known table are priced on-demand and listed in `unmatched`.
+ * USD per million deliveries of DynamoDB reads and writes, each table on-demand or, if in `provisioned`, at `utilization`:
+ * a unit consumed per second costs 1 / utilization units provisioned (a WRU is a WCU-second). Unknown resources: on-demand, `unmatched`.
  */
 export function dynamodbUsdPerMillionDeliveries(byResource: UnitsByResource, options: { tableNames: Record<TableName, string>; provisioned: readonly TableName[]; utilization: number }) {
   if (!(options.utilization > 0 && options.utilization <= 1)) throw new Error(`utilization must be in (0, 1], got ${options.utilization}`);
@@ -70,32 +63,29 @@ export function dynamodbUsdPerMillionDeliveries(byResource: UnitsByResource, opt
 /** One measured window: observer snapshots around it, and what went through the pipeline in it. */
 export type CostWindow = { before: ObserverSnapshot; after: ObserverSnapshot; delivered: number; events: number };
 
+/**
+ * `window`: the throughput phase (API calls, SQS requests); `capacity`: the capacity phase (DynamoDB units; absent if it failed).
+ * `fanOutMs` measured (PutEvents of one entry at idle); `deliverBatchMs` assumed (one delivery invocation).
+ */
 export type CostInputs = {
-  /** The throughput phase (API calls and SQS requests at full batches) and the capacity phase (DynamoDB units; absent if it failed). */
   window: CostWindow;
   capacity?: CostWindow;
   webhooks: number;
   deliveriesPerSec: number;
   deliveryConcurrency: number;
-  /** Measured: PutEvents round trip of one entry at idle (the local bus answers after the fan-out ran). */
   fanOutMs: number;
-  /** Assumed: one delivery invocation (a batch), dominated in AWS by the partners' response times. */
   deliverBatchMs: number;
-  /** The runtime's physical table names, to tell the observer's resources apart. */
   tableNames: Record<TableName, string>;
   allIn?: AllInMeasured;
 };
 
-/** Issue 19: what the all-in model measures beyond units and calls: info-level log bytes, stored bytes per item (+ index entries, + 100 B each), request bytes per attempt. */
-export type AllInMeasured = {
-  logBytesPerEvent: number | null;
-  logBytesPerDelivery: number | null;
-  logSource: string;
-  historyItemBytes: number | null;
-  eventItemBytes: number | null;
-  requestBytesPerAttempt: number | null;
-};
+/** Issue 19: what the all-in model measures beyond units and calls (log bytes, stored bytes per item, request bytes per attempt). */
+export type AllInMeasured = { logSource: string } & Record<
+  'logBytesPerEvent' | 'logBytesPerDelivery' | 'historyItemBytes' | 'eventItemBytes' | 'requestBytesPerAttempt',
+  number | null
+>;
 
+/** The functions' memory, read from the stack's source. */
 function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
   try {
     const pipeline = readFileSync(join(ROOT, 'lib', 'delivery-pipeline.ts'), 'utf8');
@@ -103,20 +93,13 @@ function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
     const of = (id: string) => Number(new RegExp(`'${id}',\\s*\\{[^}]*?memorySize:\\s*(\\d+)`, 's').exec(pipeline)?.[1] ?? fallback);
     const [fanOut, deliver] = [of('FanOut'), of('Deliver')];
     if (fanOut > 0 && deliver > 0) return { fanOut, deliver, source: 'lib/delivery-pipeline.ts, lib/webhook-function.ts' };
-  } catch {
-    // lib/ not there or changed shape
-  }
+  } catch {} // lib/ not there or changed shape
   return { fanOut: 256, deliver: 512, source: 'assumed (could not read lib/)' };
 }
 
-function diff(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
-  const delta: Record<string, number> = {};
-  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const n = (after[key] ?? 0) - (before[key] ?? 0);
-    if (n > 0) delta[key] = n;
-  }
-  return delta;
-}
+/** The counters that grew, by how much. */
+const diff = (before: Record<string, number>, after: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
 
 /** DynamoDB units per delivery in the capacity window, in all and by resource (reported rounded; `exact` for pricing). */
 function dynamodbUnits(capacity: CostWindow | undefined) {
@@ -143,13 +126,13 @@ function lambdaUsage(input: CostInputs) {
   const { delivered, events: fanOutInvocations } = input.window;
   const deliverInvocations = delivered / batchSize;
   const deliverGbSeconds = deliverInvocations * (Math.ceil(input.deliverBatchMs) / 1000) * (memory.deliver / 1024);
-  const gbSeconds = fanOutInvocations * (Math.ceil(input.fanOutMs) / 1000) * (memory.fanOut / 1024) + deliverGbSeconds;
+  const fanOutGbSecondsPerEvent = (Math.ceil(input.fanOutMs) / 1000) * (memory.fanOut / 1024);
+  const gbSeconds = fanOutInvocations * fanOutGbSecondsPerEvent + deliverGbSeconds;
   const report = {
     fan_out: { memory_mb: memory.fanOut, duration_ms: Math.ceil(input.fanOutMs), duration_source: 'measured: PutEvents round trip of one entry at idle (local bus answers after the fan-out handler ran)', invocations_per_delivery: round(fanOutInvocations / delivered, 4) },
     deliver: { memory_mb: memory.deliver, duration_ms: Math.ceil(input.deliverBatchMs), duration_source: 'assumed (--deliver-ms): one batch, dominated by the partners\' response times, not measurable locally', invocations_per_delivery: round(1 / batchSize, 4) },
     memory_source: memory.source,
   };
-  const fanOutGbSecondsPerEvent = (Math.ceil(input.fanOutMs) / 1000) * (memory.fanOut / 1024);
   return { batchSize, invocations: fanOutInvocations + deliverInvocations, gbSeconds, deliverGbSeconds, fanOutGbSecondsPerEvent, report };
 }
 
@@ -223,15 +206,15 @@ function provisionedOption(db: ReturnType<typeof dynamodbUsdPerMillionDeliveries
 
 function costAssumptions(units: NonNullable<ReturnType<typeof dynamodbUnits>>['units'] | undefined, kmsModelledPerDelivery: number, batchSize: number): string[] {
   return [
-      'Calls are counted by the bench\'s observer on the functions\' SDK clients (bench/sdk-observer.ts, attached by the local runtime only under the bench), from right before the first publish to right after the last delivery of the throughput phase: they include the event source mapping\'s ReceiveMessage/DeleteMessageBatch (empty long polls too: DELIVERY_CONCURRENCY pollers, 1 s waits) and any sweeper run in the window. The bench\'s own PutEvents calls are not counted as API calls (they are the publisher\'s), but their events are priced under EventBridge.',
-      `DynamoDB: units computed from the items actually written and read (bench/capacity-units.ts, AWS's documented rules: item size = attribute names + values; writes in 1 KB units on the larger of the item before and after; each index the item enters, leaves or changes in costs a write sized by its projection, an index key change a delete and a put; a failed condition the existing item's size or 1; reads in 4 KB units, eventually consistent half, Query/Scan on the summed sizes), during a separate paced capacity phase (${units ? `${units.events} events, ${units.delivered} deliveries` : 'not run'}) in which the observer reads each written item before (and after an update) — which slows the runtime, so it is not on during the throughput phase. On-demand prices.`,
-      `DynamoDB, provisioned option (usd_per_million_deliveries_provisioned; stage dynamoDbBilling=provisioned): the units of the ${PER_DELIVERY_TABLES.join(' and ')} tables priced as provisioned capacity at $${PRICES.dynamodb_provisioned_usd_per_wcu_hour} per WCU-hour and $${PRICES.dynamodb_provisioned_usd_per_rcu_hour} per RCU-hour, divided by an assumed average utilization of ${PROVISIONED_ASSUMED_UTILIZATION * 100} % (below the 70 % auto scaling target: scaling follows a rise after minutes and scales down slowly) — a WRU consumed is a WCU-second, an RRU an RCU-second; every other table's units on-demand. Steady traffic assumed: the minimum capacity billed at low traffic is not included.`,
-      'SQS: requests as billed, each 64 KB chunk of a call\'s payload (message bodies and attributes) one request. Standard queue price.',
-      `KMS: the local runtime encrypts secrets with a key file, so 0 calls are measured; in AWS the delivery function decrypts once per webhook per instance per 5 min (cache), modelled as webhooks × DELIVERY_CONCURRENCY / (deliveries/s × 300 s) = ${kmsModelledPerDelivery.toExponential(2)} per delivery.`,
-      'EventBridge: one custom event per published entry (each < 64 KB), shared by the webhooks the event fans out to.',
-      `Lambda: fan-out invocations = PutEvents entries (one per event); delivery invocations = deliveries / ${batchSize} (full batches of DELIVERY_QUEUE.batchSize; the real batch sizes — ReceiveMessage calls that returned messages — are not observable). Durations rounded up to 1 ms; arm64.`,
-      'Not included: API Gateway, CloudWatch Logs/metrics, data transfer, the sweeper (1 invocation a minute), free tiers, DynamoDB storage.',
-      ...(units && Object.keys(units.approximations).length ? [`DynamoDB units estimated or not priced: ${Object.entries(units.approximations).map(([k, n]) => `${k} × ${n}`).join(', ')}`] : []),
+    'Calls are counted by the bench\'s observer on the functions\' SDK clients (bench/sdk-observer.ts, attached by the local runtime only under the bench), from right before the first publish to right after the last delivery of the throughput phase: they include the event source mapping\'s ReceiveMessage/DeleteMessageBatch (empty long polls too: DELIVERY_CONCURRENCY pollers, 1 s waits) and any sweeper run in the window. The bench\'s own PutEvents calls are not counted as API calls (they are the publisher\'s), but their events are priced under EventBridge.',
+    `DynamoDB: units computed from the items actually written and read (bench/capacity-units.ts, AWS's documented rules: item size = attribute names + values; writes in 1 KB units on the larger of the item before and after; each index the item enters, leaves or changes in costs a write sized by its projection, an index key change a delete and a put; a failed condition the existing item's size or 1; reads in 4 KB units, eventually consistent half, Query/Scan on the summed sizes), during a separate paced capacity phase (${units ? `${units.events} events, ${units.delivered} deliveries` : 'not run'}) in which the observer reads each written item before (and after an update) — which slows the runtime, so it is not on during the throughput phase. On-demand prices.`,
+    `DynamoDB, provisioned option (usd_per_million_deliveries_provisioned; stage dynamoDbBilling=provisioned): the units of the ${PER_DELIVERY_TABLES.join(' and ')} tables priced as provisioned capacity at $${PRICES.dynamodb_provisioned_usd_per_wcu_hour} per WCU-hour and $${PRICES.dynamodb_provisioned_usd_per_rcu_hour} per RCU-hour, divided by an assumed average utilization of ${PROVISIONED_ASSUMED_UTILIZATION * 100} % (below the 70 % auto scaling target: scaling follows a rise after minutes and scales down slowly) — a WRU consumed is a WCU-second, an RRU an RCU-second; every other table's units on-demand. Steady traffic assumed: the minimum capacity billed at low traffic is not included.`,
+    'SQS: requests as billed, each 64 KB chunk of a call\'s payload (message bodies and attributes) one request. Standard queue price.',
+    `KMS: the local runtime encrypts secrets with a key file, so 0 calls are measured; in AWS the delivery function decrypts once per webhook per instance per 5 min (cache), modelled as webhooks × DELIVERY_CONCURRENCY / (deliveries/s × 300 s) = ${kmsModelledPerDelivery.toExponential(2)} per delivery.`,
+    'EventBridge: one custom event per published entry (each < 64 KB), shared by the webhooks the event fans out to.',
+    `Lambda: fan-out invocations = PutEvents entries (one per event); delivery invocations = deliveries / ${batchSize} (full batches of DELIVERY_QUEUE.batchSize; the real batch sizes — ReceiveMessage calls that returned messages — are not observable). Durations rounded up to 1 ms; arm64.`,
+    'Not included: API Gateway, CloudWatch Logs/metrics, data transfer, the sweeper (1 invocation a minute), free tiers, DynamoDB storage.',
+    ...(units && Object.keys(units.approximations).length ? [`DynamoDB units estimated or not priced: ${Object.entries(units.approximations).map(([k, n]) => `${k} × ${n}`).join(', ')}`] : []),
   ];
 }
 
@@ -240,26 +223,21 @@ export type CostResult = ReturnType<typeof computeCost> & { usd_per_million_all_
 /** Tables whose units are per event (the event item, the fan-out lease), and the fan-out's webhook Query. */
 const PER_EVENT_TABLES: readonly TableName[] = ['events', 'fanOuts'];
 
-/**
- * Assumed where the bench does not measure: a TLS 1.3 handshake with a typical certificate chain
- * and the TCP set-up is ~5–6 KB on the wire, counted whole as if all egress, although only the
- * client's ~0.6–1 KB leaves AWS (the certificate chain comes in, free): an upper bound.
- */
-export const TLS_HANDSHAKE_BYTES = 5_500;
-/** Lambda's START / END / REPORT lines per invocation (text format, ~260 B): assumed, not printed locally. */
-export const LAMBDA_PLATFORM_LOG_BYTES = 260;
-/** Without the kms section: the last measured figure in docs/performance.md (0.00027) rounded up, as the issue gives it. */
-export const DEFAULT_KMS_CALLS_PER_DELIVERY = 0.00037;
+/** Assumed: TCP + TLS 1.3 set-up, ~5–6 KB on the wire, all counted as egress (only ~1 KB leaves AWS): an upper bound. */
+const TLS_HANDSHAKE_BYTES = 5_500;
+/** Lambda's START / END / REPORT lines per invocation (text format): assumed, not printed locally. */
+const LAMBDA_PLATFORM_LOG_BYTES = 260;
+/** Without the kms section: its last figure in docs/performance.md (0.00027) rounded up, as the issue gives it. */
+const DEFAULT_KMS_CALLS_PER_DELIVERY = 0.00037;
 /** Without the connection_reuse section: its last figure in docs/performance.md, 300 → 10 handshakes. */
-export const DEFAULT_HANDSHAKES_PER_ATTEMPT_WITH_REUSE = 10 / 300;
-/** Log group retention assumed for CloudWatch Logs storage (the stage's logRetentionDays; its default is not read here). */
-export const LOG_RETENTION_DAYS_ASSUMED = 30;
-/** Issue 19 targets. */
-export const ALL_IN_TARGETS = { w4: 1.5, w1: 2.4 };
+const DEFAULT_HANDSHAKES_PER_ATTEMPT_WITH_REUSE = 10 / 300;
+/** CloudWatch Logs retention assumed (the stage's logRetentionDays default is not read here). */
+const LOG_RETENTION_DAYS_ASSUMED = 30;
+const ALL_IN_TARGETS = { w4: 1.5, w1: 2.4 };
 
 /** The per-delivery / per-event split of the measured figures (W-independent), kept in results.json. */
 export type AllInBase = Omit<AllInInputs, 'kmsCallsPerDelivery' | 'handshakesPerAttemptWithReuse'> & { sources: Record<string, string> };
-export type AllInResult = ReturnType<typeof allInFromBase>;
+type AllInResult = ReturnType<typeof allInFromBase>;
 
 function roundAllIn(c: ReturnType<typeof allInCostPerMillion>) {
   const items = roundAll(c.items, 4) as Record<keyof typeof c.items, number>;
@@ -277,8 +255,7 @@ export function allInFromBase(base: AllInBase, measured: { kmsCallsPerDelivery?:
   };
   const [w1, w4] = [roundAllIn(allInCostPerMillion(inputs, 1)), roundAllIn(allInCostPerMillion(inputs, 4))];
   return {
-    w1,
-    w4,
+    w1, w4,
     api_destinations: {
       w1: round(apiDestinationsPerMillion(1), 3)!,
       w4: round(apiDestinationsPerMillion(4), 3)!,
@@ -303,9 +280,9 @@ function unitsSplit(exact: UnitsByResource, tableNames: Record<TableName, string
   for (const [resource, u] of Object.entries(exact)) {
     const table = tableOfResource(resource, tableNames);
     const perEvent = (table && PER_EVENT_TABLES.includes(table)) || (table === 'webhooks' && resource.endsWith('.Query'));
-    const side = perEvent ? units.event : units.delivery;
-    side.wru += (u.wru ?? 0) * (perEvent ? w : 1);
-    side.rru += (u.rru ?? 0) * (perEvent ? w : 1);
+    const [side, times] = perEvent ? [units.event, w] : [units.delivery, 1];
+    side.wru += (u.wru ?? 0) * times;
+    side.rru += (u.rru ?? 0) * times;
   }
   return units;
 }

@@ -1,11 +1,8 @@
-// The isolation scenario of SPEC §9, as a user meets it: healthy loopback endpoints and one that
-// accepts the connection and never answers, events published at a steady rate through PutEvents.
-// Phase "alone": only the healthy endpoints subscribe to the event type; "beside_bad": the black
-// hole too. Latency is publish → receipt per healthy delivery. Also run by the integration test.
+// SPEC §9's isolation scenario: healthy endpoints' publish → receipt latency alone, then beside one that accepts the
+// connection and never answers, events at a steady rate through PutEvents. Also run by the integration test.
 import { randomUUID } from 'node:crypto';
 import type { LocalState } from '../local/state-file.js';
-import { awaitReceipts, publishPaced, startScenarioReceiver, webhookRegistry } from './scenario.js';
-import { ascending, num, percentile } from './stats.js';
+import { awaitReceipts, latencyOf, p99Ratio, publishPaced, startScenarioReceiver, webhookRegistry } from './scenario.js';
 
 export type IsolationOptions = { rate: number; seconds: number; healthy: number; settleTimeoutMs?: number };
 export type IsolationResult = Awaited<ReturnType<typeof runIsolationScenario>>;
@@ -22,8 +19,8 @@ export async function runIsolationScenario(state: LocalState, options: Isolation
     await webhooks.create(receiver.url('/hole'), [BESIDE_TYPE]);
     const phase = async (type: string, seconds = options.seconds) => {
       const published = await publishPaced(state, type, options.rate, seconds);
-      const sorted = ascending(await awaitReceipts(receiver, healthyPaths, published, options.settleTimeoutMs ?? 90_000));
-      return { p50_ms: num(percentile(sorted, 50)), p99_ms: num(percentile(sorted, 99)), max_ms: sorted.at(-1) ?? 0, delivered: sorted.length, expected: published.size * healthyPaths.length };
+      const latencies = await awaitReceipts(receiver, healthyPaths, published, options.settleTimeoutMs ?? 90_000);
+      return { ...latencyOf(latencies, published.size * healthyPaths.length), max_ms: Math.max(0, ...latencies) };
     };
     await phase(ALONE_TYPE, 1); // warm-up: the first deliveries to new webhooks load handlers and fill caches
     const alone = await phase(ALONE_TYPE);
@@ -32,7 +29,7 @@ export async function runIsolationScenario(state: LocalState, options: Isolation
       rate_per_s: options.rate, seconds: options.seconds, healthy_endpoints: options.healthy, alone, beside_bad: besideBad,
       alone_p99_ms: alone.p99_ms, beside_bad_p99_ms: besideBad.p99_ms,
       /** beside_bad p99 / alone p99: SPEC §9 asks for at most 2. */
-      ratio: num(besideBad.p99_ms / Math.max(1, alone.p99_ms), 2),
+      ratio: p99Ratio(alone, besideBad),
       healthy_delivered: alone.delivered + besideBad.delivered, healthy_expected: alone.expected + besideBad.expected,
     };
   } finally {

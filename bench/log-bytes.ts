@@ -1,12 +1,8 @@
-// Issue 19: CloudWatch Logs bytes per delivery at the stack's log level (info). The bench's runtime
-// runs at LOG_LEVEL=warn, so a second runtime at LOG_LEVEL=info takes a short paced run, and the
-// bytes it prints (a line + its newline, as a function writes it to stdout) between the first
-// publish and the last receipt are counted.
-import { progress } from './log.js';
-import { Publisher, registerWebhooks, runPipeline } from './pipeline.js';
-import { Receivers } from './receiver.js';
+// Issue 19: CloudWatch Logs bytes at the stack's log level (info), from a second runtime at LOG_LEVEL=info (the bench's
+// runs at warn): the bytes it prints (a line + its newline) between the first publish and the last receipt.
+import { closePipeline, openPipeline, runPipeline } from './pipeline.js';
 import { withRuntime } from './runtime.js';
-import { sleep } from './stats.js';
+import { progress, sleep } from './util.js';
 
 /** Lines logged once per event (by the fan-out); every other line is counted per delivery. */
 const PER_EVENT_MESSAGES = new Set(['event fanned out']);
@@ -35,14 +31,11 @@ function countBytes(lines: string[]) {
 
 export function measureInfoLogBytes(options: { env: Record<string, string>; webhooks: number; rate: number; durationS: number; batch: number; maxInFlight: number }) {
   return withRuntime({ ...options.env, LOG_LEVEL: 'info' }, async (runtime) => {
-    const receivers = await Receivers.start(options.webhooks);
-    const publisher = new Publisher(runtime.state, options.maxInFlight);
+    const pc = await openPipeline(runtime, options.webhooks, options.maxInFlight);
     try {
-      await registerWebhooks(runtime.state, receivers, options.webhooks);
       let [start, end] = [0, 0];
       progress(`cost: info-level log bytes on a second runtime (LOG_LEVEL=info, pid ${runtime.pid})`);
-      const context = { runtime, receivers, publisher, webhooks: options.webhooks };
-      const run = await runPipeline(context, { rate: options.rate, durationS: options.durationS, batch: options.batch, drainTimeoutS: 60 }, {
+      const run = await runPipeline(pc, { rate: options.rate, durationS: options.durationS, batch: options.batch, drainTimeoutS: 60 }, {
         before: async () => void (start = runtime.lines().length),
         after: async () => {
           await sleep(1000); // the last batch's lines come after its receipts
@@ -60,8 +53,7 @@ export function measureInfoLogBytes(options: { env: Record<string, string>; webh
         by_message: byMessage,
       };
     } finally {
-      publisher.destroy();
-      await receivers.stop().catch(() => {});
+      await closePipeline(pc);
     }
   });
 }

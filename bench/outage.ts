@@ -1,22 +1,15 @@
-// An endpoint outage on a compressed schedule (SPEC §9): one endpoint answers 503 for
-// `outageSeconds` while events keep coming, then recovers. Sampled meanwhile: messages in flight
-// in SQS (both lanes) and jobs parked in DynamoDB. Every event must reach the recovered endpoint
-// (nothing lost). Seconds, not hours, so the shape of a day-long outage shows in a minute.
+// An endpoint outage on a compressed schedule (SPEC §9): one endpoint answers 503 while events keep coming, then
+// recovers; messages in flight (both lanes) and parked jobs sampled meanwhile. Nothing may be lost.
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { LocalState } from '../local/state-file.js';
-import { localClients, withRuntime } from './runtime.js';
-import { publishPaced, type ScenarioReceiver, startScenarioReceiver, webhookRegistry } from './scenario.js';
-import { round, sleep } from './stats.js';
+import { localClients } from './runtime.js';
+import { NO_RATE_LIMITS, publishPaced, withScenario } from './scenario.js';
+import { round, sleep } from './util.js';
 
 /** The compressed schedule: 6 attempts over 46 s, waits above 3 s parked. */
-export const OUTAGE_RUNTIME_ENV = {
-  RETRY_SCHEDULE_SECONDS: '2,4,8,16,16',
-  PARK_AFTER_SECONDS: '3',
-  CIRCUIT_PROBE_SECONDS: '2',
-  SWEEP_INTERVAL_SECONDS: '1',
-  RATE_LIMIT_PER_SECOND: '100000',
-  RATE_LIMIT_PER_MINUTE: '1000000',
+const OUTAGE_RUNTIME_ENV = {
+  RETRY_SCHEDULE_SECONDS: '2,4,8,16,16', PARK_AFTER_SECONDS: '3', CIRCUIT_PROBE_SECONDS: '2', SWEEP_INTERVAL_SECONDS: '1', ...NO_RATE_LIMITS,
 };
 
 export type OutageResult = Awaited<ReturnType<typeof runOutageSimulation>>;
@@ -46,28 +39,22 @@ function samplePeaks(state: LocalState) {
   return { peaks, stop };
 }
 
-export async function runOutageSimulation(options: { rate: number; outageSeconds: number }) {
-  const receiver: ScenarioReceiver = await startScenarioReceiver();
-  receiver.script('/down', { statuses: [503] });
-  try {
-    return await withRuntime(OUTAGE_RUNTIME_ENV, async ({ state }) => {
-      const webhooks = webhookRegistry(state);
-      for (const path of ['/down', '/ok']) await webhooks.create(receiver.url(path), ['order.filled']);
-      const sampler = samplePeaks(state);
-      const published = [...(await publishPaced(state, 'order.filled', options.rate, options.outageSeconds)).keys()];
-      receiver.script('/down', {});
-      const recovered = Date.now();
-      const got = (path: string) => published.filter((id) => receiver.received.has(`${path} ${id}`)).length;
-      while (got('/down') < published.length && Date.now() < recovered + 120_000) await sleep(250);
-      const recoveryS = (Date.now() - recovered) / 1000;
-      await sampler.stop();
-      return {
-        rate_per_s: options.rate, outage_s: options.outageSeconds, schedule_s: OUTAGE_RUNTIME_ENV.RETRY_SCHEDULE_SECONDS, park_after_s: Number(OUTAGE_RUNTIME_ENV.PARK_AFTER_SECONDS),
-        events: published.length, in_flight_max: sampler.peaks.inFlight, parked_max: sampler.peaks.parked,
-        delivered_to_recovered: got('/down'), delivered_to_healthy: got('/ok'), lost: published.length - got('/down'), recovery_s: round(recoveryS, 1)!,
-      };
-    });
-  } finally {
-    await receiver.close();
-  }
+export function runOutageSimulation(options: { rate: number; outageSeconds: number }) {
+  return withScenario(OUTAGE_RUNTIME_ENV, async ({ state, receiver, webhooks }) => {
+    receiver.script('/down', { statuses: [503] });
+    for (const path of ['/down', '/ok']) await webhooks.create(receiver.url(path), ['order.filled']);
+    const sampler = samplePeaks(state);
+    const published = [...(await publishPaced(state, 'order.filled', options.rate, options.outageSeconds)).keys()];
+    receiver.script('/down', {});
+    const recovered = Date.now();
+    const got = (path: string) => published.filter((id) => receiver.received.has(`${path} ${id}`)).length;
+    while (got('/down') < published.length && Date.now() < recovered + 120_000) await sleep(250);
+    const recoveryS = (Date.now() - recovered) / 1000;
+    await sampler.stop();
+    return {
+      rate_per_s: options.rate, outage_s: options.outageSeconds, schedule_s: OUTAGE_RUNTIME_ENV.RETRY_SCHEDULE_SECONDS, park_after_s: Number(OUTAGE_RUNTIME_ENV.PARK_AFTER_SECONDS),
+      events: published.length, in_flight_max: sampler.peaks.inFlight, parked_max: sampler.peaks.parked,
+      delivered_to_recovered: got('/down'), delivered_to_healthy: got('/ok'), lost: published.length - got('/down'), recovery_s: round(recoveryS, 1)!,
+    };
+  });
 }

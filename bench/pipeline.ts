@@ -1,20 +1,16 @@
-// `pipeline`: events published through the runtime's EventBridge endpoint (PutEvents, up to 10
-// entries a call) at a fixed offered rate, open loop, fanned out to N webhooks of partner `dev`
-// and delivered to the loopback receivers, which verify every signature. Latency is publish →
-// receipt per (event_id, webhook) from the *scheduled* publish time, so a lagging generator cannot
-// hide queueing (no coordinated omission).
+// `pipeline`: PutEvents (up to 10 entries a call) at a fixed offered rate, open loop, fanned out to N webhooks of
+// partner `dev` on loopback receivers that verify every signature. Latency per (event_id, webhook) counts from the
+// *scheduled* publish time, so a lagging generator cannot hide queueing (no coordinated omission).
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { LocalState } from '../local/state-file.js';
-import { progress } from './log.js';
-import { ROOT } from './paths.js';
-import type { Receipt, Receivers } from './receiver.js';
+import { type Receipt, Receivers } from './receiver.js';
 import type { Runtime } from './runtime.js';
 import { webhookRegistry } from './scenario.js';
-import { epochMs, round, sleep, summarise } from './stats.js';
+import { epochMs, progress, ROOT, round, sleep, summarise } from './util.js';
 
 export const PARTNER = 'dev';
 
@@ -24,20 +20,11 @@ export function loadExamples(): { type: string; data: unknown }[] {
   return files.map((f) => ({ type: f.replace(/\.json$/, ''), data: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown }));
 }
 
-/** `count` webhooks of partner dev (all events) on the receivers, through the API; the receivers get their secrets. */
-export async function registerWebhooks(state: LocalState, receivers: Receivers, count: number): Promise<string[]> {
-  const registry = webhookRegistry(state);
-  const secrets: string[] = [];
-  for (let i = 0; i < count; i++) secrets.push((await registry.create(receivers.url(i), [])).secret);
-  receivers.setSecrets(secrets);
-  return secrets;
-}
-
 /** Receipts against the events one phase published (a bit per webhook: duplicates show). */
 class Tracker {
   readonly publishedAt = new Map<string, number>();
   private readonly got = new Map<string, number>();
-  private readonly failed = new Set<string>();
+  readonly failed = new Set<string>();
   readonly latencies: number[] = [];
   readonly firstReceipts: number[] = [];
   counts = { delivered: 0, verified: 0, duplicates: 0, rejected: 0, unexpected: 0 };
@@ -45,14 +32,6 @@ class Tracker {
 
   constructor(readonly webhooks: number) {}
 
-  expect = (eventId: string, at: number) => void this.publishedAt.set(eventId, at);
-  fail = (eventId: string) => void this.failed.add(eventId);
-  get failedEvents(): number {
-    return this.failed.size;
-  }
-  get delivered(): number {
-    return this.counts.delivered;
-  }
   get expected(): number {
     return (this.publishedAt.size - this.failed.size) * this.webhooks;
   }
@@ -93,7 +72,7 @@ export class Publisher {
   private readonly waiting: (() => void)[] = [];
   inFlight = 0;
   queued = 0;
-  stats = { maxInFlight: 0, maxQueued: 0, callMs: [] as number[], sendLagMs: [] as number[], errors: 0, failedEntries: 0, errorSamples: [] as string[], lastDoneAt: 0 };
+  stats = this.freshStats();
 
   constructor(
     private readonly state: LocalState,
@@ -104,8 +83,13 @@ export class Publisher {
     this.client = new EventBridgeClient({ region: state.region, endpoint: state.events_url, credentials, maxAttempts: 1, requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 512 }) } });
   }
 
+  private freshStats() {
+    const [callMs, sendLagMs, errorSamples]: [number[], number[], string[]] = [[], [], []];
+    return { maxInFlight: this.inFlight, maxQueued: this.queued, callMs, sendLagMs, errors: 0, failedEntries: 0, errorSamples, lastDoneAt: 0 };
+  }
+
   resetCounters(): void {
-    this.stats = { maxInFlight: this.inFlight, maxQueued: this.queued, callMs: [], sendLagMs: [], errors: 0, failedEntries: 0, errorSamples: [], lastDoneAt: 0 };
+    this.stats = this.freshStats();
   }
 
   /** One PutEvents call of `count` events, scheduled at `scheduledAt` (epoch ms). */
@@ -114,7 +98,7 @@ export class Publisher {
     const entries = Array.from({ length: count }, () => {
       const example = this.examples[this.next++ % this.examples.length]!;
       const eventId = randomUUID();
-      tracker.expect(eventId, scheduledAt);
+      tracker.publishedAt.set(eventId, scheduledAt);
       return { eventId, entry: { EventBusName: this.state.event_bus_name, Source: 'buildmarkets.bench', DetailType: example.type, Detail: JSON.stringify({ partner_id: PARTNER, data: example.data, event_id: eventId }) } };
     });
     await this.slot();
@@ -128,12 +112,12 @@ export class Publisher {
       result.Entries?.forEach((r, i) => {
         if (!r.ErrorCode) return;
         s.failedEntries++;
-        tracker.fail(entries[i]!.eventId);
+        tracker.failed.add(entries[i]!.eventId);
         sample(`${r.ErrorCode}: ${r.ErrorMessage ?? ''}`);
       });
     } catch (error) {
       s.errors++;
-      for (const e of entries) tracker.fail(e.eventId);
+      for (const e of entries) tracker.failed.add(e.eventId);
       sample(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     } finally {
       s.lastDoneAt = Math.max(s.lastDoneAt, epochMs()); // the local bus answers after the fan-out ran
@@ -155,7 +139,27 @@ export class Publisher {
   }
 }
 
-export type PipelineContext = { runtime: Runtime; receivers: Receivers; publisher: Publisher; webhooks: number };
+export type PipelineContext = { runtime: Runtime; receivers: Receivers; publisher: Publisher; webhooks: number; secrets: string[] };
+
+/** Receivers for `webhooks` webhooks of partner dev (all events, registered through the API) and a publisher; `closePipeline` ends them. */
+export async function openPipeline(runtime: Runtime, webhooks: number, maxInFlight: number): Promise<PipelineContext> {
+  const receivers = await Receivers.start(webhooks);
+  try {
+    const registry = webhookRegistry(runtime.state);
+    const secrets: string[] = [];
+    for (let i = 0; i < webhooks; i++) secrets.push((await registry.create(receivers.url(i), [])).secret);
+    receivers.setSecrets(secrets);
+    return { runtime, receivers, publisher: new Publisher(runtime.state, maxInFlight), webhooks, secrets };
+  } catch (error) {
+    await receivers.stop();
+    throw error;
+  }
+}
+
+export async function closePipeline(pc: PipelineContext): Promise<void> {
+  pc.publisher.destroy();
+  await pc.receivers.stop().catch(() => {});
+}
 
 async function waitForDeliveries(tracker: Tracker, ctx: PipelineContext, timeoutMs: number, label: string): Promise<boolean> {
   const until = Date.now() + timeoutMs;
@@ -163,15 +167,15 @@ async function waitForDeliveries(tracker: Tracker, ctx: PipelineContext, timeout
   while (Date.now() < until) {
     ctx.runtime.assertRunning();
     await ctx.receivers.flush();
-    if (tracker.delivered >= tracker.expected) return true;
+    if (tracker.counts.delivered >= tracker.expected) return true;
     if (Date.now() - lastReport >= 2000) {
-      progress(`${label}: ${tracker.delivered}/${tracker.expected} deliveries received, waiting…`);
+      progress(`${label}: ${tracker.counts.delivered}/${tracker.expected} deliveries received, waiting…`);
       lastReport = Date.now();
     }
     await sleep(50);
   }
   await ctx.receivers.flush();
-  return tracker.delivered >= tracker.expected;
+  return tracker.counts.delivered >= tracker.expected;
 }
 
 /** Warms every handler, connection and cache; then measures single events one at a time. */
@@ -182,7 +186,7 @@ export async function warmUp(ctx: PipelineContext) {
   progress('pipeline: warm-up (40 events)…');
   await Promise.all(Array.from({ length: 4 }, () => publisher.put(10, epochMs(), tracker)));
   if (!(await waitForDeliveries(tracker, ctx, 60_000, 'warm-up'))) {
-    throw new Error(`warm-up: only ${tracker.delivered} of ${tracker.expected} deliveries arrived in 60 s (${publisher.stats.errorSamples.join('; ')})`);
+    throw new Error(`warm-up: only ${tracker.counts.delivered} of ${tracker.expected} deliveries arrived in 60 s (${publisher.stats.errorSamples.join('; ')})`);
   }
   // One event at a time, each waited for: the unloaded latency, and the PutEvents round trip of
   // one entry (the local EventBridge answers after the fan-out handler ran: ≈ one fan-out invocation).
@@ -198,6 +202,7 @@ export async function warmUp(ctx: PipelineContext) {
 
 export type PipelineOptions = { rate: number; durationS: number; batch: number; drainTimeoutS: number };
 export type PipelineResult = Awaited<ReturnType<typeof runPipeline>>;
+type Hook = () => Promise<void>;
 type Load = { t0: number; loadEnd: number; calls: number; totalEvents: number };
 
 /** Sends the load on schedule, with a progress line every 2 s until `done` settles. */
@@ -207,11 +212,11 @@ async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker
   let [lastCount, lastAt] = [0, epochMs()];
   const ticker = setInterval(() => {
     const now = epochMs();
-    const rate = ((tracker.delivered - lastCount) / (now - lastAt)) * 1000;
-    [lastCount, lastAt] = [tracker.delivered, now];
+    const rate = ((tracker.counts.delivered - lastCount) / (now - lastAt)) * 1000;
+    [lastCount, lastAt] = [tracker.counts.delivered, now];
     const phase = now < loadEnd ? `load ${((now - t0) / 1000).toFixed(0)}/${options.durationS} s` : `drain ${((now - loadEnd) / 1000).toFixed(0)} s`;
     progress(
-      `pipeline ${phase}: published ${tracker.publishedAt.size}/${totalEvents} events, received ${tracker.delivered}/${totalEvents * webhooks}` +
+      `pipeline ${phase}: published ${tracker.publishedAt.size}/${totalEvents} events, received ${tracker.counts.delivered}/${totalEvents * webhooks}` +
         ` (${rate.toFixed(0)}/s now), PutEvents in flight ${publisher.inFlight}, waiting ${publisher.queued}`,
     );
   }, 2000);
@@ -229,12 +234,12 @@ async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker
 }
 
 /** The measured phase. `around` runs right before the first publish and right after the last delivery. */
-export async function runPipeline(ctx: PipelineContext, options: PipelineOptions, around: { before(): Promise<void>; after(): Promise<void> }) {
+export async function runPipeline(ctx: PipelineContext, options: PipelineOptions, around: { before?: Hook; after?: Hook } = {}) {
   const { runtime, receivers, publisher, webhooks } = ctx;
   const tracker = new Tracker(webhooks);
   const totalEvents = Math.max(1, Math.round(options.rate * options.durationS));
   const calls = Math.ceil(totalEvents / options.batch);
-  await around.before();
+  await around.before?.();
   publisher.resetCounters();
   receivers.record(true, (items) => items.forEach((r) => tracker.receive(r)));
   const cpu0 = { runtime: runtime.cpuSeconds(), receivers: receivers.cpuSeconds(), bench: process.cpuUsage() };
@@ -244,7 +249,7 @@ export async function runPipeline(ctx: PipelineContext, options: PipelineOptions
   const complete = await offerLoad(ctx, options, tracker, load, () => waitForDeliveries(tracker, ctx, options.drainTimeoutS * 1000 - Math.max(0, epochMs() - load.loadEnd), 'pipeline drain'));
   const windowS = (epochMs() - t0) / 1000;
   const cpu = { window_s: windowS, runtime: runtime.cpuSeconds() - cpu0.runtime, receivers: receivers.cpuSeconds() - cpu0.receivers, bench: process.cpuUsage(cpu0.bench) };
-  await around.after();
+  await around.after?.();
   receivers.record(false);
   return pipelineResult(tracker, publisher, options, load, { ...cpu, complete });
 }
@@ -273,7 +278,7 @@ function pipelineResult(tracker: Tracker, publisher: Publisher, options: Pipelin
     during_load_deliveries_per_sec: round(steady, 0),
     p50_ms: latency.p50_ms, p90_ms: latency.p90_ms, p99_ms: latency.p99_ms, max_ms: latency.max_ms,
     expected: tracker.expected, delivered, verified, missing: missing.count, missing_sample: missing.sample, duplicates,
-    rejected_signatures: rejected, unexpected_receipts: unexpected, publish_failed_events: tracker.failedEvents,
+    rejected_signatures: rejected, unexpected_receipts: unexpected, publish_failed_events: tracker.failed.size,
     elapsed_s: round(elapsedS, 2),
     drain_s: round(tracker.lastReceipt > 0 ? (tracker.lastReceipt - loadEnd) / 1000 : Number.NaN, 2),
     timed_out: !cpu.complete,

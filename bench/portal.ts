@@ -1,23 +1,19 @@
-// The integrator portal on the local runtime: time to interactive of GET /portal in Debian's
-// Chromium, and (with --screenshots) the pictures of its main screens in docs/ (docs/portal.md).
-//
-//   npx tsx bench/portal.ts [--runs 10] [--screenshots]
-//
-// "Interactive" is the portal's own `portal-ready` mark (portal/src/portal.ts): the screen is
-// rendered and its handlers attached — the sign-in form when signed out, the webhook list (after
-// its API call) when signed in. Times are from the navigation start, median and max over the runs.
+// `npx tsx bench/portal.ts [--runs 10] [--screenshots]`: the portal's time to interactive in Chromium on the local
+// runtime, from the navigation start to its own `portal-ready` mark (the sign-in form signed out, the webhook list after
+// its API call signed in), median and max; --screenshots then runs bin/screenshots.ts (docs/portal-*.png).
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { removeDataDir, startRuntime } from '../local/runtime-process.js';
 import { launchBrowser } from '../test/support/browser.js';
 import { startReceiver } from './receiver.js';
-import { ROOT } from './paths.js';
+import { NO_RATE_LIMITS } from './scenario.js';
+import { ROOT, runProcess } from './util.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' }, screenshots: { type: 'boolean', default: false } } });
 const runs = Number(values.runs);
 
-const rt = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
+const rt = await startRuntime({ env: NO_RATE_LIMITS });
 const receiver = await startReceiver();
 const browser = await launchBrowser({ width: 1100, height: 760 });
 const portal = `${rt.state.api_url}/portal`;
@@ -55,45 +51,14 @@ try {
     signedIn.push(await readyAt(page));
     await page.close();
   }
-  const result = {
-    first_load_signed_out_ms: Math.round(cold),
-    signed_out: stats(signedOut),
-    signed_in_with_webhook_list: stats(signedIn),
-  };
+  const result = { first_load_signed_out_ms: Math.round(cold), signed_out: stats(signedOut), signed_in_with_webhook_list: stats(signedIn) };
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-
-  if (values.screenshots) await screenshots();
 } finally {
   await browser.close();
   await receiver.close();
   await rt.stop();
   removeDataDir(rt.dataDir);
 }
+const screenshots = ['--import', 'tsx', join(ROOT, 'bin', 'screenshots.ts')];
+if (values.screenshots) process.stdout.write((await runProcess(process.execPath, screenshots, { cwd: ROOT, ok: true })).stdout);
 
-async function screenshots() {
-  const docs = (name: string) => join(ROOT, 'docs', `portal-${name}.png`);
-  const page = await browser.context.newPage();
-  await page.goto(portal);
-  await readyAt(page);
-  await page.screenshot({ path: docs('sign-in') });
-  await signIn(page);
-  receiver.script('/hooks/orders', { statuses: [503, 200] });
-  await page.getByLabel('Endpoint URL').fill(receiver.url('/hooks/orders'));
-  await page.getByLabel('All events, present and future').uncheck();
-  await page.getByLabel('order.filled').check();
-  await page.getByLabel('order.cancelled').check();
-  await page.getByRole('button', { name: 'Create webhook' }).click();
-  await page.getByTestId('secret').waitFor();
-  await page.screenshot({ path: docs('webhooks'), fullPage: true });
-  await page.getByRole('link', { name: receiver.url('/hooks/orders') }).click();
-  for (let i = 0; i < 2; i++) {
-    await page.getByRole('button', { name: 'Send test event' }).click();
-    await page.locator(`table.deliveries tbody tr`).nth(i).waitFor();
-  }
-  await page.getByRole('heading', { name: 'Delivery history' }).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: docs('webhook'), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.getByRole('heading', { name: 'Delivery history' }).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: docs('phone') });
-  process.stdout.write(`screenshots written to ${join(ROOT, 'docs')}/portal-*.png\n`);
-}

@@ -1,15 +1,12 @@
-// `--profile`: the runtime runs with --cpu-prof; its main-thread profile is cut to the pipeline
-// window (V8 profile timestamps and process.hrtime share the monotonic clock) and summarised: self
-// time by component (dynalite + leveldb, fauxqs, AWS SDK, our code, Node core, GC, idle) and the
-// top functions. Work on other threads (leveldb's I/O on the libuv pool) is not in it.
+// `--profile`: the runtime's main-thread CPU profile (--cpu-prof) cut to the pipeline window (V8 timestamps and hrtime
+// share the monotonic clock) and summarised by component and top functions; other threads' work is not in it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from './paths.js';
-import { round } from './stats.js';
+import { packageOf, ROOT, round } from './util.js';
 
 type CallFrame = { functionName: string; url: string; lineNumber: number; columnNumber: number };
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[] };
-type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
+export type CpuProfile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
 
 const CORE = 'Node core';
 const SPECIAL = new Map([['(garbage collector)', 'GC'], ['(idle)', 'idle'], ['(program)', 'V8/native (program)'], ['(root)', 'idle']]);
@@ -36,14 +33,11 @@ function closure(name: string): Set<string> {
   return seen;
 }
 
-/** The component a frame's own time belongs to. */
 function componentOf(): (frame: CallFrame) => string {
   const [dynalite, fauxqs] = [closure('dynalite'), closure('fauxqs')];
   return ({ functionName, url }) => {
     if (SPECIAL.has(functionName)) return SPECIAL.get(functionName)!;
-    const i = url.indexOf('/node_modules/');
-    const parts = url.slice(i + '/node_modules/'.length).split('/');
-    const pkg = i < 0 ? undefined : parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+    const pkg = packageOf(url);
     if (pkg) {
       if (['@aws-sdk/', '@smithy/', '@aws-crypto/'].some((p) => pkg.startsWith(p))) return 'AWS SDK';
       if (pkg === 'tsx' || pkg === 'esbuild' || pkg === 'get-tsconfig') return 'tsx loader';
@@ -75,10 +69,11 @@ function attribution(profile: CpuProfile, group: (frame: CallFrame) => string): 
   };
 }
 
-export function summariseProfile(dir: string, window: { startUs: number; endUs: number }) {
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) return { error: `no .cpuprofile in ${dir}` };
-  const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile;
+/** The profile itself, or the directory --cpu-prof wrote it to. */
+export function summariseProfile(source: CpuProfile | string, window: { startUs: number; endUs: number }) {
+  const file = typeof source === 'string' ? readdirSync(source).find((f) => f.endsWith('.cpuprofile')) : undefined;
+  if (typeof source === 'string' && !file) return { error: `no .cpuprofile in ${source}` };
+  const profile = typeof source === 'string' ? (JSON.parse(readFileSync(join(source, file!), 'utf8')) as CpuProfile) : source;
   const group = componentOf();
   const attribute = attribution(profile, group);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));

@@ -1,13 +1,12 @@
-// `raw`: the same receivers (same process, servers and verification) hit with plain signed POSTs
-// from a closed loop of `concurrency` workers: what loopback HTTP + verification alone can carry on
-// this machine, the yardstick for the pipeline's deliveries/s.
+// `raw`: the pipeline's receivers hit with plain signed POSTs from a closed loop of `concurrency` workers: what loopback
+// HTTP + verification alone carry on this machine, the yardstick for the pipeline's deliveries/s.
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { USER_AGENT } from '../lambdas/delivery/http-sender.js';
 import { signatureHeaders } from '../lambdas/domain/signing.js';
-import { progress } from './log.js';
 import { loadExamples, PARTNER } from './pipeline.js';
 import type { Receivers } from './receiver.js';
-import { epochMs, round, summarise } from './stats.js';
+import { epochMs, progress, round, summarise } from './util.js';
 
 export type RawResult = Awaited<ReturnType<typeof runRaw>>;
 
@@ -17,13 +16,9 @@ function signedPost(agent: Agent, url: URL, secret: string, example: { type: str
   const envelope = { id: randomUUID(), event_id: eventId, event_type: example.type, api_version: 'v1', created_at: new Date().toISOString(), environment: 'sandbox', partner_id: PARTNER, data: example.data };
   const body = JSON.stringify(envelope);
   const headers = {
-    'content-type': 'application/json',
-    'user-agent': 'Buildmarkets-Webhooks/1.0',
-    'content-length': Buffer.byteLength(body),
+    'content-type': 'application/json', 'user-agent': USER_AGENT, 'content-length': Buffer.byteLength(body),
     ...signatureHeaders(secret, eventId, Math.floor(Date.now() / 1000), body),
-    'x-tapp-event-type': example.type,
-    'x-tapp-event-id': eventId,
-    'x-tapp-delivery-id': randomUUID(),
+    'x-tapp-event-type': example.type, 'x-tapp-event-id': eventId, 'x-tapp-delivery-id': randomUUID(),
   };
   return new Promise((resolve) => {
     const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent, headers }, (res) => {
@@ -67,10 +62,7 @@ export async function runRaw(receivers: Receivers, secrets: string[], options: {
   const after = await receivers.stats();
   agent.destroy();
   return {
-    concurrency: options.concurrency,
-    duration_s: round(elapsed, 2)!,
-    posts: n.posts,
-    posts_per_sec: round(n.ok / elapsed, 0),
+    concurrency: options.concurrency, duration_s: round(elapsed, 2)!, posts: n.posts, posts_per_sec: round(n.ok / elapsed, 0),
     ok: n.ok, non_2xx: n.non2xx, errors: n.errors, verified: after.verified - before.verified, latency: summarise(latencies),
     cpu: {
       receivers_pct_of_one_core: round(((cpu1.receivers - cpu0.receivers) / elapsed) * 100, 0),

@@ -1,8 +1,6 @@
-// The one loopback webhook receiver, behind `npm run receiver` (bin/receiver.ts), the tests
-// (test/support/receiver.ts) and the bench. `startReceiver`: one HTTP(S) server on 127.0.0.1 whose
-// answers are scripted per path (statuses in turn, a delay, a redirect, never). `Receivers`: the
-// bench's N of them in a child process (one port per webhook, as partners have distinct hosts),
-// verifying every signature and reporting receipts over IPC.
+// The one loopback webhook receiver (`npm run receiver`, the tests, the bench). `startReceiver`: an HTTP(S) server on
+// 127.0.0.1 answering as scripted per path. `Receivers`: the bench's N of them in a child process (one port per webhook,
+// as partners have distinct hosts), verifying every signature, receipts over IPC.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,9 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
 import { tappSignature } from '../lambdas/domain/signing.js';
-import { ROOT } from './paths.js';
-import { processCpuSeconds } from './process.js';
-import { epochMs } from './stats.js';
+import { epochMs, processCpuSeconds, ROOT } from './util.js';
 
 export type Received = { method: string; path: string; headers: IncomingHttpHeaders; body: string; receivedAt: number; bytes: number; status?: number; verified?: boolean };
 
@@ -41,19 +37,9 @@ export type ReceiverOptions = {
   keepAliveMs?: number;
 };
 
-export type Receiver = {
-  url(path: string): string;
-  script(path: string, behaviour: Behaviour): void;
-  received(path?: string): Received[];
-  /** TCP connections and TLS handshakes accepted so far. */
-  counts: { connections: number; handshakes: number };
-  close(): Promise<void>;
-};
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>;
 
-export const header = (headers: IncomingHttpHeaders, name: string): string => {
-  const value = headers[name];
-  return Array.isArray(value) ? value.join(',') : (value ?? '');
-};
+export const header = (headers: IncomingHttpHeaders, name: string): string => [headers[name] ?? ''].flat().join(',');
 
 /** Both signatures of a delivery, checked as a partner would: X-TAPP-Signature, and Standard Webhooks with its own library. */
 export function checkSignatures(secret: string, body: string, headers: IncomingHttpHeaders): { tapp: boolean; standard: boolean; verified: boolean } {
@@ -77,7 +63,7 @@ function requestBytes(req: IncomingMessage, body: Buffer): number {
   return n + body.length;
 }
 
-export async function startReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
+export async function startReceiver(options: ReceiverOptions = {}) {
   const scripts = new Map<string, Behaviour>();
   const seen = new Map<string, number>();
   const log: Received[] = [];
@@ -123,9 +109,10 @@ export async function startReceiver(options: ReceiverOptions = {}): Promise<Rece
   });
   const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: (path) => `${origin}${path}`,
-    script: (path, behaviour) => void scripts.set(path, behaviour),
-    received: (path) => (path === undefined ? [...log] : log.filter((r) => r.path === path)),
+    url: (path: string) => `${origin}${path}`,
+    script: (path: string, behaviour: Behaviour) => void scripts.set(path, behaviour),
+    received: (path?: string) => (path === undefined ? [...log] : log.filter((r) => r.path === path)),
+    /** TCP connections and TLS handshakes accepted so far. */
     counts,
     close: () =>
       new Promise<void>((resolve) => {
@@ -170,33 +157,19 @@ export class Receivers {
     return new Receivers(child, ports, tls ? 'https' : 'http');
   }
 
-  url(index: number, path = `/hooks/${index}`): string {
-    return `${this.scheme}://127.0.0.1:${this.ports[index]}${path}`;
-  }
-
-  setSecrets(secrets: string[]): void {
-    this.child.send({ type: 'secrets', secrets } satisfies ToChild);
-  }
+  url = (index: number, path = `/hooks/${index}`) => `${this.scheme}://127.0.0.1:${this.ports[index]}${path}`;
+  setSecrets = (secrets: string[]) => void this.child.send({ type: 'secrets', secrets } satisfies ToChild);
 
   record(on: boolean, onReceipts?: (items: Receipt[]) => void): void {
     if (onReceipts) this.onReceipts = onReceipts;
     this.child.send({ type: 'record', on } satisfies ToChild);
   }
 
-  async stats(): Promise<ReceiverStats> {
-    const { type: _type, ...stats } = (await this.ask('stats')) as { type: 'stats' } & ReceiverStats;
-    return stats;
-  }
-
+  stats = async () => (await this.ask('stats')) as ReceiverStats;
   /** Waits until every receipt recorded so far has reached the parent. */
-  async flush(): Promise<void> {
-    await this.ask('flush');
-  }
-
+  flush = async () => void (await this.ask('flush'));
   /** CPU seconds of the receiver process (from /proc; independent of its event loop). */
-  cpuSeconds(): number {
-    return processCpuSeconds(this.child.pid!);
-  }
+  cpuSeconds = () => processCpuSeconds(this.child.pid!);
 
   async stop(): Promise<void> {
     if (this.child.exitCode !== null || !this.child.connected) return;

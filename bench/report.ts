@@ -1,20 +1,7 @@
 // The targets of issue 6, pass/fail checks, and the short table printed on stdout (a section's
 // rows are also its progress line when it ends).
-import type { ApiResult } from './api.js';
-import type { ColdStartResult } from './cold-start.js';
 import type { ConnectionReuseResult } from './connection-reuse.js';
-import type { ControlsResult } from './controls.js';
-import type { CostResult } from './cost.js';
-import type { IsolationResult } from './isolation.js';
-import type { KmsResult } from './kms.js';
-import type { DeliveryCpuResult } from './delivery-cpu.js';
-import type { InfoLogBytes } from './log-bytes.js';
-import type { OutageResult } from './outage.js';
-import type { PipelineResult } from './pipeline.js';
-import type { ProfileSummary } from './profile.js';
-import type { RawResult } from './raw.js';
 import type { StormResult } from './storm.js';
-import type { SweepResult } from './sweep.js';
 
 export const TARGETS = {
   deliveries_per_sec: { min: 1000, label: '≥ 1,000 deliveries/s' },
@@ -44,22 +31,22 @@ export type Results = {
   targets: typeof TARGETS;
   checks: Check[];
   ratio: number | null;
-  pipeline?: PipelineResult & { warm_up: unknown } & Percentiles;
-  raw?: RawResult;
+  pipeline?: import('./pipeline.js').PipelineResult & { warm_up: unknown } & Percentiles;
+  raw?: import('./raw.js').RawResult;
   connection_reuse?: ConnectionReuseResult;
-  cost?: CostResult;
-  /** Issue 19: the info-level log run of the cost section (bench/log-bytes.ts). */
-  cost_info_logs?: InfoLogBytes;
-  cold_start?: ColdStartResult;
-  api?: ApiResult;
-  isolation?: IsolationResult;
+  cost?: import('./cost.js').CostResult;
+  /** Issue 19: the cost section's info-level log run (bench/log-bytes.ts). */
+  cost_info_logs?: import('./log-bytes.js').InfoLogBytes;
+  cold_start?: import('./cold-start.js').ColdStartResult;
+  api?: import('./api.js').ApiResult;
+  isolation?: import('./isolation.js').IsolationResult;
   storm?: StormResult & { large?: StormResult };
-  controls?: ControlsResult;
-  outage?: OutageResult;
-  sweep?: SweepResult;
-  kms?: KmsResult;
-  delivery_cpu?: DeliveryCpuResult;
-  profile?: ProfileSummary;
+  controls?: import('./controls.js').ControlsResult;
+  outage?: import('./outage.js').OutageResult;
+  sweep?: import('./sweep.js').SweepResult;
+  kms?: import('./kms.js').KmsResult;
+  delivery_cpu?: import('./delivery-cpu.js').DeliveryCpuResult;
+  profile?: import('./profile.js').ProfileSummary;
   runtime_output?: { lines: number; by_level: Record<string, number>; messages: { count: number; message: string }[]; unstructured_sample: string[] };
   /** The bench could not measure something. */
   errors: string[];
@@ -110,157 +97,156 @@ type Row = [section: string, metric: string, value: string, target?: string, sta
 type Rows = (r: Results, checked: (name: string) => [string, string]) => Row[];
 const sorted = <T>(entries: [string, T][], by: (v: T) => number) => entries.sort((a, b) => by(b[1]) - by(a[1]));
 
-const pipelineRows: Rows = ({ pipeline: p }, checked) => {
-  if (!p) return [];
-  const unloaded = (p.warm_up as { unloaded?: { p50_ms: number | null; p99_ms: number | null } })?.unloaded;
-  const overloaded = p.deliveries_per_sec != null && p.offered.deliveries_per_sec > 1.1 * p.deliveries_per_sec;
-  const sustainable = Math.max(1, Math.floor((0.8 * (p.deliveries_per_sec ?? 0)) / p.webhooks));
-  const fanOut = p.phases.fan_out_events_per_sec;
-  return [
-    ['pipeline', 'offered', `${fmt(p.offered.events_per_sec)} events/s × ${p.webhooks} webhooks = ${fmt(p.offered.deliveries_per_sec)}/s for ${p.offered.duration_s} s`],
-    ['', 'deliveries/s (sustained)', `${fmt(p.deliveries_per_sec)}  (${fmt(p.during_load_deliveries_per_sec)}/s while publishing)`, ...checked('pipeline.deliveries_per_sec')],
-    ['', 'publish → receipt p50 / p99', `${fmt(p.p50_ms, 1)} / ${fmt(p.p99_ms, 1)} ms  (max ${fmt(p.max_ms)})`, ...checked('pipeline.p99_ms')],
-    ...(overloaded ? [['', '  note', `overloaded (offered ${fmt(p.offered.deliveries_per_sec)}/s > sustained): latency is backlog; --rate ${sustainable} for latency at a sustainable load`] as Row] : []),
-    ...(p.phases.delivery_only_per_sec != null
-      ? [['', 'fan-out rate / delivery rate after it', `${fmt(fanOut)} events/s (${fmt((fanOut ?? 0) * p.webhooks)} jobs/s) / ${fmt(p.phases.delivery_only_per_sec)} deliveries/s after fan-out finished`] as Row]
-      : []),
-    ...(unloaded ? [['', 'one event at a time p50 / p99', `${fmt(unloaded.p50_ms, 1)} / ${fmt(unloaded.p99_ms, 1)} ms`] as Row] : []),
-    ...([50, 80] as const).flatMap((pct): Row[] => (p[`p99_ms_at_${pct}pct`] === undefined ? [] : [['', `p50 / p99 at ${pct} % of capacity`, `${fmt(p[`p50_ms_at_${pct}pct`] ?? null, 1)} / ${fmt(p[`p99_ms_at_${pct}pct`], 1)} ms`]])),
-    ['', 'delivered / verified / missing', `${fmt(p.delivered)} / ${fmt(p.verified)} / ${fmt(p.missing)}  (dup ${p.duplicates})`, 'none missing', checked('pipeline.missing')[1]],
-    ['', 'runtime CPU', `${fmt(p.cpu.runtime_pct_of_one_core)}% of a core, ${fmt(p.cpu.runtime_cpu_ms_per_delivery, 2)} ms/delivery (receivers ${fmt(p.cpu.receivers_pct_of_one_core)}%)`],
-  ];
-};
+/** `rows(v)` where `v` is there, none otherwise. */
+const when = <T>(v: T | null | undefined | false, rows: (v: T) => Row[]): Row[] => (v ? rows(v) : []);
 
-const rawRows: Rows = ({ raw, ratio }) => [
-  ...(raw ? [['raw', `signed POSTs/s (${raw.concurrency} concurrent)`, `${fmt(raw.posts_per_sec)}  (p99 ${fmt(raw.latency.p99_ms, 1)} ms, verified ${fmt(raw.verified)})`] as Row] : []),
-  ...(ratio != null ? [['', 'ratio pipeline / raw', fmt(ratio, 2)] as Row] : []),
-];
-
-const connectionReuseRows: Rows = ({ connection_reuse: c }) => {
-  if (!c) return [];
-  const mode = (m: ConnectionReuseResult['with_reuse']) =>
-    `${fmt(m.tls_handshakes)} handshakes / ${fmt(m.attempts)} attempts, attempt p50 ${fmt(m.attempt_ms.p50_ms, 1)} p99 ${fmt(m.attempt_ms.p99_ms, 1)} ms, batch p50 ${fmt(m.batch_ms.p50_ms, 1)} ms`;
-  return [
-    ['connection reuse', `without the pool (${c.batches} × ${c.batch_size} to ${c.endpoints} HTTPS endpoints)`, mode(c.without_reuse)],
-    ['', 'with the pool', mode(c.with_reuse)],
-    ['', 'handshakes saved', `${fmt(c.handshakes_saved)} (${fmt(c.handshakes_saved_pct, 1)} %), load ${c.loadavg_at_start.join(' ')}`],
-  ];
-};
-
-const costRows: Rows = ({ cost: c }, checked) => {
-  if (!c) return [];
-  const by = Object.entries(c.calls_per_delivery_by_service).map(([s, n]) => `${s} ${fmt(n, 2)}`).join(', ');
-  const option = c.dynamodb_provisioned_option;
-  const a = c.usd_per_million_all_in;
-  const items = (x: NonNullable<typeof a>['w4']) => sorted(Object.entries(x.items), (v) => v).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ');
-  const allIn = (w: 'w4' | 'w1'): Row => [
-    '',
-    `all-in USD per 1M, ${w === 'w4' ? '4 webhooks' : '1 webhook'}/event`,
-    `$${fmt(a![w].total, 2)}  (${items(a![w])}; $${fmt(a![w].total_without_reuse, 2)} without connection reuse)`,
-    ...checked(`cost.usd_per_million_all_in.${w}`),
-  ];
-  return [
-    ['cost', 'AWS API calls per delivery', `${fmt(c.calls_per_delivery, 2)}  (${by})`, ...checked('cost.calls_per_delivery')],
-    ['', 'DynamoDB units per delivery', `${fmt(c.dynamodb_wru_per_delivery, 2)} WRU, ${fmt(c.dynamodb_rru_per_delivery, 2)} RRU  (from the items written; SQS ${fmt(c.sqs_requests_per_delivery, 2)} requests)`, ...checked('cost.dynamodb_wru_per_delivery')],
-    ['', 'USD per 1M deliveries', `$${fmt(c.usd_per_million_deliveries.total, 2)}  (us-east-1 list prices; see results.json)`, ...checked('cost.usd_per_million_deliveries')],
-    ['', 'USD per 1M, provisioned option', `$${fmt(c.usd_per_million_deliveries_provisioned.total, 2)}  (${option.tables.join(' + ')} tables provisioned, ${fmt(option.assumed_utilization * 100, 0)} % utilization)`],
-    ...(a ? [allIn('w4'), allIn('w1'), ['', 'EventBridge API destinations (beside it)', `$${fmt(a.api_destinations.w1, 2)} at 1 webhook/event, $${fmt(a.api_destinations.w4, 2)} at 4  (no signing, history or self-service)`] as Row] : []),
-  ];
-};
-
-const stormRows: Rows = (r, checked) =>
-  ([['storm', r.storm], ['storm (large)', r.storm?.large]] as const).flatMap(([label, s]): Row[] => {
-    if (!s) return [];
-    const slow = s.slow_endpoints.map((e) => `${e.received}/${e.expected} in ${fmt(e.seconds_to_last, 1)} s`).join(', ');
+const pipelineRows: Rows = ({ pipeline: p }, checked) =>
+  when(p, (p) => {
+    const unloaded = (p.warm_up as { unloaded?: { p50_ms: number | null; p99_ms: number | null } })?.unloaded;
+    const overloaded = p.deliveries_per_sec != null && p.offered.deliveries_per_sec > 1.1 * p.deliveries_per_sec;
+    const sustainable = Math.max(1, Math.floor((0.8 * (p.deliveries_per_sec ?? 0)) / p.webhooks));
+    const fanOut = p.phases.fan_out_events_per_sec;
+    const pct = (pct: 50 | 80): Row[] => when(p[`p99_ms_at_${pct}pct`] !== undefined, () => [
+      ['', `p50 / p99 at ${pct} % of capacity`, `${fmt(p[`p50_ms_at_${pct}pct`] ?? null, 1)} / ${fmt(p[`p99_ms_at_${pct}pct`], 1)} ms`],
+    ]);
     return [
-      [label, 'load', `${s.seconds} s: ${s.healthy} healthy at ${s.healthyRate} events/s, ${s.holes} black holes and ${s.slow} answering in 3 s at ${s.rate} events/s (slow lane ${s.slow_lane_concurrency} × 10)`],
-      ['', 'healthy p99 alone / in the storm', `${fmt(s.alone.p99_ms)} / ${fmt(s.storm.p99_ms)} ms  (ratio ${fmt(s.ratio, 2)})`, TARGETS.storm_ratio.label, checked(`${label === 'storm' ? 'storm' : 'storm.large'}.ratio`)[1]],
-      ['', 'slow endpoints: received, s to the last (publish 2×)', slow, `within ${2 * s.seconds} s`, mark(s.slow_endpoints.every((e) => e.within_2x))],
-      ['', 'healthy lost', `${s.lost}`, 'none', mark(s.lost === 0)],
+      ['pipeline', 'offered', `${fmt(p.offered.events_per_sec)} events/s × ${p.webhooks} webhooks = ${fmt(p.offered.deliveries_per_sec)}/s for ${p.offered.duration_s} s`],
+      ['', 'deliveries/s (sustained)', `${fmt(p.deliveries_per_sec)}  (${fmt(p.during_load_deliveries_per_sec)}/s while publishing)`, ...checked('pipeline.deliveries_per_sec')],
+      ['', 'publish → receipt p50 / p99', `${fmt(p.p50_ms, 1)} / ${fmt(p.p99_ms, 1)} ms  (max ${fmt(p.max_ms)})`, ...checked('pipeline.p99_ms')],
+      ...when(overloaded, () => [['', '  note', `overloaded (offered ${fmt(p.offered.deliveries_per_sec)}/s > sustained): latency is backlog; --rate ${sustainable} for latency at a sustainable load`]]),
+      ...when(p.phases.delivery_only_per_sec != null, () => [
+        ['', 'fan-out rate / delivery rate after it', `${fmt(fanOut)} events/s (${fmt((fanOut ?? 0) * p.webhooks)} jobs/s) / ${fmt(p.phases.delivery_only_per_sec)} deliveries/s after fan-out finished`],
+      ]),
+      ...when(unloaded, (u) => [['', 'one event at a time p50 / p99', `${fmt(u.p50_ms, 1)} / ${fmt(u.p99_ms, 1)} ms`]]),
+      ...pct(50),
+      ...pct(80),
+      ['', 'delivered / verified / missing', `${fmt(p.delivered)} / ${fmt(p.verified)} / ${fmt(p.missing)}  (dup ${p.duplicates})`, 'none missing', checked('pipeline.missing')[1]],
+      ['', 'runtime CPU', `${fmt(p.cpu.runtime_pct_of_one_core)}% of a core, ${fmt(p.cpu.runtime_cpu_ms_per_delivery, 2)} ms/delivery (receivers ${fmt(p.cpu.receivers_pct_of_one_core)}%)`],
     ];
   });
 
-const controlsRows: Rows = ({ controls }) => {
-  if (!controls) return [];
-  const { rate_limit: l, ordering: o } = controls;
-  return [
+const rawRows: Rows = ({ raw, ratio }) => [
+  ...when(raw, (raw) => [['raw', `signed POSTs/s (${raw.concurrency} concurrent)`, `${fmt(raw.posts_per_sec)}  (p99 ${fmt(raw.latency.p99_ms, 1)} ms, verified ${fmt(raw.verified)})`]]),
+  ...when(ratio != null, () => [['', 'ratio pipeline / raw', fmt(ratio, 2)]]),
+];
+
+const connectionReuseRows: Rows = ({ connection_reuse: c }) =>
+  when(c, (c) => {
+    const mode = (m: ConnectionReuseResult['with_reuse']) =>
+      `${fmt(m.tls_handshakes)} handshakes / ${fmt(m.attempts)} attempts, attempt p50 ${fmt(m.attempt_ms.p50_ms, 1)} p99 ${fmt(m.attempt_ms.p99_ms, 1)} ms, batch p50 ${fmt(m.batch_ms.p50_ms, 1)} ms`;
+    return [
+      ['connection reuse', `without the pool (${c.batches} × ${c.batch_size} to ${c.endpoints} HTTPS endpoints)`, mode(c.without_reuse)],
+      ['', 'with the pool', mode(c.with_reuse)],
+      ['', 'handshakes saved', `${fmt(c.handshakes_saved)} (${fmt(c.handshakes_saved_pct, 1)} %), load ${c.loadavg_at_start.join(' ')}`],
+    ];
+  });
+
+const costRows: Rows = ({ cost: c }, checked) =>
+  when(c, (c) => {
+    const by = Object.entries(c.calls_per_delivery_by_service).map(([s, n]) => `${s} ${fmt(n, 2)}`).join(', ');
+    const option = c.dynamodb_provisioned_option;
+    const allIn = (a: NonNullable<typeof c.usd_per_million_all_in>, w: 'w4' | 'w1'): Row => [
+      '',
+      `all-in USD per 1M, ${w === 'w4' ? '4 webhooks' : '1 webhook'}/event`,
+      `$${fmt(a[w].total, 2)}  (${sorted(Object.entries(a[w].items), (v) => v).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ')}; $${fmt(a[w].total_without_reuse, 2)} without connection reuse)`,
+      ...checked(`cost.usd_per_million_all_in.${w}`),
+    ];
+    return [
+      ['cost', 'AWS API calls per delivery', `${fmt(c.calls_per_delivery, 2)}  (${by})`, ...checked('cost.calls_per_delivery')],
+      ['', 'DynamoDB units per delivery', `${fmt(c.dynamodb_wru_per_delivery, 2)} WRU, ${fmt(c.dynamodb_rru_per_delivery, 2)} RRU  (from the items written; SQS ${fmt(c.sqs_requests_per_delivery, 2)} requests)`, ...checked('cost.dynamodb_wru_per_delivery')],
+      ['', 'USD per 1M deliveries', `$${fmt(c.usd_per_million_deliveries.total, 2)}  (us-east-1 list prices; see results.json)`, ...checked('cost.usd_per_million_deliveries')],
+      ['', 'USD per 1M, provisioned option', `$${fmt(c.usd_per_million_deliveries_provisioned.total, 2)}  (${option.tables.join(' + ')} tables provisioned, ${fmt(option.assumed_utilization * 100, 0)} % utilization)`],
+      ...when(c.usd_per_million_all_in, (a) => [
+        allIn(a, 'w4'),
+        allIn(a, 'w1'),
+        ['', 'EventBridge API destinations (beside it)', `$${fmt(a.api_destinations.w1, 2)} at 1 webhook/event, $${fmt(a.api_destinations.w4, 2)} at 4  (no signing, history or self-service)`],
+      ]),
+    ];
+  });
+
+const stormRows: Rows = (r, checked) =>
+  ([['storm', r.storm], ['storm (large)', r.storm?.large]] as const).flatMap(([label, s]): Row[] =>
+    when(s, (s) => [
+      [label, 'load', `${s.seconds} s: ${s.healthy} healthy at ${s.healthyRate} events/s, ${s.holes} black holes and ${s.slow} answering in 3 s at ${s.rate} events/s (slow lane ${s.slow_lane_concurrency} × 10)`],
+      ['', 'healthy p99 alone / in the storm', `${fmt(s.alone.p99_ms)} / ${fmt(s.storm.p99_ms)} ms  (ratio ${fmt(s.ratio, 2)})`, TARGETS.storm_ratio.label, checked(`${label === 'storm' ? 'storm' : 'storm.large'}.ratio`)[1]],
+      ['', 'slow endpoints: received, s to the last (publish 2×)', s.slow_endpoints.map((e) => `${e.received}/${e.expected} in ${fmt(e.seconds_to_last, 1)} s`).join(', '), `within ${2 * s.seconds} s`, mark(s.slow_endpoints.every((e) => e.within_2x))],
+      ['', 'healthy lost', `${s.lost}`, 'none', mark(s.lost === 0)],
+    ]),
+  );
+
+const controlsRows: Rows = ({ controls }) =>
+  when(controls, ({ rate_limit: l, ordering: o }) => [
     ['controls', 'rate limit: most in any second / received', `${l.max_in_any_second} / ${l.received} of ${l.events} (limit ${l.limit_per_s}/s, offered ${l.offered_per_s}/s; last after ${fmt(l.seconds_to_last, 1)} s)`, `≤ ${l.limit_per_s}, all`, mark(l.max_in_any_second <= l.limit_per_s && l.received === l.events)],
     ['', 'neighbour p99 alone / beside', `${fmt(l.neighbour_p99_alone_ms)} / ${fmt(l.neighbour_p99_beside_ms)} ms`],
     ['', 'ordering: per_entity / none', `${fmt(o.per_entity.deliveries_per_s)} / ${fmt(o.none.deliveries_per_s)} deliveries/s (${o.events} events, ${o.orders} orders; in order: ${o.per_entity.in_order})`, 'in order', mark(o.per_entity.in_order && o.per_entity.received === o.events)],
-  ];
-};
+  ]);
 
-const coldStartRows: Rows = ({ cold_start: cs }, checked) => {
-  if (!cs) return [];
-  const handlers = Object.entries(cs.handlers);
-  const slowest = sorted(handlers, (h) => h.import_ms ?? 0).slice(0, 3).map(([h, v]) => `${h} ${fmt(v.import_ms, 1)}`).join(', ');
-  const variant = (key: 'import_ms_with_source_maps' | 'import_ms_without_source_maps' | 'import_ms_compile_cache') => Math.max(...handlers.map(([, h]) => h[key] ?? Number.NaN));
-  return [
-    ['cold start', 'slowest bundle import', `${fmt(cs.max_ms, 1)} ms (${cs.max_ms_handler})`, ...checked('cold_start.max_ms')],
-    ['', 'slowest three (ms)', slowest],
-    ['', 'biggest bundle', `${fmt(cs.max_kb, 0)} KB (${cs.max_kb_handler})`],
-    ...(Number.isFinite(variant('import_ms_without_source_maps'))
-      ? [['', 'slowest: source maps on / off / + compile cache', `${fmt(variant('import_ms_with_source_maps'), 1)} / ${fmt(variant('import_ms_without_source_maps'), 1)} / ${fmt(variant('import_ms_compile_cache'), 1)} ms`] as Row]
-      : []),
-  ];
-};
+const coldStartRows: Rows = ({ cold_start: cs }, checked) =>
+  when(cs, (cs) => {
+    const handlers = Object.entries(cs.handlers);
+    const slowest = sorted(handlers, (h) => h.import_ms ?? 0).slice(0, 3).map(([h, v]) => `${h} ${fmt(v.import_ms, 1)}`).join(', ');
+    const variant = (key: 'import_ms_with_source_maps' | 'import_ms_without_source_maps' | 'import_ms_compile_cache') => Math.max(...handlers.map(([, h]) => h[key] ?? Number.NaN));
+    return [
+      ['cold start', 'slowest bundle import', `${fmt(cs.max_ms, 1)} ms (${cs.max_ms_handler})`, ...checked('cold_start.max_ms')],
+      ['', 'slowest three (ms)', slowest],
+      ['', 'biggest bundle', `${fmt(cs.max_kb, 0)} KB (${cs.max_kb_handler})`],
+      ...when(Number.isFinite(variant('import_ms_without_source_maps')), () => [
+        ['', 'slowest: source maps on / off / + compile cache', `${fmt(variant('import_ms_with_source_maps'), 1)} / ${fmt(variant('import_ms_without_source_maps'), 1)} / ${fmt(variant('import_ms_compile_cache'), 1)} ms`],
+      ]),
+    ];
+  });
 
 const isolationRows: Rows = ({ isolation: i }, checked) =>
-  i
-    ? [
-        ['isolation', 'load', `${i.rate_per_s} events/s for ${i.seconds} s to ${i.healthy_endpoints} healthy endpoints (+1 that never answers)`],
-        ['', 'healthy p99 alone / beside the black hole', `${fmt(i.alone_p99_ms)} / ${fmt(i.beside_bad_p99_ms)} ms  (ratio ${fmt(i.ratio, 2)})`, ...checked('isolation.ratio')],
-        ['', 'healthy delivered / expected', `${i.healthy_delivered} / ${i.healthy_expected}`, '', checked('isolation.healthy_delivered')[1]],
-      ]
-    : [];
+  when(i, (i) => [
+    ['isolation', 'load', `${i.rate_per_s} events/s for ${i.seconds} s to ${i.healthy_endpoints} healthy endpoints (+1 that never answers)`],
+    ['', 'healthy p99 alone / beside the black hole', `${fmt(i.alone_p99_ms)} / ${fmt(i.beside_bad_p99_ms)} ms  (ratio ${fmt(i.ratio, 2)})`, ...checked('isolation.ratio')],
+    ['', 'healthy delivered / expected', `${i.healthy_delivered} / ${i.healthy_expected}`, '', checked('isolation.healthy_delivered')[1]],
+  ]);
 
 const outageRows: Rows = ({ outage: o }, checked) =>
-  o
-    ? [
-        ['outage', 'scenario', `${o.rate_per_s} events/s, endpoint down ${o.outage_s} s; schedule ${o.schedule_s} s, parked past ${o.park_after_s} s`],
-        ['', 'in flight (max) / parked (max)', `${fmt(o.in_flight_max)} / ${fmt(o.parked_max)}`, ...checked('outage.in_flight_max')],
-        ['', 'delivered after recovery / lost', `${o.delivered_to_recovered} of ${o.events} in ${fmt(o.recovery_s, 1)} s / ${o.lost}`, 'nothing lost', checked('outage.lost')[1]],
-      ]
-    : [];
+  when(o, (o) => [
+    ['outage', 'scenario', `${o.rate_per_s} events/s, endpoint down ${o.outage_s} s; schedule ${o.schedule_s} s, parked past ${o.park_after_s} s`],
+    ['', 'in flight (max) / parked (max)', `${fmt(o.in_flight_max)} / ${fmt(o.parked_max)}`, ...checked('outage.in_flight_max')],
+    ['', 'delivered after recovery / lost', `${o.delivered_to_recovered} of ${o.events} in ${fmt(o.recovery_s, 1)} s / ${o.lost}`, 'nothing lost', checked('outage.lost')[1]],
+  ]);
 
 const sweepRows: Rows = ({ sweep: w }) =>
-  w ? [['sweep', 'parked jobs re-queued', `${w.requeued} of ${w.parked} in ${fmt(w.seconds, 1)} s = ${fmt(w.jobs_per_sec)} jobs/s (1,000,000 in ${fmt(w.minutes_for_1m_at_this_rate, 1)} min at this rate)`]] : [];
+  when(w, (w) => [['sweep', 'parked jobs re-queued', `${w.requeued} of ${w.parked} in ${fmt(w.seconds, 1)} s = ${fmt(w.jobs_per_sec)} jobs/s (1,000,000 in ${fmt(w.minutes_for_1m_at_this_rate, 1)} min at this rate)`]]);
 
 const kmsRows: Rows = ({ kms: k }, checked) =>
-  k
-    ? [
-        ['kms', `${fmt(k.options.webhooks)} webhooks, ${k.creation.data_keys} data keys, ${k.options.instances} instances`, `uniform ${k.envelope.uniform.kms_calls_per_delivery} / skewed ${k.envelope.skewed.kms_calls_per_delivery} KMS calls per delivery`, ...checked('cost.kms_calls_per_delivery')],
-        ['', `KMS per month at ${fmt(k.options.deliveriesPerSec)}/s`, `$${fmt(k.usd_per_month_at_rate, 2)}  (before data keys: $${fmt(k.baseline_kms1.uniform.usd_per_month_at_rate, 0)}, ${k.baseline_kms1.uniform.kms_calls_per_delivery} calls per delivery)`],
-      ]
-    : [];
+  when(k, (k) => [
+    ['kms', `${fmt(k.options.webhooks)} webhooks, ${k.creation.data_keys} data keys, ${k.options.instances} instances`, `uniform ${k.envelope.uniform.kms_calls_per_delivery} / skewed ${k.envelope.skewed.kms_calls_per_delivery} KMS calls per delivery`, ...checked('cost.kms_calls_per_delivery')],
+    ['', `KMS per month at ${fmt(k.options.deliveriesPerSec)}/s`, `$${fmt(k.usd_per_month_at_rate, 2)}  (before data keys: $${fmt(k.baseline_kms1.uniform.usd_per_month_at_rate, 0)}, ${k.baseline_kms1.uniform.kms_calls_per_delivery} calls per delivery)`],
+  ]);
 
 const apiRows: Rows = ({ api }) =>
-  api
-    ? ([['GET /v1/webhooks', api.get_webhooks], ['POST /v1/webhooks', api.post_webhooks]] as const).map(([label, a], i): Row => [
-        i === 0 ? 'api' : '',
-        `${label} (${a.connections} conn.)`,
-        `${fmt(a.requests_per_sec)} req/s, p99 ${fmt(a.p99_ms, 1)} ms, non-2xx ${a.non_2xx}, errors ${a.errors}`,
-      ])
-    : [];
+  when(api, (api) =>
+    ([['GET /v1/webhooks', api.get_webhooks], ['POST /v1/webhooks', api.post_webhooks]] as const).map(([label, a], i): Row => [
+      i === 0 ? 'api' : '',
+      `${label} (${a.connections} conn.)`,
+      `${fmt(a.requests_per_sec)} req/s, p99 ${fmt(a.p99_ms, 1)} ms, non-2xx ${a.non_2xx}, errors ${a.errors}`,
+    ]),
+  );
 
-const profileRows: Rows = ({ profile }) => {
-  const components = profile?.attributed_by_component;
-  if (!components) return [];
-  const list = (items: { name: string; pct_of_busy: number | null }[]) => items.slice(0, 4).map((c) => `${c.name} ${fmt(c.pct_of_busy, 0)}%`).join(', ');
-  return [['profile', 'runtime main thread busy', `${fmt(profile.main_thread_busy_pct, 0)}% of the pipeline window`], ['', 'CPU by component (attributed)', list(components)], ['', '', list(components.slice(4))]];
-};
+type Components = { name: string; pct_of_busy: number | null }[] | undefined;
+const components = (items: Components, from = 0) => (items ?? []).slice(from, from + 4).map((c) => `${c.name} ${fmt(c.pct_of_busy, 0)}%`).join(', ');
+
+const profileRows: Rows = ({ profile }) =>
+  when(profile && 'attributed_by_component' in profile && profile, (p) => [
+    ['profile', 'runtime main thread busy', `${fmt(p.main_thread_busy_pct, 0)}% of the pipeline window`],
+    ['', 'CPU by component (attributed)', components(p.attributed_by_component)],
+    ['', '', components(p.attributed_by_component, 4)],
+  ]);
+
+const deliveryCpuRows: Rows = ({ delivery_cpu: d }) =>
+  when(d, (d) => [
+    ['delivery_cpu', `deliver handler in-process, ${fmt(d.deliveries)} deliveries to ${d.webhooks} verifying receivers`, `${fmt(d.cpu_ms_per_delivery, 3)} ms CPU per delivery (${fmt(d.wall_ms_per_batch, 1)} ms per batch of 10)`],
+    ...when(d.profile && 'attributed_by_component' in d.profile && d.profile, (p) => [
+      ['', 'where it goes', (p.attributed_by_component ?? []).slice(0, 4).map((c) => `${c.name} ${c.pct_of_busy}%`).join(', ')],
+    ]),
+  ]);
 
 /** Table rows by section, in the table's order. */
-const deliveryCpuRows: Rows = ({ delivery_cpu: d }) =>
-  d
-    ? [
-        ['delivery_cpu', `deliver handler in-process, ${fmt(d.deliveries)} deliveries to ${d.webhooks} verifying receivers`, `${fmt(d.cpu_ms_per_delivery, 3)} ms CPU per delivery (${fmt(d.wall_ms_per_batch, 1)} ms per batch of 10)`],
-        ...(d.profile && 'attributed_by_component' in d.profile
-          ? [['', 'where it goes', (d.profile.attributed_by_component ?? []).slice(0, 4).map((c) => `${c.name} ${c.pct_of_busy}%`).join(', ')] satisfies Row]
-          : []),
-      ]
-    : [];
-
 const SECTION_ROWS = { pipeline: pipelineRows, raw: rawRows, connection_reuse: connectionReuseRows, cost: costRows, storm: stormRows, controls: controlsRows, cold_start: coldStartRows, isolation: isolationRows, outage: outageRows, sweep: sweepRows, kms: kmsRows, delivery_cpu: deliveryCpuRows, api: apiRows, profile: profileRows };
 
 function renderRows(r: Results, sections: (keyof typeof SECTION_ROWS)[], checks = r.checks): string[] {

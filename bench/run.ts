@@ -1,30 +1,21 @@
-// `npm run bench` (full) / `npm run bench -- --quick` (< 3 min): the benchmark harness of issue 6.
-// Measures the local runtime (bin/local.ts as a child process) and the Lambda bundles; writes
-// bench/results.json and prints a short table; progress goes to stderr. `-- --help` for flags.
-// The sections and what they share are in sections.ts; this file runs them in order.
+// `npm run bench` [-- --quick | --help]: the benchmark harness of issue 6. Runs the sections (sections.ts) in order,
+// writes bench/results.json and prints a short table on stdout; progress goes to stderr.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { progress } from './log.js';
 import { type Options, parseOptions } from './options.js';
-import { ROOT } from './paths.js';
-import { runProcess } from './process.js';
 import { computeChecks, renderTable, type Results, sectionSummary, TARGETS } from './report.js';
 import { BenchContext, finishAllInCost, SECTION_RUNNERS } from './sections.js';
-import { round } from './stats.js';
+import { loads, progress, ROOT, round, runProcess } from './util.js';
 
 const UNLIMITED = '1000000000';
-const loads = () => loadavg().map((l) => round(l, 2)!);
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 async function git(): Promise<Results['git']> {
-  try {
-    const head = await runProcess('git', ['rev-parse', 'HEAD'], { cwd: ROOT });
-    const status = await runProcess('git', ['status', '--porcelain'], { cwd: ROOT });
-    if (head.code !== 0 || status.code !== 0) return { commit: null, dirty_files: null };
-    return { commit: head.stdout.trim(), dirty_files: status.stdout.split('\n').filter(Boolean).length };
-  } catch {
-    return { commit: null, dirty_files: null };
-  }
+  const git = (...args: string[]) => runProcess('git', args, { cwd: ROOT }).catch(() => undefined);
+  const [head, status] = await Promise.all([git('rev-parse', 'HEAD'), git('status', '--porcelain')]);
+  if (head?.code !== 0 || status?.code !== 0) return { commit: null, dirty_files: null };
+  return { commit: head.stdout.trim(), dirty_files: status.stdout.split('\n').filter(Boolean).length };
 }
 
 async function newResults(options: Options, runtimeEnv: Record<string, string>): Promise<Results> {
@@ -45,7 +36,7 @@ async function runSections(ctx: BenchContext): Promise<void> {
       const summary = sectionSummary(ctx.results, section);
       if (summary) progress(`${section} done:\n${summary}`);
     } catch (error) {
-      ctx.results.errors.push(`${section}: ${error instanceof Error ? error.message : String(error)}`);
+      ctx.results.errors.push(`${section}: ${message(error)}`);
       progress(`error in ${section}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
   }
@@ -59,7 +50,7 @@ async function main() {
     ...(options.deliveryConcurrency ? { DELIVERY_CONCURRENCY: String(options.deliveryConcurrency) } : {}),
   };
   const results = await newResults(options, runtimeEnv);
-  const ctx = new BenchContext(options, results, runtimeEnv);
+  const ctx = new BenchContext(options, results);
   let interrupted = false;
   process.on('SIGINT', () => {
     if (interrupted) process.exit(130);
@@ -86,6 +77,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`bench: ${message(error)}\n`);
   process.exit(2);
 });

@@ -1,22 +1,23 @@
-// What the isolation, storm, controls and outage scenarios share: a loopback receiver whose paths
-// are healthy (200 at once), black holes (`/hole…`: read, never answered) or slow (`/slow…`: 200
-// after SLOW_ANSWER_MS), recording each path's first 2xx receipt of each event; webhooks
-// registered through the API; and a paced publisher (one PutEvents per event at a steady rate).
+// What the scenarios share: a loopback receiver whose paths are healthy, black holes (`/hole…`) or slow (`/slow…`),
+// recording each path's first 2xx receipt of each event; webhooks through the API; a paced publisher.
 import { randomUUID } from 'node:crypto';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { LocalState } from '../local/state-file.js';
 import { apiClient } from '../test/support/api-client.js';
 import { exampleData } from '../test/support/examples.js';
+import { localAws } from '../test/support/local-aws.js';
 import { type Behaviour, startReceiver } from './receiver.js';
-import { localClients } from './runtime.js';
-import { sleep } from './stats.js';
+import { withRuntime } from './runtime.js';
+import { ascending, num, percentile, sleep } from './util.js';
 
 export { exampleData };
 
 /** How long a `/slow…` path takes to answer (issue 18: "endpoints answering in 3 s"). */
 export const SLOW_ANSWER_MS = 3000;
+/** The API rate limits out of the way of a scenario's own runtime. */
+export const NO_RATE_LIMITS = { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' };
 
 export type ScenarioReceiver = Awaited<ReturnType<typeof startScenarioReceiver>>;
+export type Scenario = { state: LocalState; receiver: ScenarioReceiver; webhooks: ReturnType<typeof webhookRegistry> };
 
 export async function startScenarioReceiver() {
   /** `<path> <event_id>` → first 2xx receipt (epoch ms). */
@@ -53,9 +54,26 @@ export function webhookRegistry(state: LocalState) {
   };
 }
 
+/** `run` on a runtime of its own (`env`) with a scenario receiver; then its webhooks deleted, the runtime stopped, the receiver closed. */
+export async function withScenario<T>(env: Record<string, string>, run: (scenario: Scenario) => Promise<T>): Promise<T> {
+  const receiver = await startScenarioReceiver();
+  try {
+    return await withRuntime(env, async ({ state }) => {
+      const webhooks = webhookRegistry(state);
+      try {
+        return await run({ state, receiver, webhooks });
+      } finally {
+        await webhooks.deleteAll();
+      }
+    });
+  } finally {
+    await receiver.close();
+  }
+}
+
 /** Publishes `rate` events/s of `type` for `seconds` (one PutEvents each); returns event id → publish time. `data(i)` overrides the example payload. */
 export async function publishPaced(state: LocalState, type: string, rate: number, seconds: number, data?: (i: number) => Record<string, unknown>): Promise<Map<string, number>> {
-  const { events, destroy } = localClients(state);
+  const aws = localAws(state);
   const published = new Map<string, number>();
   try {
     const start = Date.now();
@@ -65,13 +83,12 @@ export async function publishPaced(state: LocalState, type: string, rate: number
       if (wait > 0) await sleep(wait);
       const eventId = randomUUID();
       published.set(eventId, Date.now());
-      const detail = JSON.stringify({ partner_id: 'dev', event_id: eventId, data: data ? data(i) : exampleData(type) });
-      sends.push(events.send(new PutEventsCommand({ Entries: [{ EventBusName: state.event_bus_name, Source: 'buildmarkets.bench', DetailType: type, Detail: detail }] })));
+      sends.push(aws.publish(type, data ? data(i) : exampleData(type), { eventId, source: 'buildmarkets.bench' }));
     }
     await Promise.all(sends);
     return published;
   } finally {
-    destroy();
+    aws.destroy();
   }
 }
 
@@ -82,3 +99,12 @@ export async function awaitReceipts(receiver: ScenarioReceiver, paths: string[],
   while (latencies().length < published.size * paths.length && Date.now() < deadline) await sleep(50);
   return latencies();
 }
+
+/** p50 and p99 of receipt latencies, and how many arrived of those expected. */
+export function latencyOf(latencies: number[], expected: number) {
+  const sorted = ascending(latencies);
+  return { p50_ms: num(percentile(sorted, 50)), p99_ms: num(percentile(sorted, 99)), delivered: sorted.length, expected };
+}
+
+/** `b` p99 / `a` p99 (a at least 1 ms). */
+export const p99Ratio = (a: { p99_ms: number }, b: { p99_ms: number }) => num(b.p99_ms / Math.max(1, a.p99_ms), 2);

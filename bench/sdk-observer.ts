@@ -1,11 +1,7 @@
-// The bench's eyes inside the local runtime: a middleware on every SDK client the functions build
-// (lambdas/shared/client-hooks.ts), attached by bin/local.ts only when the bench starts it with
-// BENCH_SDK_OBSERVER=1, never in Lambda or `npm start`. Always: AWS API calls per operation and SQS
-// billed requests (64 KB chunks). While capacity measurement is on: DynamoDB units of each command
-// from the items themselves (capacity-units.ts, table definitions of lambdas/stores/). A write
-// needs the item before (and, for UpdateItem, after): consistent GetItems on an unobserved client
-// of its own, which slows the runtime, hence on only in the bench's short capacity phase.
-// SIGUSR2 → $DATA_DIR/sdk-calls.json; the bench writes $DATA_DIR/sdk-observer-control.json first.
+// The bench's eyes in the local runtime: a middleware on every SDK client of the functions, attached by bin/local.ts only
+// under BENCH_SDK_OBSERVER=1. Always: API calls and SQS billed requests. While capacity measurement is on, DynamoDB units
+// from the items themselves; a write reads the item before (and after an update) on a client of its own, which slows the
+// runtime, hence only in the short capacity phase. SIGUSR2 → $DATA_DIR/sdk-calls.json (the control file read first).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -14,17 +10,12 @@ import { parseConfig } from '../lambdas/shared/config.js';
 import { TABLES, type TableName } from '../lambdas/stores/table-definitions.js';
 import { type AttributeValue, type CapacityTable, getItemCost, type Item, queryCost, sqsRequests, writeCost } from './capacity-units.js';
 
-export type CapacityByResource = Record<string, { calls: number; wru: number; rru: number }>;
-
-export type ObserverSnapshot = {
-  at: number;
-  measuring: boolean;
-  /** AWS API calls, e.g. { "DynamoDB.PutItem": 12, "SQS.SendMessageBatch": 2 }. */
-  calls: Record<string, number>;
-  sqs_billed_requests: number;
-  /** Units while measuring, by `<table>.<Operation>` and `<table>/index/<name>`; approximations: calls whose units are estimates or not priced. */
-  dynamodb: { wru: number; rru: number; by_resource: CapacityByResource; measured_calls: number; approximations: Record<string, number> };
-};
+/**
+ * `calls`: AWS API calls, e.g. { "DynamoDB.PutItem": 12 }; `dynamodb`: units while measuring, by `<table>.<Operation>` and
+ * `<table>/index/<name>`, and `approximations`: calls whose units are estimates or not priced.
+ */
+export type ObserverSnapshot = ReturnType<SdkObserver['snapshot']>;
+export type SdkObserver = ReturnType<typeof createSdkObserver>;
 
 const TAGS = new Set(['S', 'N', 'B', 'BOOL', 'NULL', 'L', 'M', 'SS', 'NS', 'BS']);
 const isAttributeValue = (v: unknown) => !!v && typeof v === 'object' && Object.keys(v).length === 1 && TAGS.has(Object.keys(v)[0]!);
@@ -50,16 +41,16 @@ function toAttributeValue(v: unknown): AttributeValue {
 /** Outputs reach the observer already unmarshalled when a document client sent the command. */
 const asItem = (item: Record<string, unknown> | undefined): Item | undefined =>
   item && (Object.values(item).every(isAttributeValue) ? (item as Item) : (toAttributeValue(item).M as Item));
+
+type Units = { calls: number; wru: number; rru: number };
 type Raw = { get(table: string, key: Item): Promise<Item | undefined> };
 type Input = Record<string, any>;
 type Run = () => Promise<{ output: Record<string, any> }>;
 type WriteRequest = { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } };
 
-export type SdkObserver = { hook(client: HookableClient, service: SdkService): void; setMeasuring(on: boolean): void; snapshot(): ObserverSnapshot };
-
 /** DynamoDB units of each command while measuring: the write and read rules of capacity-units.ts. */
 class CapacityMeter {
-  readonly dynamo = { wru: 0, rru: 0, by_resource: {} as CapacityByResource, measured_calls: 0, approximations: {} as Record<string, number> };
+  readonly dynamo = { wru: 0, rru: 0, by_resource: {} as Record<string, Units>, measured_calls: 0, approximations: {} as Record<string, number> };
 
   constructor(private readonly options: { tables: () => Map<string, CapacityTable>; raw: () => Raw }) {}
 
@@ -72,13 +63,10 @@ class CapacityMeter {
     return run();
   }
 
-  private add(resource: string, units: { wru?: number; rru?: number }, call = true) {
+  private add(resource: string, { wru = 0, rru = 0 }: { wru?: number; rru?: number }, call = true) {
     const r = (this.dynamo.by_resource[resource] ??= { calls: 0, wru: 0, rru: 0 });
     if (call) r.calls++;
-    r.wru += units.wru ?? 0;
-    r.rru += units.rru ?? 0;
-    this.dynamo.wru += units.wru ?? 0;
-    this.dynamo.rru += units.rru ?? 0;
+    for (const total of [r, this.dynamo]) [total.wru, total.rru] = [total.wru + wru, total.rru + rru];
   }
 
   private approximate(what: string) {
@@ -126,7 +114,7 @@ class CapacityMeter {
     const unprocessedItems = Object.entries((result.output.UnprocessedItems ?? {}) as Record<string, WriteRequest[]>);
     const unprocessed = new Set(unprocessedItems.flatMap(([table, list]) => list.map((r) => `${table} ${JSON.stringify(keyOf(table, r))}`)));
     if (unprocessed.size > 0) this.approximate('BatchWriteItem with unprocessed items (not charged)');
-    const tables = new Set<string>();
+    const tables = new Set<string>(); // one call per table
     requests.forEach((r, i) => {
       if (unprocessed.has(`${r.table} ${JSON.stringify(r.key)}`)) return;
       this.recordWrite(r.table, 'BatchWriteItem', befores[i], r.put, false, !tables.has(r.table));
@@ -167,7 +155,7 @@ function sqsPayload(op: string, input: Input, output: Record<string, any>): numb
 }
 
 /** The observer over `tables` (actual table name → definition), reading before/after items with `raw`. */
-export function createSdkObserver(options: { tables: () => Map<string, CapacityTable>; raw: () => Raw }): SdkObserver {
+export function createSdkObserver(options: { tables: () => Map<string, CapacityTable>; raw: () => Raw }) {
   const calls = new Map<string, number>();
   const meter = new CapacityMeter(options);
   let sqsBilled = 0;
@@ -190,8 +178,11 @@ export function createSdkObserver(options: { tables: () => Map<string, CapacityT
   };
   return {
     hook,
-    setMeasuring: (on) => void (measuring = on),
-    snapshot: () => ({ at: Date.now(), measuring, calls: Object.fromEntries([...calls].sort(([a], [b]) => a.localeCompare(b))), sqs_billed_requests: sqsBilled, dynamodb: structuredClone(meter.dynamo) }),
+    setMeasuring: (on: boolean) => void (measuring = on),
+    snapshot: () => {
+      const sorted: Record<string, number> = Object.fromEntries([...calls].sort(([a], [b]) => a.localeCompare(b)));
+      return { at: Date.now(), measuring, calls: sorted, sqs_billed_requests: sqsBilled, dynamodb: structuredClone(meter.dynamo) };
+    },
   };
 }
 
@@ -223,9 +214,7 @@ export function installSdkObserver(dataDir: string): void {
     const control = join(dataDir, CONTROL_FILE);
     try {
       if (existsSync(control)) observer.setMeasuring((JSON.parse(readFileSync(control, 'utf8')) as { measure_capacity?: boolean }).measure_capacity === true);
-    } catch {
-      // being written: the bench signals again
-    }
+    } catch {} // being written: the bench signals again
     writeFileSync(join(dataDir, SNAPSHOT_FILE), JSON.stringify(observer.snapshot()));
   });
 }

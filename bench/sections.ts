@@ -1,7 +1,6 @@
-// The bench's sections, run in the order of SECTION_RUNNERS, sharing the runtime, the receivers
-// and the publisher through BenchContext (started on first use, stopped once at the end). A
-// section writes its own key of `ctx.results`, adds findings for product oddities and throws for
-// what it could not measure; run.ts prints its table rows (report.ts) when it ends.
+// The sections, run in SECTION_RUNNERS' order, sharing the runtime, receivers and publisher through BenchContext (started
+// on first use, stopped at the end). A section writes its key of `ctx.results`, adds findings for product oddities and
+// throws for what it could not measure.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,24 +9,22 @@ import { runColdStart } from './cold-start.js';
 import { runConnectionReuse } from './connection-reuse.js';
 import { runControls } from './controls.js';
 import { allInFromBase, type AllInMeasured, computeCost, type CostWindow } from './cost.js';
+import { runDeliveryCpu } from './delivery-cpu.js';
 import { runIsolationScenario } from './isolation.js';
 import { runKmsBench } from './kms.js';
-import { runDeliveryCpu } from './delivery-cpu.js';
-import { progress } from './log.js';
 import { measureInfoLogBytes } from './log-bytes.js';
 import type { Options, Section } from './options.js';
 import { runOutageSimulation } from './outage.js';
-import { type PipelineContext, Publisher, registerWebhooks, runPipeline, warmUp } from './pipeline.js';
+import { closePipeline, openPipeline, type PipelineContext, runPipeline, warmUp } from './pipeline.js';
 import { summariseProfile } from './profile.js';
 import { runRaw } from './raw.js';
-import { Receivers } from './receiver.js';
 import type { Results } from './report.js';
 import { type Runtime, startRuntime } from './runtime.js';
 import type { ObserverSnapshot } from './sdk-observer.js';
-import { round, sleep } from './stats.js';
 import { storedBytesPerItem } from './stored-bytes.js';
 import { runStorm } from './storm.js';
 import { runSweepBench } from './sweep.js';
+import { progress, round, sleep } from './util.js';
 
 /** The capacity phase of `cost`: events per second offered while DynamoDB units are measured. */
 const CAPACITY_RATE = 20;
@@ -36,8 +33,7 @@ const microseconds = () => Number(process.hrtime.bigint() / 1000n);
 /** What the sections share. Everything is started on first use; `stop()` ends what was started. */
 export class BenchContext {
   private rt?: Runtime;
-  private rcv?: { receivers: Receivers; secrets: string[] };
-  private publisher?: Publisher;
+  private pc?: PipelineContext;
   private profileDir?: string;
   private profileWindow?: { startUs: number; endUs: number };
   /** The pipeline section's warm-up and its observer snapshots, for `cost`. */
@@ -46,33 +42,23 @@ export class BenchContext {
   constructor(
     readonly options: Options,
     readonly results: Results,
-    readonly runtimeEnv: Record<string, string>,
   ) {}
 
   async runtime(): Promise<Runtime> {
     if (this.rt) return this.rt;
     if (this.options.profile) this.profileDir = mkdtempSync(join(tmpdir(), 'bmw-bench-profile-'));
     progress(`starting the local runtime${this.profileDir ? ' (with --cpu-prof)' : ''}…`);
-    this.rt = await startRuntime({ env: this.runtimeEnv, nodeFlags: this.profileDir ? ['--cpu-prof', '--cpu-prof-dir', this.profileDir] : [] });
+    this.rt = await startRuntime({ env: this.results.runtime_env, nodeFlags: this.profileDir ? ['--cpu-prof', '--cpu-prof-dir', this.profileDir] : [] });
     progress(`runtime up (pid ${this.rt.pid}): API ${this.rt.state.api_url}, EventBridge ${this.rt.state.events_url}`);
     return this.rt;
   }
 
-  /** The loopback receivers, with `--webhooks` webhooks of partner dev registered on them. */
-  async receivers(): Promise<{ receivers: Receivers; secrets: string[] }> {
-    if (this.rcv) return this.rcv;
-    const runtime = await this.runtime();
-    const receivers = await Receivers.start(this.options.webhooks);
-    this.rcv = { receivers, secrets: await registerWebhooks(runtime.state, receivers, this.options.webhooks) };
-    progress(`${this.options.webhooks} webhooks of partner dev registered on receivers at ports ${receivers.ports.join(', ')}`);
-    return this.rcv;
-  }
-
-  async pipelineContext(): Promise<PipelineContext> {
-    const runtime = await this.runtime();
-    const { receivers } = await this.receivers();
-    this.publisher ??= new Publisher(runtime.state, this.options.maxInFlight);
-    return { runtime, receivers, publisher: this.publisher, webhooks: this.options.webhooks };
+  /** The loopback receivers with `--webhooks` webhooks of partner dev registered on them, and the publisher. */
+  async pipeline(): Promise<PipelineContext> {
+    if (this.pc) return this.pc;
+    this.pc = await openPipeline(await this.runtime(), this.options.webhooks, this.options.maxInFlight);
+    progress(`${this.options.webhooks} webhooks of partner dev registered on receivers at ports ${this.pc.receivers.ports.join(', ')}`);
+    return this.pc;
   }
 
   /** `--profile`: the pipeline window's start or end. */
@@ -83,13 +69,9 @@ export class BenchContext {
 
   /** Stops the receivers and the runtime (keeping what the runtime printed), then reads the profile. */
   async stop(): Promise<void> {
-    const { results } = this;
-    this.publisher?.destroy();
-    this.publisher = undefined;
-    await this.rcv?.receivers.stop().catch(() => {});
-    this.rcv = undefined;
-    const rt = this.rt;
-    this.rt = undefined;
+    const { results, pc, rt } = this;
+    [this.pc, this.rt] = [undefined, undefined];
+    if (pc) await closePipeline(pc);
     if (rt) {
       const code = await rt.stop();
       results.runtime_output = summariseOutput(rt.lines());
@@ -113,15 +95,16 @@ export function summariseOutput(lines: string[]): NonNullable<Results['runtime_o
   const levels: Record<string, number> = {};
   const messages = new Map<string, number>();
   const other: string[] = [];
+  const count = (level: string) => (levels[level] = (levels[level] ?? 0) + 1);
   for (const line of lines) {
     if (/^(SIGTERM|SIGINT): stopping/.test(line.trim())) continue;
     try {
       const entry = JSON.parse(line) as { level?: string; message?: string; error?: unknown };
-      levels[entry.level ?? '?'] = (levels[entry.level ?? '?'] ?? 0) + 1;
+      count(entry.level ?? '?');
       const key = `${entry.level}: ${entry.message}${entry.error ? ` — ${JSON.stringify(entry.error).slice(0, 200)}` : ''}`;
       messages.set(key, (messages.get(key) ?? 0) + 1);
     } catch {
-      levels.unstructured = (levels.unstructured ?? 0) + 1;
+      count('unstructured');
       if (other.length < 20) other.push(line.slice(0, 300));
     }
   }
@@ -135,26 +118,23 @@ const finding = (ctx: BenchContext, condition: boolean, text: string) => conditi
 /** Throughput and latency through the whole local pipeline (the observer only counts calls meanwhile); then at 50 % and 80 % of that capacity (issue 18). */
 const pipeline: SectionRunner = async (ctx) => {
   const { options, results } = ctx;
-  const pc = await ctx.pipelineContext();
+  const pc = await ctx.pipeline();
   const warm = await warmUp(pc);
   progress(`warm-up done: one event at a time p50 ${warm.unloaded.p50_ms} ms; PutEvents of one entry p50 ${warm.single_put_events_ms.p50_ms} ms`);
   const drainTimeoutS = options.drainTimeoutS || Math.max(60, Math.ceil((options.rate * options.durationS * options.webhooks) / 150));
   const snapshots: ObserverSnapshot[] = [];
-  const run = await runPipeline(pc, { ...options, drainTimeoutS }, {
-    before: async () => {
-      snapshots.push(await pc.runtime.snapshot());
-      ctx.markProfile(false);
-    },
-    after: async () => {
-      ctx.markProfile(true);
-      snapshots.push(await pc.runtime.snapshot());
-    },
-  });
+  // The profile window lies inside the two snapshots.
+  const mark = async (end: boolean) => {
+    if (end) ctx.markProfile(end);
+    snapshots.push(await pc.runtime.snapshot());
+    if (!end) ctx.markProfile(end);
+  };
+  const run = await runPipeline(pc, { ...options, drainTimeoutS }, { before: () => mark(false), after: () => mark(true) });
   ctx.pipelineRun = { warm, before: snapshots[0]!, after: snapshots[1]! };
   results.pipeline = { ...run, warm_up: warm };
   for (const pct of run.deliveries_per_sec ? ([50, 80] as const) : []) {
     const rate = Math.max(1, Math.round((run.deliveries_per_sec! * pct) / 100 / options.webhooks));
-    const paced = await runPipeline(pc, { ...options, rate, drainTimeoutS }, { before: async () => undefined, after: async () => undefined });
+    const paced = await runPipeline(pc, { ...options, rate, drainTimeoutS });
     results.pipeline[`p99_ms_at_${pct}pct`] = paced.p99_ms;
     results.pipeline[`p50_ms_at_${pct}pct`] = paced.p50_ms;
     finding(ctx, paced.missing > 0, `pipeline at ${pct} %: ${paced.missing} deliveries missing`);
@@ -196,25 +176,28 @@ async function capacityPhase(ctx: BenchContext, pc: PipelineContext) {
   return { capacity, requestBytes: { bytes: stats1.request_bytes - stats0.request_bytes, received: stats1.received - stats0.received } };
 }
 
-/** Issue 19: what the all-in model measures beyond units and calls; each part an error of its own if it fails. */
+/** A part of `cost` that may fail alone: its error is an error of the results, and the section goes on without it. */
+const costPart = <T>(results: Results, part: string, work: () => Promise<T>) =>
+  work().catch((error: unknown) => void results.errors.push(`cost: ${part}: ${(error as Error).message}`));
+
+/** Issue 19: what the all-in model measures beyond units and calls. */
 async function allInMeasured(ctx: BenchContext, pc: PipelineContext, requestBytes: { bytes: number; received: number }): Promise<AllInMeasured> {
   const { options, results } = ctx;
-  const measured: AllInMeasured = { logBytesPerEvent: null, logBytesPerDelivery: null, logSource: 'not measured', historyItemBytes: null, eventItemBytes: null, requestBytesPerAttempt: requestBytes.received > 0 ? requestBytes.bytes / requestBytes.received : null };
-  try {
+  const measured: AllInMeasured = {
+    logBytesPerEvent: null, logBytesPerDelivery: null, logSource: 'not measured', historyItemBytes: null, eventItemBytes: null,
+    requestBytesPerAttempt: requestBytes.received > 0 ? requestBytes.bytes / requestBytes.received : null,
+  };
+  await costPart(results, 'stored bytes', async () => {
     measured.historyItemBytes = (await storedBytesPerItem(pc.runtime.state, 'deliveries')).bytes_per_item;
     measured.eventItemBytes = (await storedBytesPerItem(pc.runtime.state, 'events')).bytes_per_item;
-  } catch (error) {
-    results.errors.push(`cost: stored bytes: ${(error as Error).message}`);
-  }
-  try {
-    const logs = await measureInfoLogBytes({ env: ctx.runtimeEnv, webhooks: options.webhooks, rate: CAPACITY_RATE, durationS: 3, batch: options.batch, maxInFlight: options.maxInFlight });
+  });
+  await costPart(results, 'info-level log bytes', async () => {
+    const logs = await measureInfoLogBytes({ env: results.runtime_env, webhooks: options.webhooks, rate: CAPACITY_RATE, durationS: 3, batch: options.batch, maxInFlight: options.maxInFlight });
     [measured.logBytesPerEvent, measured.logBytesPerDelivery] = [logs.bytes_per_event, logs.bytes_per_delivery];
     const messages = Object.entries(logs.by_message).map(([m, v]) => `${v.lines} × "${m}"`).join(', ');
     measured.logSource = `measured: a second runtime at LOG_LEVEL=info, ${logs.events} events × ${options.webhooks} webhooks at ${CAPACITY_RATE}/s, ${logs.lines} lines, ${logs.bytes} B (${messages})`;
     results.cost_info_logs = logs;
-  } catch (error) {
-    results.errors.push(`cost: info-level log bytes: ${(error as Error).message}`);
-  }
+  });
   return measured;
 }
 
@@ -223,19 +206,14 @@ const cost: SectionRunner = async (ctx) => {
   const { options, results, pipelineRun } = ctx;
   const p = results.pipeline;
   if (!p || !pipelineRun) throw new Error('cost needs the pipeline section');
-  const pc = await ctx.pipelineContext();
-  const phase = await capacityPhase(ctx, pc).catch((error: unknown) => void results.errors.push(`cost: capacity phase: ${(error as Error).message}`));
-  const allIn = await allInMeasured(ctx, pc, phase?.requestBytes ?? { bytes: 0, received: 0 });
+  const pc = await ctx.pipeline();
+  const phase = await costPart(results, 'capacity phase', () => capacityPhase(ctx, pc));
   results.cost = computeCost({
     window: { before: pipelineRun.before, after: pipelineRun.after, delivered: p.delivered, events: p.offered.events - p.publish_failed_events },
-    capacity: phase?.capacity,
-    webhooks: options.webhooks,
-    deliveriesPerSec: p.deliveries_per_sec ?? 0,
-    deliveryConcurrency: options.deliveryConcurrency ?? 4,
-    fanOutMs: pipelineRun.warm.single_put_events_ms.p50_ms ?? 0,
-    deliverBatchMs: options.deliverMs,
-    tableNames: pc.runtime.state.tables,
-    allIn,
+    capacity: phase?.capacity, webhooks: options.webhooks,
+    deliveriesPerSec: p.deliveries_per_sec ?? 0, deliveryConcurrency: options.deliveryConcurrency ?? 4,
+    fanOutMs: pipelineRun.warm.single_put_events_ms.p50_ms ?? 0, deliverBatchMs: options.deliverMs, tableNames: pc.runtime.state.tables,
+    allIn: await allInMeasured(ctx, pc, phase?.requestBytes ?? { bytes: 0, received: 0 }),
   });
   finishAllInCost(results);
 };
@@ -252,7 +230,7 @@ export function finishAllInCost(results: Results): void {
 /** Signed POSTs straight to the receivers: the ceiling the pipeline is compared with. */
 const raw: SectionRunner = async (ctx) => {
   const { options, results } = ctx;
-  const { receivers, secrets } = await ctx.receivers();
+  const { receivers, secrets } = await ctx.pipeline();
   results.raw = await runRaw(receivers, secrets, { concurrency: options.rawConcurrency, durationS: options.rawDurationS });
   if (results.pipeline?.deliveries_per_sec != null && results.raw.posts_per_sec) results.ratio = round(results.pipeline.deliveries_per_sec / results.raw.posts_per_sec, 3);
 };
@@ -304,12 +282,9 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   /** Issue 19: KMS requests per delivery with envelope encryption, 100,000 webhooks, against a counting KMS fake. */
   kms: async ({ options, results }) => void (results.kms = await runKmsBench(options.quick ? { deliveries: 200_000, baselineDeliveries: 20_000 } : {})),
   /** Issue 19: the delivery function's own CPU per delivery, in this process (emulators and receivers in others); with --profile, where it goes. */
-  delivery_cpu: async ({ options, results }) => {
-    const r = (results.delivery_cpu = await runDeliveryCpu({ batches: options.quick ? 100 : 400, webhooks: 4, profile: options.profile }));
-    if (r.failed > 0) results.findings.push(`delivery_cpu: ${r.failed} messages kept (not delivered)`);
+  delivery_cpu: async (ctx) => {
+    const r = (ctx.results.delivery_cpu = await runDeliveryCpu({ batches: ctx.options.quick ? 100 : 400, webhooks: 4, profile: ctx.options.profile }));
+    finding(ctx, r.failed > 0, `delivery_cpu: ${r.failed} messages kept (not delivered)`);
   },
-  api: async (ctx) => {
-    const runtime = await ctx.runtime();
-    ctx.results.api = await runApi(runtime.state, runtime.dataDir, { connections: ctx.options.apiConnections, durationS: ctx.options.apiDurationS });
-  },
+  api: async (ctx) => void (ctx.results.api = await runApi((await ctx.runtime()).state, { connections: ctx.options.apiConnections, durationS: ctx.options.apiDurationS })),
 };

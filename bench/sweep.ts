@@ -1,11 +1,10 @@
-// How fast the sweeper re-queues parked jobs (issue 9: "1,000,000 pending jobs in minutes"): `jobs`
-// parked jobs, all due, written straight into the local runtime's jobs table, then one Sweeper run
-// against the real DynamoDB engine, sending to a counting queue (SQS batches are measured elsewhere).
+// Issue 9 ("1,000,000 pending jobs in minutes"): parked jobs, all due, written into the local jobs table, then one
+// Sweeper run against the real DynamoDB engine, sending to a counting queue (SQS batches are measured elsewhere).
 import { Sweeper } from '../lambdas/delivery/sweeper.js';
 import type { StoredJob } from '../lambdas/domain/delivery.js';
 import { JobStore } from '../lambdas/stores/job-store.js';
 import { localClients, withRuntime } from './runtime.js';
-import { round } from './stats.js';
+import { round } from './util.js';
 
 export type SweepResult = Awaited<ReturnType<typeof runSweepBench>>;
 

@@ -24,7 +24,7 @@ export type EventSourceMappingOptions = {
   logger: Logger;
 };
 
-function toRecord(message: Message, options: EventSourceMappingOptions): SQSRecord {
+export function toRecord(message: Message, options: Pick<EventSourceMappingOptions, 'queueArn' | 'region'>): SQSRecord {
   const attributes = message.Attributes ?? {};
   return {
     messageId: message.MessageId!,
