@@ -1,36 +1,15 @@
-// `cold_start`: each `lambdas/*.handler.ts` bundled as the stack bundles it (BUNDLING of lib/webhook-function.ts,
-// translated to esbuild's API as NodejsFunction does), then `await import(bundle)` timed inside a fresh Node process,
+// `cold_start`: each `lambdas/*.handler.ts` bundled as the stack bundles it (HANDLER_BUILD_OPTIONS of
+// lib/handler-bundle.ts), then `await import(bundle)` timed inside a fresh Node process,
 // median of N runs. Full mode adds variants: with/without `--enable-source-maps`, and with Node's compile cache.
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { HANDLER_BUILD_OPTIONS } from '../lib/handler-bundle.js';
+import { FUNCTION_NODE_OPTIONS } from '../lib/webhook-function.js';
 import { writePortalAssets } from '../portal/build.js';
 import { median, packageOf, progress, ROOT, round, runProcess } from './util.js';
-
-/** The BUNDLING props toEsbuild translates; any other is an error, not left out silently. */
-const KNOWN = new Set(['format', 'target', 'mainFields', 'minify', 'sourceMap', 'sourcesContent', 'bundleAwsSDK', 'banner', 'esbuildArgs']);
-
-/** What aws-lambda-nodejs passes to esbuild for these props (its bundling.js, createBundlingCommand). */
-function toEsbuild(b: BundlingOptions): BuildOptions {
-  const unknown = Object.keys(b).filter((k) => !KNOWN.has(k));
-  if (unknown.length) throw new Error(`cold_start: BUNDLING's ${unknown.join(', ')} not translated to esbuild (toEsbuild)`);
-  const esm = b.format === 'esm';
-  const [alias, path] = String(b.esbuildArgs?.['--alias'] ?? '=').split('='); // of esbuildArgs, only `--alias name=path` is used
-  return {
-    bundle: true, platform: 'node', target: b.target ?? 'node24', format: esm ? 'esm' : 'cjs',
-    minify: b.minify ?? false, sourcemap: !!b.sourceMap,
-    ...(b.sourcesContent === false ? { sourcesContent: false } : {}),
-    external: b.bundleAwsSDK ? [] : ['@aws-sdk/*'],
-    ...(b.mainFields ? { mainFields: [...b.mainFields] } : {}),
-    ...(b.banner ? { banner: { js: b.banner } } : {}),
-    ...(alias ? { alias: { [alias]: path! }, absWorkingDir: ROOT } : {}),
-    outExtension: { '.js': esm ? '.mjs' : '.js' },
-    logLevel: 'silent',
-  };
-}
 
 /** A deployed function's environment (names only matter: nothing is called at import). */
 const FUNCTION_ENV = {
@@ -81,7 +60,7 @@ const withSourceMaps = (nodeOptions: string) => (/--enable-source-maps\b/.test(n
 /** One build, one output per handler (no code splitting): each bundle is what its function gets. */
 async function bundleHandlers(esbuildOptions: BuildOptions, dir: string) {
   const handlers = readdirSync(join(ROOT, 'lambdas')).filter((f) => f.endsWith('.handler.ts')).sort().map((f) => f.replace(/\.handler\.ts$/, ''));
-  progress(`cold_start: bundling ${handlers.length} handlers (lib/webhook-function.ts BUNDLING, FUNCTION_NODE_OPTIONS)…`);
+  progress(`cold_start: bundling ${handlers.length} handlers (lib/handler-bundle.ts HANDLER_BUILD_OPTIONS, FUNCTION_NODE_OPTIONS)…`);
   const t = performance.now();
   const entryPoints = Object.fromEntries(handlers.map((h) => [h, join(ROOT, 'lambdas', `${h}.handler.ts`)]));
   const built = await build({ ...esbuildOptions, metafile: true, absWorkingDir: ROOT, entryPoints, outdir: dir, write: true });
@@ -143,9 +122,8 @@ function handlerResult(bundle: string, runs: Record<string, Run[]>, inputs: Meta
 
 /** `full`: every variant; otherwise only the stack's NODE_OPTIONS as deployed. */
 export async function runColdStart(options: { runs: number; full: boolean }) {
-  const lib = (await import('../lib/webhook-function.js')) as unknown as { BUNDLING: BundlingOptions; FUNCTION_NODE_OPTIONS: string };
-  const nodeOptions = lib.FUNCTION_NODE_OPTIONS;
-  const esbuildOptions = toEsbuild(lib.BUNDLING);
+  const nodeOptions = FUNCTION_NODE_OPTIONS;
+  const esbuildOptions: BuildOptions = { ...HANDLER_BUILD_OPTIONS, outExtension: { '.js': '.mjs' }, logLevel: 'silent' };
   const dir = mkdtempSync(join(tmpdir(), 'bmw-bench-bundles-'));
   await writePortalAssets(); // the portal handler imports its built assets
   try {
@@ -165,7 +143,7 @@ export async function runColdStart(options: { runs: number; full: boolean }) {
     return {
       max_ms: result[slowest]!.import_ms, max_ms_handler: slowest, max_kb: result[biggest]!.kb, max_kb_handler: biggest, runs: options.runs, node_options: nodeOptions,
       baseline_empty_module: { import_ms: round(median(baseline.map((r) => r.import_ms)), 2), process_wall_ms: round(median(baseline.map((r) => r.wall_ms)), 1) },
-      node: process.version, build_ms: round(buildMs, 0), options_source: 'lib/webhook-function.ts BUNDLING, FUNCTION_NODE_OPTIONS', esbuild_options: esbuildOptions,
+      node: process.version, build_ms: round(buildMs, 0), options_source: 'lib/handler-bundle.ts HANDLER_BUILD_OPTIONS, lib/webhook-function.ts FUNCTION_NODE_OPTIONS', esbuild_options: esbuildOptions,
       method:
         `import_ms = median of performance.now() around \`await import(bundle)\` inside a fresh \`node\` child (Node of this process) with the stack's NODE_OPTIONS (${JSON.stringify(nodeOptions)}); ` +
         'full mode only: import_ms_with_source_maps / import_ms_without_source_maps = the same with / without --enable-source-maps; ' +

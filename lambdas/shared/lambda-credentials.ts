@@ -1,5 +1,5 @@
 // Stands in for @aws-sdk/credential-provider-node in the Lambda bundles (an esbuild alias, see
-// BUNDLING in lib/webhook-function.ts). Lambda always hands a function its role's credentials in
+// HANDLER_BUILD_OPTIONS in lib/handler-bundle.ts). Lambda always hands a function its role's credentials in
 // the environment, so the default chain's other sources (SSO, INI files, credential processes,
 // web identity, container and instance metadata, with the STS and SSO clients they carry) are
 // dead code there — and loading them was about a third of every bundle's import time
