@@ -61,7 +61,7 @@ describe('health and auto-disable (SPEC §7)', () => {
     expect((await get(hook.id)).health).toEqual(NEVER_ATTEMPTED);
 
     const eventId = await publish();
-    await waitFor(async () => (await aws.outcome(hook.id, eventId)) === 'succeeded', { timeoutMs: 15_000 });
+    await aws.untilOutcome(hook.id, [eventId], 'succeeded', { timeoutMs: 15_000 });
     // The first success of an endpoint writes its last_success_at (later ones at most every 5 min).
     const health = await waitFor(async () => ((await get(hook.id)).health.state === 'healthy' ? (await get(hook.id)).health : undefined));
     expect(health).toMatchObject({ state: 'healthy', consecutive_failures: 0, last_failure_at: null });
@@ -85,7 +85,7 @@ describe('health and auto-disable (SPEC §7)', () => {
     const hook = await webhook([410]);
     const eventId = await publish();
     // The job ends failed (no retry is scheduled), so no further attempt can come.
-    await waitFor(async () => (await aws.outcome(hook.id, eventId)) === 'failed', { timeoutMs: 15_000 });
+    await aws.untilOutcome(hook.id, [eventId], 'failed', { timeoutMs: 15_000 });
     const attempts = await deliveries(hook.id);
     expect(attempts).toHaveLength(1);
     expect(attempts[0]).toMatchObject({ status: 'failed', http_status: 410, attempt_number: 1, next_retry_at: null });
@@ -105,7 +105,7 @@ describe('health and auto-disable (SPEC §7)', () => {
     const eventId = await publish();
     const disabled = await waitFor(async () => ((await get(hook.id)).status === 'disabled' ? get(hook.id) : undefined), { timeoutMs: 20_000 });
     expect(disabled.disabled_reason).toBe('failing');
-    await waitFor(async () => (await aws.outcome(hook.id, eventId)) === 'failed', { timeoutMs: 15_000 });
+    await aws.untilOutcome(hook.id, [eventId], 'failed', { timeoutMs: 15_000 });
 
     const attempts = await deliveries(hook.id);
     // Failing for 2 s on a 1 s schedule: at least the first attempt and one 2 s later; the schedule (6) not used up.
@@ -126,7 +126,7 @@ describe('health and auto-disable (SPEC §7)', () => {
     // The endpoint recovers: the next event is delivered and the health turns healthy.
     receiver.script(hook.path, { statuses: [200] });
     const next = await publish();
-    await waitFor(async () => (await aws.outcome(hook.id, next)) === 'succeeded', { timeoutMs: 15_000 });
+    await aws.untilOutcome(hook.id, [next], 'succeeded', { timeoutMs: 15_000 });
     const healthy = await get(hook.id);
     expect(healthy.status).toBe('active');
     expect(healthy.health).toMatchObject({ state: 'healthy', consecutive_failures: 0 });

@@ -24,11 +24,7 @@ async function downEndpoint(events: number) {
   const id = res.body.id as string;
   const since = new Date(Date.now() - 1000).toISOString();
   const eventIds = await Promise.all(Array.from({ length: events }, async () => (await aws.publish('order.filled', exampleData('order.filled'))).eventId));
-  await waitFor(async () => ((await Promise.all(eventIds.map((e) => aws.outcome(id, e)))).every((o) => o === 'failed') ? true : undefined), {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-    what: () => `the ${events} events of ${path} to end failed`,
-  });
+  await aws.untilOutcome(id, eventIds, 'failed', { timeoutMs: 60_000, what: `the ${events} events of ${path}` });
   const attempts = (await call('GET', `/v1/webhooks/${id}/deliveries?limit=100`)).body as { error: string | null }[];
   // The circuit opened: the later attempts were held without a POST.
   expect(attempts.some((a) => a.error === 'circuit_open')).toBe(true);
@@ -52,10 +48,7 @@ describe('partner actions after an outage, with the default 60 s probe interval 
     process.stdout.write(`recover: 20/20 delivered in ${Date.now() - started} ms\n`);
     expect(after.map((r) => eventIdOf(r.body)).sort()).toEqual([...down.eventIds].sort());
     // Exactly once: nothing more arrives while the jobs settle as succeeded.
-    await waitFor(async () => ((await Promise.all(down.eventIds.map((e) => harness.aws.outcome(down.id, e)))).every((o) => o === 'succeeded') ? true : undefined), {
-      timeoutMs: 10_000,
-      what: () => 'the recovered jobs to be stored as succeeded',
-    });
+    await harness.aws.untilOutcome(down.id, down.eventIds, 'succeeded', { timeoutMs: 10_000, what: 'the recovered jobs' });
     expect(receiver.received(down.path).length - down.postsBefore).toBe(20);
   }, 120_000);
 

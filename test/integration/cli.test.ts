@@ -220,7 +220,7 @@ describe('publish CLI', () => {
     ];
     expect(first.event_id).toBe(eventId);
     expect(second.event_id).toBe(eventId);
-    await waitFor(async () => (await aws.outcome(hook.id, eventId)) === 'succeeded');
+    await aws.untilOutcome(hook.id, [eventId], 'succeeded');
     expect(receivedFor(hook.path, eventId)).toHaveLength(1);
     const history = (await call('GET', `/v1/webhooks/${hook.id}/deliveries?event_id=${eventId}`)).body as any[];
     expect(history).toHaveLength(1);

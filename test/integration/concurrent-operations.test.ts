@@ -85,7 +85,7 @@ describe('concurrent redeliveries of one event', () => {
     receiver.script(path, { delayMs: HOLD_MS });
     const hook = await webhook(path, ['order.filled']);
     const { eventId } = await aws.publish('order.filled', exampleData('order.filled'));
-    await waitFor(async () => (await aws.outcome(hook.id, eventId)) === 'succeeded', { timeoutMs: 20_000, what: () => 'the first delivery' });
+    await aws.untilOutcome(hook.id, [eventId], 'succeeded', { timeoutMs: 20_000, what: 'the first delivery' });
 
     const redeliver = () => call('POST', `/v1/webhooks/${hook.id}/events/${eventId}/redeliver`);
     const first = Array.from({ length: 25 }, redeliver);
@@ -98,6 +98,7 @@ describe('concurrent redeliveries of one event', () => {
     // Settled: nothing left in either lane, and the job succeeded.
     await waitFor(async () => (await aws.queuesIdle()) && (await aws.outcome(hook.id, eventId)) === 'succeeded', {
       timeoutMs: 30_000,
+      intervalMs: 100,
       what: () => 'the redeliveries to settle',
     });
     const posts = receiver.received(path).map((r) => r.headers['x-tapp-delivery-id'] as string);

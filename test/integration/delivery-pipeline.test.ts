@@ -36,7 +36,6 @@ async function webhook(events: string[] = [], behaviour?: Parameters<Receiver['s
 }
 
 const deliveries = async (id: string, query = '') => (await call('GET', `/v1/webhooks/${id}/deliveries${query}`)).body as any[];
-const jobStatus = (webhookId: string, eventId: string) => aws.outcome(webhookId, eventId);
 
 describe('delivery pipeline', () => {
   it('delivers a published event signed so that our own HMAC and the standardwebhooks verifier both accept it', async () => {
@@ -120,7 +119,7 @@ describe('delivery pipeline', () => {
     const b = await webhook(['order.submitted']);
     const { eventId } = await aws.publish('order.submitted', exampleData('order.submitted'));
     await aws.publish('order.submitted', exampleData('order.submitted'), { eventId });
-    await waitFor(async () => (await jobStatus(a.id, eventId)) === 'succeeded' && (await jobStatus(b.id, eventId)) === 'succeeded');
+    await Promise.all([a.id, b.id].map((id) => aws.untilOutcome(id, [eventId], 'succeeded')));
     // A third publish after success must not deliver again either.
     await aws.publish('order.submitted', exampleData('order.submitted'), { eventId });
     // A later event to both as a fence: a duplicate queued before it would have arrived by then.
@@ -134,7 +133,7 @@ describe('delivery pipeline', () => {
   it('retries 503, 503, 200 as three attempts with a correct history', async () => {
     const hook = await webhook(['order.rejected'], { statuses: [503, 503, 200] });
     const { eventId } = await aws.publish('order.rejected', exampleData('order.rejected'));
-    await waitFor(async () => (await jobStatus(hook.id, eventId)) === 'succeeded', { timeoutMs: 15_000 });
+    await aws.untilOutcome(hook.id, [eventId], 'succeeded', { timeoutMs: 15_000 });
 
     const got = receiver.received(hook.path).map((r) => JSON.parse(r.body));
     expect(got).toHaveLength(3);
@@ -160,7 +159,7 @@ describe('delivery pipeline', () => {
   it('gives up after exactly 6 attempts against an endpoint that always answers 500', async () => {
     const hook = await webhook(['order.cancelled'], { statuses: [500] });
     const { eventId } = await aws.publish('order.cancelled', exampleData('order.cancelled'));
-    await waitFor(async () => (await jobStatus(hook.id, eventId)) === 'failed', { timeoutMs: 20_000 });
+    await aws.untilOutcome(hook.id, [eventId], 'failed', { timeoutMs: 20_000 });
     expect(receiver.received(hook.path)).toHaveLength(6);
     const history = await deliveries(hook.id);
     expect(history.map((d) => d.attempt_number)).toEqual([6, 5, 4, 3, 2, 1]);
@@ -218,7 +217,7 @@ describe('delivery pipeline', () => {
     expect(await aws.queuedFor(hook.id, missed)).toBe(false);
     await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { status: 'active' } });
     const { eventId: later } = await aws.publish('funding.withdrawal_completed', exampleData('funding.withdrawal_completed'));
-    await waitFor(async () => (await jobStatus(hook.id, later)) === 'succeeded');
+    await aws.untilOutcome(hook.id, [later], 'succeeded');
     expect(receiver.received(hook.path).map((r) => JSON.parse(r.body).event_id)).toEqual([later]);
   });
 
@@ -228,7 +227,7 @@ describe('delivery pipeline', () => {
     await waitFor(async () => (await aws.job(hook.id, eventId))?.attempts === 1);
     await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { status: 'disabled' } });
     await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { status: 'active' } });
-    await waitFor(async () => (await jobStatus(hook.id, eventId)) === 'dropped', { timeoutMs: 10_000 });
+    await aws.untilOutcome(hook.id, [eventId], 'dropped', { timeoutMs: 10_000 });
     expect(receiver.received(hook.path)).toHaveLength(1);
   });
 
@@ -237,7 +236,7 @@ describe('delivery pipeline', () => {
     const { eventId } = await aws.publish('funding.withdrawal_returned', exampleData('funding.withdrawal_returned'));
     await waitFor(async () => (await aws.job(hook.id, eventId))?.attempts === 1);
     expect((await call('DELETE', `/v1/webhooks/${hook.id}`)).status).toBe(204);
-    await waitFor(async () => (await jobStatus(hook.id, eventId)) === 'dropped', { timeoutMs: 10_000 });
+    await aws.untilOutcome(hook.id, [eventId], 'dropped', { timeoutMs: 10_000 });
     expect(receiver.received(hook.path)).toHaveLength(1);
   });
 

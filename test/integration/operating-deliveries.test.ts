@@ -47,8 +47,8 @@ async function webhook(events: string[], behaviour?: Parameters<Receiver['script
 const history = async (id: string, eventId?: string) =>
   (await call('GET', `/v1/webhooks/${id}/deliveries${eventId ? `?event_id=${eventId}` : ''}`)).body as any[];
 const receivedCount = (path: string, n: number) => waitFor(() => (receiver.received(path).length >= n ? receiver.received(path) : undefined), { timeoutMs: 20_000, what: () => `${n} deliveries on ${path}` });
-const outcome = (webhookId: string, eventId: string, status: string) =>
-  waitFor(async () => (await aws.outcome(webhookId, eventId)) === status, { timeoutMs: 20_000, what: () => `job ${eventId} ${status}` });
+const outcome = (webhookId: string, eventId: string, status: 'succeeded' | 'failed' | 'dropped') =>
+  aws.untilOutcome(webhookId, [eventId], status, { timeoutMs: 20_000, what: `job ${eventId}` });
 const expectError = (res: { status: number; body: any; headers: Headers }, status: number, code: string) => {
   expect([res.status, res.body?.error?.code]).toEqual([status, code]);
   expect(res.headers.get('x-request-id')).toBe(res.body.error.request_id);

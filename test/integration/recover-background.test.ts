@@ -29,11 +29,7 @@ it('delivers a window too large for one request again, each failed event exactly
   const since = new Date(Date.now() - 60_000).toISOString();
   const eventIds: string[] = [];
   for (let i = 0; i < EVENTS; i++) eventIds.push((await aws.publish('order.filled', exampleData('order.filled'))).eventId);
-  await waitFor(async () => (await Promise.all(eventIds.map((id) => aws.outcome(created.body.id, id)))).every((s) => s === 'failed'), {
-    timeoutMs: 60_000,
-    intervalMs: 250,
-    what: () => 'every job failed',
-  });
+  await aws.untilOutcome(created.body.id, eventIds, 'failed', { timeoutMs: 60_000, what: 'every job' });
   expect(receiver.received(path)).toHaveLength(EVENTS * 3);
 
   const first = await call('POST', `/v1/webhooks/${created.body.id}/recover`, { body: { since } });
@@ -44,10 +40,7 @@ it('delivers a window too large for one request again, each failed event exactly
   });
   const redeliveredIds = redelivered.map((r) => JSON.parse(r.body).event_id as string);
   expect(new Set(redeliveredIds)).toEqual(new Set(eventIds));
-  await waitFor(async () => (await Promise.all(eventIds.map((id) => aws.outcome(created.body.id, id)))).every((s) => s === 'succeeded'), {
-    timeoutMs: 30_000,
-    intervalMs: 250,
-  });
+  await aws.untilOutcome(created.body.id, eventIds, 'succeeded', { what: 'every recovered job' });
   expect(receiver.received(path)).toHaveLength(EVENTS * 4); // nothing delivered twice
 
   const second = await call('POST', `/v1/webhooks/${created.body.id}/recover`, { body: { since } });

@@ -8,6 +8,7 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dy
 import { jobIdFor } from '../../lambdas/domain/delivery.js';
 import { DeliveryStore } from '../../lambdas/stores/delivery-store.js';
 import type { LocalState } from '../../local/state-file.js';
+import { waitFor } from '../../local/wait-for.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -58,6 +59,22 @@ export function localAws(state: LocalState) {
         beforeId = page.nextBeforeId;
       } while (beforeId);
       return undefined;
+    },
+    /**
+     * Waits until each event's delivery to the webhook stands at `status`. An event is read again
+     * only until it gets there (succeeded, failed and dropped stay put), every 100 ms: a read of an unstored
+     * job lists the history's shards, and a tight loop of those would load the runtime it waits on.
+     */
+    async untilOutcome(webhookId: string, eventIds: string[], status: 'succeeded' | 'failed' | 'dropped', options: { timeoutMs?: number; what?: string } = {}) {
+      const pending = new Set(eventIds);
+      await waitFor(
+        async () => {
+          const outcomes = await Promise.all([...pending].map(async (e) => [e, await this.outcome(webhookId, e)] as const));
+          for (const [e, outcome] of outcomes) if (outcome === status) pending.delete(e);
+          return pending.size === 0 ? true : undefined;
+        },
+        { timeoutMs: options.timeoutMs ?? 30_000, intervalMs: 100, what: () => `${options.what ?? 'deliveries'}: ${pending.size} of ${eventIds.length} not yet ${status}` },
+      );
     },
     /** Whether the fan-out queued the event for this webhook (the event store lists its webhooks). */
     async queuedFor(webhookId: string, eventId: string, partnerId = 'dev'): Promise<boolean> {
