@@ -6,7 +6,7 @@ import { exampleData } from '../support/examples.js';
 import { type PipelineHarness, startPipeline } from '../support/pipeline-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
-const EVENTS = 130;
+const EVENTS = 110; // more than one page of 100
 let harness: PipelineHarness;
 
 beforeAll(async () => {
