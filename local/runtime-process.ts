@@ -85,7 +85,7 @@ export async function startRuntime(options: RuntimeLaunch & { dataDir?: string }
         if (exitCode !== undefined) throw new Error(`local runtime exited (${exitCode}) before it was ready:\n${output()}`);
         return readState();
       },
-      { timeoutMs: 20_000, what: () => `local runtime start:\n${output()}` },
+      { timeoutMs: 20_000, intervalMs: 25, what: () => `local runtime start:\n${output()}` }, // a file check: cheap, and every start waits on it
     );
   } catch (error) {
     // A failed start leaves neither a process nor (when we made it) a temp data dir behind.
