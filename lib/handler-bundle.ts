@@ -1,7 +1,8 @@
 // How each function's code is built: `lambdas/<name>.handler.ts` bundled by esbuild into index.mjs
 // and its source map, in this process during synth. (CDK's NodejsFunction runs the same build as
 // `npx esbuild`, a fresh npm per function: ~0.6 s of CPU each, 19 functions per synth.)
-import { join } from 'node:path';
+import { readdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AssetHashType, DockerImage, type ILocalBundling } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -31,9 +32,31 @@ export const HANDLER_BUILD_OPTIONS = {
   logLevel: 'warning',
 } as const satisfies BuildOptions;
 
-/** Bundles one handler into `outdir`/index.mjs (and index.mjs.map); esbuild's errors fail the caller. */
+const BUNDLE_FILES = ['index.mjs', 'index.mjs.map'];
+/** The handlers built in one go, by the directory their bundles were written in (see bundleHandler). */
+const pendingBundles = new Map<string, Set<string>>();
+
+/**
+ * Puts one handler's bundle in `outdir` (index.mjs and index.mjs.map); esbuild's errors fail the
+ * caller. The first call under a parent directory builds every handler in one esbuild run (the
+ * shared modules parsed once, on every core) into sibling directories `handler-bundle-<name>`,
+ * at the same depth as `outdir`, so that each source map's relative paths, and so each asset's
+ * hash, are what a build of that handler alone gives; each call then moves its own files in.
+ */
 export function bundleHandler(name: string, outdir: string): void {
-  buildSync({ ...HANDLER_BUILD_OPTIONS, entryPoints: [join(PROJECT_ROOT, 'lambdas', `${name}.handler.ts`)], outfile: join(outdir, 'index.mjs') });
+  const parent = dirname(outdir);
+  let pending = pendingBundles.get(parent);
+  if (!pending?.has(name)) {
+    const names = readdirSync(join(PROJECT_ROOT, 'lambdas')).filter((f) => f.endsWith('.handler.ts')).map((f) => f.slice(0, -'.handler.ts'.length));
+    const entryPoints = Object.fromEntries(names.map((n) => [`handler-bundle-${n}/index`, join(PROJECT_ROOT, 'lambdas', `${n}.handler.ts`)]));
+    buildSync({ ...HANDLER_BUILD_OPTIONS, entryPoints, outdir: parent, outExtension: { '.js': '.mjs' } });
+    pending = new Set(names);
+    pendingBundles.set(parent, pending);
+  }
+  const built = join(parent, `handler-bundle-${name}`);
+  for (const file of BUNDLE_FILES) renameSync(join(built, file), join(outdir, file));
+  rmSync(built, { recursive: true });
+  pending.delete(name);
 }
 
 /**
