@@ -10,7 +10,9 @@ async function main() {
   // `npm run bench` only: its observer on the functions' SDK clients, attached before any is built.
   if (local.benchSdkObserver) (await import('../bench/sdk-observer.js')).installSdkObserver(local.dataDir);
   if (local.crashBeforeQueueSend) (await import('../local/crash-point.js')).installCrashBeforeQueueSend(local.crashBeforeQueueSend);
-  await writePortalAssets(); // GET /portal serves what portal/ holds now
+  // GET /portal serves what portal/ holds now. A bundle of this file (the tests' prebuilt runtime,
+  // test/support/prebuilt.ts) already carries the assets it was built with: no esbuild run per start.
+  if (process.env.PORTAL_ASSETS_IN_BUNDLE !== 'yes') await writePortalAssets();
   // Handlers first: a signal that comes as soon as local.json is written (a test or script that
   // stops the runtime right after it is ready) stops it cleanly once the start has finished.
   const starting = startLocalRuntime(local);

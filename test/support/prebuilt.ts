@@ -26,6 +26,8 @@ export async function buildPrebuiltScripts(): Promise<void> {
     platform: 'node',
     format: 'esm',
     target: 'node24',
+    // bin/local.ts then skips rebuilding the portal's assets, which this bundle carries.
+    define: { 'process.env.PORTAL_ASSETS_IN_BUNDLE': '"yes"' },
     logLevel: 'warning',
   });
 }
