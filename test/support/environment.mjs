@@ -7,8 +7,9 @@ import { TestEnvironment } from 'jest-environment-node';
 import { descendants, killAll } from './processes.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// What the tests start: the runtime and the CLIs (node … bin/*.ts), and the browser.
-const STARTED_BY_TESTS = [`${ROOT}bin/`, 'bmw-chromium-'];
+// What the tests start: the runtime and the CLIs (node … bin/*.ts, or their prebuilt bundles in
+// .test-build/), and the browser.
+const STARTED_BY_TESTS = [`${ROOT}bin/`, `${ROOT}.test-build/`, 'bmw-chromium-'];
 
 export default class Environment extends TestEnvironment {
   constructor(config, context) {
