@@ -14,8 +14,8 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   testTimeout: 30000,
   // Four workers even on a 2-core machine (jest's default there is one, in band): most integration
-  // files wait on their runtime process, receivers and timers, so four overlap (`npm test` ~150 s
-  // with four on 2 idle cores, ~185 s with two).
+  // files wait on their runtime process, receivers and timers, so four overlap (`npm test` ~145–160 s
+  // with four on 2 cores, ~185 s with two).
   maxWorkers: 4,
   // Process-starting files first, so none is left to run alone at the end (test/support/sequencer.mjs).
   testSequencer: '<rootDir>/test/support/sequencer.mjs',
