@@ -1,5 +1,5 @@
 // Jest's order, regrouped: the files that start processes (integration, stack, browser: seconds
-// each) first; then batch-refill, whose events must all arrive within an 8 s answer, beside the
+// each) first; then batch-refill, whose events must arrive within an 8 s answer, beside the
 // unit and contract files (under a second each); last, isolation's latency comparison, alone
 // once the others have stopped loading the machine (with more workers than cores, mid-run,
 // batch-refill missed by 0.1 s once and isolation needed a second or third try). On a first
