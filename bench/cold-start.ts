@@ -1,15 +1,15 @@
 // `cold_start`: each `lambdas/*.handler.ts` bundled as the stack bundles it (HANDLER_BUILD_OPTIONS of
 // lib/handler-bundle.ts), then `await import(bundle)` timed inside a fresh Node process,
 // median of N runs. Full mode adds variants: with/without `--enable-source-maps`, and with Node's compile cache.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { HANDLER_BUILD_OPTIONS } from '../lib/handler-bundle.js';
+import { HANDLER_BUILD_OPTIONS, handlerEntry, handlerNames } from '../lib/handler-bundle.js';
 import { FUNCTION_NODE_OPTIONS } from '../lib/webhook-function.js';
 import { writePortalAssets } from '../portal/build.js';
-import { median, packageOf, progress, ROOT, round, runProcess } from './util.js';
+import { median, packageOf, progress, round, runProcess } from './util.js';
 
 /** A deployed function's environment (names only matter: nothing is called at import). */
 const FUNCTION_ENV = {
@@ -59,11 +59,11 @@ const withSourceMaps = (nodeOptions: string) => (/--enable-source-maps\b/.test(n
 
 /** One build, one output per handler (no code splitting): each bundle is what its function gets. */
 async function bundleHandlers(esbuildOptions: BuildOptions, dir: string) {
-  const handlers = readdirSync(join(ROOT, 'lambdas')).filter((f) => f.endsWith('.handler.ts')).sort().map((f) => f.replace(/\.handler\.ts$/, ''));
+  const handlers = handlerNames();
   progress(`cold_start: bundling ${handlers.length} handlers (lib/handler-bundle.ts HANDLER_BUILD_OPTIONS, FUNCTION_NODE_OPTIONS)…`);
   const t = performance.now();
-  const entryPoints = Object.fromEntries(handlers.map((h) => [h, join(ROOT, 'lambdas', `${h}.handler.ts`)]));
-  const built = await build({ ...esbuildOptions, metafile: true, absWorkingDir: ROOT, entryPoints, outdir: dir, write: true });
+  const entryPoints = Object.fromEntries(handlers.map((h) => [h, handlerEntry(h)]));
+  const built = await build({ ...esbuildOptions, metafile: true, entryPoints, outdir: dir, write: true });
   const ext = esbuildOptions.outExtension?.['.js'] ?? '.js';
   const bundles = Object.fromEntries(handlers.map((h) => [h, join(dir, `${h}${ext}`)]));
   const contents = (h: string) => Object.entries(built.metafile.outputs).find(([file]) => file.endsWith(`/${h}${ext}`))?.[1].inputs ?? {};

@@ -32,6 +32,15 @@ export const HANDLER_BUILD_OPTIONS = {
   logLevel: 'warning',
 } as const satisfies BuildOptions;
 
+/** Every handler in lambdas/ (`<name>.handler.ts`), by name, sorted. */
+export function handlerNames(): string[] {
+  const SUFFIX = '.handler.ts';
+  return readdirSync(join(PROJECT_ROOT, 'lambdas')).filter((f) => f.endsWith(SUFFIX)).sort().map((f) => f.slice(0, -SUFFIX.length));
+}
+
+/** The entry file esbuild bundles for a handler. */
+export const handlerEntry = (name: string): string => join(PROJECT_ROOT, 'lambdas', `${name}.handler.ts`);
+
 const BUNDLE_FILES = ['index.mjs', 'index.mjs.map'];
 /** The handlers built in one go, by the directory their bundles were written in (see bundleHandler). */
 const pendingBundles = new Map<string, Set<string>>();
@@ -47,8 +56,8 @@ export function bundleHandler(name: string, outdir: string): void {
   const parent = dirname(outdir);
   let pending = pendingBundles.get(parent);
   if (!pending?.has(name)) {
-    const names = readdirSync(join(PROJECT_ROOT, 'lambdas')).filter((f) => f.endsWith('.handler.ts')).map((f) => f.slice(0, -'.handler.ts'.length));
-    const entryPoints = Object.fromEntries(names.map((n) => [`handler-bundle-${n}/index`, join(PROJECT_ROOT, 'lambdas', `${n}.handler.ts`)]));
+    const names = handlerNames();
+    const entryPoints = Object.fromEntries(names.map((n) => [`handler-bundle-${n}/index`, handlerEntry(n)]));
     buildSync({ ...HANDLER_BUILD_OPTIONS, entryPoints, outdir: parent, outExtension: { '.js': '.mjs' } });
     pending = new Set(names);
     pendingBundles.set(parent, pending);
