@@ -52,7 +52,8 @@ const AUTH = { apiKeys: ['read'], rateLimits: ['read', 'update'] } as const;
  * (large data first as chunk items, BatchWriteItem), read back (GetItem, chunks by BatchGetItem)
  * when it already exists; jobs the queue refuses end as a failed job (PutItem) and a history item
  * (BatchWriteItem). SPEC §11 per_entity ordering: each ordered webhook's job is put in its line
- * (PutItem) before it is queued, and leaves it (DeleteItem) when the queue refuses it. Fast lane only.
+ * (PutItem) before it is queued, and leaves it (DeleteItem) when the queue refuses it. Jobs go to
+ * the fast lane, or to the slow lane for endpoints already served there (their health by BatchGetItem).
  */
 const FAN_OUT = {
   tables: {
@@ -62,8 +63,9 @@ const FAN_OUT = {
     jobs: ['put'],
     orderedJobs: ['put', 'delete'],
     deliveries: ['batchPut'],
+    endpoints: ['batchGet'],
   },
-  queues: { send: ['fast'] },
+  queues: { send: ['fast', 'slow'] },
 } as const satisfies FunctionAccess;
 
 /**
@@ -104,7 +106,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'delete-webhook': { tables: { ...AUTH, webhooks: ['delete', 'update'] } },
   // sendTestEvent: WebhookService.require (GetItem), then RequestedJobs.sendTest (the event's PutItem, the fast queue).
   // Like every partner action, it half-opens an open circuit first (endpointBack: GetItem, conditional PutItem).
-  'test-webhook': { ...FAN_OUT, tables: { ...AUTH, ...FAN_OUT.tables, endpoints: ['read', 'put'] } },
+  'test-webhook': { tables: { ...AUTH, ...FAN_OUT.tables, endpoints: ['read', 'put'] }, queues: { send: ['fast'] } },
   // SPEC §7. redeliverEvent: webhook GetItem, the event (GetItem, chunks by BatchGetItem), the
   // stored job (GetItem) or else the event's history (Query), then RequestedJobs.requeue: the job's
   // conditional PutItem (leased), the fast queue, then the lease's end (UpdateItem).

@@ -1,5 +1,5 @@
 // Fan-out: one delivery job per subscribed, active webhook of the event's partner, queued on the
-// fast lane. Never lose an accepted event (SPEC §4): the fan-out first claims the event's lease
+// fast lane (or the slow lane, for an endpoint already served there: endpoint-lanes.ts). Never lose an accepted event (SPEC §4): the fan-out first claims the event's lease
 // (stores/fan-out-lease-store.ts), then stores the event (a conditional put, the idempotency
 // record per event_id), then queues its jobs, then releases the lease. An event is a duplicate
 // only when it is stored and no lease is held, i.e. once all its jobs were queued. A fan-out that
@@ -52,6 +52,8 @@ export type FanOutDeps = {
   /** How long a fan-out holds its event's lease (FAN_OUT_LEASE_SECONDS): longer than any fan-out runs. */
   fanOutLeaseMs: number;
   queue: { send(lane: Lane, outgoing: { message: ReturnType<typeof deliverMessage> }[]): Promise<SendResult[]> };
+  /** The lane serving each endpoint (endpoint-lanes.ts); absent: every job starts on the fast lane. */
+  lanes?: { lanesOf(webhookIds: string[]): Promise<Map<string, Lane>> };
   /** Jobs the queue refuses end failed (and in the history). */
   jobs: Pick<JobStore, 'save'>;
   history: { record(attempts: DeliveryAttempt[]): Promise<void> };
@@ -185,13 +187,31 @@ export class FanOut {
     // In its line before its message exists, so a worker never finds a job of its line missing from it.
     const inLine = jobs.flatMap((job) => (job.order ? [{ ...job.order, webhookId: job.webhookId, eventId: job.eventId }] : []));
     if (inLine.length > 0) await this.deps.orderedJobs!.put(inLine, this.now());
-    const results = await this.deps.queue.send('fast', jobs.map((job) => ({ message: deliverMessage(job) })));
+    const results = await this.send(jobs);
     const refused = jobs.flatMap((job, i) => {
       const result = results[i]!;
       return result.ok ? [] : [{ job, reason: result.reason }];
     });
     await this.recordRefused(refused);
     return { matched: webhookIds.length, enqueued: jobs.length - refused.length, duplicates: 0, refused: refused.length };
+  }
+
+  /**
+   * Each job on the lane serving its endpoint: the fast lane, or the slow lane for an endpoint
+   * already known slow (its worker would only move it there). The results in the jobs' order.
+   */
+  private async send(jobs: DeliveryJob[]): Promise<SendResult[]> {
+    const lanes = (await this.deps.lanes?.lanesOf(jobs.map((job) => job.webhookId))) ?? new Map<string, Lane>();
+    const results: SendResult[] = new Array(jobs.length);
+    await Promise.all(
+      (['fast', 'slow'] as const).map(async (lane) => {
+        const indexes = jobs.flatMap((job, i) => ((lanes.get(job.webhookId) ?? 'fast') === lane ? [i] : []));
+        if (indexes.length === 0) return;
+        const sent = await this.deps.queue.send(lane, indexes.map((i) => ({ message: deliverMessage(jobs[i]!) })));
+        indexes.forEach((jobIndex, k) => (results[jobIndex] = sent[k]!));
+      }),
+    );
+    return results;
   }
 
   /** A job the queue can never take ends as a failed attempt with the reason, never as "accepted". */

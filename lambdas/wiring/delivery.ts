@@ -6,6 +6,7 @@ import { type RecoverTask, recoverMessage } from '../domain/delivery.js';
 import { DeliveryRateGate } from '../domain/delivery-rate.js';
 import { UrlGuard } from '../domain/url-guard.js';
 import { DeliveryWorker } from '../delivery/delivery-worker.js';
+import { EndpointLanes } from '../delivery/endpoint-lanes.js';
 import { EndpointTracker } from '../delivery/endpoint-tracker.js';
 import { FanOut } from '../delivery/fan-out.js';
 import { HttpSender } from '../delivery/http-sender.js';
@@ -45,6 +46,7 @@ export const fanOutGraph = /* @__PURE__ */ once(() => ({
     history: historyStore(),
     queue: deliveryQueue(),
     orderedJobs: orderedJobStore(),
+    lanes: new EndpointLanes(endpointStore(), config().endpointCacheTtlMs),
   }),
   rejectedEvents: rejectedEventStore(),
 }));

@@ -394,6 +394,8 @@ describe('IAM', () => {
       // SPEC §11 per_entity ordering: the job put in its line; out of it again if the queue refuses it.
       orderedJobs: ['dynamodb:DeleteItem', 'dynamodb:PutItem'],
       deliveries: ['dynamodb:BatchWriteItem'],
+      // The lane serving each target endpoint: slow-lane endpoints' jobs go there directly.
+      endpoints: ['dynamodb:BatchGetItem'],
     };
     // Like every partner action, the test route half-opens an open circuit (SPEC §9).
     expect(dynamoAccess('test-webhook')).toEqual({ ...auth, ...fanOutPath, endpoints: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'] });
@@ -460,7 +462,7 @@ describe('IAM', () => {
 
   it('lets only the functions that queue deliveries send to each lane, and only that lane\'s delivery function consume it', () => {
     const consume = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
-    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'deliver', 'deliver-slow', 'redeliver-event', 'sweeper'], slow: ['sweeper', 'deliver', 'deliver-slow', 'recover-events'] };
+    const senders: Record<Lane, string[]> = { fast: ['test-webhook', 'fan-out', 'deliver', 'deliver-slow', 'redeliver-event', 'sweeper'], slow: ['fan-out', 'sweeper', 'deliver', 'deliver-slow', 'recover-events'] };
     const ENV: Record<Lane, string> = { fast: 'DELIVERY_QUEUE_URL', slow: 'SLOW_DELIVERY_QUEUE_URL' };
     for (const lane of LANES) {
       const arn = JSON.stringify(getAtt(laneQueueId(lane)));

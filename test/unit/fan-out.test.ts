@@ -44,6 +44,17 @@ describe('FanOut', () => {
     expect(deps.jobs.items.size).toBe(0);
   });
 
+  it('queues the jobs of endpoints already served by the slow lane on the slow lane, the rest on the fast lane', async () => {
+    const { deps } = setup();
+    const lanes = { lanesOf: async (ids: string[]) => new Map(ids.map((id) => [id, id === 'a' ? ('slow' as const) : ('fast' as const)])) };
+    const fanOut = new FanOut({ ...deps, lanes, fanOutLeaseMs: LEASE_MS });
+    expect(await fanOut.fanOut(event(), 'eb-1')).toEqual({ matched: 2, enqueued: 2, duplicates: 0, refused: 0 });
+    expect(deps.queue.sent.map((s) => [s.lane, s.message.kind === 'deliver' && s.message.job.webhook_id])).toEqual([
+      ['fast', 'b'],
+      ['slow', 'a'],
+    ]);
+  });
+
   it('queues nothing for the same event_id published again once its jobs are queued', async () => {
     const { deps, fanOut } = setup();
     await fanOut.fanOut(event(), 'eb-1');
