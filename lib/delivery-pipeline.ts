@@ -170,7 +170,7 @@ export class DeliveryPipeline extends Construct {
       stage,
       timeout: Duration.seconds(DELIVERY_FUNCTION_TIMEOUT_SECONDS),
       memorySize: options.memorySize,
-      environment: { RETRY_SCHEDULE_SECONDS: stage.retrySchedule, ...metricsEnvironment(stage) },
+      environment: { RETRY_SCHEDULE_SECONDS: stage.retrySchedule, WEBHOOK_CACHE_TTL_MS: String(stage.deliveryWebhookCacheMs), ...metricsEnvironment(stage) },
       reservedConcurrentExecutions: options.reservedConcurrency,
       ...(this.props.egress ? { network: this.props.egress.network } : {}),
     });

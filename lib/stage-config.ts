@@ -66,6 +66,11 @@ export type StageConfig = {
   /** How long a fan-out instance reuses a partner's webhook list (PARTNER_WEBHOOKS_CACHE_TTL_MS; 0 = overlapping reads only). */
   fanOutWebhookCacheMs: number;
   /**
+   * How long a delivery instance reuses a webhook it read (WEBHOOK_CACHE_TTL_MS; 0 = overlapping
+   * reads only). Above 0, a disable or delete stops deliveries up to that long later.
+   */
+  deliveryWebhookCacheMs: number;
+  /**
    * Sweeper invocations a minute, each on its own part of the due shards with its own CPU and
    * 45 s budget (1-5: targets of one EventBridge rule). 4 carry ~4× one sweeper's re-queue rate.
    */
@@ -129,6 +134,7 @@ const contextSchema = z.object({
   apiReservedConcurrency: int(1, 10_000).optional(),
   accountConcurrencyLimit: int(10, 1_000_000).optional(),
   fanOutWebhookCacheMs: int(0, 60_000).default(0),
+  deliveryWebhookCacheMs: int(0, 60_000).default(0),
   sweeperParts: int(1, 5).default(4),
   fastQueueAgeAlarmMinutes: int(1, 1440).default(15),
   slowQueueAgeAlarmMinutes: int(1, 1440).default(60),
@@ -195,6 +201,7 @@ export function parseStageConfig(raw: Record<string, unknown>): StageConfig {
       accountConcurrencyLimit: c.accountConcurrencyLimit,
     }),
     fanOutWebhookCacheMs: c.fanOutWebhookCacheMs,
+    deliveryWebhookCacheMs: c.deliveryWebhookCacheMs,
     sweeperParts: c.sweeperParts,
     fastQueueAgeAlarmMinutes: c.fastQueueAgeAlarmMinutes,
     slowQueueAgeAlarmMinutes: c.slowQueueAgeAlarmMinutes,

@@ -1,7 +1,8 @@
 // Webhook lookups for the delivery worker and the fan-out. Lookups of the same webhook that overlap share one
 // read (a batch often holds several jobs for the same few webhooks), so a disable or delete is
 // seen by every attempt that starts after it (SPEC §4: "at once"). WEBHOOK_CACHE_TTL_MS can keep
-// a read for longer, trading that promptness for fewer reads; it is 0 by default.
+// a read for longer, trading that promptness for fewer reads; it is 0 by default (the stage option
+// `deliveryWebhookCacheMs`).
 import type { Clock } from '../domain/clock.js';
 import type { Webhook } from '../domain/webhook.js';
 import { PromiseCache } from '../shared/promise-cache.js';

@@ -19,6 +19,7 @@ describe('stage parameters', () => {
       slowQueueAgeAlarmMinutes: 60,
       sweeperParts: 4,
       fanOutWebhookCacheMs: 0,
+      deliveryWebhookCacheMs: 0,
       apiThrottleRateLimit: 100,
       apiThrottleBurstLimit: 200,
       retainData: false,

@@ -830,6 +830,8 @@ describe('stage context in the template', () => {
           logLevel: 'warn',
           alarmTopicArn: TOPIC,
           producerPrincipals: [PRODUCER],
+          fanOutWebhookCacheMs: 500,
+          deliveryWebhookCacheMs: 1000,
         },
       });
     });
@@ -850,6 +852,10 @@ describe('stage context in the template', () => {
       live.template.hasResourceProperties('AWS::Events::EventBus', { Name: 'platform-events' });
       const deliver = live.template.findResources('AWS::Lambda::Function')[logicalId(live.stack, live.stack.functionNamed('deliver').fn)]!;
       expect(deliver.Properties.Environment.Variables).toMatchObject({ ENVIRONMENT: 'live', RETRY_SCHEDULE_SECONDS: '60,120', LOG_LEVEL: 'warn' });
+      // The webhook caches (docs/capacity.md, a partner at 1,000 events/s): the fan-out's list, each lane's per-delivery read.
+      const variables = (name: string) => live.template.findResources('AWS::Lambda::Function')[logicalId(live.stack, live.stack.functionNamed(name).fn)]!.Properties.Environment.Variables;
+      expect(variables('fan-out')).toMatchObject({ PARTNER_WEBHOOKS_CACHE_TTL_MS: '500' });
+      for (const name of ['deliver', 'deliver-slow'] as const) expect(variables(name)).toMatchObject({ WEBHOOK_CACHE_TTL_MS: '1000' });
       live.template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'WebhooksLive-delivery-dlq-depth', AlarmActions: [TOPIC] });
     });
 
