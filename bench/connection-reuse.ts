@@ -6,7 +6,7 @@ import { ConnectionPool } from '../lambdas/delivery/connection-pool.js';
 import { HttpSender } from '../lambdas/delivery/http-sender.js';
 import { UrlGuard } from '../lambdas/domain/url-guard.js';
 import { LOOPBACK_TLS } from '../test/support/tls.js';
-import { Receivers } from './receiver.js';
+import { Receivers } from './receivers.js';
 import { progress, round, summarise } from './util.js';
 
 export type ConnectionReuseResult = Awaited<ReturnType<typeof runConnectionReuse>>;

@@ -9,7 +9,7 @@ import { TABLE_ENV } from '../lambdas/shared/config-names.js';
 import { toRecord } from '../local/event-source-mapping.js';
 import { functionEnvironment } from '../local/function-environment.js';
 import { type CpuProfile, summariseProfile } from './profile.js';
-import { Receivers } from './receiver.js';
+import { Receivers } from './receivers.js';
 import { startRuntime } from './runtime.js';
 import { exampleData, NO_RATE_LIMITS, webhookRegistry } from './scenario.js';
 import { num } from './util.js';

@@ -7,7 +7,7 @@ import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import type { LocalState } from '../local/state-file.js';
-import { type Receipt, Receivers } from './receiver.js';
+import { type Receipt, Receivers } from './receivers.js';
 import type { Runtime } from './runtime.js';
 import { webhookRegistry } from './scenario.js';
 import { epochMs, progress, ROOT, round, sleep, summarise } from './util.js';

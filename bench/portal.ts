@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { removeDataDir, startRuntime } from '../local/runtime-process.js';
 import { launchBrowser } from '../test/support/browser.js';
-import { startReceiver } from './receiver.js';
+import { startReceiver } from '../local/receiver.js';
 import { NO_RATE_LIMITS } from './scenario.js';
 import { ROOT, runProcess } from './util.js';
 

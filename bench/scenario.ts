@@ -5,7 +5,7 @@ import type { LocalState } from '../local/state-file.js';
 import { apiClient } from '../test/support/api-client.js';
 import { exampleData } from '../test/support/examples.js';
 import { localAws } from '../test/support/local-aws.js';
-import { type Behaviour, startReceiver } from './receiver.js';
+import { type Behaviour, startReceiver } from '../local/receiver.js';
 import { withRuntime } from './runtime.js';
 import { ascending, num, percentile, sleep } from './util.js';
 
