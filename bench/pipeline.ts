@@ -200,6 +200,7 @@ export async function warmUp(ctx: PipelineContext) {
   return { unloaded: summarise(tracker.latencies), single_put_events_ms: summarise(publisher.stats.callMs) };
 }
 
+export type WarmUp = Awaited<ReturnType<typeof warmUp>>;
 export type PipelineOptions = { rate: number; durationS: number; batch: number; drainTimeoutS: number };
 export type PipelineResult = Awaited<ReturnType<typeof runPipeline>>;
 type Hook = () => Promise<void>;

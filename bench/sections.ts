@@ -91,7 +91,7 @@ export class BenchContext {
 }
 
 /** What the runtime printed while the bench ran (LOG_LEVEL=warn: warnings and errors), condensed. */
-export function summariseOutput(lines: string[]): NonNullable<Results['runtime_output']> {
+export function summariseOutput(lines: string[]) {
   const levels: Record<string, number> = {};
   const messages = new Map<string, number>();
   const other: string[] = [];
