@@ -36,7 +36,7 @@ async function runProbe(probe: string, bundle: string, variant: Variant): Promis
   const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...FUNCTION_ENV };
   if (variant.nodeOptions) env.NODE_OPTIONS = variant.nodeOptions;
   if (variant.compileCache) env.NODE_COMPILE_CACHE = variant.compileCache;
-  const { stdout, stderr, wall_ms } = await runProcess(process.execPath, [probe, pathToFileURL(bundle).href], { env, ok: true });
+  const { stdout, stderr, wall_ms } = await runProcess(process.execPath, [probe, pathToFileURL(bundle).href], { env });
   try {
     return { import_ms: (JSON.parse(stdout) as { import_ms: number }).import_ms, wall_ms };
   } catch {

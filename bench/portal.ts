@@ -60,5 +60,5 @@ try {
   removeDataDir(rt.dataDir);
 }
 const screenshots = ['--import', 'tsx', join(ROOT, 'bin', 'screenshots.ts')];
-if (values.screenshots) process.stdout.write((await runProcess(process.execPath, screenshots, { cwd: ROOT, ok: true })).stdout);
+if (values.screenshots) process.stdout.write((await runProcess(process.execPath, screenshots, { cwd: ROOT })).stdout);
 
