@@ -201,15 +201,14 @@ type Load = { t0: number; loadEnd: number; calls: number; totalEvents: number };
 async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker: Tracker, load: Load, done: () => Promise<boolean>): Promise<boolean> {
   const { webhooks, publisher } = ctx;
   const { t0, loadEnd, totalEvents } = load;
-  let [lastCount, lastAt] = [0, epochMs()];
+  let last = { count: 0, at: epochMs() };
   const ticker = setInterval(() => {
-    const now = epochMs();
-    const rate = ((tracker.counts.delivered - lastCount) / (now - lastAt)) * 1000;
-    [lastCount, lastAt] = [tracker.counts.delivered, now];
-    const phase = now < loadEnd ? `load ${((now - t0) / 1000).toFixed(0)}/${options.durationS} s` : `drain ${((now - loadEnd) / 1000).toFixed(0)} s`;
+    const [count, at] = [tracker.counts.delivered, epochMs()];
+    const rate = ((count - last.count) / (at - last.at)) * 1000;
+    last = { count, at };
     progress(
-      `pipeline ${phase}: published ${tracker.publishedAt.size}/${totalEvents} events, received ${tracker.counts.delivered}/${totalEvents * webhooks}` +
-        ` (${rate.toFixed(0)}/s now), PutEvents in flight ${publisher.inFlight}, waiting ${publisher.queued}`,
+      `pipeline ${at < loadEnd ? 'load' : 'drain'} ${((at - t0) / 1000).toFixed(0)} s: published ${tracker.publishedAt.size}/${totalEvents}, ` +
+        `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), PutEvents in flight ${publisher.inFlight}, waiting ${publisher.queued}`,
     );
   }, 2000);
   const intervalMs = (options.batch / options.rate) * 1000;
