@@ -208,7 +208,7 @@ async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker
     last = { count, at };
     progress(
       `pipeline ${at < loadEnd ? 'load' : 'drain'} ${((at - t0) / 1000).toFixed(0)} s: published ${tracker.publishedAt.size}/${totalEvents}, ` +
-        `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), PutEvents in flight ${publisher.inFlight}, waiting ${publisher.queued}`,
+        `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`,
     );
   }, 2000);
   const intervalMs = (options.batch / options.rate) * 1000;
