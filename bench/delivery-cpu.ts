@@ -8,10 +8,11 @@ import { deliverMessage, encodeQueueMessage } from '../lambdas/domain/delivery.j
 import { TABLE_ENV } from '../lambdas/shared/config-names.js';
 import { toRecord } from '../local/event-source-mapping.js';
 import { functionEnvironment } from '../local/function-environment.js';
+import { exampleData } from '../test/support/examples.js';
 import { type CpuProfile, summariseProfile } from './profile.js';
 import { closePipeline, openPipeline, PARTNER } from './pipeline.js';
 import { type Runtime, withRuntime } from './runtime.js';
-import { exampleData, NO_RATE_LIMITS } from './scenario.js';
+import { NO_RATE_LIMITS } from './scenario.js';
 import { num } from './util.js';
 
 export type DeliveryCpuResult = Awaited<ReturnType<typeof runDeliveryCpu>>;
