@@ -129,7 +129,9 @@ export class Publisher {
   }
 }
 
-export type PipelineContext = { runtime: Runtime; receivers: Receivers; publisher: Publisher; webhooks: number; secrets: string[]; ids: string[] };
+export type PipelineContext = {
+  runtime: Runtime; receivers: Receivers; publisher: Publisher; webhooks: number; secrets: string[]; ids: string[];
+};
 
 /** Receivers for `webhooks` webhooks of partner dev (all events, registered through the API) and a publisher; `closePipeline` ends them. */
 export async function openPipeline(runtime: Runtime, webhooks: number, maxInFlight: number): Promise<PipelineContext> {
@@ -208,7 +210,8 @@ async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker
     last = { count, at };
     progress(
       `pipeline ${at < loadEnd ? 'load' : 'drain'} ${((at - t0) / 1000).toFixed(0)} s: published ${tracker.publishedAt.size}/${totalEvents}, ` +
-        `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`,
+        `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), ` +
+        `PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`,
     );
   }, 2000);
   const intervalMs = (options.batch / options.rate) * 1000;

@@ -69,7 +69,7 @@ export async function withScenario<T>(env: Record<string, string>, run: (scenari
   }
 }
 
-/** Publishes `rate` events/s of `type` for `seconds` (one PutEvents each); returns event id → publish time. `data(i)`: fields over the example's. */
+/** `rate` events/s of `type` for `seconds` (one PutEvents each), `data(i)` over the example's fields; event id → publish time. */
 export async function publishPaced(state: LocalState, type: string, rate: number, seconds: number, data?: (i: number) => Record<string, unknown>): Promise<Map<string, number>> {
   const aws = localAws(state);
   const published = new Map<string, number>();
