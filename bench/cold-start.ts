@@ -29,14 +29,13 @@ process.stdout.write(JSON.stringify({ import_ms: t1 - t0, started_ms: t0 }));
 `;
 
 type Run = { import_ms: number; wall_ms: number };
-/** How a bundle is loaded: NODE_OPTIONS and, for the compile-cache variant, NODE_COMPILE_CACHE. */
-type Variant = { nodeOptions: string; compileCache?: string };
+/** How a bundle is loaded, per handler: NODE_OPTIONS and, for the compile-cache variant, NODE_COMPILE_CACHE. */
+type Variant = (handler: string) => { NODE_OPTIONS: string; NODE_COMPILE_CACHE?: string };
 
-async function runProbe(probe: string, bundle: string, variant: Variant): Promise<Run> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...FUNCTION_ENV };
-  if (variant.nodeOptions) env.NODE_OPTIONS = variant.nodeOptions;
-  if (variant.compileCache) env.NODE_COMPILE_CACHE = variant.compileCache;
-  const { stdout, stderr, wall_ms } = await runProcess(process.execPath, [probe, pathToFileURL(bundle).href], { env, ok: true });
+async function runProbe(probe: string, bundle: string, env: ReturnType<Variant>): Promise<Run> {
+  const { stdout, stderr, wall_ms } = await runProcess(process.execPath, [probe, pathToFileURL(bundle).href], {
+    env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENV, ...env },
+  });
   try {
     return { import_ms: (JSON.parse(stdout) as { import_ms: number }).import_ms, wall_ms };
   } catch {
@@ -54,9 +53,6 @@ function packagesIn(inputs: Record<string, { bytesInOutput: number }>): { name: 
   return [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, bytes]) => ({ name, kb: round(bytes / 1024, 1) }));
 }
 
-const withoutSourceMaps = (nodeOptions: string) => nodeOptions.replace(/--enable-source-maps\b/g, '').replace(/\s+/g, ' ').trim();
-const withSourceMaps = (nodeOptions: string) => (/--enable-source-maps\b/.test(nodeOptions) ? nodeOptions : `${nodeOptions} --enable-source-maps`.trim());
-
 /** One build, one output per handler (no code splitting): each bundle is what its function gets. */
 async function bundleHandlers(esbuildOptions: BuildOptions, dir: string) {
   const handlers = handlerNames();
@@ -70,31 +66,33 @@ async function bundleHandlers(esbuildOptions: BuildOptions, dir: string) {
   return { handlers, bundles, contents, buildMs: performance.now() - t };
 }
 
-/** The variants to measure besides the deployed NODE_OPTIONS (full mode), each a Variant per handler. */
-async function variantsOf(nodeOptions: string, full: boolean, probe: string, bundles: Record<string, string>, dir: string) {
-  const deployed: Variant = { nodeOptions };
-  const variants: Record<string, (h: string) => Variant> = { deployed: () => deployed };
-  if (!full) return variants;
-  // The deployed variant is one of these two already: measureImports measures only the other.
-  variants.source_maps = () => ({ nodeOptions: withSourceMaps(nodeOptions) });
-  variants.no_source_maps = () => ({ nodeOptions: withoutSourceMaps(nodeOptions) });
+/** The deployed NODE_OPTIONS; full mode adds them with and without source maps (one is the deployed function) and with a compile cache. */
+async function variantsOf(full: boolean, probe: string, bundles: Record<string, string>, dir: string): Promise<Record<string, Variant>> {
+  const deployed: Variant = () => ({ NODE_OPTIONS: FUNCTION_NODE_OPTIONS });
+  if (!full) return { deployed };
+  const sourceMaps = /--enable-source-maps\b/.test(FUNCTION_NODE_OPTIONS);
+  const without = FUNCTION_NODE_OPTIONS.replace(/--enable-source-maps\b/g, '').replace(/\s+/g, ' ').trim();
+  const cache = (h: string) => ({ NODE_OPTIONS: FUNCTION_NODE_OPTIONS, NODE_COMPILE_CACHE: join(dir, `${h}.compile-cache`) });
   // "At bundle time": one import per bundle with the cache on writes it (Node flushes on exit).
   for (const [h, bundle] of Object.entries(bundles)) {
-    mkdirSync(join(dir, `${h}.compile-cache`));
-    await runProbe(probe, bundle, { ...deployed, compileCache: join(dir, `${h}.compile-cache`) });
+    mkdirSync(cache(h).NODE_COMPILE_CACHE);
+    await runProbe(probe, bundle, cache(h));
   }
-  variants.compile_cache = (h) => ({ ...deployed, compileCache: join(dir, `${h}.compile-cache`) });
-  return variants;
+  return {
+    deployed,
+    source_maps: sourceMaps ? deployed : () => ({ NODE_OPTIONS: `${without} --enable-source-maps`.trim() }),
+    no_source_maps: sourceMaps ? () => ({ NODE_OPTIONS: without }) : deployed,
+    compile_cache: cache,
+  };
 }
 
 /**
  * One discarded run per bundle (file cache), then `runs` rounds, interleaved so background noise spreads evenly. A variant
  * loaded as the deployed one is not measured again: it gets the deployed runs.
  */
-async function measureImports(probe: string, bundles: Record<string, string>, variants: Record<string, (h: string) => Variant>, runs: number) {
+async function measureImports(probe: string, bundles: Record<string, string>, variants: Record<string, Variant>, runs: number) {
   const handlers = Object.keys(bundles);
-  const deployed = JSON.stringify(variants.deployed!(''));
-  const names = Object.keys(variants).filter((v) => v === 'deployed' || JSON.stringify(variants[v]!('')) !== deployed);
+  const names = Object.keys(variants).filter((v) => v === 'deployed' || variants[v] !== variants.deployed);
   progress(`cold_start: importing each bundle in a fresh process, ${runs} runs × ${handlers.length} handlers × ${names.length} variant(s) (${names.join(', ')})…`);
   for (const h of handlers) await runProbe(probe, bundles[h]!, variants.deployed!(h));
   const result: Record<string, Record<string, Run[]>> = Object.fromEntries(handlers.map((h) => [h, Object.fromEntries(names.map((v) => [v, []]))]));
@@ -130,13 +128,13 @@ export async function runColdStart(options: { runs: number; full: boolean }) {
     const { handlers, bundles, contents, buildMs } = await bundleHandlers(esbuildOptions, dir);
     const probe = join(dir, 'probe.mjs');
     writeFileSync(probe, PROBE);
-    const variants = await variantsOf(nodeOptions, options.full, probe, bundles, dir);
+    const variants = await variantsOf(options.full, probe, bundles, dir);
     const runs = await measureImports(probe, bundles, variants, options.runs);
     // The floor of the method: an empty module, imported the same way.
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export const handler = async () => {};\n');
     const baseline: Run[] = [];
-    for (let r = 0; r < options.runs; r++) baseline.push(await runProbe(probe, empty, { nodeOptions }));
+    for (let r = 0; r < options.runs; r++) baseline.push(await runProbe(probe, empty, { NODE_OPTIONS: nodeOptions }));
     const result = Object.fromEntries(handlers.map((h) => [h, handlerResult(bundles[h]!, runs[h]!, contents(h))]));
     const slowest = handlers.reduce((a, b) => ((result[b]!.import_ms ?? 0) > (result[a]!.import_ms ?? 0) ? b : a));
     const biggest = handlers.reduce((a, b) => ((result[b]!.kb ?? 0) > (result[a]!.kb ?? 0) ? b : a));

@@ -8,10 +8,11 @@ import { deliverMessage, encodeQueueMessage } from '../lambdas/domain/delivery.j
 import { TABLE_ENV } from '../lambdas/shared/config-names.js';
 import { toRecord } from '../local/event-source-mapping.js';
 import { functionEnvironment } from '../local/function-environment.js';
+import { exampleData } from '../test/support/examples.js';
 import { type CpuProfile, summariseProfile } from './profile.js';
-import { Receivers } from './receiver.js';
-import { startRuntime } from './runtime.js';
-import { exampleData, NO_RATE_LIMITS, webhookRegistry } from './scenario.js';
+import { closePipeline, openPipeline, PARTNER } from './pipeline.js';
+import { type Runtime, withRuntime } from './runtime.js';
+import { NO_RATE_LIMITS } from './scenario.js';
 import { num } from './util.js';
 
 export type DeliveryCpuResult = Awaited<ReturnType<typeof runDeliveryCpu>>;
@@ -33,7 +34,7 @@ async function profiled(work: () => Promise<void>) {
 }
 
 /** What the Lambda service gives the function (its config is read once per process); returns the undo, for the sections after this one. */
-function setFunctionEnvironment(runtime: Awaited<ReturnType<typeof startRuntime>>): () => void {
+function setFunctionEnvironment(runtime: Runtime): () => void {
   const { state } = runtime;
   const saved = { ...process.env };
   const queueUrls = { fast: state.delivery_queue_url, slow: state.slow_delivery_queue_url };
@@ -49,59 +50,52 @@ function setFunctionEnvironment(runtime: Awaited<ReturnType<typeof startRuntime>
   };
 }
 
-export async function runDeliveryCpu(options: { batches: number; webhooks: number; profile: boolean }) {
-  // One receiver per webhook (partners have distinct hosts), in their own process: their CPU is not the function's.
-  const receivers = await Receivers.start(options.webhooks);
-  const runtime = await startRuntime({ env: NO_RATE_LIMITS });
-  const registry = webhookRegistry(runtime.state);
-  let restoreEnv = () => {};
-  try {
-    const created: { id: string; secret: string }[] = [];
-    for (let i = 0; i < options.webhooks; i++) created.push(await registry.create(receivers.url(i), ['order.filled']));
-    receivers.setSecrets(created.map((w) => w.secret));
-    restoreEnv = setFunctionEnvironment(runtime);
-    const { core } = await import('../lambdas/deliver.handler.js');
-    const data = exampleData('order.filled');
-    const record = (i: number) => {
-      const now = new Date().toISOString();
-      const webhookId = created[i % created.length]!.id;
-      const job = {
-        partnerId: 'dev', webhookId, eventId: randomUUID(), eventType: 'order.filled' as const, environment: 'sandbox' as const,
-        eventCreatedAt: now, queuedAt: now, data, attempts: 0, version: 0,
+/** One receiver per webhook (partners have distinct hosts), in their own process: their CPU is not the function's. */
+export function runDeliveryCpu(options: { batches: number; webhooks: number; profile: boolean }) {
+  return withRuntime(NO_RATE_LIMITS, async (runtime) => {
+    const pc = await openPipeline(runtime, options.webhooks, 1);
+    const restoreEnv = setFunctionEnvironment(runtime);
+    try {
+      const { core } = await import('../lambdas/deliver.handler.js');
+      const data = exampleData('order.filled');
+      const record = (i: number) => {
+        const now = new Date().toISOString();
+        const job = {
+          partnerId: PARTNER, webhookId: pc.ids[i % pc.ids.length]!, eventId: randomUUID(), eventType: 'order.filled' as const,
+          environment: 'sandbox' as const, eventCreatedAt: now, queuedAt: now, data, attempts: 0, version: 0,
+        };
+        const message = { MessageId: randomUUID(), ReceiptHandle: `bench-${randomUUID()}`, Body: encodeQueueMessage(deliverMessage(job)) };
+        return toRecord(message, { queueArn: 'arn:aws:sqs:us-east-1:000000000000:bench', region: runtime.state.region });
       };
-      const message = { MessageId: randomUUID(), ReceiptHandle: `bench-${randomUUID()}`, Body: encodeQueueMessage(deliverMessage(job)) };
-      return toRecord(message, { queueArn: 'arn:aws:sqs:us-east-1:000000000000:bench', region: runtime.state.region });
-    };
-    let failed = 0;
-    const batches = async (n: number) => {
-      for (let b = 0; b < n; b++) {
-        failed += (await core({ Records: Array.from({ length: 10 }, (_, i) => record(i)) } satisfies SQSEvent)).batchItemFailures.length;
-      }
-    };
-    await batches(10); // warm-up: imports, JIT, caches
-    const stats0 = await receivers.stats();
-    let [wallMs, cpu] = [0, process.cpuUsage()];
-    const measure = async () => {
-      const [started, cpu0] = [Date.now(), process.cpuUsage()];
-      await batches(options.batches);
-      [wallMs, cpu] = [Date.now() - started, process.cpuUsage(cpu0)];
-    };
-    const profile = options.profile ? await profiled(measure) : await measure();
-    const deliveries = options.batches * 10;
-    const verified = (await receivers.stats()).verified - stats0.verified;
-    if (verified !== deliveries) throw new Error(`delivery_cpu: ${verified} of ${deliveries} deliveries verified at the receivers`);
-    return {
-      deliveries, batches: options.batches, webhooks: options.webhooks,
-      /** User + system CPU of the handler's process per delivery (ms). */
-      cpu_ms_per_delivery: num((cpu.user + cpu.system) / 1000 / deliveries, 3),
-      wall_ms_per_batch: num(wallMs / options.batches, 1),
-      failed,
-      ...(profile ? { profile } : {}),
-    };
-  } finally {
-    restoreEnv();
-    await registry.deleteAll();
-    await runtime.stop();
-    await receivers.stop();
-  }
+      let failed = 0;
+      const batches = async (n: number) => {
+        for (let b = 0; b < n; b++) {
+          failed += (await core({ Records: Array.from({ length: 10 }, (_, i) => record(i)) } satisfies SQSEvent)).batchItemFailures.length;
+        }
+      };
+      await batches(10); // warm-up: imports, JIT, caches
+      const stats0 = await pc.receivers.stats();
+      let [wallMs, cpu] = [0, process.cpuUsage()];
+      const measure = async () => {
+        const [started, cpu0] = [Date.now(), process.cpuUsage()];
+        await batches(options.batches);
+        [wallMs, cpu] = [Date.now() - started, process.cpuUsage(cpu0)];
+      };
+      const profile = options.profile ? await profiled(measure) : await measure();
+      const deliveries = options.batches * 10;
+      const verified = (await pc.receivers.stats()).verified - stats0.verified;
+      if (verified !== deliveries) throw new Error(`delivery_cpu: ${verified} of ${deliveries} deliveries verified at the receivers`);
+      return {
+        deliveries, batches: options.batches, webhooks: options.webhooks,
+        /** User + system CPU of the handler's process per delivery (ms). */
+        cpu_ms_per_delivery: num((cpu.user + cpu.system) / 1000 / deliveries, 3),
+        wall_ms_per_batch: num(wallMs / options.batches, 1),
+        failed,
+        ...(profile ? { profile } : {}),
+      };
+    } finally {
+      restoreEnv();
+      await closePipeline(pc);
+    }
+  });
 }

@@ -2,28 +2,25 @@
 // partner `dev` on loopback receivers that verify every signature. Latency per (event_id, webhook) counts from the
 // *scheduled* publish time, so a lagging generator cannot hide queueing (no coordinated omission).
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { join } from 'node:path';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SUBSCRIBABLE_EVENT_TYPES } from '../lambdas/domain/event-types.js';
 import type { LocalState } from '../local/state-file.js';
-import { type Receipt, Receivers } from './receiver.js';
+import { exampleData } from '../test/support/examples.js';
+import { type Receipt, Receivers } from './receivers.js';
 import type { Runtime } from './runtime.js';
 import { webhookRegistry } from './scenario.js';
-import { epochMs, progress, ROOT, round, sleep, summarise } from './util.js';
+import { epochMs, progress, round, sleep, summarise } from './util.js';
 
 export const PARTNER = 'dev';
 
-export function loadExamples(): { type: string; data: unknown }[] {
-  const dir = join(ROOT, 'events', 'examples');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-  return files.map((f) => ({ type: f.replace(/\.json$/, ''), data: JSON.parse(readFileSync(join(dir, f), 'utf8')) as unknown }));
-}
+/** Every event type's example payload (events/examples/). */
+export const loadExamples = () => SUBSCRIBABLE_EVENT_TYPES.map((type) => ({ type, data: exampleData(type) }));
 
-/** Receipts against the events one phase published (a bit per webhook: duplicates show). */
+/** Receipts against the events one phase published (`<event_id> <webhook>` once each: duplicates show). */
 class Tracker {
   readonly publishedAt = new Map<string, number>();
-  private readonly got = new Map<string, number>();
+  private readonly got = new Set<string>();
   readonly failed = new Set<string>();
   readonly latencies: number[] = [];
   readonly firstReceipts: number[] = [];
@@ -40,9 +37,8 @@ class Tracker {
     const published = this.publishedAt.get(eventId);
     if (published === undefined) return void this.counts.unexpected++;
     if (!ok) this.counts.rejected++;
-    const mask = this.got.get(eventId) ?? 0;
-    if (mask & (1 << webhook)) return void this.counts.duplicates++;
-    this.got.set(eventId, mask | (1 << webhook));
+    if (this.got.has(`${eventId} ${webhook}`)) return void this.counts.duplicates++;
+    this.got.add(`${eventId} ${webhook}`);
     this.counts.delivered++;
     if (ok) this.counts.verified++;
     this.latencies.push(at - published);
@@ -50,17 +46,11 @@ class Tracker {
     this.lastReceipt = Math.max(this.lastReceipt, at);
   }
 
-  missing(limit: number): { count: number; sample: { event_id: string; webhook: number }[] } {
-    const sample: { event_id: string; webhook: number }[] = [];
-    let count = 0;
-    for (const eventId of this.publishedAt.keys()) {
-      if (this.failed.has(eventId)) continue;
-      for (let w = 0; w < this.webhooks; w++) {
-        if ((this.got.get(eventId) ?? 0) & (1 << w)) continue;
-        if (count++ < limit) sample.push({ event_id: eventId, webhook: w });
-      }
-    }
-    return { count, sample };
+  missing(limit: number) {
+    const ids = [...this.publishedAt.keys()].filter((id) => !this.failed.has(id));
+    const all = ids.flatMap((id) => Array.from({ length: this.webhooks }, (_, webhook) => ({ event_id: id, webhook })));
+    const missing = all.filter((m) => !this.got.has(`${m.event_id} ${m.webhook}`));
+    return { count: missing.length, sample: missing.slice(0, limit) };
   }
 }
 
@@ -139,17 +129,20 @@ export class Publisher {
   }
 }
 
-export type PipelineContext = { runtime: Runtime; receivers: Receivers; publisher: Publisher; webhooks: number; secrets: string[] };
+export type PipelineContext = {
+  runtime: Runtime; receivers: Receivers; publisher: Publisher; webhooks: number; secrets: string[]; ids: string[];
+};
 
 /** Receivers for `webhooks` webhooks of partner dev (all events, registered through the API) and a publisher; `closePipeline` ends them. */
 export async function openPipeline(runtime: Runtime, webhooks: number, maxInFlight: number): Promise<PipelineContext> {
   const receivers = await Receivers.start(webhooks);
   try {
     const registry = webhookRegistry(runtime.state);
-    const secrets: string[] = [];
-    for (let i = 0; i < webhooks; i++) secrets.push((await registry.create(receivers.url(i), [])).secret);
+    const created: { id: string; secret: string }[] = [];
+    for (let i = 0; i < webhooks; i++) created.push(await registry.create(receivers.url(i), []));
+    const [ids, secrets] = [created.map((w) => w.id), created.map((w) => w.secret)];
     receivers.setSecrets(secrets);
-    return { runtime, receivers, publisher: new Publisher(runtime.state, maxInFlight), webhooks, secrets };
+    return { runtime, receivers, publisher: new Publisher(runtime.state, maxInFlight), webhooks, secrets, ids };
   } catch (error) {
     await receivers.stop();
     throw error;
@@ -200,6 +193,7 @@ export async function warmUp(ctx: PipelineContext) {
   return { unloaded: summarise(tracker.latencies), single_put_events_ms: summarise(publisher.stats.callMs) };
 }
 
+export type WarmUp = Awaited<ReturnType<typeof warmUp>>;
 export type PipelineOptions = { rate: number; durationS: number; batch: number; drainTimeoutS: number };
 export type PipelineResult = Awaited<ReturnType<typeof runPipeline>>;
 type Hook = () => Promise<void>;
@@ -209,15 +203,15 @@ type Load = { t0: number; loadEnd: number; calls: number; totalEvents: number };
 async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker: Tracker, load: Load, done: () => Promise<boolean>): Promise<boolean> {
   const { webhooks, publisher } = ctx;
   const { t0, loadEnd, totalEvents } = load;
-  let [lastCount, lastAt] = [0, epochMs()];
+  let last = { count: 0, at: epochMs() };
   const ticker = setInterval(() => {
-    const now = epochMs();
-    const rate = ((tracker.counts.delivered - lastCount) / (now - lastAt)) * 1000;
-    [lastCount, lastAt] = [tracker.counts.delivered, now];
-    const phase = now < loadEnd ? `load ${((now - t0) / 1000).toFixed(0)}/${options.durationS} s` : `drain ${((now - loadEnd) / 1000).toFixed(0)} s`;
+    const [count, at] = [tracker.counts.delivered, epochMs()];
+    const rate = ((count - last.count) / (at - last.at)) * 1000;
+    last = { count, at };
     progress(
-      `pipeline ${phase}: published ${tracker.publishedAt.size}/${totalEvents} events, received ${tracker.counts.delivered}/${totalEvents * webhooks}` +
-        ` (${rate.toFixed(0)}/s now), PutEvents in flight ${publisher.inFlight}, waiting ${publisher.queued}`,
+      `pipeline ${at < loadEnd ? 'load' : 'drain'} ${((at - t0) / 1000).toFixed(0)} s: published ${tracker.publishedAt.size}/${totalEvents}, ` +
+        `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), ` +
+        `PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`,
     );
   }, 2000);
   const intervalMs = (options.batch / options.rate) * 1000;

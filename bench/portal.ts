@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { removeDataDir, startRuntime } from '../local/runtime-process.js';
 import { launchBrowser } from '../test/support/browser.js';
-import { startReceiver } from './receiver.js';
+import { startReceiver } from '../local/receiver.js';
 import { NO_RATE_LIMITS } from './scenario.js';
 import { ROOT, runProcess } from './util.js';
 
@@ -60,5 +60,5 @@ try {
   removeDataDir(rt.dataDir);
 }
 const screenshots = ['--import', 'tsx', join(ROOT, 'bin', 'screenshots.ts')];
-if (values.screenshots) process.stdout.write((await runProcess(process.execPath, screenshots, { cwd: ROOT, ok: true })).stdout);
+if (values.screenshots) process.stdout.write((await runProcess(process.execPath, screenshots, { cwd: ROOT })).stdout);
 

@@ -5,7 +5,7 @@ import { Agent, request } from 'node:http';
 import { USER_AGENT } from '../lambdas/delivery/http-sender.js';
 import { signatureHeaders } from '../lambdas/domain/signing.js';
 import { loadExamples, PARTNER } from './pipeline.js';
-import type { Receivers } from './receiver.js';
+import type { Receivers } from './receivers.js';
 import { epochMs, progress, round, summarise } from './util.js';
 
 export type RawResult = Awaited<ReturnType<typeof runRaw>>;

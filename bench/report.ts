@@ -1,6 +1,5 @@
 // The targets of issue 6, pass/fail checks, and the short table printed on stdout (a section's
 // rows are also its progress line when it ends).
-import type { ConnectionReuseResult } from './connection-reuse.js';
 import type { StormResult } from './storm.js';
 
 export const TARGETS = {
@@ -17,7 +16,8 @@ export const TARGETS = {
 } as const;
 
 type Check = { name: string; value: number | null; target: string; pass: boolean | null };
-type Percentiles = { p99_ms_at_50pct?: number | null; p50_ms_at_50pct?: number | null; p99_ms_at_80pct?: number | null; p50_ms_at_80pct?: number | null };
+/** The pipeline's latency at 50 % and 80 % of the capacity it measured. */
+type AtLoad = Partial<Record<`p${50 | 99}_ms_at_${50 | 80}pct`, number | null>>;
 
 export type Results = {
   bench: string;
@@ -31,9 +31,9 @@ export type Results = {
   targets: typeof TARGETS;
   checks: Check[];
   ratio: number | null;
-  pipeline?: import('./pipeline.js').PipelineResult & { warm_up: unknown } & Percentiles;
+  pipeline?: import('./pipeline.js').PipelineResult & { warm_up: import('./pipeline.js').WarmUp } & AtLoad;
   raw?: import('./raw.js').RawResult;
-  connection_reuse?: ConnectionReuseResult;
+  connection_reuse?: import('./connection-reuse.js').ConnectionReuseResult;
   cost?: import('./cost.js').CostResult;
   /** Issue 19: the cost section's info-level log run (bench/log-bytes.ts). */
   cost_info_logs?: import('./log-bytes.js').InfoLogBytes;
@@ -47,7 +47,7 @@ export type Results = {
   kms?: import('./kms.js').KmsResult;
   delivery_cpu?: import('./delivery-cpu.js').DeliveryCpuResult;
   profile?: import('./profile.js').ProfileSummary;
-  runtime_output?: { lines: number; by_level: Record<string, number>; messages: { count: number; message: string }[]; unstructured_sample: string[] };
+  runtime_output?: ReturnType<typeof import('./sections.js').summariseOutput>;
   /** The bench could not measure something. */
   errors: string[];
   /** Measured oddities of the product: missing or duplicate deliveries, runtime errors, … */
@@ -56,223 +56,155 @@ export type Results = {
 
 export function computeChecks(r: Results): Check[] {
   const checks: Check[] = [];
-  const check = (name: string, value: number | null | undefined, target: string, pass: (v: number) => boolean) => checks.push({ name, value: value ?? null, target, pass: value == null ? null : pass(value) });
-  const max = (name: string, value: number | null | undefined, t: { max: number; label: string }, strict = false) => check(name, value, t.label, (v) => (strict ? v < t.max : v <= t.max));
-  const exact = (name: string, value: number, target: string, pass: boolean) => checks.push({ name, value, target, pass });
-  if (r.pipeline) {
-    check('pipeline.deliveries_per_sec', r.pipeline.deliveries_per_sec, TARGETS.deliveries_per_sec.label, (v) => v >= TARGETS.deliveries_per_sec.min);
-    max('pipeline.p99_ms', r.pipeline.p99_ms, TARGETS.p99_ms, true);
-    exact('pipeline.missing', r.pipeline.missing, 'no missing deliveries', r.pipeline.missing === 0);
+  const check = (name: string, value: number | null | undefined, target: string, pass: (v: number) => boolean) =>
+    checks.push({ name, value: value ?? null, target, pass: value == null ? null : pass(value) });
+  const max = (name: string, value: number | null | undefined, t: { max: number; label: string }, strict = false) =>
+    check(name, value, t.label, (v) => (strict ? v < t.max : v <= t.max));
+  const { pipeline: p, cost: c, isolation: i, outage: o } = r;
+  if (p) {
+    check('pipeline.deliveries_per_sec', p.deliveries_per_sec, TARGETS.deliveries_per_sec.label, (v) => v >= TARGETS.deliveries_per_sec.min);
+    max('pipeline.p99_ms', p.p99_ms, TARGETS.p99_ms, true);
+    check('pipeline.missing', p.missing, 'no missing deliveries', (v) => v === 0);
   }
-  if (r.cost) {
-    max('cost.calls_per_delivery', r.cost.calls_per_delivery, TARGETS.calls_per_delivery);
-    max('cost.dynamodb_wru_per_delivery', r.cost.dynamodb_wru_per_delivery, TARGETS.dynamodb_wru_per_delivery);
-    max('cost.usd_per_million_deliveries', r.cost.usd_per_million_deliveries.total, TARGETS.usd_per_million_deliveries);
-    const a = r.cost.usd_per_million_all_in;
-    if (a) max('cost.usd_per_million_all_in.w4', a.w4.total, { max: a.targets.w4, label: `≤ $${a.targets.w4} all-in per million deliveries at 4 webhooks per event` });
-    if (a) max('cost.usd_per_million_all_in.w1', a.w1.total, { max: a.targets.w1, label: `≤ $${a.targets.w1} all-in per million deliveries at 1 webhook per event` });
+  if (c) {
+    max('cost.calls_per_delivery', c.calls_per_delivery, TARGETS.calls_per_delivery);
+    max('cost.dynamodb_wru_per_delivery', c.dynamodb_wru_per_delivery, TARGETS.dynamodb_wru_per_delivery);
+    max('cost.usd_per_million_deliveries', c.usd_per_million_deliveries.total, TARGETS.usd_per_million_deliveries);
+    for (const [w, n] of [['w4', '4 webhooks'], ['w1', '1 webhook']] as const) {
+      const a = c.usd_per_million_all_in;
+      const label = `≤ $${a?.targets[w]} all-in per million deliveries at ${n} per event`;
+      if (a) max(`cost.usd_per_million_all_in.${w}`, a[w].total, { max: a.targets[w], label });
+    }
   }
   for (const [key, s] of [['storm', r.storm], ['storm.large', r.storm?.large]] as const) {
     if (!s) continue;
     max(`${key}.ratio`, s.ratio, TARGETS.storm_ratio);
-    exact(`${key}.slow_within_2x`, s.slow_endpoints.filter((e) => e.within_2x).length, `all ${s.slow_endpoints.length}`, s.slow_endpoints.every((e) => e.within_2x));
+    const n = s.slow_endpoints.length;
+    check(`${key}.slow_within_2x`, s.slow_endpoints.filter((e) => e.within_2x).length, `all ${n}`, (v) => v === n);
   }
-  if (r.isolation) {
-    max('isolation.ratio', r.isolation.ratio, TARGETS.isolation_ratio);
-    exact('isolation.healthy_delivered', r.isolation.healthy_delivered, `all ${r.isolation.healthy_expected}`, r.isolation.healthy_delivered === r.isolation.healthy_expected);
-  }
-  if (r.outage) {
-    max('outage.in_flight_max', r.outage.in_flight_max, TARGETS.outage_in_flight_max, true);
-    exact('outage.lost', r.outage.lost, 'nothing lost', r.outage.lost === 0);
-  }
+  if (i) max('isolation.ratio', i.ratio, TARGETS.isolation_ratio);
+  if (i) check('isolation.healthy_delivered', i.healthy_delivered, `all ${i.healthy_expected}`, (v) => v === i.healthy_expected);
+  if (o) max('outage.in_flight_max', o.in_flight_max, TARGETS.outage_in_flight_max, true);
+  if (o) check('outage.lost', o.lost, 'nothing lost', (v) => v === 0);
   // The kms section's figure (envelope encryption, the worse traffic shape); a cost of every delivery, hence the name.
   if (r.kms) max('cost.kms_calls_per_delivery', r.kms.kms_calls_per_delivery, TARGETS.kms_calls_per_delivery);
   if (r.cold_start) max('cold_start.max_ms', r.cold_start.max_ms, TARGETS.cold_start_max_ms, true);
   return checks;
 }
 
-const fmt = (v: number | null | undefined, digits = 0) => (v == null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
-const mark = (pass: boolean | null | undefined) => (pass == null ? '' : pass ? 'PASS' : 'FAIL');
-type Row = [section: string, metric: string, value: string, target?: string, status?: string];
-type Rows = (r: Results, checked: (name: string) => [string, string]) => Row[];
-const sorted = <T>(entries: [string, T][], by: (v: T) => number) => entries.sort((a, b) => by(b[1]) - by(a[1]));
+const fmt = (v: number | null | undefined, digits = 0) =>
+  v == null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pair = (a: number | null | undefined, b: number | null | undefined, digits = 0) => `${fmt(a, digits)} / ${fmt(b, digits)}`;
+type Row = [metric: string, value: string];
+type Profile = { main_thread_busy_pct?: number | null; attributed_by_component?: { name: string; pct_of_busy: number | null }[] };
+const components = (p?: Profile) => (p?.attributed_by_component ?? []).slice(0, 6).map((c) => `${c.name} ${fmt(c.pct_of_busy)}%`).join(', ');
 
-/** `rows(v)` where `v` is there, none otherwise. */
-const when = <T>(v: T | null | undefined | false, rows: (v: T) => Row[]): Row[] => (v ? rows(v) : []);
-
-const pipelineRows: Rows = ({ pipeline: p }, checked) =>
-  when(p, (p) => {
-    const unloaded = (p.warm_up as { unloaded?: { p50_ms: number | null; p99_ms: number | null } })?.unloaded;
-    const overloaded = p.deliveries_per_sec != null && p.offered.deliveries_per_sec > 1.1 * p.deliveries_per_sec;
-    const sustainable = Math.max(1, Math.floor((0.8 * (p.deliveries_per_sec ?? 0)) / p.webhooks));
-    const fanOut = p.phases.fan_out_events_per_sec;
-    const pct = (pct: 50 | 80): Row[] => when(p[`p99_ms_at_${pct}pct`] !== undefined, () => [
-      ['', `p50 / p99 at ${pct} % of capacity`, `${fmt(p[`p50_ms_at_${pct}pct`] ?? null, 1)} / ${fmt(p[`p99_ms_at_${pct}pct`], 1)} ms`],
-    ]);
-    return [
-      ['pipeline', 'offered', `${fmt(p.offered.events_per_sec)} events/s × ${p.webhooks} webhooks = ${fmt(p.offered.deliveries_per_sec)}/s for ${p.offered.duration_s} s`],
-      ['', 'deliveries/s (sustained)', `${fmt(p.deliveries_per_sec)}  (${fmt(p.during_load_deliveries_per_sec)}/s while publishing)`, ...checked('pipeline.deliveries_per_sec')],
-      ['', 'publish → receipt p50 / p99', `${fmt(p.p50_ms, 1)} / ${fmt(p.p99_ms, 1)} ms  (max ${fmt(p.max_ms)})`, ...checked('pipeline.p99_ms')],
-      ...when(overloaded, () => [['', '  note', `overloaded (offered ${fmt(p.offered.deliveries_per_sec)}/s > sustained): latency is backlog; --rate ${sustainable} for latency at a sustainable load`]]),
-      ...when(p.phases.delivery_only_per_sec != null, () => [
-        ['', 'fan-out rate / delivery rate after it', `${fmt(fanOut)} events/s (${fmt((fanOut ?? 0) * p.webhooks)} jobs/s) / ${fmt(p.phases.delivery_only_per_sec)} deliveries/s after fan-out finished`],
-      ]),
-      ...when(unloaded, (u) => [['', 'one event at a time p50 / p99', `${fmt(u.p50_ms, 1)} / ${fmt(u.p99_ms, 1)} ms`]]),
-      ...pct(50),
-      ...pct(80),
-      ['', 'delivered / verified / missing', `${fmt(p.delivered)} / ${fmt(p.verified)} / ${fmt(p.missing)}  (dup ${p.duplicates})`, 'none missing', checked('pipeline.missing')[1]],
-      ['', 'runtime CPU', `${fmt(p.cpu.runtime_pct_of_one_core)}% of a core, ${fmt(p.cpu.runtime_cpu_ms_per_delivery, 2)} ms/delivery (receivers ${fmt(p.cpu.receivers_pct_of_one_core)}%)`],
-    ];
-  });
-
-const rawRows: Rows = ({ raw, ratio }) => [
-  ...when(raw, (raw) => [['raw', `signed POSTs/s (${raw.concurrency} concurrent)`, `${fmt(raw.posts_per_sec)}  (p99 ${fmt(raw.latency.p99_ms, 1)} ms, verified ${fmt(raw.verified)})`]]),
-  ...when(ratio != null, () => [['', 'ratio pipeline / raw', fmt(ratio, 2)]]),
+const stormRows = (s: StormResult, name = ''): Row[] => [
+  [`${name}load`, `${s.seconds} s: ${s.healthy} healthy at ${s.healthyRate}/s; ${s.holes} black holes, ${s.slow} slow at ${s.rate}/s`],
+  ['healthy p99 alone / in the storm', `${pair(s.alone.p99_ms, s.storm.p99_ms)} ms (ratio ${fmt(s.ratio, 2)}), lost ${s.lost}`],
+  ['slow endpoints: received, s to the last', s.slow_endpoints.map((e) => `${e.received}/${e.expected} in ${e.seconds_to_last} s`).join(', ')],
 ];
 
-const connectionReuseRows: Rows = ({ connection_reuse: c }) =>
-  when(c, (c) => {
-    const mode = (m: ConnectionReuseResult['with_reuse']) =>
-      `${fmt(m.tls_handshakes)} handshakes / ${fmt(m.attempts)} attempts, attempt p50 ${fmt(m.attempt_ms.p50_ms, 1)} p99 ${fmt(m.attempt_ms.p99_ms, 1)} ms, batch p50 ${fmt(m.batch_ms.p50_ms, 1)} ms`;
-    return [
-      ['connection reuse', `without the pool (${c.batches} × ${c.batch_size} to ${c.endpoints} HTTPS endpoints)`, mode(c.without_reuse)],
-      ['', 'with the pool', mode(c.with_reuse)],
-      ['', 'handshakes saved', `${fmt(c.handshakes_saved)} (${fmt(c.handshakes_saved_pct, 1)} %), load ${c.loadavg_at_start.join(' ')}`],
-    ];
-  });
-
-const costRows: Rows = ({ cost: c }, checked) =>
-  when(c, (c) => {
-    const by = Object.entries(c.calls_per_delivery_by_service).map(([s, n]) => `${s} ${fmt(n, 2)}`).join(', ');
-    const option = c.dynamodb_provisioned_option;
-    const allIn = (a: NonNullable<typeof c.usd_per_million_all_in>, w: 'w4' | 'w1'): Row => [
-      '',
-      `all-in USD per 1M, ${w === 'w4' ? '4 webhooks' : '1 webhook'}/event`,
-      `$${fmt(a[w].total, 2)}  (${sorted(Object.entries(a[w].items), (v) => v).map(([k, v]) => `${k} ${fmt(v, 3)}`).join(', ')}; $${fmt(a[w].total_without_reuse, 2)} without connection reuse)`,
-      ...checked(`cost.usd_per_million_all_in.${w}`),
-    ];
-    return [
-      ['cost', 'AWS API calls per delivery', `${fmt(c.calls_per_delivery, 2)}  (${by})`, ...checked('cost.calls_per_delivery')],
-      ['', 'DynamoDB units per delivery', `${fmt(c.dynamodb_wru_per_delivery, 2)} WRU, ${fmt(c.dynamodb_rru_per_delivery, 2)} RRU  (from the items written; SQS ${fmt(c.sqs_requests_per_delivery, 2)} requests)`, ...checked('cost.dynamodb_wru_per_delivery')],
-      ['', 'USD per 1M deliveries', `$${fmt(c.usd_per_million_deliveries.total, 2)}  (us-east-1 list prices; see results.json)`, ...checked('cost.usd_per_million_deliveries')],
-      ['', 'USD per 1M, provisioned option', `$${fmt(c.usd_per_million_deliveries_provisioned.total, 2)}  (${option.tables.join(' + ')} tables provisioned, ${fmt(option.assumed_utilization * 100, 0)} % utilization)`],
-      ...when(c.usd_per_million_all_in, (a) => [
-        allIn(a, 'w4'),
-        allIn(a, 'w1'),
-        ['', 'EventBridge API destinations (beside it)', `$${fmt(a.api_destinations.w1, 2)} at 1 webhook/event, $${fmt(a.api_destinations.w4, 2)} at 4  (no signing, history or self-service)`],
-      ]),
-    ];
-  });
-
-const stormRows: Rows = (r, checked) =>
-  ([['storm', r.storm], ['storm (large)', r.storm?.large]] as const).flatMap(([label, s]): Row[] =>
-    when(s, (s) => [
-      [label, 'load', `${s.seconds} s: ${s.healthy} healthy at ${s.healthyRate} events/s, ${s.holes} black holes and ${s.slow} answering in 3 s at ${s.rate} events/s (slow lane ${s.slow_lane_concurrency} × 10)`],
-      ['', 'healthy p99 alone / in the storm', `${fmt(s.alone.p99_ms)} / ${fmt(s.storm.p99_ms)} ms  (ratio ${fmt(s.ratio, 2)})`, TARGETS.storm_ratio.label, checked(`${label === 'storm' ? 'storm' : 'storm.large'}.ratio`)[1]],
-      ['', 'slow endpoints: received, s to the last (publish 2×)', s.slow_endpoints.map((e) => `${e.received}/${e.expected} in ${fmt(e.seconds_to_last, 1)} s`).join(', '), `within ${2 * s.seconds} s`, mark(s.slow_endpoints.every((e) => e.within_2x))],
-      ['', 'healthy lost', `${s.lost}`, 'none', mark(s.lost === 0)],
-    ]),
-  );
-
-const controlsRows: Rows = ({ controls }) =>
-  when(controls, ({ rate_limit: l, ordering: o }) => [
-    ['controls', 'rate limit: most in any second / received', `${l.max_in_any_second} / ${l.received} of ${l.events} (limit ${l.limit_per_s}/s, offered ${l.offered_per_s}/s; last after ${fmt(l.seconds_to_last, 1)} s)`, `≤ ${l.limit_per_s}, all`, mark(l.max_in_any_second <= l.limit_per_s && l.received === l.events)],
-    ['', 'neighbour p99 alone / beside', `${fmt(l.neighbour_p99_alone_ms)} / ${fmt(l.neighbour_p99_beside_ms)} ms`],
-    ['', 'ordering: per_entity / none', `${fmt(o.per_entity.deliveries_per_s)} / ${fmt(o.none.deliveries_per_s)} deliveries/s (${o.events} events, ${o.orders} orders; in order: ${o.per_entity.in_order})`, 'in order', mark(o.per_entity.in_order && o.per_entity.received === o.events)],
-  ]);
-
-const coldStartRows: Rows = ({ cold_start: cs }, checked) =>
-  when(cs, (cs) => {
-    const handlers = Object.entries(cs.handlers);
-    const slowest = sorted(handlers, (h) => h.import_ms ?? 0).slice(0, 3).map(([h, v]) => `${h} ${fmt(v.import_ms, 1)}`).join(', ');
-    const variant = (key: 'import_ms_with_source_maps' | 'import_ms_without_source_maps' | 'import_ms_compile_cache') => Math.max(...handlers.map(([, h]) => h[key] ?? Number.NaN));
-    return [
-      ['cold start', 'slowest bundle import', `${fmt(cs.max_ms, 1)} ms (${cs.max_ms_handler})`, ...checked('cold_start.max_ms')],
-      ['', 'slowest three (ms)', slowest],
-      ['', 'biggest bundle', `${fmt(cs.max_kb, 0)} KB (${cs.max_kb_handler})`],
-      ...when(Number.isFinite(variant('import_ms_without_source_maps')), () => [
-        ['', 'slowest: source maps on / off / + compile cache', `${fmt(variant('import_ms_with_source_maps'), 1)} / ${fmt(variant('import_ms_without_source_maps'), 1)} / ${fmt(variant('import_ms_compile_cache'), 1)} ms`],
-      ]),
-    ];
-  });
-
-const isolationRows: Rows = ({ isolation: i }, checked) =>
-  when(i, (i) => [
-    ['isolation', 'load', `${i.rate_per_s} events/s for ${i.seconds} s to ${i.healthy_endpoints} healthy endpoints (+1 that never answers)`],
-    ['', 'healthy p99 alone / beside the black hole', `${fmt(i.alone_p99_ms)} / ${fmt(i.beside_bad_p99_ms)} ms  (ratio ${fmt(i.ratio, 2)})`, ...checked('isolation.ratio')],
-    ['', 'healthy delivered / expected', `${i.healthy_delivered} / ${i.healthy_expected}`, '', checked('isolation.healthy_delivered')[1]],
-  ]);
-
-const outageRows: Rows = ({ outage: o }, checked) =>
-  when(o, (o) => [
-    ['outage', 'scenario', `${o.rate_per_s} events/s, endpoint down ${o.outage_s} s; schedule ${o.schedule_s} s, parked past ${o.park_after_s} s`],
-    ['', 'in flight (max) / parked (max)', `${fmt(o.in_flight_max)} / ${fmt(o.parked_max)}`, ...checked('outage.in_flight_max')],
-    ['', 'delivered after recovery / lost', `${o.delivered_to_recovered} of ${o.events} in ${fmt(o.recovery_s, 1)} s / ${o.lost}`, 'nothing lost', checked('outage.lost')[1]],
-  ]);
-
-const sweepRows: Rows = ({ sweep: w }) =>
-  when(w, (w) => [['sweep', 'parked jobs re-queued', `${w.requeued} of ${w.parked} in ${fmt(w.seconds, 1)} s = ${fmt(w.jobs_per_sec)} jobs/s (1,000,000 in ${fmt(w.minutes_for_1m_at_this_rate, 1)} min at this rate)`]]);
-
-const kmsRows: Rows = ({ kms: k }, checked) =>
-  when(k, (k) => [
-    ['kms', `${fmt(k.options.webhooks)} webhooks, ${k.creation.data_keys} data keys, ${k.options.instances} instances`, `uniform ${k.envelope.uniform.kms_calls_per_delivery} / skewed ${k.envelope.skewed.kms_calls_per_delivery} KMS calls per delivery`, ...checked('cost.kms_calls_per_delivery')],
-    ['', `KMS per month at ${fmt(k.options.deliveriesPerSec)}/s`, `$${fmt(k.usd_per_month_at_rate, 2)}  (before data keys: $${fmt(k.baseline_kms1.uniform.usd_per_month_at_rate, 0)}, ${k.baseline_kms1.uniform.kms_calls_per_delivery} calls per delivery)`],
-  ]);
-
-const apiRows: Rows = ({ api }) =>
-  when(api, (api) =>
-    ([['GET /v1/webhooks', api.get_webhooks], ['POST /v1/webhooks', api.post_webhooks]] as const).map(([label, a], i): Row => [
-      i === 0 ? 'api' : '',
-      `${label} (${a.connections} conn.)`,
-      `${fmt(a.requests_per_sec)} req/s, p99 ${fmt(a.p99_ms, 1)} ms, non-2xx ${a.non_2xx}, errors ${a.errors}`,
-    ]),
-  );
-
-type Components = { name: string; pct_of_busy: number | null }[] | undefined;
-const components = (items: Components, from = 0) => (items ?? []).slice(from, from + 4).map((c) => `${c.name} ${fmt(c.pct_of_busy, 0)}%`).join(', ');
-
-const profileRows: Rows = ({ profile }) =>
-  when(profile && 'attributed_by_component' in profile && profile, (p) => [
-    ['profile', 'runtime main thread busy', `${fmt(p.main_thread_busy_pct, 0)}% of the pipeline window`],
-    ['', 'CPU by component (attributed)', components(p.attributed_by_component)],
-    ['', '', components(p.attributed_by_component, 4)],
-  ]);
-
-const deliveryCpuRows: Rows = ({ delivery_cpu: d }) =>
-  when(d, (d) => [
-    ['delivery_cpu', `deliver handler in-process, ${fmt(d.deliveries)} deliveries to ${d.webhooks} verifying receivers`, `${fmt(d.cpu_ms_per_delivery, 3)} ms CPU per delivery (${fmt(d.wall_ms_per_batch, 1)} ms per batch of 10)`],
-    ...when(d.profile && 'attributed_by_component' in d.profile && d.profile, (p) => [
-      ['', 'where it goes', (p.attributed_by_component ?? []).slice(0, 4).map((c) => `${c.name} ${c.pct_of_busy}%`).join(', ')],
-    ]),
-  ]);
-
-/** Table rows by section, in the table's order. */
-const SECTION_ROWS = { pipeline: pipelineRows, raw: rawRows, connection_reuse: connectionReuseRows, cost: costRows, storm: stormRows, controls: controlsRows, cold_start: coldStartRows, isolation: isolationRows, outage: outageRows, sweep: sweepRows, kms: kmsRows, delivery_cpu: deliveryCpuRows, api: apiRows, profile: profileRows };
-
-function renderRows(r: Results, sections: (keyof typeof SECTION_ROWS)[], checks = r.checks): string[] {
-  const checked = (name: string): [string, string] => {
-    const c = checks.find((x) => x.name === name);
-    return [c?.target ?? '', mark(c?.pass)];
-  };
-  const rows = sections.flatMap((s) => SECTION_ROWS[s](r, checked)).map(([a, b, c, d = '', e = '']) => [a, b, c, d, e]);
-  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((x) => x[i]!.length), 0));
-  return rows.map(([a, b, c, d, e]) => `${a!.padEnd(widths[0]!)}  ${b!.padEnd(widths[1]!)}  ${c!.padEnd(widths[2]!)}  ${d!.padEnd(widths[3]!)}  ${e}`.trimEnd());
+function pipelineRows(p: NonNullable<Results['pipeline']>): Row[] {
+  const { offered, warm_up: w } = p;
+  const overloaded = offered.deliveries_per_sec > 1.1 * (p.deliveries_per_sec ?? Infinity);
+  const sustainable = Math.max(1, Math.floor((0.8 * (p.deliveries_per_sec ?? 0)) / p.webhooks));
+  return [
+    ['offered', `${offered.events_per_sec} events/s × ${p.webhooks} webhooks = ${offered.deliveries_per_sec}/s for ${offered.duration_s} s`],
+    ['deliveries/s sustained (while publishing)', `${fmt(p.deliveries_per_sec)} (${fmt(p.during_load_deliveries_per_sec)})`],
+    ['publish → receipt p50 / p99', `${pair(p.p50_ms, p.p99_ms, 1)} ms (max ${fmt(p.max_ms)})`],
+    ...(overloaded ? [['  overloaded', `latency is backlog: --rate ${sustainable} for a sustainable load`] as Row] : []),
+    ['p50 / p99 one at a time', `${pair(w.unloaded.p50_ms, w.unloaded.p99_ms, 1)} ms`],
+    ['p50 / p99 at 50 %, 80 % of capacity', `${pair(p.p50_ms_at_50pct, p.p99_ms_at_50pct)}, ${pair(p.p50_ms_at_80pct, p.p99_ms_at_80pct)} ms`],
+    ['delivered / verified / missing / dup', `${pair(p.delivered, p.verified)} / ${pair(p.missing, p.duplicates)}`],
+    ['runtime CPU', `${fmt(p.cpu.runtime_pct_of_one_core)}% of a core, ${fmt(p.cpu.runtime_cpu_ms_per_delivery, 2)} ms/delivery`],
+  ];
 }
 
-/** A finished section's rows, for its progress line. */
-export const sectionSummary = (r: Results, section: string): string =>
-  section in SECTION_ROWS ? renderRows(r, [section as keyof typeof SECTION_ROWS], computeChecks(r)).join('\n') : '';
+function costRows(c: NonNullable<Results['cost']>): Row[] {
+  const a = c.usd_per_million_all_in;
+  const allIn = (w: 'w1' | 'w4') => `$${fmt(a?.[w].total, 2)} ($${fmt(a?.[w].total_without_reuse, 2)} without connection reuse)`;
+  const services = Object.entries(c.calls_per_delivery_by_service).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ');
+  const usd = (u: { total: number | null }) => `$${fmt(u.total, 2)}`;
+  return [
+    ['AWS API calls per delivery', `${fmt(c.calls_per_delivery, 2)} (${services})`],
+    ['WRU / RRU, SQS requests per delivery', `${c.dynamodb_wru_per_delivery} / ${c.dynamodb_rru_per_delivery}, ${c.sqs_requests_per_delivery}`],
+    ['USD per 1M deliveries (provisioned option)', `${usd(c.usd_per_million_deliveries)} (${usd(c.usd_per_million_deliveries_provisioned)})`],
+    ['all-in USD per 1M, 4 webhooks per event', allIn('w4')],
+    ['all-in USD per 1M, 1 webhook per event', allIn('w1')],
+  ];
+}
+
+/** Each section's rows, in the table's order. */
+const SECTION_ROWS: { [K in keyof Results]?: (v: NonNullable<Results[K]>, r: Results) => Row[] } = {
+  pipeline: pipelineRows,
+  raw: (raw, r) => [[`signed POSTs/s (${raw.concurrency} concurrent)`, `${raw.posts_per_sec} (p99 ${raw.latency.p99_ms} ms), ratio ${r.ratio}`]],
+  connection_reuse: ({ without_reuse: a, with_reuse: b }) => [
+    ['TLS handshakes without / with the pool', `${pair(a.tls_handshakes, b.tls_handshakes)} in ${fmt(b.attempts)} attempts`],
+    ['attempt p50 without / with', `${pair(a.attempt_ms.p50_ms, b.attempt_ms.p50_ms, 1)} ms`],
+  ],
+  cost: costRows,
+  storm: (s) => [...stormRows(s), ...(s.large ? stormRows(s.large, 'large: ') : [])],
+  controls: ({ rate_limit: l, ordering: o }) => [
+    [`rate limit ${l.limit_per_s}/s: most in a second, received`, `${l.max_in_any_second}, ${l.received} of ${l.events}`],
+    ['neighbour p99 alone / beside', `${pair(l.neighbour_p99_alone_ms, l.neighbour_p99_beside_ms)} ms`],
+    ['per_entity / none: deliveries/s, in order', `${pair(o.per_entity.deliveries_per_s, o.none.deliveries_per_s)}, ${o.per_entity.in_order}`],
+  ],
+  cold_start: (cs) => [['slowest import, biggest bundle', `${cs.max_ms} ms (${cs.max_ms_handler}), ${cs.max_kb} KB (${cs.max_kb_handler})`]],
+  isolation: (i) => [
+    ['healthy p99 alone / beside a black hole', `${pair(i.alone_p99_ms, i.beside_bad_p99_ms)} ms (ratio ${fmt(i.ratio, 2)})`],
+    ['healthy delivered', `${i.healthy_delivered} of ${i.healthy_expected}`],
+  ],
+  outage: (o) => [
+    ['in flight (max) / parked (max)', pair(o.in_flight_max, o.parked_max)],
+    ['delivered after recovery / lost', `${o.delivered_to_recovered} of ${o.events} in ${fmt(o.recovery_s, 1)} s / ${o.lost}`],
+  ],
+  sweep: (w) => [['parked jobs re-queued', `${w.requeued} of ${w.parked}, ${fmt(w.jobs_per_sec)} jobs/s`]],
+  kms: ({ envelope: e, ...k }) => [
+    ['KMS calls per delivery, uniform / skewed', pair(e.uniform.kms_calls_per_delivery, e.skewed.kms_calls_per_delivery, 6)],
+    [`KMS USD/month at ${k.options.deliveriesPerSec}/s`, `${k.usd_per_month_at_rate} (kms1: ${k.baseline_kms1.uniform.usd_per_month_at_rate})`],
+  ],
+  delivery_cpu: (d) => [
+    ['CPU per delivery', `${fmt(d.cpu_ms_per_delivery, 3)} ms (${fmt(d.wall_ms_per_batch, 1)} ms per batch of 10)`],
+    ...(d.profile ? [['where it goes', components(d.profile)] as Row] : []),
+  ],
+  api: ({ get_webhooks: get, post_webhooks: post, auth_flood: flood }) => [
+    ['GET / POST /v1/webhooks req/s', `${pair(get.requests_per_sec, post.requests_per_sec)} (p99 ${pair(get.p99_ms, post.p99_ms)} ms)`],
+    ['auth flood: bystander p50 alone / during', `${pair(flood.bystander_alone.p50_ms, flood.bystander_during_flood.p50_ms, 1)} ms`],
+  ],
+  profile: (p: Profile) => [['runtime main thread busy, by component', `${fmt(p.main_thread_busy_pct)}%: ${components(p)}`]],
+};
+
+/** The sections' rows, then the checks of those sections, in aligned columns. */
+function renderRows(r: Results, sections: string[], checks: Check[]): string[] {
+  const rowsOf = (s: string) => {
+    const [v, rows] = [r[s as keyof Results], SECTION_ROWS[s as keyof Results]];
+    return v == null || !rows ? [] : rows(v as never, r);
+  };
+  const rows = sections.flatMap((s) => rowsOf(s).map(([m, v], i) => [i ? '' : s, m, v]));
+  checks.filter((c) => sections.includes(c.name.split('.')[0]!)).forEach((c, i) => {
+    rows.push([i ? '' : 'checks', c.name, `${c.pass == null ? '' : c.pass ? 'PASS' : 'FAIL'} ${c.value ?? '—'} (${c.target})`]);
+  });
+  const widths = [0, 1].map((i) => Math.max(0, ...rows.map((x) => x[i]!.length)));
+  return rows.map(([s, m, v]) => `${s!.padEnd(widths[0]!)}  ${m!.padEnd(widths[1]!)}  ${v}`);
+}
+
+/** A finished section's rows and checks, for its progress line. */
+export const sectionSummary = (r: Results, section: string) => renderRows(r, [section], computeChecks(r)).join('\n');
 
 export function renderTable(r: Results): string {
-  const lines = renderRows(r, Object.keys(SECTION_ROWS) as (keyof typeof SECTION_ROWS)[]);
   const { git, machine } = r;
-  const head = `Buildmarkets Webhooks bench (${r.mode}) — ${r.generated_at}, commit ${git.commit?.slice(0, 10) ?? '?'}${git.dirty_files ? ` +${git.dirty_files} changed files` : ''}, ${machine.cpus} CPUs, load ${machine.loadavg_at_start.map((l) => l.toFixed(2)).join(' ')}`;
-  const busy = machine.loadavg_at_start[0]! >= machine.cpus * 0.5;
-  const tail = [
-    ...(busy ? [`Warning: the machine was already busy when the bench started (1-min load ${machine.loadavg_at_start[0]} on ${machine.cpus} cores): numbers are pessimistic.`] : []),
+  const commit = `commit ${git.commit?.slice(0, 10) ?? '?'}${git.dirty_files ? ` +${git.dirty_files} changed files` : ''}`;
+  const load = machine.loadavg_at_start;
+  return [
+    `Buildmarkets Webhooks bench (${r.mode}) — ${r.generated_at}, ${commit}, ${machine.cpus} CPUs, load ${load.join(' ')}`,
+    '',
+    ...renderRows(r, Object.keys(SECTION_ROWS), r.checks),
+    '',
+    ...(load[0]! >= machine.cpus * 0.5 ? [`Warning: the machine was busy at the start (1-min load ${load[0]}): numbers are pessimistic.`] : []),
     `Caveat: ${machine.caveat}`,
     ...r.findings.map((f) => `Finding: ${f}`),
     ...r.errors.map((e) => `Error: ${e}`),
-  ];
-  return [head, '', ...lines, '', ...tail, ''].join('\n');
+    '',
+  ].join('\n');
 }

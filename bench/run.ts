@@ -14,7 +14,7 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 async function git(): Promise<Results['git']> {
   const git = (...args: string[]) => runProcess('git', args, { cwd: ROOT }).catch(() => undefined);
   const [head, status] = await Promise.all([git('rev-parse', 'HEAD'), git('status', '--porcelain')]);
-  if (head?.code !== 0 || status?.code !== 0) return { commit: null, dirty_files: null };
+  if (!head || !status) return { commit: null, dirty_files: null };
   return { commit: head.stdout.trim(), dirty_files: status.stdout.split('\n').filter(Boolean).length };
 }
 

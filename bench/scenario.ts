@@ -5,11 +5,9 @@ import type { LocalState } from '../local/state-file.js';
 import { apiClient } from '../test/support/api-client.js';
 import { exampleData } from '../test/support/examples.js';
 import { localAws } from '../test/support/local-aws.js';
-import { type Behaviour, startReceiver } from './receiver.js';
+import { type Behaviour, startReceiver } from '../local/receiver.js';
 import { withRuntime } from './runtime.js';
 import { ascending, num, percentile, sleep } from './util.js';
-
-export { exampleData };
 
 /** How long a `/slow…` path takes to answer (issue 18: "endpoints answering in 3 s"). */
 export const SLOW_ANSWER_MS = 3000;
@@ -71,7 +69,7 @@ export async function withScenario<T>(env: Record<string, string>, run: (scenari
   }
 }
 
-/** Publishes `rate` events/s of `type` for `seconds` (one PutEvents each); returns event id → publish time. `data(i)` overrides the example payload. */
+/** `rate` events/s of `type` for `seconds` (one PutEvents each), `data(i)` over the example's fields; event id → publish time. */
 export async function publishPaced(state: LocalState, type: string, rate: number, seconds: number, data?: (i: number) => Record<string, unknown>): Promise<Map<string, number>> {
   const aws = localAws(state);
   const published = new Map<string, number>();
@@ -83,7 +81,7 @@ export async function publishPaced(state: LocalState, type: string, rate: number
       if (wait > 0) await sleep(wait);
       const eventId = randomUUID();
       published.set(eventId, Date.now());
-      sends.push(aws.publish(type, data ? data(i) : exampleData(type), { eventId, source: 'buildmarkets.bench' }));
+      sends.push(aws.publish(type, { ...exampleData(type), ...data?.(i) }, { eventId, source: 'buildmarkets.bench' }));
     }
     await Promise.all(sends);
     return published;

@@ -15,7 +15,7 @@ import { runKmsBench } from './kms.js';
 import { measureInfoLogBytes } from './log-bytes.js';
 import type { Options, Section } from './options.js';
 import { runOutageSimulation } from './outage.js';
-import { closePipeline, openPipeline, type PipelineContext, runPipeline, warmUp } from './pipeline.js';
+import { closePipeline, openPipeline, type PipelineContext, runPipeline, type WarmUp, warmUp } from './pipeline.js';
 import { summariseProfile } from './profile.js';
 import { runRaw } from './raw.js';
 import type { Results } from './report.js';
@@ -35,9 +35,10 @@ export class BenchContext {
   private rt?: Runtime;
   private pc?: PipelineContext;
   private profileDir?: string;
-  private profileWindow?: { startUs: number; endUs: number };
+  /** `--profile`: the pipeline window (µs on V8's clock), set by the pipeline section. */
+  readonly profileWindow = { startUs: 0, endUs: 0 };
   /** The pipeline section's warm-up and its observer snapshots, for `cost`. */
-  pipelineRun?: { warm: Awaited<ReturnType<typeof warmUp>>; before: ObserverSnapshot; after: ObserverSnapshot };
+  pipelineRun?: { warm: WarmUp; before: ObserverSnapshot; after: ObserverSnapshot };
 
   constructor(
     readonly options: Options,
@@ -61,12 +62,6 @@ export class BenchContext {
     return this.pc;
   }
 
-  /** `--profile`: the pipeline window's start or end. */
-  markProfile(end: boolean): void {
-    if (this.profileDir && !end) this.profileWindow = { startUs: microseconds(), endUs: 0 };
-    if (this.profileWindow && end) this.profileWindow.endUs = microseconds();
-  }
-
   /** Stops the receivers and the runtime (keeping what the runtime printed), then reads the profile. */
   async stop(): Promise<void> {
     const { results, pc, rt } = this;
@@ -81,7 +76,7 @@ export class BenchContext {
     }
     if (!this.profileDir) return;
     try {
-      if (this.profileWindow?.endUs) results.profile = summariseProfile(this.profileDir, this.profileWindow);
+      if (this.profileWindow.endUs) results.profile = summariseProfile(this.profileDir, this.profileWindow);
     } catch (error) {
       results.errors.push(`profile: ${(error as Error).message}`);
     }
@@ -91,24 +86,21 @@ export class BenchContext {
 }
 
 /** What the runtime printed while the bench ran (LOG_LEVEL=warn: warnings and errors), condensed. */
-export function summariseOutput(lines: string[]): NonNullable<Results['runtime_output']> {
-  const levels: Record<string, number> = {};
-  const messages = new Map<string, number>();
+export function summariseOutput(lines: string[]) {
+  const [levels, messages]: [Record<string, number>, Record<string, number>] = [{}, {}];
+  const count = (o: Record<string, number>, key: string) => (o[key] = (o[key] ?? 0) + 1);
   const other: string[] = [];
-  const count = (level: string) => (levels[level] = (levels[level] ?? 0) + 1);
-  for (const line of lines) {
-    if (/^(SIGTERM|SIGINT): stopping/.test(line.trim())) continue;
+  for (const line of lines.filter((l) => !/^(SIGTERM|SIGINT): stopping/.test(l.trim()))) {
     try {
-      const entry = JSON.parse(line) as { level?: string; message?: string; error?: unknown };
-      count(entry.level ?? '?');
-      const key = `${entry.level}: ${entry.message}${entry.error ? ` — ${JSON.stringify(entry.error).slice(0, 200)}` : ''}`;
-      messages.set(key, (messages.get(key) ?? 0) + 1);
+      const { level, message, error } = JSON.parse(line) as { level?: string; message?: string; error?: unknown };
+      count(levels, level ?? '?');
+      count(messages, `${level}: ${message}${error ? ` — ${JSON.stringify(error).slice(0, 200)}` : ''}`);
     } catch {
-      count('unstructured');
+      count(levels, 'unstructured');
       if (other.length < 20) other.push(line.slice(0, 300));
     }
   }
-  const top = [...messages].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([message, count]) => ({ count, message }));
+  const top = Object.entries(messages).sort((a, b) => b[1] - a[1]).slice(0, 15).map(([message, count]) => ({ count, message }));
   return { lines: lines.length, by_level: levels, messages: top, unstructured_sample: other };
 }
 
@@ -125,9 +117,9 @@ const pipeline: SectionRunner = async (ctx) => {
   const snapshots: ObserverSnapshot[] = [];
   // The profile window lies inside the two snapshots.
   const mark = async (end: boolean) => {
-    if (end) ctx.markProfile(end);
+    if (end) ctx.profileWindow.endUs = microseconds();
     snapshots.push(await pc.runtime.snapshot());
-    if (!end) ctx.markProfile(end);
+    if (!end) ctx.profileWindow.startUs = microseconds();
   };
   const run = await runPipeline(pc, { ...options, drainTimeoutS }, { before: () => mark(false), after: () => mark(true) });
   ctx.pipelineRun = { warm, before: snapshots[0]!, after: snapshots[1]! };

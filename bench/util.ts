@@ -1,9 +1,10 @@
 // Small helpers: progress lines, the repository root, numbers (nearest-rank percentiles, rounding, summaries, clocks)
 // and child processes run to completion (the long-lived ones have their own handles: runtime.ts, receiver.ts).
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /** The repository root (bench/ is one level below). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -52,24 +53,11 @@ export const epochMs = (): number => performance.timeOrigin + performance.now();
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const loads = () => loadavg().map((l) => round(l, 2)!);
 
-type ProcessResult = { code: number | null; stdout: string; stderr: string; wall_ms: number };
-type ProcessOptions = { env?: Record<string, string>; cwd?: string; ok?: boolean };
-
-/** Runs a process to completion; with `ok`, a non-zero exit is an error carrying the first lines of its output. */
-export function runProcess(command: string, args: string[], options: ProcessOptions = {}): Promise<ProcessResult> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let [stdout, stderr] = ['', ''];
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (!options.ok || code === 0) return resolve({ code, stdout, stderr, wall_ms: performance.now() - t0 });
-      const detail = (stderr.trim() || stdout.trim()).split('\n').slice(0, 5).join(' | ');
-      reject(new Error(`${[command, ...args].join(' ').slice(0, 200)} exited ${code}: ${detail}`));
-    });
-  });
+/** Runs a process to completion; a non-zero exit is an error carrying its output. */
+export async function runProcess(command: string, args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
+  const t0 = performance.now();
+  const { stdout, stderr } = await promisify(execFile)(command, args, { ...options, maxBuffer: 64 * 1024 * 1024 });
+  return { stdout, stderr, wall_ms: performance.now() - t0 };
 }
 
 /** utime + stime of a process in seconds, from /proc/<pid>/stat (NaN where there is no /proc). */

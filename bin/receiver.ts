@@ -2,7 +2,7 @@
 // trying the service locally. Prints each delivery and, given the secret, checks both signatures
 // (X-TAPP-Signature and Standard Webhooks). --fail answers those statuses first, to watch retries.
 import { parseArgs } from 'node:util';
-import { checkSignatures, header, startReceiver } from '../bench/receiver.js';
+import { checkSignatures, header, startReceiver } from '../local/receiver.js';
 
 const { values } = parseArgs({
   options: { port: { type: 'string', default: '4999' }, secret: { type: 'string' }, fail: { type: 'string', default: '' } },
