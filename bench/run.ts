@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { type Options, parseOptions } from './options.js';
 import { computeChecks, renderTable, type Results, sectionSummary, TARGETS } from './report.js';
-import { BenchContext, finishAllInCost, SECTION_RUNNERS } from './sections.js';
+import { BenchContext, finishAllInCost, SECTION_RUNNERS, SHARED_RUNTIME_SECTIONS } from './sections.js';
 import { loads, progress, ROOT, round, runProcess } from './util.js';
 
 const UNLIMITED = '1000000000';
@@ -32,6 +32,7 @@ async function runSections(ctx: BenchContext): Promise<void> {
   for (const [section, run] of Object.entries(SECTION_RUNNERS)) {
     if (!ctx.options.sections.has(section as keyof typeof SECTION_RUNNERS)) continue;
     try {
+      if (!SHARED_RUNTIME_SECTIONS.has(section)) await ctx.stop();
       await run(ctx);
       const summary = sectionSummary(ctx.results, section);
       if (summary) progress(`${section} done:\n${summary}`);

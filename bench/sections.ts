@@ -236,23 +236,29 @@ const storm: SectionRunner = async (ctx) => {
   finding(ctx, large.lost > 0, `storm (large): ${large.lost} healthy deliveries missing`);
 };
 
-/** Every section, in the order they run (each also in SECTIONS, options.ts). */
+/** The sections on the shared runtime and receivers: once any other section starts, they are stopped (run.ts). */
+export const SHARED_RUNTIME_SECTIONS: ReadonlySet<string> = new Set(['pipeline', 'cost', 'raw', 'isolation', 'api']);
+
+/** Every section, in the order they run (each also in SECTIONS, options.ts); SHARED_RUNTIME_SECTIONS first. */
 export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   /** Bundle import times, first, while nothing else of the bench runs. */
   cold_start: async ({ options, results }) => void (results.cold_start = await runColdStart({ runs: options.coldRuns, full: !options.quick })),
   pipeline,
   cost,
   raw,
-  /** Issue 18: the delivery sender's keep-alive pool against local HTTPS receivers, with and without it. */
-  connection_reuse: async (ctx) => {
-    const r = (ctx.results.connection_reuse = await runConnectionReuse({ endpoints: 4, batchSize: 10, batches: ctx.options.quick ? 30 : 100 }));
-    finding(ctx, r.without_reuse.failed + r.with_reuse.failed > 0, `connection_reuse: ${r.without_reuse.failed + r.with_reuse.failed} attempts failed`);
-  },
   // Before api: its failed-authentication flood blocks 127.0.0.1 for a minute.
   /** SPEC §9: healthy endpoints' p99 beside one that never answers, against the same load alone. */
   isolation: async (ctx) => {
     const r = (ctx.results.isolation = await runIsolationScenario((await ctx.runtime()).state, { rate: 20, seconds: ctx.options.quick ? 5 : 10, healthy: 4 }));
     finding(ctx, r.healthy_delivered < r.healthy_expected, `isolation: ${r.healthy_expected - r.healthy_delivered} healthy deliveries missing`);
+  },
+  api: async (ctx) => void (ctx.results.api = await runApi((await ctx.runtime()).state, { connections: ctx.options.apiConnections, durationS: ctx.options.apiDurationS })),
+  // The sections above share one runtime and its receivers (BenchContext); those stop before the ones below, which
+  // start their own: an idle runtime's pollers and sweeper would take CPU from them (the storm ratio most of all).
+  /** Issue 18: the delivery sender's keep-alive pool against local HTTPS receivers, with and without it. */
+  connection_reuse: async (ctx) => {
+    const r = (ctx.results.connection_reuse = await runConnectionReuse({ endpoints: 4, batchSize: 10, batches: ctx.options.quick ? 30 : 100 }));
+    finding(ctx, r.without_reuse.failed + r.with_reuse.failed > 0, `connection_reuse: ${r.without_reuse.failed + r.with_reuse.failed} attempts failed`);
   },
   storm,
   /** Issue 20: the rate limit held against 50 events/s, a neighbour's p99; ordering's throughput cost (its own runtime). */
@@ -278,5 +284,4 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
     const r = (ctx.results.delivery_cpu = await runDeliveryCpu({ batches: ctx.options.quick ? 100 : 400, webhooks: 4, profile: ctx.options.profile }));
     finding(ctx, r.failed > 0, `delivery_cpu: ${r.failed} messages kept (not delivered)`);
   },
-  api: async (ctx) => void (ctx.results.api = await runApi((await ctx.runtime()).state, { connections: ctx.options.apiConnections, durationS: ctx.options.apiDurationS })),
 };
