@@ -1,19 +1,19 @@
-// DynamoDB for the local runtime: dynalite in-process, on disk under DATA_DIR, with the tables
-// of lambdas/stores/table-definitions.ts created on start.
+// DynamoDB for the local runtime: dynalite on a thread of the runtime's own (engine-thread.ts), on
+// disk under DATA_DIR, with the tables of lambdas/stores/table-definitions.ts created on start.
 import { join } from 'node:path';
 import { CreateTableCommand, type CreateTableCommandInput, DescribeTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
 import { makeDataDirPrivate } from './data-dir.js';
-import { listenOnLoopback } from './loopback-server.js';
+import { startEngineThread } from './engine-thread.js';
 import { TABLES, type TableDefinition, type TableName } from '../lambdas/stores/table-definitions.js';
 
 export type LocalDynamo = { endpoint: string; stop(): Promise<void> };
 
-export async function startDynalite(dataDir: string, port: number): Promise<LocalDynamo> {
+/** `onCrash`: the engine's thread died while running (default: said on stderr). */
+export async function startDynalite(dataDir: string, port: number, onCrash: (error: Error) => void = (error) => void process.stderr.write(`dynalite: ${error.message}\n`)): Promise<LocalDynamo> {
   // The engine's files (LevelDB, created now and as it runs) are private: 0700 / 0600.
   makeDataDirPrivate(dataDir);
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: join(dataDir, 'dynamodb') });
-  const { url, stop } = await listenOnLoopback(server, port);
+  const options = { createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, path: join(dataDir, 'dynamodb') };
+  const { url, stop } = await startEngineThread('dynalite', options, port, onCrash);
   return { endpoint: url, stop };
 }
 

@@ -33,8 +33,14 @@ const REGION = 'us-east-1';
 
 type HandlerLoader = ReturnType<typeof handlerLoader>;
 
+/** An engine's thread died under the running runtime: nothing can be stored any more, so the process ends, loudly. */
+function engineLost(error: Error): void {
+  process.stderr.write(`the local runtime lost its DynamoDB engine: ${error.message}\n`);
+  process.exit(1);
+}
+
 export async function startLocalRuntime(local: LocalConfig): Promise<LocalRuntime> {
-  const dynamo = await startDynalite(local.dataDir, local.dynamodbPort);
+  const dynamo = await startDynalite(local.dataDir, local.dynamodbPort, engineLost);
   const sqsServer = await startSqs(local.sqsPort, REGION, local.dataDir);
   setFunctionEnvironment(local, dynamo, sqsServer);
   // The process's object graph: built once, from that environment, and shared by every handler.
