@@ -151,13 +151,14 @@ async function main() {
   const sqs = new SQSClient({ region: target.region, endpoint: target.sqsEndpoint, credentials: target.credentials });
   const waitSeconds = target.sqsEndpoint ? 0 : 1;
   try {
+    // The lanes are independent queues: both at once (each ends with a pause of its own, above).
     if (command === 'list') {
-      const messages = [];
-      for (const lane of lanes) messages.push(...(await list(sqs, lane, target.lanes[lane].deadLetterQueueUrl, max, waitSeconds)));
-      printJson(messages);
+      const messages = await Promise.all(lanes.map((lane) => list(sqs, lane, target.lanes[lane].deadLetterQueueUrl, max, waitSeconds)));
+      printJson(messages.flat());
     } else {
-      const results = [];
-      for (const lane of lanes) results.push({ lane, ...(await redrive(sqs, target.lanes[lane].queueUrl, target.lanes[lane].deadLetterQueueUrl, max, waitSeconds)) });
+      const results = await Promise.all(
+        lanes.map(async (lane) => ({ lane, ...(await redrive(sqs, target.lanes[lane].queueUrl, target.lanes[lane].deadLetterQueueUrl, max, waitSeconds)) })),
+      );
       printJson(results);
       if (results.some((r) => r.failed > 0)) process.exitCode = 1;
     }

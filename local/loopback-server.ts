@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const STOP_GRACE_MS = 10_000;
+const IDLE_SWEEP_MS = 50;
 
 export async function listenOnLoopback(server: Server, port: number): Promise<{ url: string; stop(): Promise<void> }> {
   await new Promise<void>((resolve, reject) => {
@@ -19,13 +20,18 @@ export async function listenOnLoopback(server: Server, port: number): Promise<{ 
   return {
     url: `http://127.0.0.1:${actual}`,
     // Stop accepting, let requests in progress finish (their handlers still need the stores),
-    // then cut whatever is left after a grace period.
+    // then cut whatever is left after a grace period. A request that was in progress when the stop
+    // began was answered keep-alive: its connection, idle from then on, is closed on the next
+    // sweep (server.close() closes only the connections idle when it is called; a client's unused
+    // pooled connection would otherwise hold the stop until a keep-alive timeout, 4-5 s).
     stop: () =>
       new Promise<void>((resolve) => {
         closing = true;
         const force = setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS);
+        const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
         server.close(() => {
           clearTimeout(force);
+          clearInterval(sweep);
           resolve();
         });
         server.closeIdleConnections();

@@ -1,5 +1,6 @@
 // No pending delivery is lost to a crash: a short retry wait stays in the queue (the local SQS
 // emulator persists, as SQS does), a long one is parked in DynamoDB and re-queued by the sweeper.
+// Each test has runtimes and a receiver path of its own: they run concurrently.
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { apiClient } from '../support/api-client.js';
 import { exampleData } from '../support/examples.js';
@@ -21,7 +22,7 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 
 describe('crash safety', () => {
-  it('makes the pending retry after kill -9 during the retry wait and a restart on the same DATA_DIR', async () => {
+  it.concurrent('makes the pending retry after kill -9 during the retry wait and a restart on the same DATA_DIR', async () => {
     const dataDir = makeDataDir();
     // Debug logs show when a batch is over, so the kill lands in the retry wait, not between the
     // attempt's job write and the visibility change that schedules its retry.
@@ -58,7 +59,7 @@ describe('crash safety', () => {
     }
   });
 
-  it('parks a long retry wait in DynamoDB (nothing in flight in SQS) and the sweeper re-queues it when due, across kill -9', async () => {
+  it.concurrent('parks a long retry wait in DynamoDB (nothing in flight in SQS) and the sweeper re-queues it when due, across kill -9', async () => {
     const dataDir = makeDataDir();
     const env = { RETRY_SCHEDULE_SECONDS: '4,4,4,4,4', PARK_AFTER_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '1', RATE_LIMIT_PER_SECOND: '1000' };
     receiver.script('/parked', { statuses: [503, 200] });

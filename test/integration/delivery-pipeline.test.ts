@@ -1,7 +1,12 @@
 // The delivery pipeline end to end through the local runtime: PutEvents on the local bus →
 // fan-out → SQS → delivery handler → a real loopback receiver; retries on a compressed schedule.
+// The tests run concurrently on one runtime (most of each is waiting on retries): each has its
+// own webhooks and receiver paths and an event type no other test publishes or subscribes to; the
+// two that need a partner's every event (a webhook subscribed to [], events that must not arrive)
+// have a partner of their own.
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { issueTestApiKey } from '../support/api-keys.js';
 import { exampleData } from '../support/examples.js';
 import type { Receiver } from '../support/receiver.js';
 import { type PipelineHarness, startPipeline } from '../support/pipeline-harness.js';
@@ -26,19 +31,23 @@ beforeAll(async () => {
 
 afterAll(() => harness?.stop());
 
-/** A webhook on its own receiver path, so each test reads only its own deliveries. */
-async function webhook(events: string[] = [], behaviour?: Parameters<Receiver['script']>[1]) {
+type Auth = { apiKey: string; apiSecret: string };
+
+/** A webhook on its own receiver path, so each test reads only its own deliveries; `auth`: another partner's key. */
+async function webhook(events: string[] = [], behaviour?: Parameters<Receiver['script']>[1], auth?: Auth) {
   const path = `/hook-${++pathCounter}`;
   if (behaviour) receiver.script(path, behaviour);
-  const res = await call('POST', '/v1/webhooks', { body: { url: receiver.url(path), events } });
+  const res = await call('POST', '/v1/webhooks', { body: { url: receiver.url(path), events }, auth });
   expect(res.status).toBe(201);
   return { id: res.body.id as string, secret: res.body.secret as string, path };
 }
 
 const deliveries = async (id: string, query = '') => (await call('GET', `/v1/webhooks/${id}/deliveries${query}`)).body as any[];
+/** A partner of the test's own: no other test's events reach its webhooks. */
+const ownPartner = async (partnerId: string) => (await issueTestApiKey(harness.rt.state, { partnerId, scopes: ['webhooks:read', 'webhooks:write'] })).auth;
 
 describe('delivery pipeline', () => {
-  it('delivers a published event signed so that our own HMAC and the standardwebhooks verifier both accept it', async () => {
+  it.concurrent('delivers a published event signed so that our own HMAC and the standardwebhooks verifier both accept it', async () => {
     const hook = await webhook(['order.filled']);
     const data = exampleData('order.filled');
     const { eventId, result } = await aws.publish('order.filled', data);
@@ -102,19 +111,20 @@ describe('delivery pipeline', () => {
     expect(history[0].response_time_ms).toEqual(expect.any(Number));
   });
 
-  it('delivers only subscribed event types, and everything to a webhook subscribed to []', async () => {
-    const orders = await webhook(['order.filled']);
-    const all = await webhook([]);
-    const { eventId: closed } = await aws.publish('account.closed', exampleData('account.closed'));
-    const { eventId: filled } = await aws.publish('order.filled', exampleData('order.filled'));
+  it.concurrent('delivers only subscribed event types, and everything to a webhook subscribed to []', async () => {
+    const auth = await ownPartner('subscriptions');
+    const orders = await webhook(['order.filled'], undefined, auth);
+    const all = await webhook([], undefined, auth);
+    const { eventId: closed } = await aws.publish('account.closed', exampleData('account.closed'), { partnerId: 'subscriptions' });
+    const { eventId: filled } = await aws.publish('order.filled', exampleData('order.filled'), { partnerId: 'subscriptions' });
     await waitFor(() => receiver.received(all.path).length === 2 && receiver.received(orders.path).length === 1);
     const ids = (path: string) => receiver.received(path).map((r) => JSON.parse(r.body).event_id);
     expect(ids(orders.path)).toEqual([filled]);
     expect(ids(all.path).sort()).toEqual([closed, filled].sort());
-    expect(await aws.queuedFor(orders.id, closed)).toBe(false);
+    expect(await aws.queuedFor(orders.id, closed, 'subscriptions')).toBe(false);
   });
 
-  it('delivers an event_id published twice once per webhook', async () => {
+  it.concurrent('delivers an event_id published twice once per webhook', async () => {
     const a = await webhook(['order.submitted']);
     const b = await webhook(['order.submitted']);
     const { eventId } = await aws.publish('order.submitted', exampleData('order.submitted'));
@@ -130,7 +140,7 @@ describe('delivery pipeline', () => {
     expect(ids(b.path).filter((id) => id === eventId)).toHaveLength(1);
   });
 
-  it('retries 503, 503, 200 as three attempts with a correct history', async () => {
+  it.concurrent('retries 503, 503, 200 as three attempts with a correct history', async () => {
     const hook = await webhook(['order.rejected'], { statuses: [503, 503, 200] });
     const { eventId } = await aws.publish('order.rejected', exampleData('order.rejected'));
     await aws.untilOutcome(hook.id, [eventId], 'succeeded', { timeoutMs: 15_000 });
@@ -156,7 +166,7 @@ describe('delivery pipeline', () => {
     expect(await deliveries(hook.id, `?event_id=${eventId}&status=succeeded`)).toHaveLength(1);
   });
 
-  it('gives up after exactly 6 attempts against an endpoint that always answers 500', async () => {
+  it.concurrent('gives up after exactly 6 attempts against an endpoint that always answers 500', async () => {
     const hook = await webhook(['order.cancelled'], { statuses: [500] });
     const { eventId } = await aws.publish('order.cancelled', exampleData('order.cancelled'));
     await aws.untilOutcome(hook.id, [eventId], 'failed', { timeoutMs: 20_000 });
@@ -168,7 +178,7 @@ describe('delivery pipeline', () => {
     expect(history.slice(1).every((d) => d.next_retry_at !== null)).toBe(true);
   });
 
-  it('records a timeout and a redirect as failed attempts and never follows the redirect', async () => {
+  it.concurrent('records a timeout and a redirect as failed attempts and never follows the redirect', async () => {
     const slow = await webhook(['account.kyc_approved'], { delayMs: 3000 });
     const target = `/redirect-target-${pathCounter}`;
     const redirecting = await webhook(['account.kyc_approved'], { redirectTo: receiver.url(target) });
@@ -186,7 +196,7 @@ describe('delivery pipeline', () => {
     await call('DELETE', `/v1/webhooks/${redirecting.id}`);
   });
 
-  it('records connection_refused when nothing listens at the URL', async () => {
+  it.concurrent('records connection_refused when nothing listens at the URL', async () => {
     const res = await call('POST', '/v1/webhooks', { body: { url: 'http://127.0.0.1:1/nothing', events: ['account.closed'] } });
     await aws.publish('account.closed', exampleData('account.closed'));
     const [attempt] = await waitFor(async () => ((await deliveries(res.body.id)).length ? deliveries(res.body.id) : undefined));
@@ -194,7 +204,7 @@ describe('delivery pipeline', () => {
     await call('DELETE', `/v1/webhooks/${res.body.id}`);
   });
 
-  it('sends webhook.test to a webhook subscribed to other events, and refuses it while disabled', async () => {
+  it.concurrent('sends webhook.test to a webhook subscribed to other events, and refuses it while disabled', async () => {
     const hook = await webhook(['funding.deposit_completed']);
     const res = await call('POST', `/v1/webhooks/${hook.id}/test`);
     expect(res.status).toBe(202);
@@ -210,7 +220,7 @@ describe('delivery pipeline', () => {
     expect(refused.body.error.code).toBe('WEBHOOK_DISABLED');
   });
 
-  it('never delivers events that fired while a webhook was disabled, even after it is enabled again', async () => {
+  it.concurrent('never delivers events that fired while a webhook was disabled, even after it is enabled again', async () => {
     const hook = await webhook(['funding.withdrawal_completed']);
     await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { status: 'disabled' } });
     const { eventId: missed } = await aws.publish('funding.withdrawal_completed', exampleData('funding.withdrawal_completed'));
@@ -221,7 +231,7 @@ describe('delivery pipeline', () => {
     expect(receiver.received(hook.path).map((r) => JSON.parse(r.body).event_id)).toEqual([later]);
   });
 
-  it('drops a pending retry when the webhook is disabled, even if it is enabled again before the retry', async () => {
+  it.concurrent('drops a pending retry when the webhook is disabled, even if it is enabled again before the retry', async () => {
     const hook = await webhook(['funding.deposit_returned'], { statuses: [503, 200] });
     const { eventId } = await aws.publish('funding.deposit_returned', exampleData('funding.deposit_returned'));
     await waitFor(async () => (await aws.job(hook.id, eventId))?.attempts === 1);
@@ -231,7 +241,7 @@ describe('delivery pipeline', () => {
     expect(receiver.received(hook.path)).toHaveLength(1);
   });
 
-  it('stops retrying at once when the webhook is deleted mid-retry', async () => {
+  it.concurrent('stops retrying at once when the webhook is deleted mid-retry', async () => {
     const hook = await webhook(['funding.withdrawal_returned'], { statuses: [500] });
     const { eventId } = await aws.publish('funding.withdrawal_returned', exampleData('funding.withdrawal_returned'));
     await waitFor(async () => (await aws.job(hook.id, eventId))?.attempts === 1);
@@ -240,17 +250,17 @@ describe('delivery pipeline', () => {
     expect(receiver.received(hook.path)).toHaveLength(1);
   });
 
-  it('never delivers an event whose data fails validation, and keeps it with the reason', async () => {
-    const hook = await webhook(['order.filled']);
+  it.concurrent('never delivers an event whose data fails validation, and keeps it with the reason', async () => {
+    const hook = await webhook(['order.filled'], undefined, await ownPartner('validation'));
     const bad = { ...exampleData('order.filled'), quantity: 3 };
-    const { eventId, result } = await aws.publish('order.filled', bad);
+    const { eventId, result } = await aws.publish('order.filled', bad, { partnerId: 'validation' });
     expect(result.FailedEntryCount).toBe(0);
     const rejected = await waitFor(async () => (await aws.rejectedEvents()).find((e) => String(e.detail).includes(eventId)));
     expect(rejected.reason).toMatch(/quantity/);
     expect(rejected.detail_type).toBe('order.filled');
-    const { eventId: unknownType } = await aws.publish('order.exploded', exampleData('order.filled'));
+    const { eventId: unknownType } = await aws.publish('order.exploded', exampleData('order.filled'), { partnerId: 'validation' });
     await waitFor(async () => (await aws.rejectedEvents()).find((e) => String(e.detail).includes(unknownType)));
-    expect(await aws.queuedFor(hook.id, eventId)).toBe(false);
+    expect(await aws.queuedFor(hook.id, eventId, 'validation')).toBe(false);
     expect(receiver.received(hook.path)).toHaveLength(0);
   });
 });

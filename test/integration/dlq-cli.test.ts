@@ -1,6 +1,7 @@
 // `npm run dlq -- list | redrive` as an operator runs it, against a running local runtime: messages
 // are put in the lanes' DLQs directly with the SDK (as the queues' redrive policy would), listed
-// with their parsed ids, and a redriven delivery reaches the receiver.
+// with their parsed ids, and a redriven delivery reaches the receiver. The two tests run
+// concurrently (the second's commands are all refused before any queue is read).
 import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { deliverMessage, encodeQueueMessage } from '../../lambdas/domain/delivery.js';
@@ -44,7 +45,7 @@ const depth = async (url: string) => {
 };
 
 describe('dlq CLI', () => {
-  it('lists what sits in each lane\'s DLQ, leaves it there, and redrives a lane back to its queue', async () => {
+  it.concurrent('lists what sits in each lane\'s DLQ, leaves it there, and redrives a lane back to its queue', async () => {
     const call = apiClient(rt.state);
     const created = await call('POST', '/v1/webhooks', { body: { url: receiver.url('/dlq'), events: [] } });
     expect(created.status).toBe(201);
@@ -80,12 +81,13 @@ describe('dlq CLI', () => {
     expect((await dlqJson(['list'])).map((m) => m.lane)).toEqual(['slow']);
   });
 
-  it('refuses unknown commands, lanes and --max values (exit 2, usage on stderr)', async () => {
-    for (const args of [[], ['purge'], ['list', '--lane', 'medium'], ['redrive', '--max', '0'], ['list', '--max', 'x'], ['list', 'extra']]) {
-      const result = await dlq(args);
-      expect([args, result.code]).toEqual([args, 2]);
+  it.concurrent('refuses unknown commands, lanes and --max values (exit 2, usage on stderr)', async () => {
+    const cases = [[], ['purge'], ['list', '--lane', 'medium'], ['redrive', '--max', '0'], ['list', '--max', 'x'], ['list', 'extra']];
+    const results = await Promise.all(cases.map((args) => dlq(args)));
+    results.forEach((result, i) => {
+      expect([cases[i], result.code]).toEqual([cases[i], 2]);
       expect(result.stderr).toContain('usage');
       expect(result.stdout).toBe('');
-    }
+    });
   });
 });

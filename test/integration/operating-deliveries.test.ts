@@ -2,6 +2,9 @@
 // signatures, the retry schedule), recover (failed and dropped deliveries in a window, once each,
 // a second run queues nothing), rotate-secret (both signatures during the overlap, checked with
 // standardwebhooks and the plain HMACs), and the auth, isolation and body rules of SPEC §2 on each.
+// The tests run concurrently on one runtime (most of each is waiting on the retry schedule): each
+// has its own webhooks and receiver paths, and no two publish or subscribe to the same event type
+// (none subscribes to everything), so no test sees another's deliveries.
 import { createHmac, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { issueTestApiKey, type TestApiKey } from '../support/api-keys.js';
@@ -62,7 +65,7 @@ const swVerify = (secret: string, r: Received) =>
   });
 
 describe('POST /v1/webhooks/{webhookId}/events/{eventId}/redeliver', () => {
-  it('delivers a succeeded event again with the next attempt_number, a new envelope id and fresh signatures', async () => {
+  it.concurrent('delivers a succeeded event again with the next attempt_number, a new envelope id and fresh signatures', async () => {
     const hook = await webhook(['order.filled']);
     const { eventId } = await aws.publish('order.filled', exampleData('order.filled'));
     await receivedCount(hook.path, 1);
@@ -86,7 +89,7 @@ describe('POST /v1/webhooks/{webhookId}/events/{eventId}/redeliver', () => {
     ]);
   });
 
-  it('follows the retry schedule when the redelivery fails', async () => {
+  it.concurrent('follows the retry schedule when the redelivery fails', async () => {
     const hook = await webhook(['order.rejected'], { statuses: [200, 503, 200] });
     const { eventId } = await aws.publish('order.rejected', exampleData('order.rejected'));
     await outcome(hook.id, eventId, 'succeeded');
@@ -105,7 +108,7 @@ describe('POST /v1/webhooks/{webhookId}/events/{eventId}/redeliver', () => {
     await outcome(hook.id, eventId, 'succeeded');
   });
 
-  it('goes on from the attempts of a job that failed for good', async () => {
+  it.concurrent('goes on from the attempts of a job that failed for good', async () => {
     const hook = await webhook(['order.cancelled'], { statuses: [500, 500, 500, 200] });
     const { eventId } = await aws.publish('order.cancelled', exampleData('order.cancelled'));
     await outcome(hook.id, eventId, 'failed');
@@ -120,7 +123,7 @@ describe('POST /v1/webhooks/{webhookId}/events/{eventId}/redeliver', () => {
     expect(receiver.received(hook.path)).toHaveLength(4);
   });
 
-  it('takes concurrent redeliveries of one event (each a new version of the job; none is a 500)', async () => {
+  it.concurrent('takes concurrent redeliveries of one event (each a new version of the job; none is a 500)', async () => {
     const hook = await webhook(['account.closed']);
     const { eventId } = await aws.publish('account.closed', exampleData('account.closed'));
     await outcome(hook.id, eventId, 'succeeded');
@@ -134,7 +137,7 @@ describe('POST /v1/webhooks/{webhookId}/events/{eventId}/redeliver', () => {
     expect(new Set(numbers).size).toBe(numbers.length);
   });
 
-  it('answers 404 EVENT_NOT_FOUND for an unknown, malformed or other webhook\'s event, and checks auth, scope and isolation', async () => {
+  it.concurrent('answers 404 EVENT_NOT_FOUND for an unknown, malformed or other webhook\'s event, and checks auth, scope and isolation', async () => {
     const hook = await webhook(['order.submitted']);
     const elsewhere = await webhook(['account.kyc_rejected']);
     const { eventId } = await aws.publish('account.kyc_rejected', exampleData('account.kyc_rejected'));
@@ -161,7 +164,7 @@ describe('POST /v1/webhooks/{webhookId}/events/{eventId}/redeliver', () => {
 });
 
 describe('POST /v1/webhooks/{webhookId}/recover', () => {
-  it('re-queues the failed deliveries of the window once each; a second run queues nothing', async () => {
+  it.concurrent('re-queues the failed deliveries of the window once each; a second run queues nothing', async () => {
     const hook = await webhook(['funding.deposit_completed'], { statuses: [500, 500, 500, 500, 500, 500, 200] });
     const since = new Date(Date.now() - 1000).toISOString();
     const first = await aws.publish('funding.deposit_completed', exampleData('funding.deposit_completed'));
@@ -185,7 +188,7 @@ describe('POST /v1/webhooks/{webhookId}/recover', () => {
     expect((await call('POST', `/v1/webhooks/${hook.id}/recover`, { body: { since } })).body).toEqual({ events: 0 });
   });
 
-  it('re-queues a delivery dropped while the webhook was disabled', async () => {
+  it.concurrent('re-queues a delivery dropped while the webhook was disabled', async () => {
     const hook = await webhook(['funding.withdrawal_completed'], { statuses: [503, 200] });
     const since = new Date().toISOString();
     const { eventId } = await aws.publish('funding.withdrawal_completed', exampleData('funding.withdrawal_completed'));
@@ -203,8 +206,8 @@ describe('POST /v1/webhooks/{webhookId}/recover', () => {
     ]);
   });
 
-  it('refuses a window over 14 days back, since after until, bad dates and unknown fields; checks auth and isolation', async () => {
-    const hook = await webhook(['order.filled']);
+  it.concurrent('refuses a window over 14 days back, since after until, bad dates and unknown fields; checks auth and isolation', async () => {
+    const hook = await webhook(['funding.ach_relationship_removed']);
     const recover = (body: unknown, options: Parameters<typeof call>[2] = {}) => call('POST', `/v1/webhooks/${hook.id}/recover`, { body, ...options });
     const now = Date.now();
     const iso = (ms: number) => new Date(ms).toISOString();
@@ -222,8 +225,8 @@ describe('POST /v1/webhooks/{webhookId}/recover', () => {
 });
 
 describe('POST /v1/webhooks/{webhookId}/rotate-secret', () => {
-  it('signs with both secrets during the overlap, then with the new one alone', async () => {
-    const hook = await webhook([]);
+  it.concurrent('signs with both secrets during the overlap, then with the new one alone', async () => {
+    const hook = await webhook(['funding.ach_relationship_created']);
     const res = await call('POST', `/v1/webhooks/${hook.id}/rotate-secret`, { body: { expire_previous_in_seconds: 3600 } });
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(['previous_secret_expires_at', 'secret']);
@@ -258,8 +261,8 @@ describe('POST /v1/webhooks/{webhookId}/rotate-secret', () => {
     expect(stored).not.toHaveProperty('previous_secret_ciphertext');
   });
 
-  it('ignores an expired previous secret and erases it on the next write', async () => {
-    const hook = await webhook([]);
+  it.concurrent('ignores an expired previous secret and erases it on the next write', async () => {
+    const hook = await webhook(['funding.ach_relationship_created']);
     const res = await call('POST', `/v1/webhooks/${hook.id}/rotate-secret`, { body: { expire_previous_in_seconds: 1 } });
     expect(res.status).toBe(200);
     expect(await aws.webhookItem('dev', hook.id)).toHaveProperty('previous_secret_ciphertext');
@@ -270,14 +273,14 @@ describe('POST /v1/webhooks/{webhookId}/rotate-secret', () => {
     expect(swVerify(res.body.secret, got!)).toEqual(JSON.parse(got!.body));
     expect(() => swVerify(hook.secret, got!)).toThrow();
 
-    expect((await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { events: ['order.filled'] } })).status).toBe(200);
+    expect((await call('PATCH', `/v1/webhooks/${hook.id}`, { body: { events: ['funding.ach_relationship_removed'] } })).status).toBe(200);
     const item = await aws.webhookItem('dev', hook.id);
     expect(item).not.toHaveProperty('previous_secret_ciphertext');
     expect(item).not.toHaveProperty('previous_secret_expires_at');
   });
 
-  it('takes an empty body (86400 s), refuses bad values and unknown fields, and checks auth and isolation', async () => {
-    const hook = await webhook([]);
+  it.concurrent('takes an empty body (86400 s), refuses bad values and unknown fields, and checks auth and isolation', async () => {
+    const hook = await webhook(['funding.ach_relationship_created']);
     const rotate = (options: Parameters<typeof call>[2]) => call('POST', `/v1/webhooks/${hook.id}/rotate-secret`, options);
     const res = await rotate({});
     expect(res.status).toBe(200);

@@ -1,5 +1,7 @@
 // Rate limits per API key (SPEC §2): at most N in any rolling window, on one shared DynamoDB item per
-// key, 429 RATE_LIMITED with Retry-After, and recovery once the window has passed.
+// key, 429 RATE_LIMITED with Retry-After, and recovery once the window has passed. The tests run
+// concurrently: each uses keys of its own (a key's limit is its own, as one test shows), and the
+// last two each start a runtime of their own.
 import { openApiDocument } from '../../lambdas/openapi/document.js';
 import { apiClient } from '../support/api-client.js';
 import { issueTestApiKey } from '../support/api-keys.js';
@@ -24,7 +26,7 @@ afterAll(async () => {
 const windowsSpanned = (startMs: number, endMs: number, windowMs: number) => Math.floor(endMs / windowMs) - Math.floor(startMs / windowMs) + 1;
 
 describe('rate limits', () => {
-  it('answers 429 RATE_LIMITED with Retry-After past the per-second limit, then recovers', async () => {
+  it.concurrent('answers 429 RATE_LIMITED with Retry-After past the per-second limit, then recovers', async () => {
     const key = await issueTestApiKey(rt.state, { partnerId: 'burst', scopes: ['webhooks:read'] });
     const start = Date.now();
     const results = await Promise.all(Array.from({ length: 20 }, () => call('GET', '/v1/webhooks', { auth: key.auth })));
@@ -47,7 +49,7 @@ describe('rate limits', () => {
     expect(recovered.status).toBe(200);
   });
 
-  it('answers 429 as the OpenAPI document says, and never limits the public GET /v1/openapi.json', async () => {
+  it.concurrent('answers 429 as the OpenAPI document says, and never limits the public GET /v1/openapi.json', async () => {
     const schemas = openApiSchemas(openApiDocument());
     const key = await issueTestApiKey(rt.state, { partnerId: 'docs', scopes: ['webhooks:write'] });
     const results = await Promise.all(Array.from({ length: 20 }, () => call('GET', '/v1/event-types', { auth: key.auth })));
@@ -59,14 +61,14 @@ describe('rate limits', () => {
     expect(open.map((r) => r.status)).toEqual(Array(12).fill(200));
   });
 
-  it('limits each key on its own', async () => {
+  it.concurrent('limits each key on its own', async () => {
     const noisy = await issueTestApiKey(rt.state, { partnerId: 'noisy', scopes: ['webhooks:read'] });
     const quiet = await issueTestApiKey(rt.state, { partnerId: 'quiet', scopes: ['webhooks:read'] });
     await Promise.all(Array.from({ length: 12 }, () => call('GET', '/v1/webhooks', { auth: noisy.auth })));
     expect((await call('GET', '/v1/webhooks', { auth: quiet.auth })).status).toBe(200);
   });
 
-  it('enforces the per-minute limit with a Retry-After up to the end of the minute', async () => {
+  it.concurrent('enforces the per-minute limit with a Retry-After up to the end of the minute', async () => {
     const minuteRt = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '1000', RATE_LIMIT_PER_MINUTE: '12' } });
     try {
       const minuteCall = apiClient(minuteRt.state);
@@ -83,18 +85,17 @@ describe('rate limits', () => {
     }
   });
 
-  it('never lets more than 10 through in a second, with bursts of 25 straddling a second boundary (default limits)', async () => {
+  it.concurrent('never lets more than 10 through in a second, with bursts of 25 straddling a second boundary (default limits)', async () => {
     const defaultRt = await startRuntime();
     try {
       const defaultCall = apiClient(defaultRt.state);
-      const key = await issueTestApiKey(defaultRt.state, { partnerId: 'straddle', scopes: ['webhooks:read'] });
-      expect((await defaultCall('GET', '/v1/webhooks', { auth: key.auth })).status).toBe(200); // modules loaded
+      // A key of its own for each round, so each round starts with an empty window.
+      const keys = await Promise.all([1, 2, 3].map((round) => issueTestApiKey(defaultRt.state, { partnerId: `straddle-${round}`, scopes: ['webhooks:read'] })));
+      expect((await defaultCall('GET', '/v1/webhooks')).status).toBe(200); // modules loaded (the dev key)
       const untilClock = (predicate: (ms: number) => boolean) => waitFor(() => predicate(Date.now()) || undefined, { intervalMs: 2 });
-      const burst = (n: number) => Promise.all(Array.from({ length: n }, () => defaultCall('GET', '/v1/webhooks', { auth: key.auth })));
-      for (let round = 0; round < 3; round++) {
-        // A quiet second first, so each round starts with an empty window.
-        const quietFrom = Date.now() + 1100;
-        await untilClock((ms) => ms >= quietFrom && ms % 1000 >= 900 && ms % 1000 < 950);
+      for (const key of keys) {
+        const burst = (n: number) => Promise.all(Array.from({ length: n }, () => defaultCall('GET', '/v1/webhooks', { auth: key.auth })));
+        await untilClock((ms) => ms % 1000 >= 900 && ms % 1000 < 950);
         const start = Date.now();
         const boundary = Math.ceil(start / 1000) * 1000;
         const before = burst(12);

@@ -1,3 +1,4 @@
+// Each test starts a runtime (or engine) of its own on its own DATA_DIR: they run concurrently.
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { startDynalite } from '../../local/dynamodb.js';
 import { apiClient } from '../support/api-client.js';
@@ -7,7 +8,7 @@ import { makeDataDir, removeDataDir, startRuntime, startRuntimeFromSource } from
 import { waitFor } from '../support/wait-for.js';
 
 describe('local runtime', () => {
-  it('starts from source as `npm start` runs it (tsx), serves the API with the dev key and stops cleanly on SIGTERM', async () => {
+  it.concurrent('starts from source as `npm start` runs it (tsx), serves the API with the dev key and stops cleanly on SIGTERM', async () => {
     const rt = await startRuntimeFromSource();
     try {
       const call = apiClient(rt.state);
@@ -22,7 +23,7 @@ describe('local runtime', () => {
 });
 
 describe('local runtime stop', () => {
-  it('exits 0 on SIGTERM while requests and events are still in flight', async () => {
+  it.concurrent('exits 0 on SIGTERM while requests and events are still in flight', async () => {
     const rt = await startRuntime({ env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' } });
     const call = apiClient(rt.state);
     const aws = localAws(rt.state);
@@ -53,7 +54,7 @@ describe('local runtime stop', () => {
 });
 
 describe('local runtime on a DATA_DIR from an earlier version', () => {
-  it('refuses to start with a clear message when a kept table has other keys or indexes', async () => {
+  it.concurrent('refuses to start with a clear message when a kept table has other keys or indexes', async () => {
     const dataDir = makeDataDir();
     // A jobs table as the previous data model made it: one constant due bucket, no shards.
     const engine = await startDynalite(dataDir, 0);

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { prebuilt } from './prebuilt.js';
+import { PREBUILT_ENV, prebuilt } from './prebuilt.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -16,7 +16,7 @@ export function runCli(script: CliScript, args: string[], dataDir: string, optio
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...entry, ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATA_DIR: dataDir, ...(options.fromSource ? {} : PREBUILT_ENV) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
