@@ -69,9 +69,12 @@ function attribution(profile: CpuProfile, group: (frame: CallFrame) => string): 
   };
 }
 
-/** The profile itself, or the directory --cpu-prof wrote it to. */
+/**
+ * The profile itself, or the directory --cpu-prof wrote it to: the main thread's (thread id 0 in the file name;
+ * dynalite's worker thread writes one of its own, not summarised).
+ */
 export function summariseProfile(source: CpuProfile | string, window: { startUs: number; endUs: number }) {
-  const file = typeof source === 'string' ? readdirSync(source).find((f) => f.endsWith('.cpuprofile')) : undefined;
+  const file = typeof source === 'string' ? readdirSync(source).find((f) => /\.0\.\d+\.cpuprofile$/.test(f)) : undefined;
   if (typeof source === 'string' && !file) return { error: `no .cpuprofile in ${source}` };
   const profile = typeof source === 'string' ? (JSON.parse(readFileSync(join(source, file!), 'utf8')) as CpuProfile) : source;
   const group = componentOf();
