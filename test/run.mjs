@@ -19,9 +19,13 @@ function run(args, { inherit = false } = {}) {
 }
 
 const TSC = 'node_modules/typescript/bin/tsc';
+// Incremental: the last check's results are kept in .test-build/ (git-ignored) and only what changed
+// since is checked again (~5 s of CPU instead of ~10 when little has), at the start of the run,
+// where the first test files want the cores too. `npm run typecheck` still checks from scratch.
+const incremental = (name) => ['--incremental', '--tsBuildInfoFile', `.test-build/tsc-${name}.tsbuildinfo`];
 const [service, portal, jest] = await Promise.all([
-  run([TSC, '--noEmit']),
-  run([TSC, '--noEmit', '-p', 'portal']),
+  run([TSC, '--noEmit', ...incremental('service')]),
+  run([TSC, '--noEmit', '-p', 'portal', ...incremental('portal')]),
   run(['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', 'node_modules/jest/bin/jest.js', ...process.argv.slice(2)], { inherit: true }),
 ]);
 for (const [name, result] of [['tsc (service)', service], ['tsc (portal)', portal]]) {

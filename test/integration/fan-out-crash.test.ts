@@ -56,37 +56,38 @@ async function expectEachDeliveredOnce(paths: string[], ids: string[]) {
 }
 
 describe('a crash between storing an event and queueing it', () => {
-  let restarted: RuntimeProcess | undefined;
-  let dataDir: string;
-  beforeEach(() => {
-    dataDir = makeDataDir();
-  });
-  afterEach(async () => {
-    if (restarted) expect(await restarted.stop()).toBe(0);
-    restarted = undefined;
-    removeDataDir(dataDir);
-  });
-
-  it('loses nothing when no retry ever comes: the restart finishes the stored event', async () => {
-    const { paths, ids } = await crashBetweenStoreAndQueue(dataDir);
-    restarted = await startRuntime({ dataDir, env: ENV });
-    await expectEachDeliveredOnce(paths, ids);
-    expect(restarted.output()).toContain('finished the queueing of events stored before the last stop');
-  });
-
-  it('delivers the event once when the publisher retries it with the same event_id after the restart', async () => {
-    const { paths, ids } = await crashBetweenStoreAndQueue(dataDir);
-    restarted = await startRuntime({ dataDir, env: ENV });
-    const aws = localAws(restarted.state);
+  /** A crashed runtime's DATA_DIR, restarted; each test its own (they run concurrently), stopped and removed after. */
+  async function afterCrash(check: (restarted: RuntimeProcess, crashed: { paths: string[]; ids: string[] }) => Promise<void>) {
+    const dataDir = makeDataDir();
+    let restarted: RuntimeProcess | undefined;
     try {
-      const retry = await aws.publish('order.filled', exampleData('order.filled'), { eventId: ids[2] });
-      expect(retry.result.FailedEntryCount).toBe(0);
-      // A later event, delivered after the retry was handled: by then a duplicate would have arrived too.
-      const later = randomUUID();
-      await aws.publish('order.filled', exampleData('order.filled'), { eventId: later });
-      await expectEachDeliveredOnce(paths, [...ids, later]);
+      const crashed = await crashBetweenStoreAndQueue(dataDir);
+      restarted = await startRuntime({ dataDir, env: ENV });
+      await check(restarted, crashed);
     } finally {
-      aws.destroy();
+      if (restarted) expect(await restarted.stop()).toBe(0);
+      removeDataDir(dataDir);
     }
-  });
+  }
+
+  it.concurrent('loses nothing when no retry ever comes: the restart finishes the stored event', () =>
+    afterCrash(async (restarted, { paths, ids }) => {
+      await expectEachDeliveredOnce(paths, ids);
+      expect(restarted.output()).toContain('finished the queueing of events stored before the last stop');
+    }));
+
+  it.concurrent('delivers the event once when the publisher retries it with the same event_id after the restart', () =>
+    afterCrash(async (restarted, { paths, ids }) => {
+      const aws = localAws(restarted.state);
+      try {
+        const retry = await aws.publish('order.filled', exampleData('order.filled'), { eventId: ids[2] });
+        expect(retry.result.FailedEntryCount).toBe(0);
+        // A later event, delivered after the retry was handled: by then a duplicate would have arrived too.
+        const later = randomUUID();
+        await aws.publish('order.filled', exampleData('order.filled'), { eventId: later });
+        await expectEachDeliveredOnce(paths, [...ids, later]);
+      } finally {
+        aws.destroy();
+      }
+    }));
 });

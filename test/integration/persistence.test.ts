@@ -85,7 +85,8 @@ describe('restart persistence', () => {
     expect(await third.stop()).toBe(0);
   });
 
-  it('the fixed key works on a fresh DATA_DIR and across a restart', async () => {
+  // On a DATA_DIR of its own: it runs beside the two above (which go on from each other).
+  it.concurrent('the fixed key works on a fresh DATA_DIR and across a restart', async () => {
     const fresh = makeDataDir();
     try {
       const a = await startRuntime({ dataDir: fresh, env: FIXED });

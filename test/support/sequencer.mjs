@@ -1,19 +1,17 @@
 // Jest's order, regrouped: the files that start processes (integration, stack, browser: seconds
-// each) first; then the two time-bound files, each beside light files only and never beside each
-// other: batch-refill (its events must arrive within an 8 s answer) with the contract files, then
-// isolation's latency comparison with the unit files (under a second each). With more workers than
-// cores, mid-run, batch-refill missed by 0.1 s once and isolation needed a second or third try;
-// isolation had then been kept for last, alone, which left one worker idle for its ~10 s. On a
-// first run jest has no timings and orders by file size, which let a long file start last and run
+// each) first; then batch-refill, whose events must arrive within an 8 s answer, beside the
+// unit and contract files (under a second each); last, isolation's latency comparison, alone
+// once the others have stopped loading the machine (with more workers than cores, mid-run,
+// batch-refill missed by 0.1 s once and isolation needed a second or third try). On a first
+// run jest has no timings and orders by file size, which let a long file start last and run
 // alone at the end; with timings, jest's order (failed first, then slowest) holds per group.
 import Sequencer from '@jest/test-sequencer';
 
 const GROUPS = [
   /\/test\/(integration|stack|browser)\/(?!isolation\.test|batch-refill\.test)/,
   /\/test\/integration\/batch-refill\.test\.ts$/,
-  /\/test\/contract\//,
+  /\/test\/(unit|contract)\//,
   /\/test\/integration\/isolation\.test\.ts$/,
-  /\/test\/unit\//,
 ];
 
 const group = (path) => {
