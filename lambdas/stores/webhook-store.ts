@@ -97,7 +97,7 @@ export class WebhookStore implements WebhookRecordStore {
   async create(webhook: Webhook, maxPerPartner: number): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       if (await this.reserve(webhook.partnerId, maxPerPartner, Date.now())) break;
-      if (attempt >= 2 || !(await this.repairCount(webhook.partnerId, Date.now()))) return false;
+      if (attempt >= 2 || !(await this.repairCount(webhook.partnerId, maxPerPartner, Date.now()))) return false;
     }
     try {
       await this.db.send(
@@ -129,11 +129,15 @@ export class WebhookStore implements WebhookRecordStore {
    * Sets a settled counter that is higher than the partner's webhooks to their number. True when
    * the counter was repaired or moved meanwhile (worth another try), false when it was right.
    */
-  private async repairCount(partnerId: string, nowMs: number): Promise<boolean> {
+  private async repairCount(partnerId: string, maxPerPartner: number, nowMs: number): Promise<boolean> {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { partner_id: partnerId, sk: COUNTER_SK }, ConsistentRead: true }),
     );
     const counted = Number(Item?.webhook_count ?? 0);
+    // Below the limit again since the reservation failed (another create repaired it): try again.
+    // Without this, concurrent creates that read the counter just after such a repair saw it
+    // "moved recently" and answered 409 with room left under the limit.
+    if (counted < maxPerPartner) return true;
     const countedAt = typeof Item?.counted_at === 'number' ? Item.counted_at : undefined;
     if (countedAt !== undefined && nowMs - countedAt < COUNTER_SETTLE_MS) return false;
     const actual = await this.countWebhooks(partnerId);
