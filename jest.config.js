@@ -18,6 +18,11 @@ export default {
   // but starved the runtimes of time-bound tests (ordered-delivery, batch-refill, isolation) enough
   // to fail one run in six or seven here.
   maxWorkers: 2,
+  // A worker whose heap has grown past this after a file is replaced by a fresh one. The latency
+  // comparisons (isolation, last) record receipts in the worker itself: in a worker grown through
+  // dozens of files, a major GC there showed up as 0.4-0.8 s of "latency" that the same file alone
+  // never had.
+  workerIdleMemoryLimit: '300MB',
   // Process-starting files first, so none is left to run alone at the end (test/support/sequencer.mjs).
   testSequencer: '<rootDir>/test/support/sequencer.mjs',
   // The run guard ends a run that would hang (a file stuck past its limit, or jest not exiting
