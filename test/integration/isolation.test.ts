@@ -40,10 +40,10 @@ async function quietMachine(): Promise<void> {
 
 describe('isolation (SPEC §9)', () => {
   it('keeps healthy deliveries within 2× of their baseline p99 beside a black-hole endpoint, and loses none', async () => {
-    // A latency is measured up to three times: a moment of load from elsewhere on the machine can
+    // A latency is measured up to five times: a moment of load from elsewhere on the machine can
     // spoil one run, while a real isolation fault (a stalled lane: seconds, not milliseconds) fails every run.
     const runs: IsolationResult[] = [];
-    for (let run = 0; run < 3 && !runs.some(withinTwiceBaseline); run++) {
+    for (let run = 0; run < 5 && !runs.some(withinTwiceBaseline); run++) {
       await quietMachine();
       const result = await runIsolationScenario(rt.state, { rate: 20, seconds: 4, healthy: 4, settleTimeoutMs: 40_000 });
       process.stdout.write(`isolation run ${run + 1}: ${JSON.stringify(result)}\n`);
