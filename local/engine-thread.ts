@@ -7,9 +7,7 @@
 // from the tests' bundle.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-
-/** The server's stop: requests in progress finish; connections still open after this are cut. */
-const STOP_GRACE_MS = 10_000;
+import { IDLE_SWEEP_MS, STOP_GRACE_MS } from './loopback-server.js';
 
 export type EngineThread = { url: string; stop(): Promise<void> };
 
@@ -21,13 +19,14 @@ export type EngineThread = { url: string; stop(): Promise<void> };
 export function startEngineThread(packageName: string, options: Record<string, unknown>, port: number, onCrash: (error: Error) => void): Promise<EngineThread> {
   const worker = new Worker(ENGINE_WORKER, {
     eval: true,
-    workerData: { modulePath: createRequire(import.meta.url).resolve(packageName), options, port, graceMs: STOP_GRACE_MS },
+    workerData: { modulePath: createRequire(import.meta.url).resolve(packageName), options, port, graceMs: STOP_GRACE_MS, idleSweepMs: IDLE_SWEEP_MS },
   });
   let stopping = false;
   return new Promise((resolve, reject) => {
     const failed = (error: Error) => (stopping ? undefined : onCrash(error));
     worker.once('message', (m: { port?: number; error?: string }) => {
-      if (m.error !== undefined) return reject(new Error(`${packageName}: ${m.error}`));
+      // A server that could not listen (a port in use): the thread goes too, or it would keep the process alive.
+      if (m.error !== undefined) return void worker.terminate().finally(() => reject(new Error(`${packageName}: ${m.error}`)));
       worker.on('error', failed);
       worker.on('exit', (code) => failed(new Error(`${packageName}'s thread exited (${code})`)));
       resolve({
@@ -56,7 +55,7 @@ server.listen(workerData.port, '127.0.0.1', () => parentPort.postMessage({ port:
 parentPort.on('message', () => {
   closing = true;
   const force = setTimeout(() => server.closeAllConnections(), workerData.graceMs);
-  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const idle = setInterval(() => server.closeIdleConnections(), workerData.idleSweepMs);
   server.close(() => {
     clearTimeout(force);
     clearInterval(idle);

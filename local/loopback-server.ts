@@ -3,8 +3,10 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const STOP_GRACE_MS = 10_000;
-const IDLE_SWEEP_MS = 50;
+/** A stop lets requests in progress finish this long, then cuts their connections. */
+export const STOP_GRACE_MS = 10_000;
+/** While stopping, connections that have gone idle are closed this often. */
+export const IDLE_SWEEP_MS = 50;
 
 export async function listenOnLoopback(server: Server, port: number): Promise<{ url: string; stop(): Promise<void> }> {
   await new Promise<void>((resolve, reject) => {
