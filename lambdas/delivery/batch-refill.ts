@@ -64,7 +64,14 @@ export async function workWithRefill<M, R>(count: number, first: (settled: () =>
   const fill = (): void => {
     const elapsed = now() - start;
     const free = policy.slots - inFlight;
-    if (closed || receiving || inFlight === 0 || elapsed >= policy.windowMs || elapsed < policy.afterMs || free < policy.minFree) return;
+    if (closed || receiving || inFlight === 0 || elapsed >= policy.windowMs) return;
+    // A timer may fire a millisecond early by this clock (setTimeout's is another): look again then,
+    // or no receive would ever start (nothing else calls fill while every attempt is slow).
+    if (elapsed < policy.afterMs) {
+      if (timers.size === 0) later(policy.afterMs - elapsed);
+      return;
+    }
+    if (free < policy.minFree) return;
     receiving = true;
     track(
       ports.receive(free).then(

@@ -126,4 +126,22 @@ describe('workWithRefill', () => {
     a.end('slow');
     await expect(run).resolves.toBeUndefined();
   });
+  it('starts filling even when its first timer fires a millisecond early by the refill\'s clock', async () => {
+    // setTimeout and Date.now are different clocks: the first look can see 249 ms of 250.
+    const a = attempts();
+    const q = queue(['m1', 'm2', 'm3', 'm4']);
+    const worked: string[] = [];
+    let calls = 0;
+    const lagging = () => (calls++ === 0 ? Date.now() : Date.now() - 1);
+    const run = workWithRefill(1, (settled) => a.run(['slow'], settled, () => false), POLICY, {
+      receive: q.receive,
+      work: (messages, settled) => (worked.push(...messages), a.run(messages, settled, () => true)),
+      onError: () => undefined,
+      now: lagging,
+    });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(worked).toEqual(['m1', 'm2', 'm3', 'm4']);
+    a.end('slow');
+    await run;
+  });
 });
