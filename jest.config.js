@@ -13,11 +13,11 @@ export default {
   // Builds the portal's assets (lambdas/portal/assets.generated.js) once before any test.
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   testTimeout: 30000,
-  // Two workers even on a 2-core machine (jest's default there is one, in band): most files wait on
-  // child processes and timers, so two overlap well. Four were faster (~145–165 s against ~190 s)
-  // but starved the runtimes of time-bound tests (ordered-delivery, batch-refill, isolation) enough
-  // to fail one run in six or seven here.
-  maxWorkers: 2,
+  // Three workers on a 2-core machine (jest's default there is one, in band): most files wait on
+  // child processes and timers, so they overlap well. Two took ~165–175 s, three ~145–150 s. Four
+  // had starved the runtimes of time-bound tests (batch-refill, ordered-delivery) before the batch
+  // refill's timer fix; isolation's latency comparison still runs last, once the machine is quiet.
+  maxWorkers: 3,
   // A worker whose heap has grown past this after a file is replaced by a fresh one. The latency
   // comparisons (isolation, last) record receipts in the worker itself: in a worker grown through
   // dozens of files, a major GC there showed up as 0.4-0.8 s of "latency" that the same file alone

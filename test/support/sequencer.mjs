@@ -1,10 +1,10 @@
 // Jest's order, regrouped: the files that start processes (integration, stack, browser: seconds
 // each) first; then batch-refill, whose events must arrive within an 8 s answer, beside the
 // unit and contract files (under a second each); last, isolation's latency comparison, alone
-// once the others have stopped loading the machine (with more workers than cores, mid-run,
-// batch-refill missed by 0.1 s once and isolation needed a second or third try). On a first
-// run jest has no timings and orders by file size, which let a long file start last and run
-// alone at the end; with timings, jest's order (failed first, then slowest) holds per group.
+// once the others have stopped loading the machine (mid-run, with more workers than cores, it
+// needed a second or third try). On a first run jest has no timings and orders by file size,
+// which let a long file start last and run alone at the end; with timings, jest's order (failed
+// first, then slowest) holds per group.
 import Sequencer from '@jest/test-sequencer';
 
 const GROUPS = [
