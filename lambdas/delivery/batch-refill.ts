@@ -73,22 +73,15 @@ export async function workWithRefill<M, R>(count: number, first: (settled: () =>
     }
     if (free < policy.minFree) return;
     receiving = true;
-    track(
-      ports.receive(free).then(
-        (messages) => {
-          receiving = false;
-          if (messages.length === 0) return later(policy.emptyBackoffMs);
-          inFlight += messages.length;
-          track(ports.work(messages, settled).catch((error: unknown) => ports.onError('refill: working received messages failed', error)));
-          fill();
-        },
-        (error: unknown) => {
-          receiving = false;
-          ports.onError('refill: receive failed', error);
-          later(policy.emptyBackoffMs);
-        },
-      ),
-    );
+    track(ports.receive(free).then(received, (error: unknown) => received([], error)));
+  };
+  const received = (messages: M[], error?: unknown): void => {
+    receiving = false;
+    if (error !== undefined) ports.onError('refill: receive failed', error);
+    if (messages.length === 0) return later(policy.emptyBackoffMs);
+    inFlight += messages.length;
+    track(ports.work(messages, settled).catch((e: unknown) => ports.onError('refill: working received messages failed', e)));
+    fill();
   };
 
   later(policy.afterMs);

@@ -106,7 +106,7 @@ export function healthBadge(health: WebhookHealth): HTMLElement {
   return h('span', { class: `badge health-${health.state}`, title: detail, 'data-testid': 'health' }, `health: ${health.state}`);
 }
 
-/** The event checkboxes: the 13 subscribable types (lambdas/domain/event-types.ts), or all. */
+/** The event checkboxes: the subscribable types (lambdas/domain/event-types.ts), or all. */
 export function eventPicker(selected: readonly string[]): { element: HTMLElement; value(): string[] } {
   const all = h('input', { type: 'checkbox', id: uid('all-events'), checked: selected.length === 0 });
   const boxes = SUBSCRIBABLE_EVENT_TYPES.map((type) => {
