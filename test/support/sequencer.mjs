@@ -1,5 +1,5 @@
 // Jest's order, regrouped: the files that start processes (integration, stack, browser: seconds
-// each) first; then batch-refill, whose events must arrive within an 8 s answer, beside the
+// each) first; then batch-refill, whose events must arrive within a 5 s answer, beside the
 // unit and contract files (under a second each); last, isolation's latency comparison, alone
 // once the others have stopped loading the machine (mid-run, with more workers than cores, it
 // needed a second or third try). On a first run jest has no timings and orders by file size,
