@@ -9,7 +9,7 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { HANDLER_BUILD_OPTIONS, handlerEntry, handlerNames } from '../lib/handler-bundle.js';
 import { FUNCTION_NODE_OPTIONS } from '../lib/webhook-function.js';
 import { writePortalAssets } from '../portal/build.js';
-import { median, packageOf, progress, round, runProcess } from './util.js';
+import { median, progress, round, runProcess } from './util.js';
 
 /** A deployed function's environment (names only matter: nothing is called at import). */
 const FUNCTION_ENV = {
@@ -47,7 +47,7 @@ async function runProbe(probe: string, bundle: string, env: ReturnType<Variant>)
 function packagesIn(inputs: Record<string, { bytesInOutput: number }>): { name: string; kb: number | null }[] {
   const byPackage = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-    const name = packageOf(path, true) ?? 'our code (lambdas/)';
+    const name = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? 'our code (lambdas/)'; // the innermost package
     byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
   }
   return [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, bytes]) => ({ name, kb: round(bytes / 1024, 1) }));

@@ -46,7 +46,6 @@ export type Results = {
   sweep?: import('./sweep.js').SweepResult;
   kms?: import('./kms.js').KmsResult;
   delivery_cpu?: import('./delivery-cpu.js').DeliveryCpuResult;
-  profile?: import('./profile.js').ProfileSummary;
   runtime_output?: ReturnType<typeof import('./sections.js').summariseOutput>;
   /** The bench could not measure something. */
   errors: string[];
@@ -96,8 +95,6 @@ const fmt = (v: number | null | undefined, digits = 0) =>
   v == null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const pair = (a: number | null | undefined, b: number | null | undefined, digits = 0) => `${fmt(a, digits)} / ${fmt(b, digits)}`;
 type Row = [metric: string, value: string];
-type Profile = { main_thread_busy_pct?: number | null; attributed_by_component?: { name: string; pct_of_busy: number | null }[] };
-const components = (p?: Profile) => (p?.attributed_by_component ?? []).slice(0, 6).map((c) => `${c.name} ${fmt(c.pct_of_busy)}%`).join(', ');
 
 const stormRows = (s: StormResult, name = ''): Row[] => [
   [`${name}load`, `${s.seconds} s: ${s.healthy} healthy at ${s.healthyRate}/s; ${s.holes} black holes, ${s.slow} slow at ${s.rate}/s`],
@@ -164,15 +161,11 @@ const SECTION_ROWS: { [K in keyof Results]?: (v: NonNullable<Results[K]>, r: Res
     ['KMS calls per delivery, uniform / skewed', pair(e.uniform.kms_calls_per_delivery, e.skewed.kms_calls_per_delivery, 6)],
     [`KMS USD/month at ${k.options.deliveriesPerSec}/s`, `${k.usd_per_month_at_rate} (kms1: ${k.baseline_kms1.uniform.usd_per_month_at_rate})`],
   ],
-  delivery_cpu: (d) => [
-    ['CPU per delivery', `${fmt(d.cpu_ms_per_delivery, 3)} ms (${fmt(d.wall_ms_per_batch, 1)} ms per batch of 10)`],
-    ...(d.profile ? [['where it goes', components(d.profile)] as Row] : []),
-  ],
+  delivery_cpu: (d) => [['CPU per delivery', `${fmt(d.cpu_ms_per_delivery, 3)} ms (${fmt(d.wall_ms_per_batch, 1)} ms per batch of 10)`]],
   api: ({ get_webhooks: get, post_webhooks: post, auth_flood: flood }) => [
     ['GET / POST /v1/webhooks req/s', `${pair(get.requests_per_sec, post.requests_per_sec)} (p99 ${pair(get.p99_ms, post.p99_ms)} ms)`],
     ['auth flood: bystander p50 alone / during', `${pair(flood.bystander_alone.p50_ms, flood.bystander_during_flood.p50_ms, 1)} ms`],
   ],
-  profile: (p: Profile) => [['runtime main thread busy, by component', `${fmt(p.main_thread_busy_pct)}%: ${components(p)}`]],
 };
 
 /** The sections' rows, then the checks of those sections, in aligned columns. */

@@ -11,10 +11,10 @@ import { processCpuSeconds } from './util.js';
 
 export type Runtime = Awaited<ReturnType<typeof startRuntime>>;
 
-export async function startRuntime(options: { env: Record<string, string>; nodeFlags?: string[] }) {
+export async function startRuntime(options: { env: Record<string, string> }) {
   const dataDir = makeDataDir();
   const env: Record<string, string> = { LOG_LEVEL: 'warn', ...options.env, BENCH_SDK_OBSERVER: '1' };
-  const rt = await launchRuntime({ dataDir, env, nodeFlags: options.nodeFlags }).catch((error: unknown) => {
+  const rt = await launchRuntime({ dataDir, env }).catch((error: unknown) => {
     removeDataDir(dataDir);
     throw error;
   });

@@ -1,9 +1,6 @@
 // The sections, run in SECTION_RUNNERS' order, sharing the runtime, receivers and publisher through BenchContext (started
 // on first use, stopped at the end). A section writes its key of `ctx.results`, adds findings for product oddities and
 // throws for what it could not measure.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runApi } from './api.js';
 import { runColdStart } from './cold-start.js';
 import { runConnectionReuse } from './connection-reuse.js';
@@ -16,7 +13,6 @@ import { measureInfoLogBytes } from './log-bytes.js';
 import type { Options, Section } from './options.js';
 import { runOutageSimulation } from './outage.js';
 import { closePipeline, openPipeline, type PipelineContext, runPipeline, type WarmUp, warmUp } from './pipeline.js';
-import { summariseProfile } from './profile.js';
 import { runRaw } from './raw.js';
 import type { Results } from './report.js';
 import { type Runtime, startRuntime } from './runtime.js';
@@ -28,15 +24,11 @@ import { progress, round, sleep } from './util.js';
 
 /** The capacity phase of `cost`: events per second offered while DynamoDB units are measured. */
 const CAPACITY_RATE = 20;
-const microseconds = () => Number(process.hrtime.bigint() / 1000n);
 
 /** What the sections share. Everything is started on first use; `stop()` ends what was started. */
 export class BenchContext {
   private rt?: Runtime;
   private pc?: PipelineContext;
-  private profileDir?: string;
-  /** `--profile`: the pipeline window (µs on V8's clock), set by the pipeline section. */
-  readonly profileWindow = { startUs: 0, endUs: 0 };
   /** The pipeline section's warm-up and its observer snapshots, for `cost`. */
   pipelineRun?: { warm: WarmUp; before: ObserverSnapshot; after: ObserverSnapshot };
 
@@ -47,9 +39,8 @@ export class BenchContext {
 
   async runtime(): Promise<Runtime> {
     if (this.rt) return this.rt;
-    if (this.options.profile) this.profileDir = mkdtempSync(join(tmpdir(), 'bmw-bench-profile-'));
-    progress(`starting the local runtime${this.profileDir ? ' (with --cpu-prof)' : ''}…`);
-    this.rt = await startRuntime({ env: this.results.runtime_env, nodeFlags: this.profileDir ? ['--cpu-prof', '--cpu-prof-dir', this.profileDir] : [] });
+    progress('starting the local runtime…');
+    this.rt = await startRuntime({ env: this.results.runtime_env });
     progress(`runtime up (pid ${this.rt.pid}): API ${this.rt.state.api_url}, EventBridge ${this.rt.state.events_url}`);
     return this.rt;
   }
@@ -62,7 +53,7 @@ export class BenchContext {
     return this.pc;
   }
 
-  /** Stops the receivers and the runtime (keeping what the runtime printed), then reads the profile. */
+  /** Stops the receivers and the runtime, keeping what the runtime printed. */
   async stop(): Promise<void> {
     const { results, pc, rt } = this;
     [this.pc, this.rt] = [undefined, undefined];
@@ -74,14 +65,6 @@ export class BenchContext {
       const levels = Object.entries(results.runtime_output.by_level);
       if (levels.length) results.findings.push(`the runtime printed ${levels.map(([l, n]) => `${n} ${l}`).join(', ')} line(s) at LOG_LEVEL=warn (see runtime_output)`);
     }
-    if (!this.profileDir) return;
-    try {
-      if (this.profileWindow.endUs) results.profile = summariseProfile(this.profileDir, this.profileWindow);
-    } catch (error) {
-      results.errors.push(`profile: ${(error as Error).message}`);
-    }
-    rmSync(this.profileDir, { recursive: true, force: true });
-    this.profileDir = undefined;
   }
 }
 
@@ -115,13 +98,8 @@ const pipeline: SectionRunner = async (ctx) => {
   progress(`warm-up done: one event at a time p50 ${warm.unloaded.p50_ms} ms; PutEvents of one entry p50 ${warm.single_put_events_ms.p50_ms} ms`);
   const drainTimeoutS = options.drainTimeoutS || Math.max(60, Math.ceil((options.rate * options.durationS * options.webhooks) / 150));
   const snapshots: ObserverSnapshot[] = [];
-  // The profile window lies inside the two snapshots.
-  const mark = async (end: boolean) => {
-    if (end) ctx.profileWindow.endUs = microseconds();
-    snapshots.push(await pc.runtime.snapshot());
-    if (!end) ctx.profileWindow.startUs = microseconds();
-  };
-  const run = await runPipeline(pc, { ...options, drainTimeoutS }, { before: () => mark(false), after: () => mark(true) });
+  const mark = async () => void snapshots.push(await pc.runtime.snapshot());
+  const run = await runPipeline(pc, { ...options, drainTimeoutS }, { before: mark, after: mark });
   ctx.pipelineRun = { warm, before: snapshots[0]!, after: snapshots[1]! };
   results.pipeline = { ...run, warm_up: warm };
   for (const pct of run.deliveries_per_sec ? ([50, 80] as const) : []) {
@@ -279,9 +257,9 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   },
   /** Issue 19: KMS requests per delivery with envelope encryption, 100,000 webhooks, against a counting KMS fake. */
   kms: async ({ options, results }) => void (results.kms = await runKmsBench(options.quick ? { deliveries: 200_000, baselineDeliveries: 20_000 } : {})),
-  /** Issue 19: the delivery function's own CPU per delivery, in this process (emulators and receivers in others); with --profile, where it goes. */
+  /** Issue 19: the delivery function's own CPU per delivery, in this process (emulators and receivers in others). */
   delivery_cpu: async (ctx) => {
-    const r = (ctx.results.delivery_cpu = await runDeliveryCpu({ batches: ctx.options.quick ? 100 : 400, webhooks: 4, profile: ctx.options.profile }));
+    const r = (ctx.results.delivery_cpu = await runDeliveryCpu({ batches: ctx.options.quick ? 100 : 400, webhooks: 4 }));
     finding(ctx, r.failed > 0, `delivery_cpu: ${r.failed} messages kept (not delivered)`);
   },
 };
