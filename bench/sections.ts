@@ -220,7 +220,7 @@ export const SHARED_RUNTIME_SECTIONS: ReadonlySet<string> = new Set(['pipeline',
 /** Every section, in the order they run (each also in SECTIONS, options.ts); SHARED_RUNTIME_SECTIONS first. */
 export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   /** Bundle import times, first, while nothing else of the bench runs. */
-  cold_start: async ({ options, results }) => void (results.cold_start = await runColdStart({ runs: options.coldRuns, full: !options.quick })),
+  cold_start: async ({ options, results }) => void (results.cold_start = await runColdStart({ runs: options.coldRuns })),
   pipeline,
   cost,
   raw,
