@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
 import { PER_DELIVERY_TABLES, POINT_IN_TIME_RECOVERY_TABLES, RETENTION_DAYS, type TableName } from '../lambdas/stores/table-definitions.js';
 import { type AllInInputs, allInCostPerMillion, apiDestinationsPerMillion, ALL_IN_PRICES } from './all-in-cost.js';
-import type { ObserverSnapshot } from './sdk-observer.js';
+import type { ObserverSnapshot } from '../local/sdk-observer.js';
 import { ROOT, round } from './util.js';
 
 /** us-east-1 list prices (no free tier); the all-in model's where they are the same. */
@@ -173,7 +173,7 @@ export function computeCost(input: CostInputs) {
     calls_per_delivery: round(perDelivery(sum(delta)), 3),
     calls_per_delivery_by_service: roundAll(Object.fromEntries(Object.entries(perService).map(([s, n]) => [s, perDelivery(n)])), 3),
     calls: Object.fromEntries(Object.entries(delta).sort().map(([key, n]) => [key, { calls: n, per_delivery: round(perDelivery(n), 4) }])),
-    /** DynamoDB write request units per delivery, from the items written (bench/capacity-units.ts). */
+    /** DynamoDB write request units per delivery, from the items written (local/capacity-units.ts). */
     dynamodb_wru_per_delivery: round(wru, 3),
     dynamodb_rru_per_delivery: round(rru, 3),
     sqs_requests_per_delivery: round(perDelivery(sqsRequests), 3),
@@ -206,8 +206,8 @@ function provisionedOption(db: ReturnType<typeof dynamodbUsdPerMillionDeliveries
 
 function costAssumptions(units: NonNullable<ReturnType<typeof dynamodbUnits>>['units'] | undefined, kmsModelledPerDelivery: number, batchSize: number): string[] {
   return [
-    'Calls are counted by the bench\'s observer on the functions\' SDK clients (bench/sdk-observer.ts, attached by the local runtime only under the bench), from right before the first publish to right after the last delivery of the throughput phase: they include the event source mapping\'s ReceiveMessage/DeleteMessageBatch (empty long polls too: DELIVERY_CONCURRENCY pollers, 1 s waits) and any sweeper run in the window. The bench\'s own PutEvents calls are not counted as API calls (they are the publisher\'s), but their events are priced under EventBridge.',
-    `DynamoDB: units computed from the items actually written and read (bench/capacity-units.ts, AWS's documented rules: item size = attribute names + values; writes in 1 KB units on the larger of the item before and after; each index the item enters, leaves or changes in costs a write sized by its projection, an index key change a delete and a put; a failed condition the existing item's size or 1; reads in 4 KB units, eventually consistent half, Query/Scan on the summed sizes), during a separate paced capacity phase (${units ? `${units.events} events, ${units.delivered} deliveries` : 'not run'}) in which the observer reads each written item before (and after an update) — which slows the runtime, so it is not on during the throughput phase. On-demand prices.`,
+    'Calls are counted by the bench\'s observer on the functions\' SDK clients (local/sdk-observer.ts, attached by the local runtime only under the bench), from right before the first publish to right after the last delivery of the throughput phase: they include the event source mapping\'s ReceiveMessage/DeleteMessageBatch (empty long polls too: DELIVERY_CONCURRENCY pollers, 1 s waits) and any sweeper run in the window. The bench\'s own PutEvents calls are not counted as API calls (they are the publisher\'s), but their events are priced under EventBridge.',
+    `DynamoDB: units computed from the items actually written and read (local/capacity-units.ts, AWS's documented rules: item size = attribute names + values; writes in 1 KB units on the larger of the item before and after; each index the item enters, leaves or changes in costs a write sized by its projection, an index key change a delete and a put; a failed condition the existing item's size or 1; reads in 4 KB units, eventually consistent half, Query/Scan on the summed sizes), during a separate paced capacity phase (${units ? `${units.events} events, ${units.delivered} deliveries` : 'not run'}) in which the observer reads each written item before (and after an update) — which slows the runtime, so it is not on during the throughput phase. On-demand prices.`,
     `DynamoDB, provisioned option (usd_per_million_deliveries_provisioned; stage dynamoDbBilling=provisioned): the units of the ${PER_DELIVERY_TABLES.join(' and ')} tables priced as provisioned capacity at $${PRICES.dynamodb_provisioned_usd_per_wcu_hour} per WCU-hour and $${PRICES.dynamodb_provisioned_usd_per_rcu_hour} per RCU-hour, divided by an assumed average utilization of ${PROVISIONED_ASSUMED_UTILIZATION * 100} % (below the 70 % auto scaling target: scaling follows a rise after minutes and scales down slowly) — a WRU consumed is a WCU-second, an RRU an RCU-second; every other table's units on-demand. Steady traffic assumed: the minimum capacity billed at low traffic is not included.`,
     'SQS: requests as billed, each 64 KB chunk of a call\'s payload (message bodies and attributes) one request. Standard queue price.',
     `KMS: the local runtime encrypts secrets with a key file, so 0 calls are measured; in AWS the delivery function decrypts once per webhook per instance per 5 min (cache), modelled as webhooks × DELIVERY_CONCURRENCY / (deliveries/s × 300 s) = ${kmsModelledPerDelivery.toExponential(2)} per delivery.`,

@@ -6,7 +6,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDataDir, removeDataDir, startRuntime as launchRuntime } from '../local/runtime-process.js';
 import type { LocalState } from '../local/state-file.js';
 import { sdkSnapshot } from '../test/support/sdk-calls.js';
-import type { ObserverSnapshot } from './sdk-observer.js';
+import type { ObserverSnapshot } from '../local/sdk-observer.js';
 import { processCpuSeconds } from './util.js';
 
 export type Runtime = Awaited<ReturnType<typeof startRuntime>>;

@@ -16,7 +16,7 @@ import { closePipeline, openPipeline, type PipelineContext, runPipeline, type Wa
 import { runRaw } from './raw.js';
 import type { Results } from './report.js';
 import { type Runtime, startRuntime } from './runtime.js';
-import type { ObserverSnapshot } from './sdk-observer.js';
+import type { ObserverSnapshot } from '../local/sdk-observer.js';
 import { storedBytesPerItem } from './stored-bytes.js';
 import { runStorm } from './storm.js';
 import { runSweepBench } from './sweep.js';

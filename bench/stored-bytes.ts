@@ -3,7 +3,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableName } from '../lambdas/stores/table-definitions.js';
 import type { LocalState } from '../local/state-file.js';
 import { DYNAMODB_ITEM_OVERHEAD_BYTES } from './all-in-cost.js';
-import { type CapacityTable, indexEntry, type Item, itemSize } from './capacity-units.js';
+import { type CapacityTable, indexEntry, type Item, itemSize } from '../local/capacity-units.js';
 import { localClients } from './runtime.js';
 
 export async function storedBytesPerItem(state: LocalState, table: TableName, limit = 500) {
