@@ -75,7 +75,7 @@ export class Publisher {
 
   private freshStats() {
     const [callMs, sendLagMs, errorSamples]: [number[], number[], string[]] = [[], [], []];
-    return { maxInFlight: this.inFlight, maxQueued: this.queued, callMs, sendLagMs, errors: 0, failedEntries: 0, errorSamples, lastDoneAt: 0 };
+    return { maxInFlight: this.inFlight, maxQueued: this.queued, callMs, sendLagMs, errors: 0, failedEntries: 0, errorSamples };
   }
 
   resetCounters(): void {
@@ -110,7 +110,6 @@ export class Publisher {
       for (const e of entries) tracker.failed.add(e.eventId);
       sample(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     } finally {
-      s.lastDoneAt = Math.max(s.lastDoneAt, epochMs()); // the local bus answers after the fan-out ran
       const next = this.waiting.shift();
       if (next) next(); // the slot passes to the next call waiting (inFlight stays the same)
       else this.inFlight--;
@@ -208,11 +207,8 @@ async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker
     const [count, at] = [tracker.counts.delivered, epochMs()];
     const rate = ((count - last.count) / (at - last.at)) * 1000;
     last = { count, at };
-    progress(
-      `pipeline ${at < loadEnd ? 'load' : 'drain'} ${((at - t0) / 1000).toFixed(0)} s: published ${tracker.publishedAt.size}/${totalEvents}, ` +
-        `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), ` +
-        `PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`,
-    );
+    const received = `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`;
+    progress(`pipeline ${at < loadEnd ? 'load' : 'drain'} ${((at - t0) / 1000).toFixed(0)} s: published ${tracker.publishedAt.size}/${totalEvents}, ${received}`);
   }, 2000);
   const intervalMs = (options.batch / options.rate) * 1000;
   const sends: Promise<void>[] = [];
@@ -255,13 +251,8 @@ function pipelineResult(tracker: Tracker, publisher: Publisher, options: Pipelin
   // Steady state: receipts while the load runs, after its first 20 % (at most 5 s).
   const steadyFrom = t0 + Math.min(5000, 0.2 * (loadEnd - t0));
   const steady = tracker.firstReceipts.filter((t) => t >= steadyFrom && t < loadEnd).length / ((loadEnd - steadyFrom) / 1000);
-  const seconds = Math.max(0, Math.ceil(((tracker.lastReceipt || t0) - t0) / 1000));
-  const perSecond = new Array<number>(seconds).fill(0);
-  for (const t of tracker.firstReceipts) perSecond[Math.min(seconds - 1, Math.max(0, Math.floor((t - t0) / 1000)))]!++;
   const missing = tracker.missing(10);
-  // The local bus answers PutEvents after the fan-out ran: the last answer ends the fan-out.
   const { stats: s, inFlightLimit } = publisher;
-  const afterFanOut = tracker.firstReceipts.filter((t) => t > s.lastDoneAt).length;
   const pct = (cpuS: number) => round((cpuS / cpu.window_s) * 100, 0);
   const { delivered, verified, duplicates, rejected, unexpected } = tracker.counts;
   return {
@@ -277,12 +268,6 @@ function pipelineResult(tracker: Tracker, publisher: Publisher, options: Pipelin
     drain_s: round(tracker.lastReceipt > 0 ? (tracker.lastReceipt - loadEnd) / 1000 : Number.NaN, 2),
     timed_out: !cpu.complete,
     drain_timeout_s: options.drainTimeoutS,
-    phases: {
-      fan_out_done_s: round((s.lastDoneAt - t0) / 1000, 2),
-      fan_out_events_per_sec: round((tracker.publishedAt.size / (s.lastDoneAt - t0)) * 1000, 0),
-      received_during_fan_out: delivered - afterFanOut,
-      delivery_only_per_sec: afterFanOut > 100 ? round((afterFanOut / (tracker.lastReceipt - s.lastDoneAt)) * 1000, 0) : null,
-    },
     put_events: {
       calls: load.calls, errors: s.errors, failed_entries: s.failedEntries, error_samples: [...s.errorSamples], latency: summarise(s.callMs),
       in_flight_limit: inFlightLimit, max_in_flight: s.maxInFlight, max_waiting: s.maxQueued, send_lag_p99_ms: summarise(s.sendLagMs).p99_ms,
@@ -291,6 +276,5 @@ function pipelineResult(tracker: Tracker, publisher: Publisher, options: Pipelin
       window_s: round(cpu.window_s, 2)!, runtime_cpu_s: round(cpu.runtime, 2), runtime_pct_of_one_core: pct(cpu.runtime), receivers_pct_of_one_core: pct(cpu.receivers),
       bench_pct_of_one_core: pct((cpu.bench.user + cpu.bench.system) / 1e6), runtime_cpu_ms_per_delivery: round((cpu.runtime * 1000) / delivered, 3),
     },
-    per_second: perSecond,
   };
 }

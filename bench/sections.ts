@@ -1,6 +1,5 @@
-// The sections, run in SECTION_RUNNERS' order, sharing the runtime, receivers and publisher through BenchContext (started
-// on first use, stopped at the end). A section writes its key of `ctx.results`, adds findings for product oddities and
-// throws for what it could not measure.
+// The sections in SECTION_RUNNERS' order, sharing the runtime, receivers and publisher through BenchContext. A section
+// writes its key of `ctx.results`, adds findings for product oddities and throws for what it could not measure.
 import { runApi } from './api.js';
 import { runColdStart } from './cold-start.js';
 import { runConnectionReuse } from './connection-reuse.js';
@@ -20,7 +19,7 @@ import type { ObserverSnapshot } from '../local/sdk-observer.js';
 import { storedBytesPerItem } from './stored-bytes.js';
 import { runStorm } from './storm.js';
 import { runSweepBench } from './sweep.js';
-import { progress, round, sleep } from './util.js';
+import { parseLogLine, progress, round, sleep } from './util.js';
 
 /** The capacity phase of `cost`: events per second offered while DynamoDB units are measured. */
 const CAPACITY_RATE = 20;
@@ -71,20 +70,15 @@ export class BenchContext {
 /** What the runtime printed while the bench ran (LOG_LEVEL=warn: warnings and errors), condensed. */
 export function summariseOutput(lines: string[]) {
   const [levels, messages]: [Record<string, number>, Record<string, number>] = [{}, {}];
-  const count = (o: Record<string, number>, key: string) => (o[key] = (o[key] ?? 0) + 1);
-  const other: string[] = [];
   for (const line of lines.filter((l) => !/^(SIGTERM|SIGINT): stopping/.test(l.trim()))) {
-    try {
-      const { level, message, error } = JSON.parse(line) as { level?: string; message?: string; error?: unknown };
-      count(levels, level ?? '?');
-      count(messages, `${level}: ${message}${error ? ` — ${JSON.stringify(error).slice(0, 200)}` : ''}`);
-    } catch {
-      count(levels, 'unstructured');
-      if (other.length < 20) other.push(line.slice(0, 300));
-    }
+    const log = parseLogLine(line);
+    const level = log ? (log.level ?? '?') : 'unstructured';
+    const text = log ? `${level}: ${log.message}${log.error ? ` — ${JSON.stringify(log.error).slice(0, 200)}` : ''}` : line.slice(0, 300);
+    levels[level] = (levels[level] ?? 0) + 1;
+    messages[text] = (messages[text] ?? 0) + 1;
   }
   const top = Object.entries(messages).sort((a, b) => b[1] - a[1]).slice(0, 15).map(([message, count]) => ({ count, message }));
-  return { lines: lines.length, by_level: levels, messages: top, unstructured_sample: other };
+  return { lines: lines.length, by_level: levels, messages: top };
 }
 
 export type SectionRunner = (ctx: BenchContext) => Promise<void>;

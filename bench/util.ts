@@ -46,6 +46,15 @@ export const epochMs = (): number => performance.timeOrigin + performance.now();
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const loads = () => loadavg().map((l) => round(l, 2)!);
 
+/** A JSON log line of the runtime, or undefined for any other line. */
+export function parseLogLine(line: string): { level?: string; message?: string; error?: unknown } | undefined {
+  try {
+    return JSON.parse(line) as { level?: string; message?: string; error?: unknown };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs a process to completion; a non-zero exit is an error carrying its output. */
 export async function runProcess(command: string, args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {
   const t0 = performance.now();
