@@ -8,19 +8,15 @@ import { type AllInInputs, allInCostPerMillion, apiDestinationsPerMillion, ALL_I
 import type { ObserverSnapshot } from '../local/sdk-observer.js';
 import { ROOT, round } from './util.js';
 
-/** us-east-1 list prices (no free tier); the all-in model's where they are the same. */
+/** us-east-1 list prices (no free tier): the all-in model's, and DynamoDB's on-demand and provisioned. */
 export const PRICES = {
+  ...ALL_IN_PRICES,
   region: 'us-east-1',
-  lambda_arm64_usd_per_gb_second: ALL_IN_PRICES.lambda_arm64_usd_per_gb_second,
-  lambda_usd_per_million_requests: ALL_IN_PRICES.lambda_usd_per_million_requests,
-  sqs_standard_usd_per_million_requests: ALL_IN_PRICES.sqs_usd_per_million_requests,
   dynamodb_on_demand_usd_per_million_write_request_units: ALL_IN_PRICES.dynamodb_usd_per_million_wru,
   dynamodb_on_demand_usd_per_million_read_request_units: ALL_IN_PRICES.dynamodb_usd_per_million_rru,
   /** Provisioned, per unit-hour whether consumed or not: 1 WCU = one 1 KB write/s; 1 RCU = one consistent 4 KB read/s. */
   dynamodb_provisioned_usd_per_wcu_hour: 0.00065,
   dynamodb_provisioned_usd_per_rcu_hour: 0.00013,
-  kms_usd_per_10k_requests: 0.03,
-  eventbridge_usd_per_million_custom_events: ALL_IN_PRICES.eventbridge_usd_per_million_events,
 } as const;
 
 /** Average consumed / provisioned of the provisioned option: below the stack's 70 % target (auto scaling lags). */
@@ -156,11 +152,11 @@ export function computeCost(input: CostInputs) {
   const usd = {
     lambda_requests: perMillion(lambda.invocations, PRICES.lambda_usd_per_million_requests / 1e6),
     lambda_compute: perMillion(lambda.gbSeconds, PRICES.lambda_arm64_usd_per_gb_second),
-    sqs: perMillion(sqsRequests, PRICES.sqs_standard_usd_per_million_requests / 1e6),
+    sqs: perMillion(sqsRequests, PRICES.sqs_usd_per_million_requests / 1e6),
     dynamodb_writes: wru * PRICES.dynamodb_on_demand_usd_per_million_write_request_units,
     dynamodb_reads: rru * PRICES.dynamodb_on_demand_usd_per_million_read_request_units,
-    kms: perMillion(perService.KMS ?? 0, PRICES.kms_usd_per_10k_requests / 1e4) + kmsModelled * 1e6 * (PRICES.kms_usd_per_10k_requests / 1e4),
-    eventbridge: perMillion(events, PRICES.eventbridge_usd_per_million_custom_events / 1e6),
+    kms: (perMillion(perService.KMS ?? 0, 1) + kmsModelled * 1e6) * PRICES.kms_usd_per_request,
+    eventbridge: perMillion(events, PRICES.eventbridge_usd_per_million_events / 1e6),
   };
   // The provisioned option: the per-delivery tables' units on provisioned capacity, the rest as above.
   const provisionedDb = measured && dynamodbUsdPerMillionDeliveries(measured.exact, { tableNames: input.tableNames, provisioned: PER_DELIVERY_TABLES, utilization: PROVISIONED_ASSUMED_UTILIZATION });
@@ -178,7 +174,6 @@ export function computeCost(input: CostInputs) {
     dynamodb_rru_per_delivery: round(rru, 3),
     sqs_requests_per_delivery: round(perDelivery(sqsRequests), 3),
     lambda_gb_seconds_per_delivery: round(perDelivery(lambda.gbSeconds), 6),
-    request_units_per_delivery: { dynamodb_write: round(wru, 3), dynamodb_read: round(rru, 3), sqs: round(perDelivery(sqsRequests), 3) },
     dynamodb_capacity: units ? { ...units, wru: round(units.wru, 3), rru: round(units.rru, 3) } : null,
     usd_per_million_deliveries: { ...roundAll(usd, 3), total: round(sum(usd), 2) },
     /** The same with the deliveries and events tables on provisioned capacity (dynamoDbBilling=provisioned). */
