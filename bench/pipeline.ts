@@ -153,21 +153,14 @@ export async function closePipeline(pc: PipelineContext): Promise<void> {
   await pc.receivers.stop().catch(() => {});
 }
 
-async function waitForDeliveries(tracker: Tracker, ctx: PipelineContext, timeoutMs: number, label: string): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  let lastReport = Date.now();
-  while (Date.now() < until) {
+/** Whether every expected delivery arrived within `timeoutMs`. */
+async function waitForDeliveries(tracker: Tracker, ctx: PipelineContext, timeoutMs: number): Promise<boolean> {
+  for (const until = Date.now() + timeoutMs; ; await sleep(50)) {
     ctx.runtime.assertRunning();
     await ctx.receivers.flush();
     if (tracker.counts.delivered >= tracker.expected) return true;
-    if (Date.now() - lastReport >= 2000) {
-      progress(`${label}: ${tracker.counts.delivered}/${tracker.expected} deliveries received, waiting…`);
-      lastReport = Date.now();
-    }
-    await sleep(50);
+    if (Date.now() >= until) return false;
   }
-  await ctx.receivers.flush();
-  return tracker.counts.delivered >= tracker.expected;
 }
 
 /** Warms every handler, connection and cache; then measures single events one at a time. */
@@ -177,7 +170,7 @@ export async function warmUp(ctx: PipelineContext) {
   receivers.record(true, (items) => items.forEach((r) => tracker.receive(r)));
   progress('pipeline: warm-up (40 events)…');
   await Promise.all(Array.from({ length: 4 }, () => publisher.put(10, epochMs(), tracker)));
-  if (!(await waitForDeliveries(tracker, ctx, 60_000, 'warm-up'))) {
+  if (!(await waitForDeliveries(tracker, ctx, 60_000))) {
     throw new Error(`warm-up: only ${tracker.counts.delivered} of ${tracker.expected} deliveries arrived in 60 s (${publisher.stats.errorSamples.join('; ')})`);
   }
   // One event at a time, each waited for: the unloaded latency, and the PutEvents round trip of
@@ -186,7 +179,7 @@ export async function warmUp(ctx: PipelineContext) {
   publisher.resetCounters();
   for (let i = 0; i < 20; i++) {
     await publisher.put(1, epochMs(), tracker);
-    await waitForDeliveries(tracker, ctx, 10_000, 'probe');
+    await waitForDeliveries(tracker, ctx, 10_000);
   }
   receivers.record(false);
   return { unloaded: summarise(tracker.latencies), single_put_events_ms: summarise(publisher.stats.callMs) };
@@ -236,7 +229,7 @@ export async function runPipeline(ctx: PipelineContext, options: PipelineOptions
   const t0 = epochMs() + 20;
   const load = { t0, loadEnd: t0 + calls * (options.batch / options.rate) * 1000, calls, totalEvents };
   progress(`pipeline: offering ${options.rate} events/s × ${webhooks} webhooks = ${options.rate * webhooks} deliveries/s for ${options.durationS} s (${totalEvents} events, ${options.batch} per PutEvents)`);
-  const complete = await offerLoad(ctx, options, tracker, load, () => waitForDeliveries(tracker, ctx, options.drainTimeoutS * 1000 - Math.max(0, epochMs() - load.loadEnd), 'pipeline drain'));
+  const complete = await offerLoad(ctx, options, tracker, load, () => waitForDeliveries(tracker, ctx, options.drainTimeoutS * 1000 - Math.max(0, epochMs() - load.loadEnd)));
   const windowS = (epochMs() - t0) / 1000;
   const cpu = { window_s: windowS, runtime: runtime.cpuSeconds() - cpu0.runtime, receivers: receivers.cpuSeconds() - cpu0.receivers, bench: process.cpuUsage(cpu0.bench) };
   await around.after?.();
