@@ -32,10 +32,7 @@ export function tableOfResource(resource: string, tableNames: Record<TableName, 
   return matches.sort((a, b) => b[1].length - a[1].length)[0]?.[0];
 }
 
-/**
- * USD per million deliveries of DynamoDB reads and writes, each table on-demand or, if in `provisioned`, at `utilization`:
- * a unit consumed per second costs 1 / utilization units provisioned (a WRU is a WCU-second). Unknown resources: on-demand, `unmatched`.
- */
+/** USD per million deliveries of DynamoDB units, a table on-demand or, if `provisioned`, at `utilization` (a WRU is a WCU-second); unknown: on-demand, `unmatched`. */
 export function dynamodbUsdPerMillionDeliveries(byResource: UnitsByResource, options: { tableNames: Record<TableName, string>; provisioned: readonly TableName[]; utilization: number }) {
   if (!(options.utilization > 0 && options.utilization <= 1)) throw new Error(`utilization must be in (0, 1], got ${options.utilization}`);
   const perUnit = {
@@ -59,10 +56,7 @@ export function dynamodbUsdPerMillionDeliveries(byResource: UnitsByResource, opt
 /** One measured window: observer snapshots around it, and what went through the pipeline in it. */
 export type CostWindow = { before: ObserverSnapshot; after: ObserverSnapshot; delivered: number; events: number };
 
-/**
- * `window`: the throughput phase (API calls, SQS requests); `capacity`: the capacity phase (DynamoDB units; absent if it failed).
- * `fanOutMs` measured (PutEvents of one entry at idle); `deliverBatchMs` assumed (one delivery invocation).
- */
+/** `window`: the throughput phase (calls, SQS requests); `capacity`: DynamoDB units (absent if it failed); `fanOutMs` measured, `deliverBatchMs` assumed. */
 export type CostInputs = {
   window: CostWindow;
   capacity?: CostWindow;
@@ -93,7 +87,6 @@ function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
   return { fanOut: 256, deliver: 512, source: 'assumed (could not read lib/)' };
 }
 
-/** The counters that grew, by how much. */
 const diff = (before: Record<string, number>, after: Record<string, number>): Record<string, number> =>
   Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
 
@@ -169,7 +162,6 @@ export function computeCost(input: CostInputs) {
     calls_per_delivery: round(perDelivery(sum(delta)), 3),
     calls_per_delivery_by_service: roundAll(Object.fromEntries(Object.entries(perService).map(([s, n]) => [s, perDelivery(n)])), 3),
     calls: Object.fromEntries(Object.entries(delta).sort().map(([key, n]) => [key, { calls: n, per_delivery: round(perDelivery(n), 4) }])),
-    /** DynamoDB write request units per delivery, from the items written (local/capacity-units.ts). */
     dynamodb_wru_per_delivery: round(wru, 3),
     dynamodb_rru_per_delivery: round(rru, 3),
     sqs_requests_per_delivery: round(perDelivery(sqsRequests), 3),

@@ -65,7 +65,6 @@ export function runDeliveryCpu(options: { batches: number; webhooks: number }) {
       if (verified !== deliveries) throw new Error(`delivery_cpu: ${verified} of ${deliveries} deliveries verified at the receivers`);
       return {
         deliveries, batches: options.batches, webhooks: options.webhooks,
-        /** User + system CPU of the handler's process per delivery (ms). */
         cpu_ms_per_delivery: num((cpu.user + cpu.system) / 1000 / deliveries, 3),
         wall_ms_per_batch: num(wallMs / options.batches, 1),
         failed,

@@ -14,7 +14,6 @@ import { epochMs, progress, round, sleep, summarise } from './util.js';
 
 export const PARTNER = 'dev';
 
-/** Every event type's example payload (events/examples/). */
 export const loadExamples = () => SUBSCRIBABLE_EVENT_TYPES.map((type) => ({ type, data: exampleData(type) }));
 
 /** Receipts against the events one phase published (`<event_id> <webhook>` once each: duplicates show). */
@@ -82,7 +81,6 @@ export class Publisher {
     this.stats = this.freshStats();
   }
 
-  /** One PutEvents call of `count` events, scheduled at `scheduledAt` (epoch ms). */
   async put(count: number, scheduledAt: number, tracker: Tracker): Promise<void> {
     const s = this.stats;
     const entries = Array.from({ length: count }, () => {
@@ -173,8 +171,7 @@ export async function warmUp(ctx: PipelineContext) {
   if (!(await waitForDeliveries(tracker, ctx, 60_000))) {
     throw new Error(`warm-up: only ${tracker.counts.delivered} of ${tracker.expected} deliveries arrived in 60 s (${publisher.stats.errorSamples.join('; ')})`);
   }
-  // One event at a time, each waited for: the unloaded latency, and the PutEvents round trip of
-  // one entry (the local EventBridge answers after the fan-out handler ran: ≈ one fan-out invocation).
+  // One event at a time: the unloaded latency, and PutEvents of one entry (answered after the fan-out ran: ≈ one invocation).
   tracker = new Tracker(webhooks);
   publisher.resetCounters();
   for (let i = 0; i < 20; i++) {

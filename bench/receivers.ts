@@ -51,7 +51,6 @@ export class Receivers {
   stats = async () => (await this.ask('stats')) as ReceiverStats;
   /** Waits until every receipt recorded so far has reached the parent. */
   flush = async () => void (await this.ask('flush'));
-  /** CPU seconds of the receiver process (from /proc; independent of its event loop). */
   cpuSeconds = () => processCpuSeconds(this.child.pid!);
 
   async stop(): Promise<void> {

@@ -52,9 +52,8 @@ export type Results = {
   kms?: import('./kms.js').KmsResult;
   delivery_cpu?: import('./delivery-cpu.js').DeliveryCpuResult;
   runtime_output?: ReturnType<typeof import('./sections.js').summariseOutput>;
-  /** The bench could not measure something. */
+  /** `errors`: what the bench could not measure; `findings`: measured oddities of the product (missing deliveries, runtime errors, …). */
   errors: string[];
-  /** Measured oddities of the product: missing or duplicate deliveries, runtime errors, … */
   findings: string[];
 };
 
@@ -120,7 +119,6 @@ function costRows(c: NonNullable<Results['cost']>): Row[] {
   ];
 }
 
-/** Each section's rows, in the table's order. */
 const SECTION_ROWS: { [K in keyof Results]?: (v: NonNullable<Results[K]>, r: Results) => Row[] } = {
   pipeline: pipelineRows,
   raw: (raw, r) => [[`signed POSTs/s (${raw.concurrency} concurrent)`, `${raw.posts_per_sec} (p99 ${raw.latency.p99_ms} ms), ratio ${r.ratio}`]],
@@ -170,7 +168,6 @@ function renderRows(r: Results, sections: string[], checks: Check[]): string[] {
   return rows.map(([s, m, v]) => `${s!.padEnd(widths[0]!)}  ${m!.padEnd(widths[1]!)}  ${v}`);
 }
 
-/** A finished section's rows and checks, for its progress line. */
 export const sectionSummary = (r: Results, section: string) => renderRows(r, [section], computeChecks(r)).join('\n');
 
 export function renderTable(r: Results): string {

@@ -25,7 +25,6 @@ export async function startRuntime(options: { env: Record<string, string> }) {
     dataDir,
     pid: child.pid!,
     env,
-    /** Lines printed on stdout/stderr after the banner. */
     lines: () => rt.output().slice(bannerEnd).split('\n').filter((l) => l.trim() !== ''),
     /** The observer's counters so far; `measureCapacity` switches DynamoDB unit measurement on or off first. */
     snapshot: async ({ measureCapacity: measure }: { measureCapacity?: boolean } = {}) => (await sdkSnapshot(rt, { measure })) as ObserverSnapshot,
@@ -34,7 +33,6 @@ export async function startRuntime(options: { env: Record<string, string> }) {
       if (child.exitCode === null && child.signalCode === null) return;
       throw new Error(`the local runtime exited (${child.exitCode ?? child.signalCode}) during the bench:\n${rt.output().slice(bannerEnd).slice(-3000)}`);
     },
-    /** SIGTERM, wait for the exit, remove the data dir; the exit code. */
     stop: async () => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       const code = await rt.stop();
@@ -54,7 +52,6 @@ export async function withRuntime<T>(env: Record<string, string>, run: (runtime:
   }
 }
 
-/** SDK clients on a running local runtime; `destroy()` them after use. */
 export function localClients(state: LocalState) {
   const config = { region: state.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   const dynamodb = new DynamoDBClient({ ...config, endpoint: state.dynamodb_endpoint });

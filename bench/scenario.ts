@@ -95,11 +95,9 @@ export async function awaitReceipts(receiver: ScenarioReceiver, paths: string[],
   return latencies();
 }
 
-/** p50 and p99 of receipt latencies, and how many arrived of those expected. */
 export function latencyOf(latencies: number[], expected: number) {
   const sorted = ascending(latencies);
   return { p50_ms: num(percentile(sorted, 50)), p99_ms: num(percentile(sorted, 99)), delivered: sorted.length, expected };
 }
 
-/** `b` p99 / `a` p99 (a at least 1 ms). */
 export const p99Ratio = (a: { p99_ms: number }, b: { p99_ms: number }) => num(b.p99_ms / Math.max(1, a.p99_ms), 2);

@@ -44,7 +44,6 @@ export class BenchContext {
     return this.rt;
   }
 
-  /** The loopback receivers with `--webhooks` webhooks of partner dev registered on them, and the publisher. */
   async pipeline(): Promise<PipelineContext> {
     if (this.pc) return this.pc;
     this.pc = await openPipeline(await this.runtime(), this.options.webhooks, this.options.maxInFlight);
@@ -109,11 +108,7 @@ const pipeline: SectionRunner = async (ctx) => {
   finding(ctx, run.put_events.errors + run.put_events.failed_entries > 0, `PutEvents: ${run.put_events.errors} failed calls, ${run.put_events.failed_entries} failed entries`);
 };
 
-/**
- * A snapshot once the runtime's DynamoDB calls have stopped (none for 3 polls 300 ms apart, at most
- * 15 s): a receiver sees a delivery before the worker records it, so a window ending at the last
- * receipt would miss the last batch's writes.
- */
+/** A snapshot once the DynamoDB calls stop (3 quiet polls, 15 s at most): a receipt comes before the worker records it. */
 async function settledSnapshot(runtime: Runtime, measureCapacity: boolean): Promise<ObserverSnapshot> {
   const dynamodbCalls = (s: ObserverSnapshot) => Object.entries(s.calls).reduce((n, [k, v]) => (k.startsWith('DynamoDB.') ? n + v : n), 0);
   let last = await runtime.snapshot();
