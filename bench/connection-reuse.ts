@@ -6,7 +6,7 @@ import { HttpSender } from '../lambdas/delivery/http-sender.js';
 import { UrlGuard } from '../lambdas/domain/url-guard.js';
 import { LOOPBACK_TLS } from '../test/support/tls.js';
 import { Receivers } from './receivers.js';
-import { loads, progress, round, summarise } from './util.js';
+import { progress, round, summarise } from './util.js';
 
 export type ConnectionReuseResult = Awaited<ReturnType<typeof runConnectionReuse>>;
 type Tally = { attempts: number[]; batches: number[]; ok: number; failed: number };
@@ -27,7 +27,6 @@ async function batch(t: Tally, sender: () => HttpSender, url: (i: number) => str
 }
 
 export async function runConnectionReuse(options: { endpoints: number; batchSize: number; batches: number; timeoutMs?: number }) {
-  const loadStart = loads();
   const { endpoints, batchSize, batches, timeoutMs = 10_000 } = options;
   // Endpoints [0, n) for the pooled sender, [n, 2n) for the unpooled one: separate counters.
   const receivers = await Receivers.start(2 * endpoints, LOOPBACK_TLS);
@@ -57,7 +56,6 @@ export async function runConnectionReuse(options: { endpoints: number; batchSize
       handshakes_saved_pct: without.tls_handshakes ? round((saved / without.tls_handshakes) * 100, 1) : null,
       attempt_p50_ratio: ratio(without.attempt_ms.p50_ms, withPool.attempt_ms.p50_ms),
       batch_p50_ratio: ratio(without.batch_ms.p50_ms, withPool.batch_ms.p50_ms),
-      loadavg_at_start: loadStart, loadavg_at_end: loads(),
       note: 'Loopback: no network round trips, so the time saved here is the handshake work alone (key exchange, certificate signature and verification, both sides on this machine). Over a network each handshake saved is also ~2 round trips (TCP + TLS 1.3; 3 with TLS 1.2) before the request can go out.',
     };
   } finally {
