@@ -32,6 +32,19 @@ export function tableOfResource(resource: string, tableNames: Record<TableName, 
   return matches.sort((a, b) => b[1].length - a[1].length)[0]?.[0];
 }
 
+/** Units summed on two sides, `a` where `inA(table, resource)` and `b` elsewhere; `unmatched`: the resources of no table. */
+function unitSides(byResource: UnitsByResource, tableNames: Record<TableName, string>, inA: (table: TableName | undefined, resource: string) => boolean) {
+  const sides = { a: { wru: 0, rru: 0 }, b: { wru: 0, rru: 0 }, unmatched: [] as string[] };
+  for (const [resource, u] of Object.entries(byResource)) {
+    const table = tableOfResource(resource, tableNames);
+    if (!table) sides.unmatched.push(resource);
+    const side = inA(table, resource) ? sides.a : sides.b;
+    side.wru += u.wru ?? 0;
+    side.rru += u.rru ?? 0;
+  }
+  return sides;
+}
+
 /** USD per million deliveries of DynamoDB units, a table on-demand or, if `provisioned`, at `utilization` (a WRU is a WCU-second); unknown: on-demand, `unmatched`. */
 export function dynamodbUsdPerMillionDeliveries(byResource: UnitsByResource, options: { tableNames: Record<TableName, string>; provisioned: readonly TableName[]; utilization: number }) {
   if (!(options.utilization > 0 && options.utilization <= 1)) throw new Error(`utilization must be in (0, 1], got ${options.utilization}`);
@@ -39,15 +52,8 @@ export function dynamodbUsdPerMillionDeliveries(byResource: UnitsByResource, opt
     onDemand: { wru: PRICES.dynamodb_on_demand_usd_per_million_write_request_units / 1e6, rru: PRICES.dynamodb_on_demand_usd_per_million_read_request_units / 1e6 },
     provisioned: { wru: PRICES.dynamodb_provisioned_usd_per_wcu_hour / 3600 / options.utilization, rru: PRICES.dynamodb_provisioned_usd_per_rcu_hour / 3600 / options.utilization },
   };
-  const units = { onDemand: { wru: 0, rru: 0 }, provisioned: { wru: 0, rru: 0 } };
-  const unmatched: string[] = [];
-  for (const [resource, u] of Object.entries(byResource)) {
-    const table = tableOfResource(resource, options.tableNames);
-    if (!table) unmatched.push(resource);
-    const mode = table && options.provisioned.includes(table) ? 'provisioned' : 'onDemand';
-    units[mode].wru += u.wru ?? 0;
-    units[mode].rru += u.rru ?? 0;
-  }
+  const { a: provisioned, b: onDemand, unmatched } = unitSides(byResource, options.tableNames, (table) => table !== undefined && options.provisioned.includes(table));
+  const units = { onDemand, provisioned };
   const usd = (kind: 'wru' | 'rru') => (units.onDemand[kind] * perUnit.onDemand[kind] + units.provisioned[kind] * perUnit.provisioned[kind]) * 1e6;
   /** `units`: per delivery on each side; `provisioned_usd_per_million`: per million units consumed on provisioned capacity at this utilization. */
   return { writes: usd('wru'), reads: usd('rru'), units, provisioned_usd_per_million: { wru: perUnit.provisioned.wru * 1e6, rru: perUnit.provisioned.rru * 1e6 }, unmatched };
@@ -205,7 +211,7 @@ function costAssumptions(units: NonNullable<ReturnType<typeof dynamodbUnits>>['u
   ];
 }
 
-export type CostResult = ReturnType<typeof computeCost> & { usd_per_million_all_in?: AllInResult };
+export type CostResult = ReturnType<typeof computeCost> & { usd_per_million_all_in?: ReturnType<typeof allInFromBase> };
 
 /** Tables whose units are per event (the event item, the fan-out lease), and the fan-out's webhook Query. */
 const PER_EVENT_TABLES: readonly TableName[] = ['events', 'fanOuts'];
@@ -220,11 +226,9 @@ const DEFAULT_KMS_CALLS_PER_DELIVERY = 0.00037;
 const DEFAULT_HANDSHAKES_PER_ATTEMPT_WITH_REUSE = 10 / 300;
 /** CloudWatch Logs retention assumed (the stage's logRetentionDays default is not read here). */
 const LOG_RETENTION_DAYS_ASSUMED = 30;
-const ALL_IN_TARGETS = { w4: 1.5, w1: 2.4 };
 
 /** The per-delivery / per-event split of the measured figures (W-independent), kept in results.json. */
 export type AllInBase = Omit<AllInInputs, 'kmsCallsPerDelivery' | 'handshakesPerAttemptWithReuse'> & { sources: Record<string, string> };
-type AllInResult = ReturnType<typeof allInFromBase>;
 
 function roundAllIn(c: ReturnType<typeof allInCostPerMillion>) {
   const items = roundAll(c.items, 4) as Record<keyof typeof c.items, number>;
@@ -248,7 +252,6 @@ export function allInFromBase(base: AllInBase, measured: { kmsCallsPerDelivery?:
       w4: round(apiDestinationsPerMillion(4), 3)!,
       note: `EventBridge API destinations: $${ALL_IN_PRICES.eventbridge_usd_per_million_events} per million events + $${ALL_IN_PRICES.api_destinations_usd_per_million_invocations} per million invocations; no signing (Standard Webhooks), no delivery history, no self-service portal or API; its retries last 24 h at most`,
     },
-    targets: { ...ALL_IN_TARGETS, w4_met: w4.total <= ALL_IN_TARGETS.w4, w1_met: w1.total <= ALL_IN_TARGETS.w1 },
     inputs: roundAll(inputs, 6) as AllInInputs,
     sources: {
       ...sources,
@@ -261,36 +264,24 @@ export function allInFromBase(base: AllInBase, measured: { kmsCallsPerDelivery?:
 
 type AllInParts = { exact: UnitsByResource | undefined; sqsBilled: number; sqsSendCalls: number; fanOutGbSecondsPerEvent: number; deliverGbSecondsPerDelivery: number };
 
-/** DynamoDB units split per delivery and per event (measured per delivery at W = w: a per-event resource's units per event are w times that). */
-function unitsSplit(exact: UnitsByResource, tableNames: Record<TableName, string>, w: number) {
-  const units = { delivery: { wru: 0, rru: 0 }, event: { wru: 0, rru: 0 } };
-  for (const [resource, u] of Object.entries(exact)) {
-    const table = tableOfResource(resource, tableNames);
-    const perEvent = (table && PER_EVENT_TABLES.includes(table)) || (table === 'webhooks' && resource.endsWith('.Query'));
-    const [side, times] = perEvent ? [units.event, w] : [units.delivery, 1];
-    side.wru += (u.wru ?? 0) * times;
-    side.rru += (u.rru ?? 0) * times;
-  }
-  return units;
-}
-
 /** The per-delivery / per-event split of the cost section's measurements, for the all-in model. */
 function allInBase(input: CostInputs, parts: AllInParts): AllInBase | undefined {
   const m = input.allIn;
   const { delivered, events } = input.window;
   if (!m || delivered <= 0 || events <= 0 || !parts.exact) return undefined;
   const w = delivered / events; // webhooks per event in the bench's runs
-  const units = unitsSplit(parts.exact, input.tableNames, w);
-  const num = (v: number | null, fallback: number) => (v == null || !Number.isFinite(v) ? fallback : v);
+  const perEvent = (table: TableName | undefined, resource: string) => (table !== undefined && PER_EVENT_TABLES.includes(table)) || (table === 'webhooks' && resource.endsWith('.Query'));
+  // Units measured per delivery at W = w: a per-event resource's units per event are w times that.
+  const { a: event, b: delivery } = unitSides(parts.exact, input.tableNames, perEvent);
   const deliverInvocationsPerDelivery = 1 / DELIVERY_QUEUE.batchSize;
   return {
     deliverInvocationsPerDelivery, deliverGbSecondsPerDelivery: parts.deliverGbSecondsPerDelivery, fanOutInvocationsPerEvent: 1, fanOutGbSecondsPerEvent: parts.fanOutGbSecondsPerEvent,
     sqsRequestsPerEvent: parts.sqsSendCalls / events, sqsRequestsPerDelivery: (parts.sqsBilled - parts.sqsSendCalls) / delivered,
-    wruPerDelivery: units.delivery.wru, wruPerEvent: units.event.wru, rruPerDelivery: units.delivery.rru, rruPerEvent: units.event.rru, eventbridgeEventsPerEvent: 1,
-    logBytesPerDelivery: num(m.logBytesPerDelivery, Number.NaN) + deliverInvocationsPerDelivery * LAMBDA_PLATFORM_LOG_BYTES,
-    logBytesPerEvent: num(m.logBytesPerEvent, Number.NaN) + LAMBDA_PLATFORM_LOG_BYTES,
-    logRetentionDays: LOG_RETENTION_DAYS_ASSUMED, storedBytesPerDelivery: num(m.historyItemBytes, Number.NaN), storedBytesPerEvent: num(m.eventItemBytes, 0), retentionDays: RETENTION_DAYS,
-    pitrBytesPerDelivery: 0, pitrBytesPerEvent: 0, requestBytesPerAttempt: num(m.requestBytesPerAttempt, Number.NaN), handshakeBytes: TLS_HANDSHAKE_BYTES, attemptsPerDelivery: 1,
+    wruPerDelivery: delivery.wru, wruPerEvent: event.wru * w, rruPerDelivery: delivery.rru, rruPerEvent: event.rru * w, eventbridgeEventsPerEvent: 1,
+    logBytesPerDelivery: (m.logBytesPerDelivery ?? Number.NaN) + deliverInvocationsPerDelivery * LAMBDA_PLATFORM_LOG_BYTES,
+    logBytesPerEvent: (m.logBytesPerEvent ?? Number.NaN) + LAMBDA_PLATFORM_LOG_BYTES,
+    logRetentionDays: LOG_RETENTION_DAYS_ASSUMED, storedBytesPerDelivery: m.historyItemBytes ?? Number.NaN, storedBytesPerEvent: m.eventItemBytes || 0, retentionDays: RETENTION_DAYS,
+    pitrBytesPerDelivery: 0, pitrBytesPerEvent: 0, requestBytesPerAttempt: m.requestBytesPerAttempt ?? Number.NaN, handshakeBytes: TLS_HANDSHAKE_BYTES, attemptsPerDelivery: 1,
     sources: {
       lambda: `measured: invocations per event / per delivery (batches of ${DELIVERY_QUEUE.batchSize}); fan-out duration measured (PutEvents round trip), delivery batch duration assumed (--deliver-ms ${input.deliverBatchMs})`,
       sqs: `measured (pipeline window): SendMessage(Batch) calls per event ${round(parts.sqsSendCalls / events, 3)}, the other billed requests per delivery; at W = 1 the fan-out still sends one SendMessageBatch per event`,

@@ -146,8 +146,8 @@ async function allInMeasured(ctx: BenchContext, pc: PipelineContext, requestByte
     requestBytesPerAttempt: requestBytes.received > 0 ? requestBytes.bytes / requestBytes.received : null,
   };
   await costPart(results, 'stored bytes', async () => {
-    measured.historyItemBytes = (await storedBytesPerItem(pc.runtime.state, 'deliveries')).bytes_per_item;
-    measured.eventItemBytes = (await storedBytesPerItem(pc.runtime.state, 'events')).bytes_per_item;
+    measured.historyItemBytes = await storedBytesPerItem(pc.runtime.state, 'deliveries');
+    measured.eventItemBytes = await storedBytesPerItem(pc.runtime.state, 'events');
   });
   await costPart(results, 'info-level log bytes', async () => {
     const logs = await measureInfoLogBytes({ env: results.runtime_env, webhooks: options.webhooks, rate: CAPACITY_RATE, durationS: 3, batch: options.batch, maxInFlight: options.maxInFlight });
