@@ -12,8 +12,6 @@ const FLOOD_CONNECTIONS = 100;
 /** The bystander's address: the flood comes from 127.0.0.1, and failed authentication is limited per address. */
 const BYSTANDER_ADDRESS = '127.0.0.2';
 
-export type ApiResult = Awaited<ReturnType<typeof runApi>>;
-
 function summarise(r: Result, connections: number) {
   const status_codes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
   return {

@@ -114,5 +114,3 @@ export async function runColdStart(options: { runs: number }) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-export type ColdStartResult = Awaited<ReturnType<typeof runColdStart>>;

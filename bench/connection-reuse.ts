@@ -8,7 +8,6 @@ import { LOOPBACK_TLS } from '../test/support/tls.js';
 import { Receivers } from './receivers.js';
 import { progress, round, summarise } from './util.js';
 
-export type ConnectionReuseResult = Awaited<ReturnType<typeof runConnectionReuse>>;
 type Tally = { attempts: number[]; batches: number[]; ok: number; failed: number };
 
 /** `batchSize` attempts at once over `endpoints` endpoints from `offset`; a batch lasts as long as its slowest attempt. */

@@ -13,8 +13,6 @@ import { type Runtime, withRuntime } from './runtime.js';
 import { NO_RATE_LIMITS } from './scenario.js';
 import { num } from './util.js';
 
-export type DeliveryCpuResult = Awaited<ReturnType<typeof runDeliveryCpu>>;
-
 /** What the Lambda service gives the function (its config is read once per process); returns the undo, for the sections after this one. */
 function setFunctionEnvironment(runtime: Runtime): () => void {
   const { state } = runtime;

@@ -7,8 +7,6 @@ import { parseLogLine, progress, sleep } from './util.js';
 /** Lines logged once per event (by the fan-out); every other line is counted per delivery. */
 const PER_EVENT_MESSAGES = new Set(['event fanned out']);
 
-export type InfoLogBytes = Awaited<ReturnType<typeof measureInfoLogBytes>>;
-
 function countBytes(lines: string[]) {
   const byMessage: Record<string, { lines: number; bytes: number }> = {};
   let [perEvent, perDelivery] = [0, 0];

@@ -184,7 +184,6 @@ export async function warmUp(ctx: PipelineContext) {
 
 export type WarmUp = Awaited<ReturnType<typeof warmUp>>;
 export type PipelineOptions = { rate: number; durationS: number; batch: number; drainTimeoutS: number };
-export type PipelineResult = Awaited<ReturnType<typeof runPipeline>>;
 type Hook = () => Promise<void>;
 type Load = { t0: number; loadEnd: number; calls: number; totalEvents: number };
 

@@ -8,8 +8,6 @@ import { loadExamples, PARTNER } from './pipeline.js';
 import type { Receivers } from './receivers.js';
 import { epochMs, progress, round, summarise } from './util.js';
 
-export type RawResult = Awaited<ReturnType<typeof runRaw>>;
-
 /** One signed POST shaped like a delivery; resolves with its status (0: failed). */
 function signedPost(agent: Agent, url: URL, secret: string, example: { type: string; data: unknown }): Promise<number> {
   const eventId = randomUUID();

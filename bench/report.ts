@@ -1,6 +1,9 @@
 // The targets of issue 6, pass/fail checks, and the short table printed on stdout (a section's
 // rows are also its progress line when it ends).
-import type { StormResult } from './storm.js';
+
+/** What a section's run function resolves to: its key of the results. */
+type Of<Run extends (...args: never[]) => Promise<unknown>> = Awaited<ReturnType<Run>>;
+type StormResult = Of<typeof import('./storm.js').runStorm>;
 
 type Target = { label: string; max?: number; below?: number; min?: number; from?: string };
 /** The targets by check name: the figure at that path of the results (or at `from`) against its bound; checked where it was measured. */
@@ -39,20 +42,20 @@ export type Results = {
   targets: Record<string, Target>;
   checks: Check[];
   ratio: number | null;
-  pipeline?: import('./pipeline.js').PipelineResult & { warm_up: import('./pipeline.js').WarmUp } & AtLoad;
-  raw?: import('./raw.js').RawResult;
-  connection_reuse?: import('./connection-reuse.js').ConnectionReuseResult;
+  pipeline?: Of<typeof import('./pipeline.js').runPipeline> & { warm_up: import('./pipeline.js').WarmUp } & AtLoad;
+  raw?: Of<typeof import('./raw.js').runRaw>;
+  connection_reuse?: Of<typeof import('./connection-reuse.js').runConnectionReuse>;
   cost?: import('./cost.js').CostResult;
-  cost_info_logs?: import('./log-bytes.js').InfoLogBytes;
-  cold_start?: import('./cold-start.js').ColdStartResult;
-  api?: import('./api.js').ApiResult;
+  cost_info_logs?: Of<typeof import('./log-bytes.js').measureInfoLogBytes>;
+  cold_start?: Of<typeof import('./cold-start.js').runColdStart>;
+  api?: Of<typeof import('./api.js').runApi>;
   isolation?: import('./isolation.js').IsolationResult;
   storm?: StormResult & { large?: StormResult };
-  controls?: import('./controls.js').ControlsResult;
-  outage?: import('./outage.js').OutageResult;
-  sweep?: import('./sweep.js').SweepResult;
-  kms?: import('./kms.js').KmsResult;
-  delivery_cpu?: import('./delivery-cpu.js').DeliveryCpuResult;
+  controls?: Of<typeof import('./controls.js').runControls>;
+  outage?: Of<typeof import('./outage.js').runOutageSimulation>;
+  sweep?: Of<typeof import('./sweep.js').runSweepBench>;
+  kms?: Of<typeof import('./kms.js').runKmsBench>;
+  delivery_cpu?: Of<typeof import('./delivery-cpu.js').runDeliveryCpu>;
   runtime_output?: ReturnType<typeof import('./sections.js').summariseOutput>;
   /** `errors`: what the bench could not measure; `findings`: measured oddities of the product (missing deliveries, runtime errors, …). */
   errors: string[];
