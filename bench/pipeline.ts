@@ -126,12 +126,10 @@ export class Publisher {
   }
 }
 
-export type PipelineContext = {
-  runtime: Runtime; receivers: Receivers; publisher: Publisher; webhooks: number; secrets: string[]; ids: string[];
-};
+export type PipelineContext = Awaited<ReturnType<typeof openPipeline>>;
 
 /** Receivers for `webhooks` webhooks of partner dev (all events, registered through the API) and a publisher; `closePipeline` ends them. */
-export async function openPipeline(runtime: Runtime, webhooks: number, maxInFlight: number): Promise<PipelineContext> {
+export async function openPipeline(runtime: Runtime, webhooks: number, maxInFlight: number) {
   const receivers = await Receivers.start(webhooks);
   try {
     const registry = webhookRegistry(runtime.state);

@@ -13,8 +13,7 @@ export type Runtime = Awaited<ReturnType<typeof startRuntime>>;
 
 export async function startRuntime(options: { env: Record<string, string> }) {
   const dataDir = makeDataDir();
-  const env: Record<string, string> = { LOG_LEVEL: 'warn', ...options.env, BENCH_SDK_OBSERVER: '1' };
-  const rt = await launchRuntime({ dataDir, env }).catch((error: unknown) => {
+  const rt = await launchRuntime({ dataDir, env: { LOG_LEVEL: 'warn', ...options.env, BENCH_SDK_OBSERVER: '1' } }).catch((error: unknown) => {
     removeDataDir(dataDir);
     throw error;
   });
@@ -24,7 +23,6 @@ export async function startRuntime(options: { env: Record<string, string> }) {
     state,
     dataDir,
     pid: child.pid!,
-    env,
     lines: () => rt.output().slice(bannerEnd).split('\n').filter((l) => l.trim() !== ''),
     /** The observer's counters so far; `measureCapacity` switches DynamoDB unit measurement on or off first. */
     snapshot: async ({ measureCapacity: measure }: { measureCapacity?: boolean } = {}) => (await sdkSnapshot(rt, { measure })) as ObserverSnapshot,
