@@ -10,12 +10,10 @@ import { FUNCTION_NODE_OPTIONS } from '../lib/webhook-function.js';
 import { writePortalAssets } from '../portal/build.js';
 import { median, progress, round, runProcess } from './util.js';
 
-/** A deployed function's environment (names only matter: nothing is called at import). */
+/** A deployed function's environment (nothing is called at import; the tables' names are config.ts's defaults). */
 const FUNCTION_ENV = {
   AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_LAMBDA_FUNCTION_NAME: 'bench',
-  ENVIRONMENT: 'sandbox', LOG_LEVEL: 'info', WEBHOOKS_TABLE: 'buildmarkets-webhooks', API_KEYS_TABLE: 'buildmarkets-api-keys', JOBS_TABLE: 'buildmarkets-delivery-jobs',
-  DELIVERIES_TABLE: 'buildmarkets-deliveries', REJECTED_EVENTS_TABLE: 'buildmarkets-rejected-events', RATE_LIMITS_TABLE: 'buildmarkets-rate-limits',
-  DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/buildmarkets-deliveries',
+  ENVIRONMENT: 'sandbox', LOG_LEVEL: 'info', DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/buildmarkets-deliveries',
   SECRETS_KMS_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000',
 };
 
@@ -66,7 +64,7 @@ async function bundleHandlers(esbuildOptions: BuildOptions, dir: string) {
 /** One discarded run per bundle (file cache), then `runs` rounds over the handlers, interleaved so background noise spreads evenly. */
 async function measureImports(probe: string, bundles: Record<string, string>, runs: number) {
   const handlers = Object.keys(bundles);
-  progress(`cold_start: importing each bundle in a fresh process, ${runs} runs × ${handlers.length} handlers…`);
+  progress(`cold_start: importing each bundle in a fresh process, ${runs} runs × ${handlers.length} modules…`);
   for (const h of handlers) await runProbe(probe, bundles[h]!);
   const result: Record<string, Run[]> = Object.fromEntries(handlers.map((h) => [h, []]));
   for (let r = 0; r < runs; r++) for (const h of handlers) result[h]!.push(await runProbe(probe, bundles[h]!));
@@ -92,18 +90,16 @@ export async function runColdStart(options: { runs: number }) {
     const { handlers, bundles, contents, buildMs } = await bundleHandlers(esbuildOptions, dir);
     const probe = join(dir, 'probe.mjs');
     writeFileSync(probe, PROBE);
-    const runs = await measureImports(probe, bundles, options.runs);
-    // The floor of the method: an empty module, imported the same way.
+    // The floor of the method: an empty module, imported the same way, among the handlers.
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export const handler = async () => {};\n');
-    const baseline: Run[] = [];
-    for (let r = 0; r < options.runs; r++) baseline.push(await runProbe(probe, empty));
+    const runs = await measureImports(probe, { ...bundles, empty }, options.runs);
     const result = Object.fromEntries(handlers.map((h) => [h, handlerResult(bundles[h]!, runs[h]!, contents(h))]));
     const slowest = handlers.reduce((a, b) => ((result[b]!.import_ms ?? 0) > (result[a]!.import_ms ?? 0) ? b : a));
     const biggest = handlers.reduce((a, b) => ((result[b]!.kb ?? 0) > (result[a]!.kb ?? 0) ? b : a));
     return {
       max_ms: result[slowest]!.import_ms, max_ms_handler: slowest, max_kb: result[biggest]!.kb, max_kb_handler: biggest, runs: options.runs, node_options: FUNCTION_NODE_OPTIONS,
-      baseline_empty_module: { import_ms: round(median(baseline.map((r) => r.import_ms)), 2), process_wall_ms: round(median(baseline.map((r) => r.wall_ms)), 1) },
+      baseline_empty_module: { import_ms: round(median(runs.empty!.map((r) => r.import_ms)), 2), process_wall_ms: round(median(runs.empty!.map((r) => r.wall_ms)), 1) },
       node: process.version, build_ms: round(buildMs, 0), options_source: 'lib/handler-bundle.ts HANDLER_BUILD_OPTIONS, lib/webhook-function.ts FUNCTION_NODE_OPTIONS', esbuild_options: esbuildOptions,
       method:
         `import_ms = median of performance.now() around \`await import(bundle)\` inside a fresh \`node\` child (Node of this process) with the stack's NODE_OPTIONS (${JSON.stringify(FUNCTION_NODE_OPTIONS)}); ` +

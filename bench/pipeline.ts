@@ -149,7 +149,6 @@ export async function closePipeline(pc: PipelineContext): Promise<void> {
   await pc.receivers.stop().catch(() => {});
 }
 
-/** Whether every expected delivery arrived within `timeoutMs`. */
 async function waitForDeliveries(tracker: Tracker, ctx: PipelineContext, timeoutMs: number): Promise<boolean> {
   for (const until = Date.now() + timeoutMs; ; await sleep(50)) {
     ctx.runtime.assertRunning();

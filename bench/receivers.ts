@@ -5,7 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { header, type Received, type Receiver, startReceiver } from '../local/receiver.js';
 import { epochMs, processCpuSeconds, ROOT } from './util.js';
 
-/** [event_id, webhook index, received at (epoch ms), verified 0/1] */
 export type Receipt = [eventId: string, webhook: number, receivedAt: number, verified: 0 | 1];
 export type ReceiverStats = { received: number; verified: number; rejected: number; cpu_seconds: number; request_bytes: number; endpoints: { connections: number; handshakes: number }[] };
 type ToChild = { type: 'listen'; count: number; tls?: { key: string; cert: string } } | { type: 'secrets'; secrets: string[] } | { type: 'record'; on: boolean } | { type: 'stats' | 'flush' | 'close' };
@@ -13,7 +12,6 @@ type FromChild = { type: 'ready'; ports: number[] } | { type: 'receipts'; items:
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
-/** The bench's receivers in a child process (this file run with tsx): setSecrets, record, stats and flush over IPC. */
 export class Receivers {
   private onReceipts: (items: Receipt[]) => void = () => {};
   /** Answers to `stats` and `flush`, in the order asked (IPC keeps the order). */
