@@ -53,6 +53,8 @@ class Tracker {
   }
 }
 
+const freshStats = () => ({ maxInFlight: 0, maxQueued: 0, callMs: [] as number[], sendLagMs: [] as number[], errors: 0, failedEntries: 0, errorSamples: [] as string[] });
+
 /** PutEvents calls, at most `inFlightLimit` outstanding (a publisher's connection pool); calls due beyond it wait in the bench. */
 export class Publisher {
   private readonly client: EventBridgeClient;
@@ -61,24 +63,15 @@ export class Publisher {
   private readonly waiting: (() => void)[] = [];
   inFlight = 0;
   queued = 0;
-  stats = this.freshStats();
+  stats = freshStats();
 
   constructor(
     private readonly state: LocalState,
-    readonly inFlightLimit = 20,
+    readonly inFlightLimit: number,
   ) {
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     // No SDK retries: a failed call is counted (and its events are not expected), not hidden.
     this.client = new EventBridgeClient({ region: state.region, endpoint: state.events_url, credentials, maxAttempts: 1, requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 512 }) } });
-  }
-
-  private freshStats() {
-    const [callMs, sendLagMs, errorSamples]: [number[], number[], string[]] = [[], [], []];
-    return { maxInFlight: this.inFlight, maxQueued: this.queued, callMs, sendLagMs, errors: 0, failedEntries: 0, errorSamples };
-  }
-
-  resetCounters(): void {
-    this.stats = this.freshStats();
   }
 
   async put(count: number, scheduledAt: number, tracker: Tracker): Promise<void> {
@@ -170,7 +163,7 @@ export async function warmUp(ctx: PipelineContext) {
   }
   // One event at a time: the unloaded latency, and PutEvents of one entry (answered after the fan-out ran: ≈ one invocation).
   tracker = new Tracker(webhooks);
-  publisher.resetCounters();
+  publisher.stats = freshStats();
   for (let i = 0; i < 20; i++) {
     await publisher.put(1, epochMs(), tracker);
     await waitForDeliveries(tracker, ctx, 10_000);
@@ -184,28 +177,13 @@ export type PipelineOptions = { rate: number; durationS: number; batch: number; 
 type Hook = () => Promise<void>;
 type Load = { t0: number; loadEnd: number; calls: number; totalEvents: number };
 
-/** Sends the load on schedule, with a progress line every 2 s until `done` settles. */
-async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker: Tracker, load: Load, done: () => Promise<unknown>): Promise<void> {
-  const { webhooks, publisher } = ctx;
-  const { t0, loadEnd, totalEvents } = load;
-  let last = { count: 0, at: epochMs() };
-  const ticker = setInterval(() => {
-    const [count, at] = [tracker.counts.delivered, epochMs()];
-    const rate = ((count - last.count) / (at - last.at)) * 1000;
-    last = { count, at };
-    const received = `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`;
+/** A progress line every 2 s while the load is offered and drained. */
+function progressTicker({ webhooks, publisher }: PipelineContext, tracker: Tracker, { t0, loadEnd, totalEvents }: Load) {
+  return setInterval(() => {
+    const at = epochMs();
+    const received = `received ${tracker.counts.delivered}/${totalEvents * webhooks}, PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`;
     progress(`pipeline ${at < loadEnd ? 'load' : 'drain'} ${((at - t0) / 1000).toFixed(0)} s: published ${tracker.publishedAt.size}/${totalEvents}, ${received}`);
   }, 2000);
-  const intervalMs = (options.batch / options.rate) * 1000;
-  const sends: Promise<void>[] = [];
-  for (let k = 0; k < load.calls; k++) {
-    const wait = t0 + k * intervalMs - epochMs();
-    if (wait > 1) await sleep(wait);
-    sends.push(publisher.put(Math.min(options.batch, totalEvents - k * options.batch), t0 + k * intervalMs, tracker));
-  }
-  await Promise.all(sends);
-  await done();
-  clearInterval(ticker);
 }
 
 /** The measured phase. `around` runs right before the first publish and right after the last delivery. */
@@ -215,15 +193,23 @@ export async function runPipeline(ctx: PipelineContext, options: PipelineOptions
   const totalEvents = Math.max(1, Math.round(options.rate * options.durationS));
   const calls = Math.ceil(totalEvents / options.batch);
   await around.before?.();
-  publisher.resetCounters();
+  publisher.stats = freshStats();
   receivers.record(true, (items) => items.forEach((r) => tracker.receive(r)));
   const cpu0 = { runtime: runtime.cpuSeconds(), receivers: receivers.cpuSeconds(), bench: process.cpuUsage() };
-  const t0 = epochMs() + 20;
-  const load = { t0, loadEnd: t0 + calls * (options.batch / options.rate) * 1000, calls, totalEvents };
+  const [t0, intervalMs] = [epochMs() + 20, (options.batch / options.rate) * 1000];
+  const load = { t0, loadEnd: t0 + calls * intervalMs, calls, totalEvents };
   progress(`pipeline: offering ${options.rate} events/s × ${webhooks} webhooks = ${options.rate * webhooks} deliveries/s for ${options.durationS} s (${totalEvents} events, ${options.batch} per PutEvents)`);
-  await offerLoad(ctx, options, tracker, load, () => waitForDeliveries(tracker, ctx, options.drainTimeoutS * 1000 - Math.max(0, epochMs() - load.loadEnd)));
-  const windowS = (epochMs() - t0) / 1000;
-  const cpu = { window_s: windowS, runtime: runtime.cpuSeconds() - cpu0.runtime, receivers: receivers.cpuSeconds() - cpu0.receivers, bench: process.cpuUsage(cpu0.bench) };
+  const ticker = progressTicker(ctx, tracker, load);
+  const sends: Promise<void>[] = [];
+  for (let k = 0; k < calls; k++) {
+    const wait = t0 + k * intervalMs - epochMs();
+    if (wait > 1) await sleep(wait);
+    sends.push(publisher.put(Math.min(options.batch, totalEvents - k * options.batch), t0 + k * intervalMs, tracker));
+  }
+  await Promise.all(sends);
+  await waitForDeliveries(tracker, ctx, options.drainTimeoutS * 1000 - Math.max(0, epochMs() - load.loadEnd));
+  clearInterval(ticker);
+  const cpu = { window_s: (epochMs() - t0) / 1000, runtime: runtime.cpuSeconds() - cpu0.runtime, receivers: receivers.cpuSeconds() - cpu0.receivers, bench: process.cpuUsage(cpu0.bench) };
   await around.after?.();
   receivers.record(false);
   return pipelineResult(tracker, publisher, options, load, cpu);
