@@ -21,11 +21,10 @@ function summarise(r: Result, connections: number) {
   };
 }
 
-export async function runApi(state: LocalState, options: { connections: number; durationS: number }) {
+export async function runApi(state: LocalState, { connections, durationS }: { connections: number; durationS: number }) {
   const { auth } = await issueTestApiKey(state, { partnerId: API_PARTNER, scopes: ['webhooks:read', 'webhooks:write'] });
   const headers = { 'x-api-key': auth.apiKey, 'x-api-secret': auth.apiSecret };
   const url = `${state.api_url}/v1/webhooks`;
-  const { connections, durationS } = options;
   /** One warm-up second, then the measured run. */
   const run = async (method: 'GET' | 'POST') => {
     const body = method === 'POST' ? { body: POST_BODY } : {};

@@ -31,13 +31,12 @@ export async function runConnectionReuse({ endpoints, batchSize, batches }: { en
   const guard = new UrlGuard({ allowLoopback: true });
   const newSender = () => new HttpSender(guard, 10_000, new ConnectionPool({ ca: LOOPBACK_TLS.cert }));
   const pooled = newSender();
-  const url = (i: number) => receivers.url(i, '/hook');
   const [withReuse, withoutReuse]: Tally[] = [0, 0].map(() => ({ attempts: [], batches: [], ok: 0, failed: 0 }));
   progress(`connection_reuse: ${batches} batches of ${batchSize} attempts to ${endpoints} HTTPS endpoints, with and without the pool…`);
   try {
     for (let b = 0; b < batches; b++) {
-      await batch(withoutReuse!, newSender, url, batchSize, endpoints, endpoints);
-      await batch(withReuse!, () => pooled, url, batchSize, endpoints, 0);
+      await batch(withoutReuse!, newSender, receivers.url, batchSize, endpoints, endpoints);
+      await batch(withReuse!, () => pooled, receivers.url, batchSize, endpoints, 0);
     }
     const counts = (await receivers.stats()).endpoints;
     const sum = (from: number, key: 'connections' | 'handshakes') => counts.slice(from, from + endpoints).reduce((n, c) => n + c[key], 0);

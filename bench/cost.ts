@@ -215,6 +215,8 @@ export type CostResult = ReturnType<typeof computeCost> & { usd_per_million_all_
 
 /** Tables whose units are per event (the event item, the fan-out lease), and the fan-out's webhook Query. */
 const PER_EVENT_TABLES: readonly TableName[] = ['events', 'fanOuts'];
+const isPerEvent = (table: TableName | undefined, resource: string) =>
+  (table !== undefined && PER_EVENT_TABLES.includes(table)) || (table === 'webhooks' && resource.endsWith('.Query'));
 
 /** Assumed: TCP + TLS 1.3 set-up, ~5–6 KB on the wire, all counted as egress (only ~1 KB leaves AWS): an upper bound. */
 const TLS_HANDSHAKE_BYTES = 5_500;
@@ -270,9 +272,8 @@ function allInBase(input: CostInputs, parts: AllInParts): AllInBase | undefined 
   const { delivered, events } = input.window;
   if (!m || delivered <= 0 || events <= 0 || !parts.exact) return undefined;
   const w = delivered / events; // webhooks per event in the bench's runs
-  const perEvent = (table: TableName | undefined, resource: string) => (table !== undefined && PER_EVENT_TABLES.includes(table)) || (table === 'webhooks' && resource.endsWith('.Query'));
   // Units measured per delivery at W = w: a per-event resource's units per event are w times that.
-  const { a: event, b: delivery } = unitSides(parts.exact, input.tableNames, perEvent);
+  const { a: event, b: delivery } = unitSides(parts.exact, input.tableNames, isPerEvent);
   const deliverInvocationsPerDelivery = 1 / DELIVERY_QUEUE.batchSize;
   return {
     deliverInvocationsPerDelivery, deliverGbSecondsPerDelivery: parts.deliverGbSecondsPerDelivery, fanOutInvocationsPerEvent: 1, fanOutGbSecondsPerEvent: parts.fanOutGbSecondsPerEvent,

@@ -4,13 +4,12 @@ import { randomUUID } from 'node:crypto';
 import type { LocalState } from '../local/state-file.js';
 import { awaitReceipts, latencyOf, onScenario, p99Ratio, publishPaced } from './scenario.js';
 
-export type IsolationOptions = { rate: number; seconds: number; healthy: number; settleTimeoutMs?: number };
 export type IsolationResult = Awaited<ReturnType<typeof runIsolationScenario>>;
 
 const ALONE_TYPE = 'order.submitted';
 const BESIDE_TYPE = 'order.filled';
 
-export function runIsolationScenario(state: LocalState, options: IsolationOptions) {
+export function runIsolationScenario(state: LocalState, options: { rate: number; seconds: number; healthy: number; settleTimeoutMs?: number }) {
   return onScenario(state, async ({ receiver, webhooks }) => {
     const healthyPaths = Array.from({ length: options.healthy }, (_, i) => `/ok-${randomUUID()}-${i}`);
     for (const path of healthyPaths) await webhooks.create(receiver.url(path), [ALONE_TYPE, BESIDE_TYPE]);

@@ -38,7 +38,7 @@ export class Receivers {
     return new Receivers(child, ports, tls ? 'https' : 'http');
   }
 
-  url = (index: number, path = `/hooks/${index}`) => `${this.scheme}://127.0.0.1:${this.ports[index]}${path}`;
+  url = (index: number) => `${this.scheme}://127.0.0.1:${this.ports[index]}/hooks/${index}`;
   setSecrets = (secrets: string[]) => void this.child.send({ type: 'secrets', secrets } satisfies ToChild);
 
   record(on: boolean, onReceipts?: (items: Receipt[]) => void): void {

@@ -131,7 +131,8 @@ async function capacityPhase(ctx: BenchContext, pc: PipelineContext) {
   const stats1 = await pc.receivers.stats();
   finding(ctx, run.missing > 0, `cost capacity phase: ${run.missing} deliveries missing`);
   const capacity: CostWindow = { before: snapshots[0]!, after: snapshots[1]!, delivered: run.delivered, events: run.offered.events - run.publish_failed_events };
-  return { capacity, requestBytes: { bytes: stats1.request_bytes - stats0.request_bytes, received: stats1.received - stats0.received } };
+  const received = stats1.received - stats0.received;
+  return { capacity, requestBytesPerAttempt: received > 0 ? (stats1.request_bytes - stats0.request_bytes) / received : null };
 }
 
 /** A part of `cost` that may fail alone: its error is an error of the results, and the section goes on without it. */
@@ -139,11 +140,10 @@ const costPart = <T>(results: Results, part: string, work: () => Promise<T>) =>
   work().catch((error: unknown) => void results.errors.push(`cost: ${part}: ${(error as Error).message}`));
 
 /** Issue 19: what the all-in model measures beyond units and calls. */
-async function allInMeasured(ctx: BenchContext, pc: PipelineContext, requestBytes: { bytes: number; received: number }): Promise<AllInMeasured> {
+async function allInMeasured(ctx: BenchContext, pc: PipelineContext, requestBytesPerAttempt: number | null): Promise<AllInMeasured> {
   const { options, results } = ctx;
   const measured: AllInMeasured = {
-    logBytesPerEvent: null, logBytesPerDelivery: null, logSource: 'not measured', historyItemBytes: null, eventItemBytes: null,
-    requestBytesPerAttempt: requestBytes.received > 0 ? requestBytes.bytes / requestBytes.received : null,
+    logBytesPerEvent: null, logBytesPerDelivery: null, logSource: 'not measured', historyItemBytes: null, eventItemBytes: null, requestBytesPerAttempt,
   };
   await costPart(results, 'stored bytes', async () => {
     measured.historyItemBytes = await storedBytesPerItem(pc.runtime.state, 'deliveries');
@@ -171,18 +171,17 @@ const cost: SectionRunner = async (ctx) => {
     capacity: phase?.capacity, webhooks: options.webhooks,
     deliveriesPerSec: p.deliveries_per_sec ?? 0, deliveryConcurrency: options.deliveryConcurrency ?? 4,
     fanOutMs: pipelineRun.warm.single_put_events_ms.p50_ms ?? 0, deliverBatchMs: options.deliverMs, tableNames: pc.runtime.state.tables,
-    allIn: await allInMeasured(ctx, pc, phase?.requestBytes ?? { bytes: 0, received: 0 }),
+    allIn: await allInMeasured(ctx, pc, phase?.requestBytesPerAttempt ?? null),
   });
   finishAllInCost(results);
 };
 
 /** Issue 19: (re)computes cost.usd_per_million_all_in with the kms and connection_reuse sections' results if they ran (they run after cost: run.ts calls this again at the end). */
 export function finishAllInCost(results: Results): void {
-  const base = results.cost?.all_in_base;
-  if (!results.cost || !base) return;
+  if (!results.cost?.all_in_base) return;
   const r = results.connection_reuse;
   const handshakesSavedRatio = r && r.without_reuse.tls_handshakes > 0 ? r.handshakes_saved / r.without_reuse.tls_handshakes : undefined;
-  results.cost.usd_per_million_all_in = allInFromBase(base, { kmsCallsPerDelivery: results.kms?.kms_calls_per_delivery, handshakesSavedRatio });
+  results.cost.usd_per_million_all_in = allInFromBase(results.cost.all_in_base, { kmsCallsPerDelivery: results.kms?.kms_calls_per_delivery, handshakesSavedRatio });
 }
 
 /** Signed POSTs straight to the receivers: the ceiling the pipeline is compared with. */
