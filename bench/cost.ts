@@ -59,7 +59,6 @@ export function dynamodbUsdPerMillionDeliveries(byResource: UnitsByResource, opt
   return { writes: usd('wru'), reads: usd('rru'), units, provisioned_usd_per_million: { wru: perUnit.provisioned.wru * 1e6, rru: perUnit.provisioned.rru * 1e6 }, unmatched };
 }
 
-/** One measured window: observer snapshots around it, and what went through the pipeline in it. */
 export type CostWindow = { before: ObserverSnapshot; after: ObserverSnapshot; delivered: number; events: number };
 
 /** `window`: the throughput phase (calls, SQS requests); `capacity`: DynamoDB units (absent if it failed); `fanOutMs` measured, `deliverBatchMs` assumed. */
@@ -96,19 +95,17 @@ function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
 const diff = (before: Record<string, number>, after: Record<string, number>): Record<string, number> =>
   Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
 
-/** DynamoDB units per delivery in the capacity window, in all and by resource (reported rounded; `exact` for pricing). */
+/** DynamoDB units (and calls) per delivery in the capacity window, in all and by resource (reported rounded; `exact` for pricing). */
 function dynamodbUnits(capacity: CostWindow | undefined) {
   if (!capacity || capacity.delivered <= 0) return undefined;
   const { before, after, delivered } = capacity;
-  const per = (n: number) => round(n / delivered, 3);
-  const byResource: Record<string, { calls: number | null; wru: number | null; rru: number | null }> = {};
-  const exact: UnitsByResource = {};
+  const exact: Record<string, { calls: number; wru: number; rru: number }> = {};
   for (const [resource, a] of Object.entries(after.dynamodb.by_resource).sort()) {
     const b = before.dynamodb.by_resource[resource] ?? { calls: 0, wru: 0, rru: 0 };
     if (a.calls - b.calls + a.wru - b.wru + a.rru - b.rru === 0) continue;
-    byResource[resource] = { calls: per(a.calls - b.calls), wru: per(a.wru - b.wru), rru: per(a.rru - b.rru) };
-    exact[resource] = { wru: (a.wru - b.wru) / delivered, rru: (a.rru - b.rru) / delivered };
+    exact[resource] = { calls: (a.calls - b.calls) / delivered, wru: (a.wru - b.wru) / delivered, rru: (a.rru - b.rru) / delivered };
   }
+  const byResource = Object.fromEntries(Object.entries(exact).map(([resource, u]) => [resource, roundAll(u, 3)]));
   const approximations = diff(before.dynamodb.approximations, after.dynamodb.approximations);
   const units = { delivered, events: capacity.events, wru: (after.dynamodb.wru - before.dynamodb.wru) / delivered, rru: (after.dynamodb.rru - before.dynamodb.rru) / delivered, per_delivery_by_resource: byResource, approximations };
   return { units, exact };
