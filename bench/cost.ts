@@ -1,12 +1,11 @@
 // `cost`: AWS API calls, SQS requests and DynamoDB units per delivery from the observer (pipeline window, capacity
 // phase), priced per million deliveries at us-east-1 list prices; and the measured split the all-in model needs.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { DELIVERY_QUEUE } from '../lambdas/stores/queue-definitions.js';
 import { PER_DELIVERY_TABLES, POINT_IN_TIME_RECOVERY_TABLES, RETENTION_DAYS, type TableName } from '../lambdas/stores/table-definitions.js';
 import { type AllInInputs, allInCostPerMillion, apiDestinationsPerMillion, ALL_IN_PRICES } from './all-in-cost.js';
+import { FUNCTION_MEMORY_MB } from '../lib/function-memory.js';
 import type { ObserverSnapshot } from '../local/sdk-observer.js';
-import { ROOT, round } from './util.js';
+import { round } from './util.js';
 
 /** us-east-1 list prices (no free tier): the all-in model's, and DynamoDB's on-demand and provisioned. */
 export const PRICES = {
@@ -65,9 +64,6 @@ export type CostWindow = { before: ObserverSnapshot; after: ObserverSnapshot; de
 export type CostInputs = {
   window: CostWindow;
   capacity?: CostWindow;
-  webhooks: number;
-  deliveriesPerSec: number;
-  deliveryConcurrency: number;
   fanOutMs: number;
   deliverBatchMs: number;
   tableNames: Record<TableName, string>;
@@ -79,18 +75,6 @@ export type AllInMeasured = { logSource: string } & Record<
   'logBytesPerEvent' | 'logBytesPerDelivery' | 'historyItemBytes' | 'eventItemBytes' | 'requestBytesPerAttempt',
   number | null
 >;
-
-/** The functions' memory, read from the stack's source. */
-function memoryFromLib(): { fanOut: number; deliver: number; source: string } {
-  try {
-    const pipeline = readFileSync(join(ROOT, 'lib', 'delivery-pipeline.ts'), 'utf8');
-    const fallback = Number(/memorySize:\s*props\.memorySize\s*\?\?\s*(\d+)/.exec(readFileSync(join(ROOT, 'lib', 'webhook-function.ts'), 'utf8'))?.[1]);
-    const of = (id: string) => Number(new RegExp(`'${id}',\\s*\\{[^}]*?memorySize:\\s*(\\d+)`, 's').exec(pipeline)?.[1] ?? fallback);
-    const [fanOut, deliver] = [of('FanOut'), of('Deliver')];
-    if (fanOut > 0 && deliver > 0) return { fanOut, deliver, source: 'lib/delivery-pipeline.ts, lib/webhook-function.ts' };
-  } catch {} // lib/ not there or changed shape
-  return { fanOut: 256, deliver: 512, source: 'assumed (could not read lib/)' };
-}
 
 const diff = (before: Record<string, number>, after: Record<string, number>): Record<string, number> =>
   Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
@@ -113,7 +97,7 @@ function dynamodbUnits(capacity: CostWindow | undefined) {
 
 /** Lambda invocations and GB-seconds in the throughput window: fan-out = one per event, delivery = deliveries / batch size. */
 function lambdaUsage(input: CostInputs) {
-  const memory = memoryFromLib();
+  const memory = { fanOut: FUNCTION_MEMORY_MB.default, deliver: FUNCTION_MEMORY_MB.deliver };
   const batchSize = DELIVERY_QUEUE.batchSize;
   const { delivered, events: fanOutInvocations } = input.window;
   const deliverInvocations = delivered / batchSize;
@@ -123,7 +107,7 @@ function lambdaUsage(input: CostInputs) {
   const report = {
     fan_out: { memory_mb: memory.fanOut, duration_ms: Math.ceil(input.fanOutMs), duration_source: 'measured: PutEvents round trip of one entry at idle (local bus answers after the fan-out handler ran)', invocations_per_delivery: round(fanOutInvocations / delivered, 4) },
     deliver: { memory_mb: memory.deliver, duration_ms: Math.ceil(input.deliverBatchMs), duration_source: 'assumed (--deliver-ms): one batch, dominated by the partners\' response times, not measurable locally', invocations_per_delivery: round(1 / batchSize, 4) },
-    memory_source: memory.source,
+    memory_source: 'lib/function-memory.ts',
   };
   return { batchSize, invocations: fanOutInvocations + deliverInvocations, gbSeconds, deliverGbSeconds, fanOutGbSecondsPerEvent, report };
 }
@@ -141,8 +125,6 @@ export function computeCost(input: CostInputs) {
   const units = measured?.units;
   const [wru, rru] = [units?.wru ?? Number.NaN, units?.rru ?? Number.NaN];
   const sqsRequests = input.window.after.sqs_billed_requests - input.window.before.sqs_billed_requests;
-  // AWS only: Decrypt is cached 5 min per secret per function instance (stores/kms-secret-cipher.ts).
-  const kmsModelled = input.deliveriesPerSec > 0 ? (input.webhooks * input.deliveryConcurrency) / (input.deliveriesPerSec * 300) : 0;
   const lambda = lambdaUsage(input);
   const perMillion = (n: number, usdPerUnit: number) => perDelivery(n) * 1e6 * usdPerUnit;
   const usd = {
@@ -151,7 +133,7 @@ export function computeCost(input: CostInputs) {
     sqs: perMillion(sqsRequests, PRICES.sqs_usd_per_million_requests / 1e6),
     dynamodb_writes: wru * PRICES.dynamodb_on_demand_usd_per_million_write_request_units,
     dynamodb_reads: rru * PRICES.dynamodb_on_demand_usd_per_million_read_request_units,
-    kms: (perMillion(perService.KMS ?? 0, 1) + kmsModelled * 1e6) * PRICES.kms_usd_per_request,
+    kms: (perMillion(perService.KMS ?? 0, 1) + DEFAULT_KMS_CALLS_PER_DELIVERY * 1e6) * PRICES.kms_usd_per_request,
     eventbridge: perMillion(events, PRICES.eventbridge_usd_per_million_events / 1e6),
   };
   // The provisioned option: the per-delivery tables' units on provisioned capacity, the rest as above.
@@ -178,7 +160,7 @@ export function computeCost(input: CostInputs) {
     prices: PRICES,
     /** Issue 19: the measured split the all-in figures (usd_per_million_all_in) are computed from. */
     all_in_base: base ?? null,
-    assumptions: costAssumptions(units, kmsModelled, lambda.batchSize),
+    assumptions: costAssumptions(units, lambda.batchSize),
   };
 }
 
@@ -194,13 +176,13 @@ function provisionedOption(db: ReturnType<typeof dynamodbUsdPerMillionDeliveries
   };
 }
 
-function costAssumptions(units: NonNullable<ReturnType<typeof dynamodbUnits>>['units'] | undefined, kmsModelledPerDelivery: number, batchSize: number): string[] {
+function costAssumptions(units: NonNullable<ReturnType<typeof dynamodbUnits>>['units'] | undefined, batchSize: number): string[] {
   return [
     'Calls are counted by the bench\'s observer on the functions\' SDK clients (local/sdk-observer.ts, attached by the local runtime only under the bench), from right before the first publish to right after the last delivery of the throughput phase: they include the event source mapping\'s ReceiveMessage/DeleteMessageBatch (empty long polls too: DELIVERY_CONCURRENCY pollers, 1 s waits) and any sweeper run in the window. The bench\'s own PutEvents calls are not counted as API calls (they are the publisher\'s), but their events are priced under EventBridge.',
     `DynamoDB: units computed from the items actually written and read (local/capacity-units.ts, AWS's documented rules: item size = attribute names + values; writes in 1 KB units on the larger of the item before and after; each index the item enters, leaves or changes in costs a write sized by its projection, an index key change a delete and a put; a failed condition the existing item's size or 1; reads in 4 KB units, eventually consistent half, Query/Scan on the summed sizes), during a separate paced capacity phase (${units ? `${units.events} events, ${units.delivered} deliveries` : 'not run'}) in which the observer reads each written item before (and after an update) — which slows the runtime, so it is not on during the throughput phase. On-demand prices.`,
     `DynamoDB, provisioned option (usd_per_million_deliveries_provisioned; stage dynamoDbBilling=provisioned): the units of the ${PER_DELIVERY_TABLES.join(' and ')} tables priced as provisioned capacity at $${PRICES.dynamodb_provisioned_usd_per_wcu_hour} per WCU-hour and $${PRICES.dynamodb_provisioned_usd_per_rcu_hour} per RCU-hour, divided by an assumed average utilization of ${PROVISIONED_ASSUMED_UTILIZATION * 100} % (below the 70 % auto scaling target: scaling follows a rise after minutes and scales down slowly) — a WRU consumed is a WCU-second, an RRU an RCU-second; every other table's units on-demand. Steady traffic assumed: the minimum capacity billed at low traffic is not included.`,
     'SQS: requests as billed, each 64 KB chunk of a call\'s payload (message bodies and attributes) one request. Standard queue price.',
-    `KMS: the local runtime encrypts secrets with a key file, so 0 calls are measured; in AWS the delivery function decrypts once per webhook per instance per 5 min (cache), modelled as webhooks × DELIVERY_CONCURRENCY / (deliveries/s × 300 s) = ${kmsModelledPerDelivery.toExponential(2)} per delivery.`,
+    `KMS: the local runtime encrypts secrets with a key file, so 0 calls are measured; priced at ${DEFAULT_KMS_CALLS_PER_DELIVERY} calls per delivery, the kms section's figure for envelope encryption at 100,000 webhooks (the all-in figures take that section's own result when it ran).`,
     'EventBridge: one custom event per published entry (each < 64 KB), shared by the webhooks the event fans out to.',
     `Lambda: fan-out invocations = PutEvents entries (one per event); delivery invocations = deliveries / ${batchSize} (full batches of DELIVERY_QUEUE.batchSize; the real batch sizes — ReceiveMessage calls that returned messages — are not observable). Durations rounded up to 1 ms; arm64.`,
     'Not included: API Gateway, CloudWatch Logs/metrics, data transfer, the sweeper (1 invocation a minute), free tiers, DynamoDB storage.',

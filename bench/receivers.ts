@@ -6,7 +6,7 @@ import { header, type Received, type Receiver, startReceiver } from '../local/re
 import { epochMs, processCpuSeconds, ROOT } from './util.js';
 
 export type Receipt = [eventId: string, webhook: number, receivedAt: number, verified: 0 | 1];
-export type ReceiverStats = { received: number; verified: number; rejected: number; cpu_seconds: number; request_bytes: number; endpoints: { connections: number; handshakes: number }[] };
+export type ReceiverStats = { received: number; verified: number; rejected: number; request_bytes: number; endpoints: { connections: number; handshakes: number }[] };
 type ToChild = { type: 'listen'; count: number; tls?: { key: string; cert: string } } | { type: 'secrets'; secrets: string[] } | { type: 'record'; on: boolean } | { type: 'stats' | 'flush' | 'close' };
 type FromChild = { type: 'ready'; ports: number[] } | { type: 'receipts'; items: Receipt[] } | ({ type: 'stats' } & ReceiverStats) | { type: 'flush' };
 
@@ -103,8 +103,7 @@ function serveChild(): void {
       flush();
       send({ type: 'flush' });
     } else if (m.type === 'stats') {
-      const cpu = process.cpuUsage();
-      send({ type: 'stats', ...counts, cpu_seconds: (cpu.user + cpu.system) / 1e6, endpoints: receivers.map((r) => ({ ...r.counts })) });
+      send({ type: 'stats', ...counts, endpoints: receivers.map((r) => ({ ...r.counts })) });
     } else if (m.type === 'close') {
       await Promise.all(receivers.map((r) => r.close()));
       process.disconnect();

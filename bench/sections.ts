@@ -168,8 +168,7 @@ const cost: SectionRunner = async (ctx) => {
   const phase = await costPart(results, 'capacity phase', () => capacityPhase(ctx, pc));
   results.cost = computeCost({
     window: { before: pipelineRun.before, after: pipelineRun.after, delivered: p.delivered, events: p.offered.events - p.publish_failed_events },
-    capacity: phase?.capacity, webhooks: options.webhooks,
-    deliveriesPerSec: p.deliveries_per_sec ?? 0, deliveryConcurrency: options.deliveryConcurrency ?? 4,
+    capacity: phase?.capacity,
     fanOutMs: pipelineRun.warm.single_put_events_ms.p50_ms ?? 0, deliverBatchMs: options.deliverMs, tableNames: pc.runtime.state.tables,
     allIn: await allInMeasured(ctx, pc, phase?.requestBytesPerAttempt ?? null),
   });
