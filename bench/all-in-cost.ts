@@ -31,12 +31,9 @@ export const HOURS_PER_MONTH = 730;
 /** DynamoDB storage: 100 bytes of overhead per item (and per index entry) on top of its size. */
 export const DYNAMODB_ITEM_OVERHEAD_BYTES = 100;
 
-/**
- * Measured or assumed inputs. "Per delivery" parts do not depend on W; "per event" parts are shared by the W deliveries
- * of an event (the fan-out invocation, its SendMessageBatch, the event item and fan-out lease). Stored bytes are kept
- * `retentionDays`, `pitr*` of them in tables with point-in-time recovery. Egress per attempt: the request, and a new
- * connection's handshake bytes (new connections per attempt: 1 without reuse, 1 − saved ratio with).
- */
+// Inputs: "per delivery" parts do not depend on W; "per event" parts are shared by an event's W deliveries (fan-out, its
+// SendMessageBatch, event item, lease). Stored bytes kept `retentionDays` (`pitr*` with PITR). Egress per attempt: the
+// request and a new connection's handshake (new connections per attempt: 1 without reuse, 1 − saved ratio with).
 export type AllInInputs = Record<
   | 'deliverInvocationsPerDelivery' | 'deliverGbSecondsPerDelivery' | 'fanOutInvocationsPerEvent' | 'fanOutGbSecondsPerEvent'
   | 'sqsRequestsPerEvent' | 'sqsRequestsPerDelivery' | 'wruPerDelivery' | 'wruPerEvent' | 'rruPerDelivery' | 'rruPerEvent'

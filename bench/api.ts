@@ -12,8 +12,6 @@ const FLOOD_CONNECTIONS = 100;
 /** The bystander's address: the flood comes from 127.0.0.1, and failed authentication is limited per address. */
 const BYSTANDER_ADDRESS = '127.0.0.2';
 
-export type ApiResult = Awaited<ReturnType<typeof runApi>>;
-
 function summarise(r: Result, connections: number) {
   const status_codes = Object.fromEntries(Object.entries(r.statusCodeStats).map(([code, s]) => [code, s.count]));
   return {
@@ -23,11 +21,10 @@ function summarise(r: Result, connections: number) {
   };
 }
 
-export async function runApi(state: LocalState, options: { connections: number; durationS: number }) {
+export async function runApi(state: LocalState, { connections, durationS }: { connections: number; durationS: number }) {
   const { auth } = await issueTestApiKey(state, { partnerId: API_PARTNER, scopes: ['webhooks:read', 'webhooks:write'] });
   const headers = { 'x-api-key': auth.apiKey, 'x-api-secret': auth.apiSecret };
   const url = `${state.api_url}/v1/webhooks`;
-  const { connections, durationS } = options;
   /** One warm-up second, then the measured run. */
   const run = async (method: 'GET' | 'POST') => {
     const body = method === 'POST' ? { body: POST_BODY } : {};

@@ -1,7 +1,6 @@
 // `cold_start`: each `lambdas/*.handler.ts` bundled as the stack bundles it (HANDLER_BUILD_OPTIONS of
-// lib/handler-bundle.ts), then `await import(bundle)` timed inside a fresh Node process,
-// median of N runs. Full mode adds variants: with/without `--enable-source-maps`, and with Node's compile cache.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// lib/handler-bundle.ts), then `await import(bundle)` timed inside a fresh Node process with the stack's NODE_OPTIONS, median of N runs.
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,14 +8,12 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { HANDLER_BUILD_OPTIONS, handlerEntry, handlerNames } from '../lib/handler-bundle.js';
 import { FUNCTION_NODE_OPTIONS } from '../lib/webhook-function.js';
 import { writePortalAssets } from '../portal/build.js';
-import { median, packageOf, progress, round, runProcess } from './util.js';
+import { median, progress, round, runProcess } from './util.js';
 
-/** A deployed function's environment (names only matter: nothing is called at import). */
+/** A deployed function's environment (nothing is called at import; the tables' names are config.ts's defaults). */
 const FUNCTION_ENV = {
   AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_LAMBDA_FUNCTION_NAME: 'bench',
-  ENVIRONMENT: 'sandbox', LOG_LEVEL: 'info', WEBHOOKS_TABLE: 'buildmarkets-webhooks', API_KEYS_TABLE: 'buildmarkets-api-keys', JOBS_TABLE: 'buildmarkets-delivery-jobs',
-  DELIVERIES_TABLE: 'buildmarkets-deliveries', REJECTED_EVENTS_TABLE: 'buildmarkets-rejected-events', RATE_LIMITS_TABLE: 'buildmarkets-rate-limits',
-  DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/buildmarkets-deliveries',
+  ENVIRONMENT: 'sandbox', LOG_LEVEL: 'info', DELIVERY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/buildmarkets-deliveries',
   SECRETS_KMS_KEY_ID: 'arn:aws:kms:us-east-1:000000000000:key/00000000-0000-0000-0000-000000000000',
 };
 
@@ -29,13 +26,11 @@ process.stdout.write(JSON.stringify({ import_ms: t1 - t0, started_ms: t0 }));
 `;
 
 type Run = { import_ms: number; wall_ms: number };
-/** How a bundle is loaded, per handler: NODE_OPTIONS and, for the compile-cache variant, NODE_COMPILE_CACHE. */
-type Variant = (handler: string) => { NODE_OPTIONS: string; NODE_COMPILE_CACHE?: string };
 
-async function runProbe(probe: string, bundle: string, env: ReturnType<Variant>): Promise<Run> {
-  const { stdout, stderr, wall_ms } = await runProcess(process.execPath, [probe, pathToFileURL(bundle).href], {
-    env: { PATH: process.env.PATH ?? '', ...FUNCTION_ENV, ...env },
-  });
+/** One `await import(bundle)` in a fresh Node with the stack's NODE_OPTIONS. */
+async function runProbe(probe: string, bundle: string): Promise<Run> {
+  const env = { PATH: process.env.PATH ?? '', ...FUNCTION_ENV, NODE_OPTIONS: FUNCTION_NODE_OPTIONS };
+  const { stdout, stderr, wall_ms } = await runProcess(process.execPath, [probe, pathToFileURL(bundle).href], { env });
   try {
     return { import_ms: (JSON.parse(stdout) as { import_ms: number }).import_ms, wall_ms };
   } catch {
@@ -47,7 +42,7 @@ async function runProbe(probe: string, bundle: string, env: ReturnType<Variant>)
 function packagesIn(inputs: Record<string, { bytesInOutput: number }>): { name: string; kb: number | null }[] {
   const byPackage = new Map<string, number>();
   for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
-    const name = packageOf(path, true) ?? 'our code (lambdas/)';
+    const name = /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? 'our code (lambdas/)'; // the innermost package
     byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
   }
   return [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, bytes]) => ({ name, kb: round(bytes / 1024, 1) }));
@@ -66,61 +61,28 @@ async function bundleHandlers(esbuildOptions: BuildOptions, dir: string) {
   return { handlers, bundles, contents, buildMs: performance.now() - t };
 }
 
-/** The deployed NODE_OPTIONS; full mode adds them with and without source maps (one is the deployed function) and with a compile cache. */
-async function variantsOf(full: boolean, probe: string, bundles: Record<string, string>, dir: string): Promise<Record<string, Variant>> {
-  const deployed: Variant = () => ({ NODE_OPTIONS: FUNCTION_NODE_OPTIONS });
-  if (!full) return { deployed };
-  const sourceMaps = /--enable-source-maps\b/.test(FUNCTION_NODE_OPTIONS);
-  const without = FUNCTION_NODE_OPTIONS.replace(/--enable-source-maps\b/g, '').replace(/\s+/g, ' ').trim();
-  const cache = (h: string) => ({ NODE_OPTIONS: FUNCTION_NODE_OPTIONS, NODE_COMPILE_CACHE: join(dir, `${h}.compile-cache`) });
-  // "At bundle time": one import per bundle with the cache on writes it (Node flushes on exit).
-  for (const [h, bundle] of Object.entries(bundles)) {
-    mkdirSync(cache(h).NODE_COMPILE_CACHE);
-    await runProbe(probe, bundle, cache(h));
-  }
-  return {
-    deployed,
-    source_maps: sourceMaps ? deployed : () => ({ NODE_OPTIONS: `${without} --enable-source-maps`.trim() }),
-    no_source_maps: sourceMaps ? () => ({ NODE_OPTIONS: without }) : deployed,
-    compile_cache: cache,
-  };
-}
-
-/**
- * One discarded run per bundle (file cache), then `runs` rounds, interleaved so background noise spreads evenly. A variant
- * loaded as the deployed one is not measured again: it gets the deployed runs.
- */
-async function measureImports(probe: string, bundles: Record<string, string>, variants: Record<string, Variant>, runs: number) {
+/** One discarded run per bundle (file cache), then `runs` rounds over the handlers, interleaved so background noise spreads evenly. */
+async function measureImports(probe: string, bundles: Record<string, string>, runs: number) {
   const handlers = Object.keys(bundles);
-  const names = Object.keys(variants).filter((v) => v === 'deployed' || variants[v] !== variants.deployed);
-  progress(`cold_start: importing each bundle in a fresh process, ${runs} runs × ${handlers.length} handlers × ${names.length} variant(s) (${names.join(', ')})…`);
-  for (const h of handlers) await runProbe(probe, bundles[h]!, variants.deployed!(h));
-  const result: Record<string, Record<string, Run[]>> = Object.fromEntries(handlers.map((h) => [h, Object.fromEntries(names.map((v) => [v, []]))]));
-  for (let r = 0; r < runs; r++) {
-    for (const h of handlers) for (const v of names) result[h]![v]!.push(await runProbe(probe, bundles[h]!, variants[v]!(h)));
-  }
-  for (const h of handlers) for (const v of Object.keys(variants)) result[h]![v] ??= result[h]!.deployed!;
+  progress(`cold_start: importing each bundle in a fresh process, ${runs} runs × ${handlers.length} modules…`);
+  for (const h of handlers) await runProbe(probe, bundles[h]!);
+  const result: Record<string, Run[]> = Object.fromEntries(handlers.map((h) => [h, []]));
+  for (let r = 0; r < runs; r++) for (const h of handlers) result[h]!.push(await runProbe(probe, bundles[h]!));
   return result;
 }
 
-function handlerResult(bundle: string, runs: Record<string, Run[]>, inputs: Metafile['outputs'][string]['inputs']) {
-  const main = runs.deployed!.map((r) => r.import_ms);
-  const medianOf = (v: string) => (runs[v] ? round(median(runs[v].map((r) => r.import_ms)), 1) : null);
+function handlerResult(bundle: string, runs: Run[], inputs: Metafile['outputs'][string]['inputs']) {
+  const ms = runs.map((r) => r.import_ms);
   const kb = (file: string) => (existsSync(file) ? round(statSync(file).size / 1024, 1) : null);
   return {
     kb: kb(bundle), map_kb: kb(`${bundle}.map`),
-    import_ms: round(median(main), 1), import_ms_min: round(Math.min(...main), 1), import_ms_max: round(Math.max(...main), 1),
-    import_ms_without_source_maps: medianOf('no_source_maps'), import_ms_with_source_maps: medianOf('source_maps'),
-    /** The deployed NODE_OPTIONS plus Node's compile cache, made at bundle time by one import on this Node. */
-    import_ms_compile_cache: medianOf('compile_cache'),
-    process_wall_ms: round(median(runs.deployed!.map((r) => r.wall_ms)), 1),
+    import_ms: round(median(ms), 1), import_ms_min: round(Math.min(...ms), 1), import_ms_max: round(Math.max(...ms), 1),
+    process_wall_ms: round(median(runs.map((r) => r.wall_ms)), 1),
     top_packages: packagesIn(inputs),
   };
 }
 
-/** `full`: every variant; otherwise only the stack's NODE_OPTIONS as deployed. */
-export async function runColdStart(options: { runs: number; full: boolean }) {
-  const nodeOptions = FUNCTION_NODE_OPTIONS;
+export async function runColdStart(options: { runs: number }) {
   const esbuildOptions: BuildOptions = { ...HANDLER_BUILD_OPTIONS, outExtension: { '.js': '.mjs' }, logLevel: 'silent' };
   const dir = mkdtempSync(join(tmpdir(), 'bmw-bench-bundles-'));
   await writePortalAssets(); // the portal handler imports its built assets
@@ -128,30 +90,23 @@ export async function runColdStart(options: { runs: number; full: boolean }) {
     const { handlers, bundles, contents, buildMs } = await bundleHandlers(esbuildOptions, dir);
     const probe = join(dir, 'probe.mjs');
     writeFileSync(probe, PROBE);
-    const variants = await variantsOf(options.full, probe, bundles, dir);
-    const runs = await measureImports(probe, bundles, variants, options.runs);
-    // The floor of the method: an empty module, imported the same way.
+    // The floor of the method: an empty module, imported the same way, among the handlers.
     const empty = join(dir, 'empty.mjs');
     writeFileSync(empty, 'export const handler = async () => {};\n');
-    const baseline: Run[] = [];
-    for (let r = 0; r < options.runs; r++) baseline.push(await runProbe(probe, empty, { NODE_OPTIONS: nodeOptions }));
+    const runs = await measureImports(probe, { ...bundles, empty }, options.runs);
     const result = Object.fromEntries(handlers.map((h) => [h, handlerResult(bundles[h]!, runs[h]!, contents(h))]));
     const slowest = handlers.reduce((a, b) => ((result[b]!.import_ms ?? 0) > (result[a]!.import_ms ?? 0) ? b : a));
     const biggest = handlers.reduce((a, b) => ((result[b]!.kb ?? 0) > (result[a]!.kb ?? 0) ? b : a));
     return {
-      max_ms: result[slowest]!.import_ms, max_ms_handler: slowest, max_kb: result[biggest]!.kb, max_kb_handler: biggest, runs: options.runs, node_options: nodeOptions,
-      baseline_empty_module: { import_ms: round(median(baseline.map((r) => r.import_ms)), 2), process_wall_ms: round(median(baseline.map((r) => r.wall_ms)), 1) },
+      max_ms: result[slowest]!.import_ms, max_ms_handler: slowest, max_kb: result[biggest]!.kb, max_kb_handler: biggest, runs: options.runs, node_options: FUNCTION_NODE_OPTIONS,
+      baseline_empty_module: { import_ms: round(median(runs.empty!.map((r) => r.import_ms)), 2), process_wall_ms: round(median(runs.empty!.map((r) => r.wall_ms)), 1) },
       node: process.version, build_ms: round(buildMs, 0), options_source: 'lib/handler-bundle.ts HANDLER_BUILD_OPTIONS, lib/webhook-function.ts FUNCTION_NODE_OPTIONS', esbuild_options: esbuildOptions,
       method:
-        `import_ms = median of performance.now() around \`await import(bundle)\` inside a fresh \`node\` child (Node of this process) with the stack's NODE_OPTIONS (${JSON.stringify(nodeOptions)}); ` +
-        'full mode only: import_ms_with_source_maps / import_ms_without_source_maps = the same with / without --enable-source-maps; ' +
-        'import_ms_compile_cache = deployed NODE_OPTIONS + NODE_COMPILE_CACHE pointing at a cache written by one earlier import of the same bundle on this Node (as it would be made at bundle time). ' +
-        'process_wall_ms = spawn → exit of the deployed-variant child, as seen by the bench. One discarded warm-up run per bundle (OS file cache).',
+        `import_ms = median of performance.now() around \`await import(bundle)\` inside a fresh \`node\` child (Node of this process) with the stack's NODE_OPTIONS (${JSON.stringify(FUNCTION_NODE_OPTIONS)}); ` +
+        'process_wall_ms = spawn → exit of the child, as seen by the bench. One discarded warm-up run per bundle (OS file cache).',
       handlers: result,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
-export type ColdStartResult = Awaited<ReturnType<typeof runColdStart>>;

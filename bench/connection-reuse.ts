@@ -6,9 +6,8 @@ import { HttpSender } from '../lambdas/delivery/http-sender.js';
 import { UrlGuard } from '../lambdas/domain/url-guard.js';
 import { LOOPBACK_TLS } from '../test/support/tls.js';
 import { Receivers } from './receivers.js';
-import { loads, progress, round, summarise } from './util.js';
+import { progress, round, summarise } from './util.js';
 
-export type ConnectionReuseResult = Awaited<ReturnType<typeof runConnectionReuse>>;
 type Tally = { attempts: number[]; batches: number[]; ok: number; failed: number };
 
 /** `batchSize` attempts at once over `endpoints` endpoints from `offset`; a batch lasts as long as its slowest attempt. */
@@ -26,21 +25,18 @@ async function batch(t: Tally, sender: () => HttpSender, url: (i: number) => str
   t.batches.push(performance.now() - started);
 }
 
-export async function runConnectionReuse(options: { endpoints: number; batchSize: number; batches: number; timeoutMs?: number }) {
-  const loadStart = loads();
-  const { endpoints, batchSize, batches, timeoutMs = 10_000 } = options;
+export async function runConnectionReuse({ endpoints, batchSize, batches }: { endpoints: number; batchSize: number; batches: number }) {
   // Endpoints [0, n) for the pooled sender, [n, 2n) for the unpooled one: separate counters.
   const receivers = await Receivers.start(2 * endpoints, LOOPBACK_TLS);
   const guard = new UrlGuard({ allowLoopback: true });
-  const newSender = () => new HttpSender(guard, timeoutMs, new ConnectionPool({ ca: LOOPBACK_TLS.cert }));
+  const newSender = () => new HttpSender(guard, 10_000, new ConnectionPool({ ca: LOOPBACK_TLS.cert }));
   const pooled = newSender();
-  const url = (i: number) => receivers.url(i, '/hook');
   const [withReuse, withoutReuse]: Tally[] = [0, 0].map(() => ({ attempts: [], batches: [], ok: 0, failed: 0 }));
   progress(`connection_reuse: ${batches} batches of ${batchSize} attempts to ${endpoints} HTTPS endpoints, with and without the pool…`);
   try {
     for (let b = 0; b < batches; b++) {
-      await batch(withoutReuse!, newSender, url, batchSize, endpoints, endpoints);
-      await batch(withReuse!, () => pooled, url, batchSize, endpoints, 0);
+      await batch(withoutReuse!, newSender, receivers.url, batchSize, endpoints, endpoints);
+      await batch(withReuse!, () => pooled, receivers.url, batchSize, endpoints, 0);
     }
     const counts = (await receivers.stats()).endpoints;
     const sum = (from: number, key: 'connections' | 'handshakes') => counts.slice(from, from + endpoints).reduce((n, c) => n + c[key], 0);
@@ -50,14 +46,10 @@ export async function runConnectionReuse(options: { endpoints: number; batchSize
     });
     const [without, withPool] = [run(withoutReuse!, endpoints), run(withReuse!, 0)];
     const saved = without.tls_handshakes - withPool.tls_handshakes;
-    const ratio = (a: number | null, b: number | null) => (a && b ? round(a / b, 2) : null);
     return {
       receiver: `${2 * endpoints} HTTPS servers (self-signed ECDSA P-256, Node's default TLS 1.3) in a child process on 127.0.0.1`,
       endpoints, batch_size: batchSize, batches, without_reuse: without, with_reuse: withPool, handshakes_saved: saved,
       handshakes_saved_pct: without.tls_handshakes ? round((saved / without.tls_handshakes) * 100, 1) : null,
-      attempt_p50_ratio: ratio(without.attempt_ms.p50_ms, withPool.attempt_ms.p50_ms),
-      batch_p50_ratio: ratio(without.batch_ms.p50_ms, withPool.batch_ms.p50_ms),
-      loadavg_at_start: loadStart, loadavg_at_end: loads(),
       note: 'Loopback: no network round trips, so the time saved here is the handshake work alone (key exchange, certificate signature and verification, both sides on this machine). Over a network each handshake saved is also ~2 round trips (TCP + TLS 1.3; 3 with TLS 1.2) before the request can go out.',
     };
   } finally {

@@ -5,8 +5,6 @@ import { randomUUID } from 'node:crypto';
 import { awaitReceipts, latencyOf, NO_RATE_LIMITS, publishPaced, type Scenario, withScenario } from './scenario.js';
 import { num } from './util.js';
 
-export type ControlsResult = Awaited<ReturnType<typeof runControls>>;
-
 const maxInAnySecond = (times: number[]) => Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
 
 /** The neighbour alone (order.submitted), then beside the limited webhook (order.filled). */

@@ -1,37 +1,17 @@
 // The `deliver` handler's own CPU per delivery: loaded into this process against a local runtime's engines (another
 // process), fed batches of 10 fresh messages for webhooks on verifying receivers (a third); process.cpuUsage() around
-// the batches excludes the emulators and receivers. With `profile`, the same window's CPU profile is summarised.
+// the batches excludes the emulators and receivers.
 import { randomUUID } from 'node:crypto';
-import { Session } from 'node:inspector/promises';
 import type { SQSEvent } from 'aws-lambda';
 import { deliverMessage, encodeQueueMessage } from '../lambdas/domain/delivery.js';
 import { TABLE_ENV } from '../lambdas/shared/config-names.js';
 import { toRecord } from '../local/event-source-mapping.js';
 import { functionEnvironment } from '../local/function-environment.js';
 import { exampleData } from '../test/support/examples.js';
-import { type CpuProfile, summariseProfile } from './profile.js';
 import { closePipeline, openPipeline, PARTNER } from './pipeline.js';
 import { type Runtime, withRuntime } from './runtime.js';
 import { NO_RATE_LIMITS } from './scenario.js';
 import { num } from './util.js';
-
-export type DeliveryCpuResult = Awaited<ReturnType<typeof runDeliveryCpu>>;
-
-/** Runs `work` with V8's sampling profiler on (200 µs) and summarises the profile. */
-async function profiled(work: () => Promise<void>) {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  try {
-    await work();
-    const { profile } = await session.post('Profiler.stop');
-    return summariseProfile(profile as CpuProfile, { startUs: profile.startTime, endUs: profile.endTime });
-  } finally {
-    session.disconnect();
-  }
-}
 
 /** What the Lambda service gives the function (its config is read once per process); returns the undo, for the sections after this one. */
 function setFunctionEnvironment(runtime: Runtime): () => void {
@@ -51,7 +31,7 @@ function setFunctionEnvironment(runtime: Runtime): () => void {
 }
 
 /** One receiver per webhook (partners have distinct hosts), in their own process: their CPU is not the function's. */
-export function runDeliveryCpu(options: { batches: number; webhooks: number; profile: boolean }) {
+export function runDeliveryCpu(options: { batches: number; webhooks: number }) {
   return withRuntime(NO_RATE_LIMITS, async (runtime) => {
     const pc = await openPipeline(runtime, options.webhooks, 1);
     const restoreEnv = setFunctionEnvironment(runtime);
@@ -75,23 +55,17 @@ export function runDeliveryCpu(options: { batches: number; webhooks: number; pro
       };
       await batches(10); // warm-up: imports, JIT, caches
       const stats0 = await pc.receivers.stats();
-      let [wallMs, cpu] = [0, process.cpuUsage()];
-      const measure = async () => {
-        const [started, cpu0] = [Date.now(), process.cpuUsage()];
-        await batches(options.batches);
-        [wallMs, cpu] = [Date.now() - started, process.cpuUsage(cpu0)];
-      };
-      const profile = options.profile ? await profiled(measure) : await measure();
+      const [started, cpu0] = [Date.now(), process.cpuUsage()];
+      await batches(options.batches);
+      const [wallMs, cpu] = [Date.now() - started, process.cpuUsage(cpu0)];
       const deliveries = options.batches * 10;
       const verified = (await pc.receivers.stats()).verified - stats0.verified;
       if (verified !== deliveries) throw new Error(`delivery_cpu: ${verified} of ${deliveries} deliveries verified at the receivers`);
       return {
         deliveries, batches: options.batches, webhooks: options.webhooks,
-        /** User + system CPU of the handler's process per delivery (ms). */
         cpu_ms_per_delivery: num((cpu.user + cpu.system) / 1000 / deliveries, 3),
         wall_ms_per_batch: num(wallMs / options.batches, 1),
         failed,
-        ...(profile ? { profile } : {}),
       };
     } finally {
       restoreEnv();

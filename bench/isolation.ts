@@ -2,18 +2,15 @@
 // connection and never answers, events at a steady rate through PutEvents. Also run by the integration test.
 import { randomUUID } from 'node:crypto';
 import type { LocalState } from '../local/state-file.js';
-import { awaitReceipts, latencyOf, p99Ratio, publishPaced, startScenarioReceiver, webhookRegistry } from './scenario.js';
+import { awaitReceipts, latencyOf, onScenario, p99Ratio, publishPaced } from './scenario.js';
 
-export type IsolationOptions = { rate: number; seconds: number; healthy: number; settleTimeoutMs?: number };
 export type IsolationResult = Awaited<ReturnType<typeof runIsolationScenario>>;
 
 const ALONE_TYPE = 'order.submitted';
 const BESIDE_TYPE = 'order.filled';
 
-export async function runIsolationScenario(state: LocalState, options: IsolationOptions) {
-  const receiver = await startScenarioReceiver();
-  const webhooks = webhookRegistry(state);
-  try {
+export function runIsolationScenario(state: LocalState, options: { rate: number; seconds: number; healthy: number; settleTimeoutMs?: number }) {
+  return onScenario(state, async ({ receiver, webhooks }) => {
     const healthyPaths = Array.from({ length: options.healthy }, (_, i) => `/ok-${randomUUID()}-${i}`);
     for (const path of healthyPaths) await webhooks.create(receiver.url(path), [ALONE_TYPE, BESIDE_TYPE]);
     await webhooks.create(receiver.url('/hole'), [BESIDE_TYPE]);
@@ -32,8 +29,5 @@ export async function runIsolationScenario(state: LocalState, options: Isolation
       ratio: p99Ratio(alone, besideBad),
       healthy_delivered: alone.delivered + besideBad.delivered, healthy_expected: alone.expected + besideBad.expected,
     };
-  } finally {
-    await webhooks.deleteAll(); // the black hole's retries would go on after the scenario
-    await receiver.close();
-  }
+  });
 }

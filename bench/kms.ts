@@ -22,7 +22,6 @@ const KMS_BENCH_DEFAULTS = {
   baselineDeliveries: 100_000,
 };
 type KmsBenchOptions = typeof KMS_BENCH_DEFAULTS;
-export type KmsResult = Awaited<ReturnType<typeof runKmsBench>>;
 type Traffic = 'uniform' | 'skewed';
 type Stored = { context: string; ciphertext: string; secret: string };
 const dataKeyOf = (w: Stored) => w.ciphertext.split(':')[1]!;

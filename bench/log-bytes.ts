@@ -2,24 +2,18 @@
 // runs at warn): the bytes it prints (a line + its newline) between the first publish and the last receipt.
 import { closePipeline, openPipeline, runPipeline } from './pipeline.js';
 import { withRuntime } from './runtime.js';
-import { progress, sleep } from './util.js';
+import { parseLogLine, progress, sleep } from './util.js';
 
 /** Lines logged once per event (by the fan-out); every other line is counted per delivery. */
 const PER_EVENT_MESSAGES = new Set(['event fanned out']);
-
-export type InfoLogBytes = Awaited<ReturnType<typeof measureInfoLogBytes>>;
 
 function countBytes(lines: string[]) {
   const byMessage: Record<string, { lines: number; bytes: number }> = {};
   let [perEvent, perDelivery] = [0, 0];
   for (const line of lines) {
     const bytes = Buffer.byteLength(line) + 1;
-    let message = '(unstructured)';
-    try {
-      message = String((JSON.parse(line) as { message?: unknown }).message);
-    } catch {
-      // not JSON
-    }
+    const log = parseLogLine(line);
+    const message = log ? String(log.message) : '(unstructured)';
     const entry = (byMessage[message] ??= { lines: 0, bytes: 0 });
     entry.lines++;
     entry.bytes += bytes;

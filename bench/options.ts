@@ -24,15 +24,14 @@ const NUMBERS = {
   rawDurationS: ['raw-duration <s>', 20, 8, { min: 1 }, '(default 20, quick 8)'],
   apiConnections: ['api-connections <n>', 10, undefined, int(1), '(default 10)'],
   apiDurationS: ['api-duration <s>', 10, 5, { min: 1 }, 'per endpoint (default 10, quick 5)'],
-  coldRuns: ['cold-runs <n>', 10, 5, int(1),
-    'imports per handler and variant, median reported (default 10, quick 5; quick\nmeasures only the deployed variant)'],
+  coldRuns: ['cold-runs <n>', 10, 5, int(1), 'imports per handler, median reported (default 10, quick 5)'],
   deliveryConcurrency: ['delivery-concurrency <n>', undefined, undefined, int(1, 64),
     'DELIVERY_CONCURRENCY for the runtime (default: the runtime\'s own, 4)'],
   deliverMs: ['deliver-ms <ms>', 250, undefined, { min: 1 }, 'cost model: assumed duration of one delivery invocation (default 250)'],
 } satisfies Record<string, NumberFlag>;
 type NumberKey = keyof typeof NUMBERS;
 
-export type Options = { quick: boolean; sections: Set<Section>; profile: boolean; out: string; deliveryConcurrency?: number } & Record<
+export type Options = { quick: boolean; sections: Set<Section>; out: string; deliveryConcurrency?: number } & Record<
   Exclude<NumberKey, 'deliveryConcurrency'>,
   number
 >;
@@ -43,7 +42,6 @@ export const USAGE = [
   line('--quick', 'short run for regular use (< 3 min): shorter phases, fewer runs'),
   line('--only <a,b>', `sections: ${SECTIONS.join(',')} (cost needs pipeline; default all)`),
   ...Object.values(NUMBERS).map(([flag, , , , help]) => line(`--${flag}`, help)),
-  line('--profile', 'run the runtime with --cpu-prof and summarise the pipeline window'),
   line('--out <file>', 'results file (default bench/results.json)'),
 ].join('\n');
 
@@ -56,7 +54,7 @@ function parseNumber(flag: string, raw: string, { min, max = Infinity, integer =
 export function parseOptions(argv: string[]): Options {
   const name = (flag: string) => flag.split(' ')[0]!;
   const numberFlags = Object.fromEntries(Object.values(NUMBERS).map(([flag]) => [name(flag), { type: 'string' as const }]));
-  const flags = { quick: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string', default: 'bench/results.json' } } as const;
+  const flags = { quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string', default: 'bench/results.json' } } as const;
   const { values } = parseArgs({ args: argv, options: { ...numberFlags, ...flags } });
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -72,5 +70,5 @@ export function parseOptions(argv: string[]): Options {
   const number = ([flag, full, quick, bounds]: NumberFlag) =>
     raw[name(flag)] === undefined ? (values.quick ? (quick ?? full) : full) : parseNumber(name(flag), String(raw[name(flag)]), bounds);
   const numbers = Object.fromEntries(Object.entries(NUMBERS).map(([key, spec]) => [key, number(spec)])) as Pick<Options, NumberKey>;
-  return { quick: values.quick, sections, ...numbers, profile: values.profile, out: values.out };
+  return { quick: values.quick, sections, ...numbers, out: values.out };
 }

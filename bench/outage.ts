@@ -12,8 +12,6 @@ const OUTAGE_RUNTIME_ENV = {
   RETRY_SCHEDULE_SECONDS: '2,4,8,16,16', PARK_AFTER_SECONDS: '3', CIRCUIT_PROBE_SECONDS: '2', SWEEP_INTERVAL_SECONDS: '1', ...NO_RATE_LIMITS,
 };
 
-export type OutageResult = Awaited<ReturnType<typeof runOutageSimulation>>;
-
 /** Peaks of messages in flight (ApproximateNumberOfMessagesNotVisible, both lanes) and parked jobs, sampled every 500 ms until `stop()`. */
 function samplePeaks(state: LocalState) {
   const { sqs, db, destroy } = localClients(state);

@@ -14,7 +14,6 @@ import { epochMs, progress, round, sleep, summarise } from './util.js';
 
 export const PARTNER = 'dev';
 
-/** Every event type's example payload (events/examples/). */
 export const loadExamples = () => SUBSCRIBABLE_EVENT_TYPES.map((type) => ({ type, data: exampleData(type) }));
 
 /** Receipts against the events one phase published (`<event_id> <webhook>` once each: duplicates show). */
@@ -54,6 +53,8 @@ class Tracker {
   }
 }
 
+const freshStats = () => ({ maxInFlight: 0, maxQueued: 0, callMs: [] as number[], sendLagMs: [] as number[], errors: 0, failedEntries: 0, errorSamples: [] as string[] });
+
 /** PutEvents calls, at most `inFlightLimit` outstanding (a publisher's connection pool); calls due beyond it wait in the bench. */
 export class Publisher {
   private readonly client: EventBridgeClient;
@@ -62,27 +63,17 @@ export class Publisher {
   private readonly waiting: (() => void)[] = [];
   inFlight = 0;
   queued = 0;
-  stats = this.freshStats();
+  stats = freshStats();
 
   constructor(
     private readonly state: LocalState,
-    readonly inFlightLimit = 20,
+    readonly inFlightLimit: number,
   ) {
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     // No SDK retries: a failed call is counted (and its events are not expected), not hidden.
     this.client = new EventBridgeClient({ region: state.region, endpoint: state.events_url, credentials, maxAttempts: 1, requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 512 }) } });
   }
 
-  private freshStats() {
-    const [callMs, sendLagMs, errorSamples]: [number[], number[], string[]] = [[], [], []];
-    return { maxInFlight: this.inFlight, maxQueued: this.queued, callMs, sendLagMs, errors: 0, failedEntries: 0, errorSamples, lastDoneAt: 0 };
-  }
-
-  resetCounters(): void {
-    this.stats = this.freshStats();
-  }
-
-  /** One PutEvents call of `count` events, scheduled at `scheduledAt` (epoch ms). */
   async put(count: number, scheduledAt: number, tracker: Tracker): Promise<void> {
     const s = this.stats;
     const entries = Array.from({ length: count }, () => {
@@ -110,7 +101,6 @@ export class Publisher {
       for (const e of entries) tracker.failed.add(e.eventId);
       sample(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     } finally {
-      s.lastDoneAt = Math.max(s.lastDoneAt, epochMs()); // the local bus answers after the fan-out ran
       const next = this.waiting.shift();
       if (next) next(); // the slot passes to the next call waiting (inFlight stays the same)
       else this.inFlight--;
@@ -129,12 +119,10 @@ export class Publisher {
   }
 }
 
-export type PipelineContext = {
-  runtime: Runtime; receivers: Receivers; publisher: Publisher; webhooks: number; secrets: string[]; ids: string[];
-};
+export type PipelineContext = Awaited<ReturnType<typeof openPipeline>>;
 
 /** Receivers for `webhooks` webhooks of partner dev (all events, registered through the API) and a publisher; `closePipeline` ends them. */
-export async function openPipeline(runtime: Runtime, webhooks: number, maxInFlight: number): Promise<PipelineContext> {
+export async function openPipeline(runtime: Runtime, webhooks: number, maxInFlight: number) {
   const receivers = await Receivers.start(webhooks);
   try {
     const registry = webhookRegistry(runtime.state);
@@ -154,21 +142,13 @@ export async function closePipeline(pc: PipelineContext): Promise<void> {
   await pc.receivers.stop().catch(() => {});
 }
 
-async function waitForDeliveries(tracker: Tracker, ctx: PipelineContext, timeoutMs: number, label: string): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  let lastReport = Date.now();
-  while (Date.now() < until) {
+async function waitForDeliveries(tracker: Tracker, ctx: PipelineContext, timeoutMs: number): Promise<boolean> {
+  for (const until = Date.now() + timeoutMs; ; await sleep(50)) {
     ctx.runtime.assertRunning();
     await ctx.receivers.flush();
     if (tracker.counts.delivered >= tracker.expected) return true;
-    if (Date.now() - lastReport >= 2000) {
-      progress(`${label}: ${tracker.counts.delivered}/${tracker.expected} deliveries received, waiting…`);
-      lastReport = Date.now();
-    }
-    await sleep(50);
+    if (Date.now() >= until) return false;
   }
-  await ctx.receivers.flush();
-  return tracker.counts.delivered >= tracker.expected;
 }
 
 /** Warms every handler, connection and cache; then measures single events one at a time. */
@@ -178,16 +158,15 @@ export async function warmUp(ctx: PipelineContext) {
   receivers.record(true, (items) => items.forEach((r) => tracker.receive(r)));
   progress('pipeline: warm-up (40 events)…');
   await Promise.all(Array.from({ length: 4 }, () => publisher.put(10, epochMs(), tracker)));
-  if (!(await waitForDeliveries(tracker, ctx, 60_000, 'warm-up'))) {
+  if (!(await waitForDeliveries(tracker, ctx, 60_000))) {
     throw new Error(`warm-up: only ${tracker.counts.delivered} of ${tracker.expected} deliveries arrived in 60 s (${publisher.stats.errorSamples.join('; ')})`);
   }
-  // One event at a time, each waited for: the unloaded latency, and the PutEvents round trip of
-  // one entry (the local EventBridge answers after the fan-out handler ran: ≈ one fan-out invocation).
+  // One event at a time: the unloaded latency, and PutEvents of one entry (answered after the fan-out ran: ≈ one invocation).
   tracker = new Tracker(webhooks);
-  publisher.resetCounters();
+  publisher.stats = freshStats();
   for (let i = 0; i < 20; i++) {
     await publisher.put(1, epochMs(), tracker);
-    await waitForDeliveries(tracker, ctx, 10_000, 'probe');
+    await waitForDeliveries(tracker, ctx, 10_000);
   }
   receivers.record(false);
   return { unloaded: summarise(tracker.latencies), single_put_events_ms: summarise(publisher.stats.callMs) };
@@ -195,36 +174,16 @@ export async function warmUp(ctx: PipelineContext) {
 
 export type WarmUp = Awaited<ReturnType<typeof warmUp>>;
 export type PipelineOptions = { rate: number; durationS: number; batch: number; drainTimeoutS: number };
-export type PipelineResult = Awaited<ReturnType<typeof runPipeline>>;
 type Hook = () => Promise<void>;
 type Load = { t0: number; loadEnd: number; calls: number; totalEvents: number };
 
-/** Sends the load on schedule, with a progress line every 2 s until `done` settles. */
-async function offerLoad(ctx: PipelineContext, options: PipelineOptions, tracker: Tracker, load: Load, done: () => Promise<boolean>): Promise<boolean> {
-  const { webhooks, publisher } = ctx;
-  const { t0, loadEnd, totalEvents } = load;
-  let last = { count: 0, at: epochMs() };
-  const ticker = setInterval(() => {
-    const [count, at] = [tracker.counts.delivered, epochMs()];
-    const rate = ((count - last.count) / (at - last.at)) * 1000;
-    last = { count, at };
-    progress(
-      `pipeline ${at < loadEnd ? 'load' : 'drain'} ${((at - t0) / 1000).toFixed(0)} s: published ${tracker.publishedAt.size}/${totalEvents}, ` +
-        `received ${count}/${totalEvents * webhooks} (${rate.toFixed(0)}/s), ` +
-        `PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`,
-    );
+/** A progress line every 2 s while the load is offered and drained. */
+function progressTicker({ webhooks, publisher }: PipelineContext, tracker: Tracker, { t0, loadEnd, totalEvents }: Load) {
+  return setInterval(() => {
+    const at = epochMs();
+    const received = `received ${tracker.counts.delivered}/${totalEvents * webhooks}, PutEvents in flight ${publisher.inFlight}, queued ${publisher.queued}`;
+    progress(`pipeline ${at < loadEnd ? 'load' : 'drain'} ${((at - t0) / 1000).toFixed(0)} s: published ${tracker.publishedAt.size}/${totalEvents}, ${received}`);
   }, 2000);
-  const intervalMs = (options.batch / options.rate) * 1000;
-  const sends: Promise<void>[] = [];
-  for (let k = 0; k < load.calls; k++) {
-    const wait = t0 + k * intervalMs - epochMs();
-    if (wait > 1) await sleep(wait);
-    sends.push(publisher.put(Math.min(options.batch, totalEvents - k * options.batch), t0 + k * intervalMs, tracker));
-  }
-  await Promise.all(sends);
-  const complete = await done();
-  clearInterval(ticker);
-  return complete;
 }
 
 /** The measured phase. `around` runs right before the first publish and right after the last delivery. */
@@ -234,34 +193,37 @@ export async function runPipeline(ctx: PipelineContext, options: PipelineOptions
   const totalEvents = Math.max(1, Math.round(options.rate * options.durationS));
   const calls = Math.ceil(totalEvents / options.batch);
   await around.before?.();
-  publisher.resetCounters();
+  publisher.stats = freshStats();
   receivers.record(true, (items) => items.forEach((r) => tracker.receive(r)));
   const cpu0 = { runtime: runtime.cpuSeconds(), receivers: receivers.cpuSeconds(), bench: process.cpuUsage() };
-  const t0 = epochMs() + 20;
-  const load = { t0, loadEnd: t0 + calls * (options.batch / options.rate) * 1000, calls, totalEvents };
+  const [t0, intervalMs] = [epochMs() + 20, (options.batch / options.rate) * 1000];
+  const load = { t0, loadEnd: t0 + calls * intervalMs, calls, totalEvents };
   progress(`pipeline: offering ${options.rate} events/s × ${webhooks} webhooks = ${options.rate * webhooks} deliveries/s for ${options.durationS} s (${totalEvents} events, ${options.batch} per PutEvents)`);
-  const complete = await offerLoad(ctx, options, tracker, load, () => waitForDeliveries(tracker, ctx, options.drainTimeoutS * 1000 - Math.max(0, epochMs() - load.loadEnd), 'pipeline drain'));
-  const windowS = (epochMs() - t0) / 1000;
-  const cpu = { window_s: windowS, runtime: runtime.cpuSeconds() - cpu0.runtime, receivers: receivers.cpuSeconds() - cpu0.receivers, bench: process.cpuUsage(cpu0.bench) };
+  const ticker = progressTicker(ctx, tracker, load);
+  const sends: Promise<void>[] = [];
+  for (let k = 0; k < calls; k++) {
+    const wait = t0 + k * intervalMs - epochMs();
+    if (wait > 1) await sleep(wait);
+    sends.push(publisher.put(Math.min(options.batch, totalEvents - k * options.batch), t0 + k * intervalMs, tracker));
+  }
+  await Promise.all(sends);
+  await waitForDeliveries(tracker, ctx, options.drainTimeoutS * 1000 - Math.max(0, epochMs() - load.loadEnd));
+  clearInterval(ticker);
+  const cpu = { window_s: (epochMs() - t0) / 1000, runtime: runtime.cpuSeconds() - cpu0.runtime, receivers: receivers.cpuSeconds() - cpu0.receivers, bench: process.cpuUsage(cpu0.bench) };
   await around.after?.();
   receivers.record(false);
-  return pipelineResult(tracker, publisher, options, load, { ...cpu, complete });
+  return pipelineResult(tracker, publisher, options, load, cpu);
 }
 
-function pipelineResult(tracker: Tracker, publisher: Publisher, options: PipelineOptions, load: Load, cpu: { window_s: number; runtime: number; receivers: number; bench: NodeJS.CpuUsage; complete: boolean }) {
+function pipelineResult(tracker: Tracker, publisher: Publisher, options: PipelineOptions, load: Load, cpu: { window_s: number; runtime: number; receivers: number; bench: NodeJS.CpuUsage }) {
   const { t0, loadEnd } = load;
   const latency = summarise(tracker.latencies);
   const elapsedS = tracker.lastReceipt > 0 ? (tracker.lastReceipt - t0) / 1000 : Number.NaN;
   // Steady state: receipts while the load runs, after its first 20 % (at most 5 s).
   const steadyFrom = t0 + Math.min(5000, 0.2 * (loadEnd - t0));
   const steady = tracker.firstReceipts.filter((t) => t >= steadyFrom && t < loadEnd).length / ((loadEnd - steadyFrom) / 1000);
-  const seconds = Math.max(0, Math.ceil(((tracker.lastReceipt || t0) - t0) / 1000));
-  const perSecond = new Array<number>(seconds).fill(0);
-  for (const t of tracker.firstReceipts) perSecond[Math.min(seconds - 1, Math.max(0, Math.floor((t - t0) / 1000)))]!++;
   const missing = tracker.missing(10);
-  // The local bus answers PutEvents after the fan-out ran: the last answer ends the fan-out.
   const { stats: s, inFlightLimit } = publisher;
-  const afterFanOut = tracker.firstReceipts.filter((t) => t > s.lastDoneAt).length;
   const pct = (cpuS: number) => round((cpuS / cpu.window_s) * 100, 0);
   const { delivered, verified, duplicates, rejected, unexpected } = tracker.counts;
   return {
@@ -275,14 +237,7 @@ function pipelineResult(tracker: Tracker, publisher: Publisher, options: Pipelin
     rejected_signatures: rejected, unexpected_receipts: unexpected, publish_failed_events: tracker.failed.size,
     elapsed_s: round(elapsedS, 2),
     drain_s: round(tracker.lastReceipt > 0 ? (tracker.lastReceipt - loadEnd) / 1000 : Number.NaN, 2),
-    timed_out: !cpu.complete,
     drain_timeout_s: options.drainTimeoutS,
-    phases: {
-      fan_out_done_s: round((s.lastDoneAt - t0) / 1000, 2),
-      fan_out_events_per_sec: round((tracker.publishedAt.size / (s.lastDoneAt - t0)) * 1000, 0),
-      received_during_fan_out: delivered - afterFanOut,
-      delivery_only_per_sec: afterFanOut > 100 ? round((afterFanOut / (tracker.lastReceipt - s.lastDoneAt)) * 1000, 0) : null,
-    },
     put_events: {
       calls: load.calls, errors: s.errors, failed_entries: s.failedEntries, error_samples: [...s.errorSamples], latency: summarise(s.callMs),
       in_flight_limit: inFlightLimit, max_in_flight: s.maxInFlight, max_waiting: s.maxQueued, send_lag_p99_ms: summarise(s.sendLagMs).p99_ms,
@@ -291,6 +246,5 @@ function pipelineResult(tracker: Tracker, publisher: Publisher, options: Pipelin
       window_s: round(cpu.window_s, 2)!, runtime_cpu_s: round(cpu.runtime, 2), runtime_pct_of_one_core: pct(cpu.runtime), receivers_pct_of_one_core: pct(cpu.receivers),
       bench_pct_of_one_core: pct((cpu.bench.user + cpu.bench.system) / 1e6), runtime_cpu_ms_per_delivery: round((cpu.runtime * 1000) / delivered, 3),
     },
-    per_second: perSecond,
   };
 }

@@ -8,8 +8,6 @@ import { loadExamples, PARTNER } from './pipeline.js';
 import type { Receivers } from './receivers.js';
 import { epochMs, progress, round, summarise } from './util.js';
 
-export type RawResult = Awaited<ReturnType<typeof runRaw>>;
-
 /** One signed POST shaped like a delivery; resolves with its status (0: failed). */
 function signedPost(agent: Agent, url: URL, secret: string, example: { type: string; data: unknown }): Promise<number> {
   const eventId = randomUUID();
@@ -37,7 +35,6 @@ export async function runRaw(receivers: Receivers, secrets: string[], options: {
   const latencies: number[] = [];
   const n = { posts: 0, ok: 0, non2xx: 0, errors: 0 };
   const before = await receivers.stats();
-  const cpu0 = { receivers: receivers.cpuSeconds(), bench: process.cpuUsage() };
   progress(`raw: ${options.concurrency} concurrent signed POSTs for ${options.durationS} s…`);
   const t0 = epochMs();
   const end = t0 + options.durationS * 1000;
@@ -58,15 +55,10 @@ export async function runRaw(receivers: Receivers, secrets: string[], options: {
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   const elapsed = (epochMs() - t0) / 1000;
   clearInterval(ticker);
-  const cpu1 = { receivers: receivers.cpuSeconds(), bench: process.cpuUsage(cpu0.bench) };
   const after = await receivers.stats();
   agent.destroy();
   return {
     concurrency: options.concurrency, duration_s: round(elapsed, 2)!, posts: n.posts, posts_per_sec: round(n.ok / elapsed, 0),
     ok: n.ok, non_2xx: n.non2xx, errors: n.errors, verified: after.verified - before.verified, latency: summarise(latencies),
-    cpu: {
-      receivers_pct_of_one_core: round(((cpu1.receivers - cpu0.receivers) / elapsed) * 100, 0),
-      bench_pct_of_one_core: round(((cpu1.bench.user + cpu1.bench.system) / 1e6 / elapsed) * 100, 0),
-    },
   };
 }

@@ -5,15 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { header, type Received, type Receiver, startReceiver } from '../local/receiver.js';
 import { epochMs, processCpuSeconds, ROOT } from './util.js';
 
-/** [event_id, webhook index, received at (epoch ms), verified 0/1] */
 export type Receipt = [eventId: string, webhook: number, receivedAt: number, verified: 0 | 1];
-export type ReceiverStats = { received: number; verified: number; rejected: number; cpu_seconds: number; request_bytes: number; endpoints: { connections: number; handshakes: number }[] };
+export type ReceiverStats = { received: number; verified: number; rejected: number; request_bytes: number; endpoints: { connections: number; handshakes: number }[] };
 type ToChild = { type: 'listen'; count: number; tls?: { key: string; cert: string } } | { type: 'secrets'; secrets: string[] } | { type: 'record'; on: boolean } | { type: 'stats' | 'flush' | 'close' };
 type FromChild = { type: 'ready'; ports: number[] } | { type: 'receipts'; items: Receipt[] } | ({ type: 'stats' } & ReceiverStats) | { type: 'flush' };
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 
-/** The bench's receivers in a child process (this file run with tsx): setSecrets, record, stats and flush over IPC. */
 export class Receivers {
   private onReceipts: (items: Receipt[]) => void = () => {};
   /** Answers to `stats` and `flush`, in the order asked (IPC keeps the order). */
@@ -40,7 +38,7 @@ export class Receivers {
     return new Receivers(child, ports, tls ? 'https' : 'http');
   }
 
-  url = (index: number, path = `/hooks/${index}`) => `${this.scheme}://127.0.0.1:${this.ports[index]}${path}`;
+  url = (index: number) => `${this.scheme}://127.0.0.1:${this.ports[index]}/hooks/${index}`;
   setSecrets = (secrets: string[]) => void this.child.send({ type: 'secrets', secrets } satisfies ToChild);
 
   record(on: boolean, onReceipts?: (items: Receipt[]) => void): void {
@@ -51,7 +49,6 @@ export class Receivers {
   stats = async () => (await this.ask('stats')) as ReceiverStats;
   /** Waits until every receipt recorded so far has reached the parent. */
   flush = async () => void (await this.ask('flush'));
-  /** CPU seconds of the receiver process (from /proc; independent of its event loop). */
   cpuSeconds = () => processCpuSeconds(this.child.pid!);
 
   async stop(): Promise<void> {
@@ -106,8 +103,7 @@ function serveChild(): void {
       flush();
       send({ type: 'flush' });
     } else if (m.type === 'stats') {
-      const cpu = process.cpuUsage();
-      send({ type: 'stats', ...counts, cpu_seconds: (cpu.user + cpu.system) / 1e6, endpoints: receivers.map((r) => ({ ...r.counts })) });
+      send({ type: 'stats', ...counts, endpoints: receivers.map((r) => ({ ...r.counts })) });
     } else if (m.type === 'close') {
       await Promise.all(receivers.map((r) => r.close()));
       process.disconnect();

@@ -6,15 +6,14 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDataDir, removeDataDir, startRuntime as launchRuntime } from '../local/runtime-process.js';
 import type { LocalState } from '../local/state-file.js';
 import { sdkSnapshot } from '../test/support/sdk-calls.js';
-import type { ObserverSnapshot } from './sdk-observer.js';
+import type { ObserverSnapshot } from '../local/sdk-observer.js';
 import { processCpuSeconds } from './util.js';
 
 export type Runtime = Awaited<ReturnType<typeof startRuntime>>;
 
-export async function startRuntime(options: { env: Record<string, string>; nodeFlags?: string[] }) {
+export async function startRuntime(options: { env: Record<string, string> }) {
   const dataDir = makeDataDir();
-  const env: Record<string, string> = { LOG_LEVEL: 'warn', ...options.env, BENCH_SDK_OBSERVER: '1' };
-  const rt = await launchRuntime({ dataDir, env, nodeFlags: options.nodeFlags }).catch((error: unknown) => {
+  const rt = await launchRuntime({ dataDir, env: { LOG_LEVEL: 'warn', ...options.env, BENCH_SDK_OBSERVER: '1' } }).catch((error: unknown) => {
     removeDataDir(dataDir);
     throw error;
   });
@@ -24,8 +23,6 @@ export async function startRuntime(options: { env: Record<string, string>; nodeF
     state,
     dataDir,
     pid: child.pid!,
-    env,
-    /** Lines printed on stdout/stderr after the banner. */
     lines: () => rt.output().slice(bannerEnd).split('\n').filter((l) => l.trim() !== ''),
     /** The observer's counters so far; `measureCapacity` switches DynamoDB unit measurement on or off first. */
     snapshot: async ({ measureCapacity: measure }: { measureCapacity?: boolean } = {}) => (await sdkSnapshot(rt, { measure })) as ObserverSnapshot,
@@ -34,7 +31,6 @@ export async function startRuntime(options: { env: Record<string, string>; nodeF
       if (child.exitCode === null && child.signalCode === null) return;
       throw new Error(`the local runtime exited (${child.exitCode ?? child.signalCode}) during the bench:\n${rt.output().slice(bannerEnd).slice(-3000)}`);
     },
-    /** SIGTERM, wait for the exit, remove the data dir; the exit code. */
     stop: async () => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       const code = await rt.stop();
@@ -54,7 +50,6 @@ export async function withRuntime<T>(env: Record<string, string>, run: (runtime:
   }
 }
 
-/** SDK clients on a running local runtime; `destroy()` them after use. */
 export function localClients(state: LocalState) {
   const config = { region: state.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   const dynamodb = new DynamoDBClient({ ...config, endpoint: state.dynamodb_endpoint });

@@ -17,7 +17,7 @@ export const NO_RATE_LIMITS = { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_
 export type ScenarioReceiver = Awaited<ReturnType<typeof startScenarioReceiver>>;
 export type Scenario = { state: LocalState; receiver: ScenarioReceiver; webhooks: ReturnType<typeof webhookRegistry> };
 
-export async function startScenarioReceiver() {
+async function startScenarioReceiver() {
   /** `<path> <event_id>` → first 2xx receipt (epoch ms). */
   const received = new Map<string, number>();
   const behaviour = (path: string): Behaviour => (path.startsWith('/hole') ? { hang: true } : path.startsWith('/slow') ? { delayMs: SLOW_ANSWER_MS } : {});
@@ -52,22 +52,19 @@ export function webhookRegistry(state: LocalState) {
   };
 }
 
-/** `run` on a runtime of its own (`env`) with a scenario receiver; then its webhooks deleted, the runtime stopped, the receiver closed. */
-export async function withScenario<T>(env: Record<string, string>, run: (scenario: Scenario) => Promise<T>): Promise<T> {
-  const receiver = await startScenarioReceiver();
+/** `run` with a scenario receiver and webhooks on the runtime of `state`; then its webhooks deleted (a black hole's retries would go on) and the receiver closed. */
+export async function onScenario<T>(state: LocalState, run: (scenario: Scenario) => Promise<T>): Promise<T> {
+  const [receiver, webhooks] = [await startScenarioReceiver(), webhookRegistry(state)];
   try {
-    return await withRuntime(env, async ({ state }) => {
-      const webhooks = webhookRegistry(state);
-      try {
-        return await run({ state, receiver, webhooks });
-      } finally {
-        await webhooks.deleteAll();
-      }
-    });
+    return await run({ state, receiver, webhooks });
   } finally {
+    await webhooks.deleteAll();
     await receiver.close();
   }
 }
+
+/** `onScenario` on a runtime of its own (`env`), stopped after. */
+export const withScenario = <T>(env: Record<string, string>, run: (scenario: Scenario) => Promise<T>) => withRuntime(env, ({ state }) => onScenario(state, run));
 
 /** `rate` events/s of `type` for `seconds` (one PutEvents each), `data(i)` over the example's fields; event id → publish time. */
 export async function publishPaced(state: LocalState, type: string, rate: number, seconds: number, data?: (i: number) => Record<string, unknown>): Promise<Map<string, number>> {
@@ -98,11 +95,9 @@ export async function awaitReceipts(receiver: ScenarioReceiver, paths: string[],
   return latencies();
 }
 
-/** p50 and p99 of receipt latencies, and how many arrived of those expected. */
 export function latencyOf(latencies: number[], expected: number) {
   const sorted = ascending(latencies);
   return { p50_ms: num(percentile(sorted, 50)), p99_ms: num(percentile(sorted, 99)), delivered: sorted.length, expected };
 }
 
-/** `b` p99 / `a` p99 (a at least 1 ms). */
 export const p99Ratio = (a: { p99_ms: number }, b: { p99_ms: number }) => num(b.p99_ms / Math.max(1, a.p99_ms), 2);

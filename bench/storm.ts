@@ -10,7 +10,6 @@ import { num } from './util.js';
  * (≤ rate): the local runtime is one Node thread, so healthy load near its capacity would measure CPU, not isolation.
  */
 export type StormOptions = { healthy: number; holes: number; slow: number; rate: number; healthyRate: number; seconds: number };
-export type StormResult = Awaited<ReturnType<typeof runStorm>>;
 
 /** 12 pollers × batches of 10 = 120 attempts in flight: 3 endpoints × 10 events/s × 3 s need 90, the dark ones a few each. */
 const SLOW_LANE_CONCURRENCY = 12;

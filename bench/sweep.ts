@@ -6,8 +6,6 @@ import { JobStore } from '../lambdas/stores/job-store.js';
 import { localClients, withRuntime } from './runtime.js';
 import { round } from './util.js';
 
-export type SweepResult = Awaited<ReturnType<typeof runSweepBench>>;
-
 export function runSweepBench(options: { jobs: number }) {
   // The runtime's own sweeper must not take the jobs first: its timer is set past the bench.
   return withRuntime({ SWEEP_INTERVAL_SECONDS: '3600' }, async ({ state }) => {

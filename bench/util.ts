@@ -41,17 +41,19 @@ export function summarise(values: Iterable<number>) {
   return { count: sorted.length, p50_ms: at(50), p90_ms: at(90), p99_ms: at(99), max_ms: round(sorted.at(-1) ?? Number.NaN), mean_ms: round(mean) };
 }
 
-/** The npm package a file is in: after the first `node_modules/` of its path (`innermost`: the last), or undefined. */
-export function packageOf(path: string, innermost = false): string | undefined {
-  const i = innermost ? path.lastIndexOf('node_modules/') : path.indexOf('node_modules/');
-  const [scope, name] = path.slice(i + 'node_modules/'.length).split('/');
-  return i < 0 ? undefined : scope!.startsWith('@') ? `${scope}/${name}` : scope;
-}
-
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes. */
 export const epochMs = (): number => performance.timeOrigin + performance.now();
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 export const loads = () => loadavg().map((l) => round(l, 2)!);
+
+/** A JSON log line of the runtime, or undefined for any other line. */
+export function parseLogLine(line: string): { level?: string; message?: string; error?: unknown } | undefined {
+  try {
+    return JSON.parse(line) as { level?: string; message?: string; error?: unknown };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Runs a process to completion; a non-zero exit is an error carrying its output. */
 export async function runProcess(command: string, args: string[], options: { env?: Record<string, string>; cwd?: string } = {}) {

@@ -8,7 +8,7 @@ import { writePortalAssets } from '../portal/build.js';
 async function main() {
   const local = parseLocalConfig(process.env);
   // `npm run bench` only: its observer on the functions' SDK clients, attached before any is built.
-  if (local.benchSdkObserver) (await import('../bench/sdk-observer.js')).installSdkObserver(local.dataDir);
+  if (local.benchSdkObserver) (await import('../local/sdk-observer.js')).installSdkObserver(local.dataDir);
   if (local.crashBeforeQueueSend) (await import('../local/crash-point.js')).installCrashBeforeQueueSend(local.crashBeforeQueueSend);
   // GET /portal serves what portal/ holds now. A bundle of this file (the tests' prebuilt runtime,
   // test/support/prebuilt.ts) already carries the assets it was built with: no esbuild run per start.

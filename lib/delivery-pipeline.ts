@@ -15,6 +15,7 @@ import { DELIVERY_FUNCTION_TIMEOUT_SECONDS, DELIVERY_QUEUES } from '../lambdas/s
 import { DELIVERY_FUNCTIONS } from './function-access.js';
 import type { StageConfig } from './stage-config.js';
 import { WebhookFunction } from './webhook-function.js';
+import { FUNCTION_MEMORY_MB } from './function-memory.js';
 import type { StaticEgress } from './static-egress.js';
 import type { WebhooksState } from './webhooks-state.js';
 import { metricsEnvironment } from './webhooks-dashboard.js';
@@ -66,13 +67,13 @@ export class DeliveryPipeline extends Construct {
     // lane's queue, with its own event source concurrency and reserved concurrency.
     this.deliverers = {
       fast: this.deliverer('fast', 'Deliver', {
-        memorySize: 512,
+        memorySize: FUNCTION_MEMORY_MB.deliver,
         description: 'Buildmarkets Webhooks: signed delivery attempts from the fast lane queue',
         maxConcurrency: props.stage.deliveryMaxConcurrency,
         reservedConcurrency: props.stage.deliveryReservedConcurrency,
       }),
       slow: this.deliverer('slow', 'DeliverSlow', {
-        memorySize: 512,
+        memorySize: FUNCTION_MEMORY_MB.deliver,
         description: 'Buildmarkets Webhooks: signed delivery attempts to slow endpoints, from the slow lane queue',
         maxConcurrency: props.stage.slowDeliveryMaxConcurrency,
         reservedConcurrency: props.stage.slowDeliveryReservedConcurrency,
@@ -136,8 +137,7 @@ export class DeliveryPipeline extends Construct {
       state,
       stage,
       timeout: Duration.seconds(60),
-      // CPU-bound on SDK calls (16 shards × 10 leases in flight): Lambda's CPU grows with memory.
-      memorySize: 1024,
+      memorySize: FUNCTION_MEMORY_MB.sweeper,
       // Its lag (SweepLag, EMF) has an alarm.
       environment: metricsEnvironment(stage),
     });

@@ -13,6 +13,7 @@ import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName, TABLE_OPERATIO
 import type { StageConfig } from './stage-config.js';
 import { type FunctionNetwork, vpcAccessStatement } from './static-egress.js';
 import type { WebhooksState } from './webhooks-state.js';
+import { FUNCTION_MEMORY_MB } from './function-memory.js';
 import { handlerCode, PROJECT_ROOT } from './handler-bundle.js';
 import { QUEUE_ENV, TABLE_ENV } from '../lambdas/shared/config-names.js';
 
@@ -178,7 +179,7 @@ export class WebhookFunction extends Construct {
       handler: 'index.handler',
       runtime: LAMBDA_RUNTIME,
       architecture: LAMBDA_ARCHITECTURE,
-      memorySize: props.memorySize ?? 256,
+      memorySize: props.memorySize ?? FUNCTION_MEMORY_MB.default,
       timeout: props.timeout,
       ...(props.reservedConcurrentExecutions !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrentExecutions } : {}),
       ...props.network,

@@ -29,7 +29,7 @@ const schema = z.object({
   FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(8),
   /** Tests only (local/crash-point.ts): kill -9 the runtime itself right before its Nth SendMessageBatch. */
   LOCAL_CRASH_BEFORE_QUEUE_SEND: z.coerce.number().int().positive().optional(),
-  /** Set by `npm run bench` only: attach bench/sdk-observer.ts (call counts, capacity units) to the SDK clients. */
+  /** Set by `npm run bench` only: attach local/sdk-observer.ts (call counts, capacity units) to the SDK clients. */
   BENCH_SDK_OBSERVER: flag.default(false),
 });
 

@@ -1,10 +1,10 @@
-// The bench's SDK observer (bench/sdk-observer.ts) on a real document client against dynalite:
+// The bench's SDK observer (local/sdk-observer.ts) on a real document client against dynalite:
 // the units it records for each command follow the items actually written and the table's indexes.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ensureTables, type LocalDynamo, startDynalite } from '../../local/dynamodb.js';
-import { type CapacityTable } from '../../bench/capacity-units.js';
-import { createSdkObserver, rawReader, type SdkObserver } from '../../bench/sdk-observer.js';
+import { type CapacityTable } from '../../local/capacity-units.js';
+import { createSdkObserver, rawReader, type SdkObserver } from '../../local/sdk-observer.js';
 import { TABLES, type TableName } from '../../lambdas/stores/table-definitions.js';
 import { makeDataDir, removeDataDir } from '../support/runtime-process.js';
 

@@ -25,7 +25,7 @@ describe('bundling', () => {
       expect(code.length / code.split('\n').length).toBeGreaterThan(1000); // minified: long lines
       expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
       expect(statSync(file).size).toBeLessThan(MAX_BUNDLE_BYTES);
-      // The bench's SDK observer (bench/sdk-observer.ts) is attached from outside, never bundled.
+      // The bench's SDK observer (local/sdk-observer.ts) is attached from outside, never bundled.
       expect(code).not.toContain('benchSdkObserver');
       // Credentials come from the environment Lambda sets (lambdas/shared/lambda-credentials.ts),
       // not the SDK's whole default chain (SSO, INI profiles, processes, web identity, metadata).

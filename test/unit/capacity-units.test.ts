@@ -13,7 +13,7 @@ import {
   valueSize,
   writeCost,
   writeUnits,
-} from '../../bench/capacity-units.js';
+} from '../../local/capacity-units.js';
 
 const s = (S: string) => ({ S });
 const n = (N: string) => ({ N });

@@ -1,5 +1,5 @@
 // DynamoDB and SQS billing units from the items and payloads themselves, by AWS's documented rules (item sizes, capacity
-// unit consumption, GSI writes; SQS: 64 KB chunks). Pure; bench/sdk-observer.ts feeds it what a command wrote or read.
+// unit consumption, GSI writes; SQS: 64 KB chunks). Pure; local/sdk-observer.ts feeds it what a command wrote or read.
 
 export type AttributeValue = { S?: string; N?: string; B?: Uint8Array | string; BOOL?: boolean; NULL?: boolean; L?: AttributeValue[]; M?: Record<string, AttributeValue>; SS?: string[]; NS?: string[]; BS?: (Uint8Array | string)[] };
 export type Item = Record<string, AttributeValue>;

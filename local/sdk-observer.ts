@@ -1,5 +1,5 @@
-// The bench's eyes in the local runtime: a middleware on every SDK client of the functions, attached by bin/local.ts only
-// under BENCH_SDK_OBSERVER=1. Always: API calls and SQS billed requests. While capacity measurement is on, DynamoDB units
+// The bench's (and the call-counting tests') eyes in the local runtime: a middleware on every SDK client of the functions,
+// attached by bin/local.ts only under BENCH_SDK_OBSERVER=1. Always: API calls and SQS billed requests. While capacity measurement is on, DynamoDB units
 // from the items themselves; a write reads the item before (and after an update) on a client of its own, which slows the
 // runtime, hence only in the short capacity phase. SIGUSR2 → $DATA_DIR/sdk-calls.json (the control file read first).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
