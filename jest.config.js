@@ -14,7 +14,7 @@ export default {
   globalSetup: '<rootDir>/test/support/global-setup.mjs',
   testTimeout: 30000,
   // Three workers on a 2-core machine (jest's default there is one, in band): most files wait on
-  // child processes and timers, so they overlap well. Two took ~165–175 s, three ~145–150 s. Four
+  // child processes and timers, so they overlap well. Two took ~165–185 s, three ~145–170 s. Four
   // had starved the runtimes of time-bound tests (batch-refill, ordered-delivery) before the batch
   // refill's timer fix; isolation's latency comparison still runs last, once the machine is quiet.
   maxWorkers: 3,
