@@ -58,8 +58,7 @@ export async function onScenario<T>(state: LocalState, run: (scenario: Scenario)
   try {
     return await run({ state, receiver, webhooks });
   } finally {
-    await webhooks.deleteAll();
-    await receiver.close();
+    await webhooks.deleteAll().finally(() => receiver.close());
   }
 }
 
