@@ -67,13 +67,11 @@ export class DeliveryPipeline extends Construct {
     // lane's queue, with its own event source concurrency and reserved concurrency.
     this.deliverers = {
       fast: this.deliverer('fast', 'Deliver', {
-        memorySize: FUNCTION_MEMORY_MB.deliver,
         description: 'Buildmarkets Webhooks: signed delivery attempts from the fast lane queue',
         maxConcurrency: props.stage.deliveryMaxConcurrency,
         reservedConcurrency: props.stage.deliveryReservedConcurrency,
       }),
       slow: this.deliverer('slow', 'DeliverSlow', {
-        memorySize: FUNCTION_MEMORY_MB.deliver,
         description: 'Buildmarkets Webhooks: signed delivery attempts to slow endpoints, from the slow lane queue',
         maxConcurrency: props.stage.slowDeliveryMaxConcurrency,
         reservedConcurrency: props.stage.slowDeliveryReservedConcurrency,
@@ -160,7 +158,7 @@ export class DeliveryPipeline extends Construct {
   private deliverer(
     lane: Lane,
     id: string,
-    options: { memorySize: number; description: string; maxConcurrency: number; reservedConcurrency: number | undefined },
+    options: { description: string; maxConcurrency: number; reservedConcurrency: number | undefined },
   ): WebhookFunction {
     const { state, stage } = this.props;
     const fn = new WebhookFunction(this, id, {
@@ -169,7 +167,7 @@ export class DeliveryPipeline extends Construct {
       state,
       stage,
       timeout: Duration.seconds(DELIVERY_FUNCTION_TIMEOUT_SECONDS),
-      memorySize: options.memorySize,
+      memorySize: FUNCTION_MEMORY_MB.deliver,
       environment: { RETRY_SCHEDULE_SECONDS: stage.retrySchedule, WEBHOOK_CACHE_TTL_MS: String(stage.deliveryWebhookCacheMs), ...metricsEnvironment(stage) },
       reservedConcurrentExecutions: options.reservedConcurrency,
       ...(this.props.egress ? { network: this.props.egress.network } : {}),
