@@ -7,8 +7,9 @@ export { makeDataDir, removeDataDir, type RuntimeProcess } from '../../local/run
 
 type StartOptions = Parameters<typeof launcher.startRuntime>[0];
 
-export const startRuntime = (options: StartOptions = {}) =>
-  launcher.startRuntime({ bundle: prebuilt('local'), ...options, env: { ...PREBUILT_ENV, ...options.env } });
-export const spawnRuntime = (dataDir: string, options: launcher.RuntimeLaunch = {}) =>
-  launcher.spawnRuntime(dataDir, { bundle: prebuilt('local'), ...options, env: { ...PREBUILT_ENV, ...options.env } });
+/** The prebuilt runtime's bundle and its compile cache, under what the caller gives. */
+const fromPrebuilt = <O extends launcher.RuntimeLaunch>(options: O): O => ({ bundle: prebuilt('local'), ...options, env: { ...PREBUILT_ENV, ...options.env } });
+
+export const startRuntime = (options: StartOptions = {}) => launcher.startRuntime(fromPrebuilt(options));
+export const spawnRuntime = (dataDir: string, options: launcher.RuntimeLaunch = {}) => launcher.spawnRuntime(dataDir, fromPrebuilt(options));
 export const startRuntimeFromSource = (options: StartOptions = {}) => launcher.startRuntime(options);
