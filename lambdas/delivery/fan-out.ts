@@ -1,5 +1,6 @@
 // Fan-out: one delivery job per subscribed, active webhook of the event's partner, queued on the
-// fast lane (or the slow lane, for an endpoint already served there: endpoint-lanes.ts). Never lose an accepted event (SPEC §4): the fan-out first claims the event's lease
+// fast lane (or the slow lane, for an endpoint already served there: endpoint-lanes.ts). Never
+// lose an accepted event (SPEC §4): the fan-out first claims the event's lease
 // (stores/fan-out-lease-store.ts), then stores the event (a conditional put, the idempotency
 // record per event_id), then queues its jobs, then releases the lease. An event is a duplicate
 // only when it is stored and no lease is held, i.e. once all its jobs were queued. A fan-out that
