@@ -189,7 +189,8 @@ describe('dataKey: customer-managed', () => {
   it('passes cdk-nag, and synthesizes with it as `cdk synth` does', () => {
     const report = new AwsSolutionsChecks(app).validateScope(app);
     expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath ?? r.resourceLogicalId}`))).toEqual([]);
-    const withNag = buildApp({ nag: true, context: { dataKey: 'customer-managed' } });
+    // CloudFormation's own validation of a customer-managed key runs on the live synth (webhooks-stack.test.ts).
+    const withNag = buildApp({ nag: true, validate: false, context: { dataKey: 'customer-managed' } });
     expect(() => withNag.app.synth()).not.toThrow();
   });
 });

@@ -818,11 +818,13 @@ describe('stage context in the template', () => {
   describe('live', () => {
     let live: ReturnType<typeof synth>;
     beforeAll(() => {
-      // With CloudFormation validation: the live template is the one with every optional part.
+      // With CloudFormation validation: the live template is the one with every optional part
+      // (a customer-managed data key, live's default, and static egress among them).
       live = synth({
         validate: true,
         context: {
           environment: 'live',
+          egress: 'static',
           retrySchedule: '60,120',
           logRetentionDays: 90,
           eventBusName: 'platform-events',
