@@ -12,7 +12,7 @@ import { exampleData } from '../support/examples.js';
 
 /** Every file of the repository that git would track (walks the tree; skips what .gitignore names). */
 function repositoryFiles(dir = ROOT): string[] {
-  const skip = new Set(['.git', 'node_modules', '.data', 'cdk.out', 'coverage', '.tmpb']);
+  const skip = new Set(['.git', 'node_modules', '.data', 'cdk.out', 'coverage', '.tmpb', '.test-build']);
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (skip.has(name)) return [];
