@@ -2,11 +2,12 @@
 // event API Gateway would send, picks the handler from the shared route table (or the
 // `$default` fallback) and writes back the handler's response.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ApiError } from '../lambdas/domain/errors.js';
 import { errorResponse } from '../lambdas/http/responses.js';
+import { http } from '../lambdas/shared/node-http.js';
 import { FALLBACK_HANDLER, matchRoute } from '../lambdas/routes.js';
 import { lambdaContext } from './lambda-context.js';
 import { listenOnLoopback, readBody } from './loopback-server.js';
@@ -18,7 +19,7 @@ export type HandlerLoader = <E, R>(name: string) => Promise<(event: E, context: 
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export async function startApiGateway(options: { port: number; loadHandler: HandlerLoader }): Promise<{ url: string; stop(): Promise<void> }> {
-  const server: Server = createServer((req, res) => {
+  const server: Server = http.createServer((req, res) => {
     handle(req, res, options.loadHandler).catch(() => {
       if (!res.headersSent) writeResponse(res, errorResponse(new ApiError('INTERNAL_ERROR', 'Internal error.'), randomUUID()));
     });
@@ -44,7 +45,7 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   const result = errorResponse(apiError, randomUUID());
   const body = Buffer.from(result.body ?? '', 'utf8');
   const headers = { ...result.headers, 'content-length': String(body.length), connection: 'close' };
-  const head = [`HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${String(v)}`)];
+  const head = [`HTTP/1.1 ${apiError.status} ${http.STATUS_CODES[apiError.status]}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${String(v)}`)];
   socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]));
 }
 

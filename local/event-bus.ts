@@ -3,10 +3,11 @@
 // fan-out rule (FAN_OUT_RULE_PATTERN, the one the stack deploys) are passed to the fan-out
 // handler before PutEvents answers, so an accepted event is already durable in DynamoDB.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { FAN_OUT_RULE_PATTERN } from '../lambdas/domain/event-rule.js';
 import type { Logger } from '../lambdas/shared/logger.js';
+import { http } from '../lambdas/shared/node-http.js';
 import { type EventPattern, matchesPattern } from './event-pattern.js';
 import { lambdaContext } from './lambda-context.js';
 import { listenOnLoopback, readBody } from './loopback-server.js';
@@ -55,7 +56,7 @@ export async function startEventBus(options: EventBusOptions): Promise<{ url: st
     return { EventId: event.id };
   }
 
-  const server = createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     void readBody(req, MAX_REQUEST_BYTES).then((raw) => {
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });

@@ -1,11 +1,12 @@
 // The one loopback webhook receiver (`npm run receiver`, the tests, the bench): an HTTP(S) server on 127.0.0.1
 // answering as scripted per path, optionally checking both signatures of each delivery.
 import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { tappSignature } from '../lambdas/domain/signing.js';
+import { http } from '../lambdas/shared/node-http.js';
 
 export type Received = { method: string; path: string; headers: IncomingHttpHeaders; body: string; receivedAt: number; bytes: number; status?: number; verified?: boolean };
 
@@ -95,7 +96,7 @@ export async function startReceiver(options: ReceiverOptions = {}) {
       answer(r, res);
     });
   };
-  const server = options.tls ? createTlsServer(options.tls, onRequest) : createServer(onRequest);
+  const server = options.tls ? createTlsServer(options.tls, onRequest) : http.createServer(onRequest);
   server.on('connection', () => counts.connections++);
   server.on('secureConnection', () => counts.handshakes++);
   if (options.keepAliveMs) [server.keepAliveTimeout, server.headersTimeout] = [options.keepAliveMs, options.keepAliveMs + 1000];

@@ -5,9 +5,7 @@
 import type { Agent, ClientRequest } from 'node:http';
 import https from 'node:https';
 import { isIP, type LookupFunction, type Socket } from 'node:net';
-
-// process.getBuiltinModule rather than an ESM import: see the cold-start note in http-sender.ts.
-const http = /* @__PURE__ */ process.getBuiltinModule('node:http');
+import { http } from '../shared/node-http.js';
 
 export type ConnectionPoolOptions = {
   /**
