@@ -3,11 +3,10 @@
 // encrypts every table, queue and log group, the bus and its archive, and its policy admits the
 // stack's roles and the AWS services only for this stack's use. cdk-nag stays clean.
 import type { Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { FUNCTION_ACCESS, type FunctionName } from '../../lib/function-access.js';
 import { DATA_KEY_OUTPUT } from '../../lib/stack-outputs.js';
 import type { WebhooksStack } from '../../lib/webhooks-stack.js';
-import { actionsOf, buildApp, logicalId, roleStatements, type Statement, synth } from './synth.js';
+import { actionsOf, logicalId, nagFindings, roleStatements, type Statement, synth } from './synth.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-pager';
 const PRODUCER = 'arn:aws:iam::111122223333:role/orders-service';
@@ -186,12 +185,10 @@ describe('dataKey: customer-managed', () => {
     expect(rule.Properties.EventBusName).toEqual({ Ref: logicalId(stack, stack.state.eventBus) });
   });
 
-  it('passes cdk-nag, and synthesizes with it as `cdk synth` does', () => {
-    const report = new AwsSolutionsChecks(app).validateScope(app);
-    expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath ?? r.resourceLogicalId}`))).toEqual([]);
-    // CloudFormation's own validation of a customer-managed key runs on the live synth (webhooks-stack.test.ts).
-    const withNag = buildApp({ nag: true, validate: false, context: { dataKey: 'customer-managed' } });
-    expect(() => withNag.app.synth()).not.toThrow();
+  // A synth with cdk-nag (as `cdk synth` runs it) fails on exactly these findings; CloudFormation's
+  // own validation of a customer-managed key runs on the live synth (webhooks-stack.test.ts).
+  it('passes cdk-nag', () => {
+    expect(nagFindings(app)).toEqual([]);
   });
 });
 

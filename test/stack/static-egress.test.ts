@@ -2,19 +2,12 @@
 // with `egress: static`, one Elastic IP on one NAT gateway per availability zone, the two delivery
 // functions (and only they) in the private subnets, the addresses as a stack output and in the
 // egress-ips function's environment, VPC flow logs, and cdk-nag still clean.
-import type { App } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { EGRESS_IPS_OUTPUT } from '../../lib/stack-outputs.js';
-import { actionsOf, logicalId, roleStatements, synth } from './synth.js';
+import { actionsOf, logicalId, nagFindings, roleStatements, synth } from './synth.js';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
 const DELIVERY = ['deliver', 'deliver-slow'];
-
-function nagFindings(app: App): string[] {
-  const report = new AwsSolutionsChecks(app).validateScope(app);
-  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath ?? r.resourceLogicalId}`));
-}
 
 describe('egress: none (the default)', () => {
   const { stack, template } = synth();
