@@ -2,6 +2,7 @@
 // beside healthy ones under a steady load, leaves the healthy deliveries' publish → receipt p99
 // within 2× of the same run's baseline (the same load without it), and every one arrives.
 import { cpus } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { type IsolationResult, runIsolationScenario } from '../../bench/isolation.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
 
@@ -38,6 +39,23 @@ async function quietMachine(): Promise<void> {
   while (Date.now() < until && (await idleShare(500)) < 0.7);
 }
 
+/**
+ * Garbage-collection pauses over 20 ms in this process (the jest worker, where receipts are
+ * recorded) until the returned function is called: printed beside each run, so that a latency
+ * spike can be told from a pause of the measuring process.
+ */
+function recordGcPauses(): () => string[] {
+  const pauses: string[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) if (entry.duration > 20) pauses.push(`${Math.round(entry.duration)} ms`);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return () => {
+    observer.disconnect();
+    return pauses;
+  };
+}
+
 describe('isolation (SPEC §9)', () => {
   it('keeps healthy deliveries within 2× of their baseline p99 beside a black-hole endpoint, and loses none', async () => {
     // A latency is measured up to five times: a moment of load from elsewhere on the machine can
@@ -45,8 +63,10 @@ describe('isolation (SPEC §9)', () => {
     const runs: IsolationResult[] = [];
     for (let run = 0; run < 5 && !runs.some(withinTwiceBaseline); run++) {
       await quietMachine();
+      const gcPauses = recordGcPauses();
       const result = await runIsolationScenario(rt.state, { rate: 25, seconds: 3, healthy: 4, settleTimeoutMs: 40_000 });
-      process.stdout.write(`isolation run ${run + 1}: ${JSON.stringify(result)}\n`);
+      const worker = { heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6), gc_pauses_over_20_ms: gcPauses() };
+      process.stdout.write(`isolation run ${run + 1}: ${JSON.stringify({ ...result, worker })}\n`);
       expect(result.alone.delivered).toBe(result.alone.expected);
       expect(result.beside_bad.delivered).toBe(result.beside_bad.expected);
       expect(result.healthy_expected).toBe(2 * 75 * 4);
