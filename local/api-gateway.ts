@@ -7,8 +7,8 @@ import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ApiError } from '../lambdas/domain/errors.js';
 import { errorResponse } from '../lambdas/http/responses.js';
-import { http } from '../lambdas/shared/node-http.js';
 import { FALLBACK_HANDLER, matchRoute } from '../lambdas/routes.js';
+import { http } from '../lambdas/shared/node-http.js';
 import { lambdaContext } from './lambda-context.js';
 import { listenOnLoopback, readBody } from './loopback-server.js';
 

@@ -9,7 +9,6 @@ import { type UrlGuard, type UrlRefusal, UrlRefusedError } from '../domain/url-g
 import { http } from '../shared/node-http.js';
 import { ConnectionPool, type PinnedTarget } from './connection-pool.js';
 
-
 export const USER_AGENT = 'Buildmarkets-Webhooks/1.0';
 
 /** At most this much of a response body is read; the rest is never waited for. */
