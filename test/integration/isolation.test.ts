@@ -2,7 +2,7 @@
 // beside healthy ones under a steady load, leaves the healthy deliveries' publish → receipt p99
 // within 2× of the same run's baseline (the same load without it), and every one arrives.
 import { cpus } from 'node:os';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { type IsolationResult, runIsolationScenario } from '../../bench/isolation.js';
 import { removeDataDir, type RuntimeProcess, startRuntime } from '../support/runtime-process.js';
 
@@ -41,16 +41,19 @@ async function quietMachine(): Promise<void> {
 
 /**
  * Garbage-collection pauses over 20 ms in this process (the jest worker, where receipts are
- * recorded) until the returned function is called: printed beside each run, so that a latency
- * spike can be told from a pause of the measuring process.
+ * recorded), as "at <seconds since the call>: <ms>", until the returned function is called:
+ * printed beside each run, so that a latency spike can be told from a pause of the measuring process.
  */
 function recordGcPauses(): () => string[] {
+  const start = performance.now();
   const pauses: string[] = [];
-  const observer = new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) if (entry.duration > 20) pauses.push(`${Math.round(entry.duration)} ms`);
-  });
+  const keep = (entries: PerformanceEntry[]) => {
+    for (const e of entries) if (e.duration > 20) pauses.push(`at ${((e.startTime - start) / 1000).toFixed(1)} s: ${Math.round(e.duration)} ms`);
+  };
+  const observer = new PerformanceObserver((list) => keep(list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
   return () => {
+    keep(observer.takeRecords()); // entries not yet delivered to the callback
     observer.disconnect();
     return pauses;
   };
@@ -64,8 +67,14 @@ describe('isolation (SPEC §9)', () => {
     for (let run = 0; run < 5 && !runs.some(withinTwiceBaseline); run++) {
       await quietMachine();
       const gcPauses = recordGcPauses();
-      const result = await runIsolationScenario(rt.state, { rate: 25, seconds: 3, healthy: 4, settleTimeoutMs: 40_000 });
-      const worker = { heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6), gc_pauses_over_20_ms: gcPauses() };
+      let pauses: string[];
+      let result: IsolationResult;
+      try {
+        result = await runIsolationScenario(rt.state, { rate: 25, seconds: 3, healthy: 4, settleTimeoutMs: 40_000 });
+      } finally {
+        pauses = gcPauses();
+      }
+      const worker = { heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6), gc_pauses_over_20_ms: pauses };
       process.stdout.write(`isolation run ${run + 1}: ${JSON.stringify({ ...result, worker })}\n`);
       expect(result.alone.delivered).toBe(result.alone.expected);
       expect(result.beside_bad.delivered).toBe(result.beside_bad.expected);

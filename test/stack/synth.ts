@@ -17,7 +17,8 @@ export type SynthOptions = {
   nag?: boolean;
   /**
    * CDK's built-in CloudFormation validation (schema and rules, errors by cdk.json's
-   * validateAgainstDefaultRules), ~0.5 s of CPU a synth: on with nag (a synth as `cdk synth` runs
+   * validateAgainstDefaultRules), ~2.5 s of CPU a synth in a jest worker (it builds its wasm engine
+   * each time): on with nag (a synth as `cdk synth` runs
    * it) and where a test asks for it; the other synths assert on the template only.
    */
   validate?: boolean;

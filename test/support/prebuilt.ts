@@ -1,6 +1,7 @@
 // The runtime and CLIs (bin/*.ts) bundled once per test run by esbuild, so that the many processes
 // the suites start skip tsx's loader (~0.6 s of CPU each). Third-party packages are bundled too:
-// resolving and loading their hundreds of files was ~0.2 s of a runtime's ~1 s start. The bundles
+// resolving and loading their hundreds of files was ~0.15 s of a runtime's ~1 s start (now
+// ~0.85 s). The bundles
 // sit one level below the project root, as bin/ does, so paths the sources take from their own
 // location (bin/publish.ts's examples, portal/build.ts) still hold.
 // A few tests still start what the README runs (tsx bin/*.ts): startup.test.ts and cli.test.ts.
@@ -18,7 +19,7 @@ export const prebuilt = (script: PrebuiltScript): string => join(PREBUILT_DIR, `
 
 /**
  * Node's on-disk compile cache for the processes started from the bundles (runtimes, CLIs): most
- * of a start is compiling the bundle and its packages (~1 s of CPU a runtime start); with the
+ * of a start is compiling and running the bundle (~0.85 s of CPU a runtime start); with the
  * cache ~15 % less, over the ~100 processes of a run. Keyed by file content, so a rebuilt bundle
  * is compiled afresh.
  */
@@ -31,7 +32,11 @@ export async function buildPrebuiltScripts(): Promise<void> {
     outdir: PREBUILT_DIR,
     outExtension: { '.js': '.mjs' },
     bundle: true,
-    // esbuild ships a binary; dynalite is loaded by path on the runtime's engine thread (local/engine-thread.ts).
+    // esbuild ships a binary; dynalite is loaded by path on the runtime's engine thread
+    // (local/engine-thread.ts). fauxqs is bundled (~0.1 s of each start): its stores, loaded by path
+    // (local/fauxqs-persistence.ts), are then a second copy of its modules beside the bundled
+    // routers, which is harmless because the routers' only class checks (`instanceof SqsError`) are
+    // of errors thrown by the actions bundled with them; the stores throw none.
     external: ['esbuild', 'dynalite'],
     // Bundled CommonJS packages require Node's built-ins.
     banner: { js: "import { createRequire as __prebuiltRequire } from 'node:module';const require = __prebuiltRequire(import.meta.url);" },
