@@ -40,11 +40,11 @@ async function quietMachine(): Promise<void> {
 }
 
 /**
- * Garbage-collection pauses over 20 ms in this process (the jest worker, where receipts are
- * recorded), as "at <seconds since the call>: <ms>", until the returned function is called:
- * printed beside each run, so that a latency spike can be told from a pause of the measuring process.
+ * `run`'s result and the garbage-collection pauses over 20 ms in this process meanwhile (the jest
+ * worker, where receipts are recorded), as "at <seconds since the start>: <ms>": printed beside
+ * each run, so that a latency spike can be told from a pause of the measuring process.
  */
-function recordGcPauses(): () => string[] {
+async function withGcPauses<T>(run: () => Promise<T>): Promise<{ result: T; pauses: string[] }> {
   const start = performance.now();
   const pauses: string[] = [];
   const keep = (entries: PerformanceEntry[]) => {
@@ -52,11 +52,13 @@ function recordGcPauses(): () => string[] {
   };
   const observer = new PerformanceObserver((list) => keep(list.getEntries()));
   observer.observe({ entryTypes: ['gc'] });
-  return () => {
+  try {
+    const result = await run();
     keep(observer.takeRecords()); // entries not yet delivered to the callback
+    return { result, pauses };
+  } finally {
     observer.disconnect();
-    return pauses;
-  };
+  }
 }
 
 describe('isolation (SPEC §9)', () => {
@@ -66,14 +68,7 @@ describe('isolation (SPEC §9)', () => {
     const runs: IsolationResult[] = [];
     for (let run = 0; run < 5 && !runs.some(withinTwiceBaseline); run++) {
       await quietMachine();
-      const gcPauses = recordGcPauses();
-      let pauses: string[];
-      let result: IsolationResult;
-      try {
-        result = await runIsolationScenario(rt.state, { rate: 25, seconds: 3, healthy: 4, settleTimeoutMs: 40_000 });
-      } finally {
-        pauses = gcPauses();
-      }
+      const { result, pauses } = await withGcPauses(() => runIsolationScenario(rt.state, { rate: 25, seconds: 3, healthy: 4, settleTimeoutMs: 40_000 }));
       const worker = { heap_mb: Math.round(process.memoryUsage().heapUsed / 1e6), gc_pauses_over_20_ms: pauses };
       process.stdout.write(`isolation run ${run + 1}: ${JSON.stringify({ ...result, worker })}\n`);
       expect(result.alone.delivered).toBe(result.alone.expected);

@@ -18,8 +18,8 @@ export type SynthOptions = {
   /**
    * CDK's built-in CloudFormation validation (schema and rules, errors by cdk.json's
    * validateAgainstDefaultRules), ~2.5 s of CPU a synth in a jest worker (it builds its wasm engine
-   * each time): on with nag (a synth as `cdk synth` runs
-   * it) and where a test asks for it; the other synths assert on the template only.
+   * each time): on with nag (a synth as `cdk synth` runs it) and where a test asks for it; the
+   * other synths assert on the template only.
    */
   validate?: boolean;
 };

@@ -1,9 +1,8 @@
 // The runtime and CLIs (bin/*.ts) bundled once per test run by esbuild, so that the many processes
 // the suites start skip tsx's loader (~0.6 s of CPU each). Third-party packages are bundled too:
 // resolving and loading their hundreds of files was ~0.15 s of a runtime's ~1 s start (now
-// ~0.85 s). The bundles
-// sit one level below the project root, as bin/ does, so paths the sources take from their own
-// location (bin/publish.ts's examples, portal/build.ts) still hold.
+// ~0.85 s). The bundles sit one level below the project root, as bin/ does, so paths the sources
+// take from their own location (bin/publish.ts's examples, portal/build.ts) still hold.
 // A few tests still start what the README runs (tsx bin/*.ts): startup.test.ts and cli.test.ts.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
