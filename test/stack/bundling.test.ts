@@ -12,7 +12,7 @@ const MAX_BUNDLE_BYTES = 1.5 * 1024 * 1024;
 
 describe('bundling', () => {
   it('bundles each handler as minified ESM with a source map that imports and runs in a fresh node', () => {
-    const { stack, template } = synth({ bundle: true, validate: true, context: { 'aws:cdk:enable-asset-metadata': true } });
+    const { stack, template } = synth({ bundle: true, context: { 'aws:cdk:enable-asset-metadata': true } });
     const { outdir } = stack.node.root as App;
     const functions = template.findResources('AWS::Lambda::Function');
 

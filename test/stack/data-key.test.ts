@@ -186,7 +186,7 @@ describe('dataKey: customer-managed', () => {
   });
 
   // A synth with cdk-nag (as `cdk synth` runs it) fails on exactly these findings; CloudFormation's
-  // own validation of a customer-managed key runs on the live synth (webhooks-stack.test.ts).
+  // own validation of a customer-managed key runs on a live synth (webhooks-stack.test.ts).
   it('passes cdk-nag', () => {
     expect(nagFindings(app)).toEqual([]);
   });

@@ -1,5 +1,6 @@
 // The synthesized template, asserted resource by resource (default sandbox stage, then what the
-// live stage and other context change), and cdk-nag's AWS Solutions checks on it.
+// live stage and other context change), cdk-nag's AWS Solutions checks on it, and CloudFormation's
+// validation of a template of each kind of stage.
 // One file, so aws-cdk-lib is loaded once; esbuild bundling is skipped here (bundling.test.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -817,10 +818,9 @@ describe('stage context in the template', () => {
   describe('live', () => {
     let live: ReturnType<typeof synth>;
     beforeAll(() => {
-      // With CloudFormation validation: the live template with the most optional parts, a
-      // customer-managed data key (live's default) and static egress among them.
+      // The live template with the most optional parts, a customer-managed data key (live's
+      // default) and static egress among them (validated below: CloudFormation validation).
       live = synth({
-        validate: true,
         context: {
           environment: 'live',
           egress: 'static',
@@ -876,7 +876,7 @@ describe('stage context in the template', () => {
 
 describe('cdk-nag (AwsSolutionsChecks)', () => {
   it('runs during synthesis (as `cdk synth` does) and fails it on a finding nobody acknowledged', () => {
-    const withNag = buildApp({ nag: true, validate: false });
+    const withNag = buildApp({ nag: true });
     new sqs.Queue(withNag.stack, 'UnreviewedQueue');
     let report = '';
     try {
@@ -892,6 +892,46 @@ describe('cdk-nag (AwsSolutionsChecks)', () => {
     expect(report.match(/ERROR/g)).toHaveLength(2);
     const nagRules = [...report.matchAll(/Acknowledge with '(AwsSolutions::[^']+)'/g)].map((m) => m[1]);
     expect(nagRules.sort()).toEqual(['AwsSolutions::AwsSolutions-SQS3', 'AwsSolutions::AwsSolutions-SQS4']);
+  });
+});
+
+// CDK's CloudFormation validation (resource schemas and rules; cdk.json's
+// validateAgainstDefaultRules makes its errors fail the synth), as `cdk synth` runs it, on a
+// template of each kind of stage; the other synths here assert on the template only. Here, in
+// this file's process: the first validation compiles the validator's wasm engine (~6 s of CPU),
+// the next reuse it (~1.5 s each).
+describe('CloudFormation validation', () => {
+  const validated = (context: Record<string, unknown> = {}) => buildApp({ validate: true, context });
+
+  it('runs during synthesis and fails it on an error: on the default stage, only the planted one', () => {
+    const planted = validated();
+    new sqs.CfnQueue(planted.stack, 'PlantedQueue', { visibilityTimeout: 12 * 3600 + 1 });
+    let report = '';
+    try {
+      planted.app.synth();
+    } catch (error) {
+      report = (error as Error).message;
+    }
+    expect(report).toMatch(/VisibilityTimeout: 43201 is greater than the maximum of 43200[\s\S]*PlantedQueue/);
+    expect(report.match(/ERROR/g)).toHaveLength(1);
+  });
+
+  it('passes the live stage: customer-managed data key (its default), static egress, alarm topic, named producers', () => {
+    const live = validated({ environment: 'live', egress: 'static', alarmTopicArn: TOPIC, producerPrincipals: [PRODUCER] });
+    expect(() => live.app.synth()).not.toThrow();
+  });
+
+  it('passes provisioned billing (auto scaling targets and policies) with reserved concurrency on every function kind', () => {
+    const provisioned = validated({
+      dynamoDbBilling: 'provisioned',
+      fanOutReservedConcurrency: 50,
+      deliveryReservedConcurrency: 30,
+      deliveryMaxConcurrency: 30,
+      slowDeliveryReservedConcurrency: 10,
+      apiReservedConcurrency: 10,
+      accountConcurrencyLimit: 1000,
+    });
+    expect(() => provisioned.app.synth()).not.toThrow();
   });
 });
 
