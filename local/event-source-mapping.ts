@@ -18,7 +18,7 @@ export type EventSourceMappingOptions = {
   queueArn: string;
   region: string;
   batchSize: number;
-  /** Concurrent pollers, like the mapping's scaling up to its maximum concurrency. */
+  /** Batches in the function at once, like the mapping's maximum concurrency. */
   concurrency: number;
   handler: () => Promise<LambdaHandler<SQSEvent, SQSBatchResponse>>;
   logger: Logger;
@@ -58,13 +58,47 @@ async function deleteDone(options: EventSourceMappingOptions, records: SQSRecord
   await options.sqs.send(command).catch((error: unknown) => options.logger.warn('event source mapping: delete failed', { error }));
 }
 
+/**
+ * Hands a received batch to the handler, then deletes what succeeded; a handler that throws
+ * leaves the whole batch for SQS to show again.
+ */
+async function invoke(options: EventSourceMappingOptions, handler: LambdaHandler<SQSEvent, SQSBatchResponse>, messages: Message[]): Promise<void> {
+  const records = messages.map((m) => toRecord(m, options));
+  // A batch is in the function from here to "batch done" (tests wait for a moment with none in it).
+  options.logger.debug('event source mapping: batch received', { queue_url: options.queueUrl, received: records.length });
+  let failed: Set<string>;
+  try {
+    const response = await handler({ Records: records }, lambdaContext('deliver'));
+    failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+  } catch (error) {
+    options.logger.error('delivery function failed; the batch will be received again', { error });
+    options.logger.debug('event source mapping: batch done', { queue_url: options.queueUrl, received: records.length, kept: records.length });
+    return;
+  }
+  await deleteDone(options, records, failed);
+  // The batch is over: its kept messages now wait out the visibility its handler set.
+  options.logger.debug('event source mapping: batch done', { queue_url: options.queueUrl, received: records.length, kept: failed.size });
+}
+
+/**
+ * One long poll at a time, and only while fewer than `concurrency` batches are in the function:
+ * what the mapping's maximum concurrency bounds is invocations, not receives. (One poller per
+ * invocation slot, as before, cost a wave of empty receives per message: fauxqs wakes every
+ * waiting long poll when a message comes and all but one answer empty, where SQS keeps them
+ * waiting. That was ~25 % of the local runtime's SDK calls in the test suite.)
+ */
 export function startEventSourceMapping(options: EventSourceMappingOptions): { stop(): Promise<void> } {
   let running = true;
   const abort = new AbortController();
+  const inFunction = new Set<Promise<void>>();
 
   async function poll(): Promise<void> {
     const handler = await options.handler();
     while (running) {
+      if (inFunction.size >= options.concurrency) {
+        await Promise.race(inFunction);
+        continue;
+      }
       let messages: Message[];
       try {
         messages = await receive(options, abort.signal);
@@ -75,30 +109,20 @@ export function startEventSourceMapping(options: EventSourceMappingOptions): { s
         continue;
       }
       if (messages.length === 0) continue;
-      const records = messages.map((m) => toRecord(m, options));
-      // A batch is in the function from here to "batch done" (tests wait for a moment with none in it).
-      options.logger.debug('event source mapping: batch received', { queue_url: options.queueUrl, received: records.length });
-      let failed: Set<string>;
-      try {
-        const response = await handler({ Records: records }, lambdaContext('deliver'));
-        failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-      } catch (error) {
-        options.logger.error('delivery function failed; the batch will be received again', { error });
-        options.logger.debug('event source mapping: batch done', { queue_url: options.queueUrl, received: records.length, kept: records.length });
-        continue;
-      }
-      await deleteDone(options, records, failed);
-      // The batch is over: its kept messages now wait out the visibility its handler set.
-      options.logger.debug('event source mapping: batch done', { queue_url: options.queueUrl, received: records.length, kept: failed.size });
+      const batch: Promise<void> = invoke(options, handler, messages)
+        .catch((error: unknown) => options.logger.error('event source mapping: batch failed', { error }))
+        .finally(() => inFunction.delete(batch));
+      inFunction.add(batch);
     }
   }
 
-  const pollers = Array.from({ length: options.concurrency }, () => poll());
+  const poller = poll();
   return {
     stop: async () => {
       running = false;
       abort.abort();
-      await Promise.allSettled(pollers);
+      await poller.catch(() => undefined);
+      await Promise.allSettled(inFunction);
     },
   };
 }

@@ -19,7 +19,7 @@ const schema = z.object({
   ALLOW_LOOPBACK_URLS: flag.default(true),
   /** How often the sweeper re-queues parked delivery jobs that are due. */
   SWEEP_INTERVAL_SECONDS: z.coerce.number().positive().default(30),
-  /** Concurrent SQS pollers, like the event source mapping's maximum concurrency. */
+  /** Batches in each lane's delivery function at once, like the event source mapping's maximum concurrency. */
   DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
   /** The same for the slow lane (SPEC §9: endpoints that answer slowly, served apart). */
   SLOW_DELIVERY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
