@@ -1,25 +1,17 @@
-// The portal's browser tests run Chromium from the npm package @sparticuz/chromium (installed by
-// `npm ci`: the binary ships brotli-compressed in the package's tarball, nothing is downloaded),
-// driven by playwright-core, headless, with a fresh profile that is removed on close.
+// The portal's browser tests run Chromium from the npm package @sparticuz/chromium, driven by
+// playwright-core, headless, with a fresh profile that is removed on close.
 //
 // The package is built for Lambda; on any x64 Linux it runs given the libraries it ships (NSS,
 // NSPR, expat in al2023.tar.br, put on the browser's LD_LIBRARY_PATH only) and its fonts: it needs
-// nothing beyond glibc and libgcc_s. It is unpacked once per installed version into
-// node_modules/.cache (so `npm ci` starts afresh), through a temporary directory renamed into
-// place, so an interrupted unpack is never used. CHROMIUM_PATH=/path/to/chromium uses another
-// Chromium instead (e.g. on arm64, for which the package ships no binary).
-import { chmodSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+// nothing beyond glibc and libgcc_s. `npm ci` unpacks it (test/support/chromium-package.mjs, run
+// by postinstall); it is unpacked here on first use where that did not happen.
+// CHROMIUM_PATH=/path/to/chromium uses another Chromium instead (e.g. on arm64, for which the
+// package ships no binary).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
-import { createBrotliDecompress } from 'node:zlib';
+import { join } from 'node:path';
 import { type BrowserContext, chromium, type ConsoleMessage, type Page } from 'playwright-core';
-import tarFs from 'tar-fs';
-
-const PACKAGE = '@sparticuz/chromium';
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+import { CHROMIUM_PACKAGE, chromiumPackage, unpackChromium } from './chromium-package.mjs';
 
 const ARGS = [
   '--headless',
@@ -35,7 +27,7 @@ const ARGS = [
 /** A Chromium to launch: the executable and the environment it needs. */
 export type Chromium = { executablePath: string; env: Record<string, string> };
 
-/** The package's Chromium, unpacked on first use; or CHROMIUM_PATH. Throws a message that says what to do. */
+/** The package's Chromium (unpacked here if `npm ci` did not); or CHROMIUM_PATH. Throws a message that says what to do. */
 export async function findChromium(): Promise<Chromium> {
   const own = process.env.CHROMIUM_PATH;
   if (own) {
@@ -43,17 +35,10 @@ export async function findChromium(): Promise<Chromium> {
     return { executablePath: own, env: {} };
   }
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`${PACKAGE} ships Chromium for x64 Linux only (this is ${process.platform}/${process.arch}): set CHROMIUM_PATH to a Chromium or Chrome`);
+    throw new Error(`${CHROMIUM_PACKAGE} ships Chromium for x64 Linux only (this is ${process.platform}/${process.arch}): set CHROMIUM_PATH to a Chromium or Chrome`);
   }
-  let packageDir: string;
-  try {
-    packageDir = join(dirname(createRequire(join(ROOT, 'package.json')).resolve(PACKAGE)), '..'); // <package>/build/index.js
-  } catch (error) {
-    throw new Error(`${PACKAGE} is not installed: run \`npm ci\` (${String(error)})`);
-  }
-  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
-  const dir = join(ROOT, 'node_modules', '.cache', `bmw-chromium-${version}`);
-  if (!existsSync(join(dir, 'chromium'))) await unpack(join(packageDir, 'bin'), dir);
+  const { bin, dir } = chromiumPackage();
+  if (!existsSync(join(dir, 'chromium'))) await unpackChromium(bin, dir);
   return {
     executablePath: join(dir, 'chromium'),
     env: {
@@ -61,35 +46,6 @@ export async function findChromium(): Promise<Chromium> {
       FONTCONFIG_PATH: join(dir, 'fonts'),
     },
   };
-}
-
-/** chromium.br → chromium; swiftshader (GL libraries, beside the binary); al2023 → lib/; fonts → fonts/. */
-async function unpack(bin: string, dir: string): Promise<void> {
-  mkdirSync(dirname(dir), { recursive: true });
-  const partial = mkdtempSync(`${dir}.partial-`);
-  chmodSync(partial, 0o755);
-  try {
-    const unbrotli = (name: string) => createReadStream(join(bin, name)).pipe(createBrotliDecompress());
-    await Promise.all([
-      pipeline(unbrotli('chromium.br'), createWriteStream(join(partial, 'chromium'), { mode: 0o755 })),
-      pipeline(unbrotli('swiftshader.tar.br'), tarFs.extract(partial)),
-      pipeline(unbrotli('al2023.tar.br'), tarFs.extract(partial)), // lib/
-      pipeline(unbrotli('fonts.tar.br'), tarFs.extract(join(partial, 'fonts'))),
-    ]);
-    // The package's fonts.conf names Lambda's directories; this one names ours.
-    writeFileSync(
-      join(partial, 'fonts', 'fonts.conf'),
-      `<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n  <dir>${join(dir, 'fonts', 'fonts')}</dir>\n  <cachedir>${join(dir, 'fonts', 'cache')}</cachedir>\n</fontconfig>\n`,
-    );
-    try {
-      renameSync(partial, dir);
-    } catch (error) {
-      // Another process unpacked it first: use theirs.
-      if (!existsSync(join(dir, 'chromium'))) throw error;
-    }
-  } finally {
-    rmSync(partial, { recursive: true, force: true });
-  }
 }
 
 export type Browser = { context: BrowserContext; close(): Promise<void> };
