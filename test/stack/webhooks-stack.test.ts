@@ -55,6 +55,29 @@ const laneQueueId = (lane: Lane) => logicalId(stack, stack.state.deliveryQueues[
 const laneDlqId = (lane: Lane) => logicalId(stack, stack.state.deliveryDeadLetterQueues[lane]);
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 
+/** A second producer for the bus policy, beside the live stage's (of another account). */
+const OTHER_PRODUCER = 'arn:aws:iam::444455556666:role/billing';
+/**
+ * One sandbox synth with the stage parameters whose effects are independent of each other, each
+ * read by its own test below (a synth is ~0.5 s of CPU): reserved concurrency, the fast lane's age
+ * alarm, an alarm topic, the archive's retention and named producers.
+ */
+let tunedSynth: ReturnType<typeof synth> | undefined;
+const tuned = () =>
+  (tunedSynth ??= synth({
+    context: {
+      fanOutReservedConcurrency: 50,
+      deliveryReservedConcurrency: 30,
+      deliveryMaxConcurrency: 30,
+      slowDeliveryReservedConcurrency: 10,
+      apiReservedConcurrency: 10,
+      fastQueueAgeAlarmMinutes: 5,
+      alarmTopicArn: TOPIC,
+      eventArchiveRetentionDays: 400,
+      producerPrincipals: `${PRODUCER},${OTHER_PRODUCER}`,
+    },
+  }));
+
 /** The table a statement's resource points at, or undefined. */
 function tableOf(resource: unknown): TableName | undefined {
   const text = JSON.stringify(resource);
@@ -140,9 +163,7 @@ describe('functions', () => {
   });
 
   it('reserves the concurrency the stage asks for: fan-out, each delivery lane, each route function', () => {
-    const reserved = synth({
-      context: { fanOutReservedConcurrency: 50, deliveryReservedConcurrency: 30, deliveryMaxConcurrency: 30, slowDeliveryReservedConcurrency: 10, apiReservedConcurrency: 10 },
-    });
+    const reserved = tuned();
     const props = (name: string) => reserved.template.findResources('AWS::Lambda::Function')[logicalId(reserved.stack, reserved.stack.functionNamed(name).fn)]!.Properties;
     const expected: Record<string, number | undefined> = { 'fan-out': 50, deliver: 30, 'deliver-slow': 10, sweeper: undefined, [FALLBACK_HANDLER]: undefined };
     for (const route of ROUTE_LIST) expected[route.name] = 10;
@@ -714,9 +735,8 @@ describe('operations', () => {
       ]);
     }
     expect(IN_FLIGHT_THRESHOLD).toBe(60_000);
-    const tuned = synth({ context: { fastQueueAgeAlarmMinutes: 5 } });
-    const ageAlarm = Object.values(tuned.template.findResources('AWS::CloudWatch::Alarm')).find(
-      (a) => a.Properties.AlarmName === `${tuned.stack.stackName}-delivery-oldest-message`,
+    const ageAlarm = Object.values(tuned().template.findResources('AWS::CloudWatch::Alarm')).find(
+      (a) => a.Properties.AlarmName === `${tuned().stack.stackName}-delivery-oldest-message`,
     );
     expect(ageAlarm!.Properties.Threshold).toBe(300);
   });
@@ -867,7 +887,7 @@ describe('stage context in the template', () => {
 
   it('sends alarms (and their recovery) to the topic given, and has no alarm actions otherwise', () => {
     const topic = TOPIC;
-    const withTopic = Object.values(synth({ context: { alarmTopicArn: topic } }).template.findResources('AWS::CloudWatch::Alarm'));
+    const withTopic = Object.values(tuned().template.findResources('AWS::CloudWatch::Alarm'));
     expect(withTopic.length).toBeGreaterThan(0);
     for (const alarm of withTopic) expect(alarm.Properties).toMatchObject({ AlarmActions: [topic], OKActions: [topic] });
     for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toBeUndefined();
@@ -948,7 +968,7 @@ describe('event archive (replay after a bug)', () => {
   });
 
   it('takes its retention from the stage, and never keeps events forever (0 fails the synthesis, naming the key)', () => {
-    synth({ context: { eventArchiveRetentionDays: 400 } }).template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 400 });
+    tuned().template.hasResourceProperties('AWS::Events::Archive', { RetentionDays: 400 });
     expect(() => synth({ context: { eventArchiveRetentionDays: 0 } })).toThrow(/eventArchiveRetentionDays: 0 would keep every event/);
   });
 });
@@ -959,8 +979,8 @@ describe('producers (who may publish)', () => {
   });
 
   it('denies PutEvents on the bus to every principal but the named producers (AWS services excepted), and allows those', () => {
-    const other = 'arn:aws:iam::444455556666:role/billing';
-    const { stack: s, template: t } = synth({ context: { producerPrincipals: `${PRODUCER},${other}` } });
+    const other = OTHER_PRODUCER;
+    const { stack: s, template: t } = tuned();
     const busArn = { 'Fn::GetAtt': [logicalId(s, s.state.eventBus), 'Arn'] };
     const statements = Object.values(t.findResources('AWS::Events::EventBusPolicy')).map((p: any) => p.Properties.Statement);
     expect(statements).toEqual(expect.arrayContaining([
