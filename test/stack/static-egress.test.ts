@@ -28,8 +28,10 @@ describe('egress: none (the default)', () => {
   });
 });
 
-describe.each([1, 3])('egress: static over %i availability zone(s)', (count) => {
-  const { app, stack, template } = synth({ context: { egress: 'static', egressAzCount: count } });
+const staticEgress = { 1: synth({ context: { egress: 'static', egressAzCount: 1 } }), 3: synth({ context: { egress: 'static', egressAzCount: 3 } }) };
+
+describe.each([1, 3] as const)('egress: static over %i availability zone(s)', (count) => {
+  const { stack, template } = staticEgress[count];
   const resources = (type: string) => template.findResources(type) as Record<string, Resource>;
   const eipIds = () => Object.keys(resources('AWS::EC2::EIP'));
   const fnOf = (name: string) => resources('AWS::Lambda::Function')[logicalId(stack, stack.functionNamed(name).fn)]!;
@@ -101,8 +103,11 @@ describe.each([1, 3])('egress: static over %i availability zone(s)', (count) => 
     expect(flowLogs[0]!.Properties).toMatchObject({ ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
     expect(resources('AWS::Logs::LogGroup')[logicalId(stack, stack.egress!.flowLogs)]!.Properties.RetentionInDays).toBe(30);
   });
+});
 
-  it('passes cdk-nag', () => {
-    expect(nagFindings(app)).toEqual([]);
+describe('egress: static', () => {
+  // One nag walk (~1.4 s of CPU): one zone has the same kinds of resources as three.
+  it('passes cdk-nag (over three availability zones)', () => {
+    expect(nagFindings(staticEgress[3].app)).toEqual([]);
   });
 });
