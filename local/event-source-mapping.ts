@@ -82,10 +82,9 @@ async function invoke(options: EventSourceMappingOptions, handler: LambdaHandler
 
 /**
  * One long poll at a time, and only while fewer than `concurrency` batches are in the function:
- * what the mapping's maximum concurrency bounds is invocations, not receives. (One poller per
- * invocation slot, as before, cost a wave of empty receives per message: fauxqs wakes every
- * waiting long poll when a message comes and all but one answer empty, where SQS keeps them
- * waiting. That was ~25 % of the local runtime's SDK calls in the test suite.)
+ * what the mapping's maximum concurrency bounds is invocations, not receives. (A poller per
+ * invocation slot would cost a wave of empty receives per message: fauxqs wakes every waiting
+ * long poll when a message comes and all but one answer empty, where SQS keeps them waiting.)
  */
 export function startEventSourceMapping(options: EventSourceMappingOptions): { stop(): Promise<void> } {
   let running = true;

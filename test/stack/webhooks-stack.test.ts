@@ -55,6 +55,14 @@ const laneQueueId = (lane: Lane) => logicalId(stack, stack.state.deliveryQueues[
 const laneDlqId = (lane: Lane) => logicalId(stack, stack.state.deliveryDeadLetterQueues[lane]);
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 
+/** Reserved concurrency for every function kind that takes it (well under an account's 1,000). */
+const RESERVED_CONCURRENCY = {
+  fanOutReservedConcurrency: 50,
+  deliveryReservedConcurrency: 30,
+  deliveryMaxConcurrency: 30,
+  slowDeliveryReservedConcurrency: 10,
+  apiReservedConcurrency: 10,
+};
 /** A second producer for the bus policy, beside the live stage's (of another account). */
 const OTHER_PRODUCER = 'arn:aws:iam::444455556666:role/billing';
 /**
@@ -66,11 +74,7 @@ let tunedSynth: ReturnType<typeof synth> | undefined;
 const tuned = () =>
   (tunedSynth ??= synth({
     context: {
-      fanOutReservedConcurrency: 50,
-      deliveryReservedConcurrency: 30,
-      deliveryMaxConcurrency: 30,
-      slowDeliveryReservedConcurrency: 10,
-      apiReservedConcurrency: 10,
+      ...RESERVED_CONCURRENCY,
       fastQueueAgeAlarmMinutes: 5,
       alarmTopicArn: TOPIC,
       eventArchiveRetentionDays: 400,
@@ -942,15 +946,7 @@ describe('CloudFormation validation', () => {
   });
 
   it('passes provisioned billing (auto scaling targets and policies) with reserved concurrency on every function kind', () => {
-    const provisioned = validated({
-      dynamoDbBilling: 'provisioned',
-      fanOutReservedConcurrency: 50,
-      deliveryReservedConcurrency: 30,
-      deliveryMaxConcurrency: 30,
-      slowDeliveryReservedConcurrency: 10,
-      apiReservedConcurrency: 10,
-      accountConcurrencyLimit: 1000,
-    });
+    const provisioned = validated({ dynamoDbBilling: 'provisioned', ...RESERVED_CONCURRENCY, accountConcurrencyLimit: 1000 });
     expect(() => provisioned.app.synth()).not.toThrow();
   });
 });

@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type ConsoleMessage, type Page } from 'playwright-core';
-import { CHROMIUM_PACKAGE, chromiumPackage, unpackChromium } from './chromium-package.mjs';
+import { unpackedChromium, unsupportedPlatform } from './chromium-package.mjs';
 
 const ARGS = [
   '--headless',
@@ -34,11 +34,9 @@ export async function findChromium(): Promise<Chromium> {
     if (!existsSync(own)) throw new Error(`CHROMIUM_PATH=${own} does not exist`);
     return { executablePath: own, env: {} };
   }
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`${CHROMIUM_PACKAGE} ships Chromium for x64 Linux only (this is ${process.platform}/${process.arch}): set CHROMIUM_PATH to a Chromium or Chrome`);
-  }
-  const { bin, dir } = chromiumPackage();
-  if (!existsSync(join(dir, 'chromium'))) await unpackChromium(bin, dir);
+  const unsupported = unsupportedPlatform();
+  if (unsupported) throw new Error(`${unsupported}: set CHROMIUM_PATH to a Chromium or Chrome`);
+  const { dir } = await unpackedChromium();
   return {
     executablePath: join(dir, 'chromium'),
     env: {

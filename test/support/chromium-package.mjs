@@ -16,14 +16,20 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createBrotliDecompress } from 'node:zlib';
 
-export const CHROMIUM_PACKAGE = '@sparticuz/chromium';
+const CHROMIUM_PACKAGE = '@sparticuz/chromium';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Why the package's Chromium cannot run here, or undefined where it can (x64 Linux). */
+export function unsupportedPlatform() {
+  if (process.platform === 'linux' && process.arch === 'x64') return undefined;
+  return `${CHROMIUM_PACKAGE} ships Chromium for x64 Linux only (this is ${process.platform}/${process.arch})`;
+}
 
 /**
  * Where the installed package keeps its archives (`bin`) and where its Chromium is unpacked to
  * (`dir`, holding `chromium`, `lib/` and `fonts/`). Throws when the package is not installed.
  */
-export function chromiumPackage() {
+function chromiumPackage() {
   let packageDir;
   try {
     packageDir = join(dirname(createRequire(join(ROOT, 'package.json')).resolve(CHROMIUM_PACKAGE)), '..'); // <package>/build/index.js
@@ -34,8 +40,19 @@ export function chromiumPackage() {
   return { bin: join(packageDir, 'bin'), dir: join(ROOT, 'node_modules', '.cache', `bmw-chromium-${version}`) };
 }
 
+/**
+ * The directory of the package's Chromium, unpacked first if it is not yet; `unpacked` says whether
+ * this call did. Throws when the package is not installed.
+ */
+export async function unpackedChromium() {
+  const { bin, dir } = chromiumPackage();
+  if (existsSync(join(dir, 'chromium'))) return { dir, unpacked: false };
+  await unpack(bin, dir);
+  return { dir, unpacked: true };
+}
+
 /** chromium.br → chromium; swiftshader (GL libraries, beside the binary); al2023 → lib/; fonts → fonts/. */
-export async function unpackChromium(bin, dir) {
+async function unpack(bin, dir) {
   const { default: tarFs } = await import('tar-fs');
   mkdirSync(dirname(dir), { recursive: true });
   const partial = mkdtempSync(`${dir}.partial-`);
@@ -68,20 +85,17 @@ export async function unpackChromium(bin, dir) {
 async function postinstall() {
   const say = (message) => process.stdout.write(`browser tests' Chromium: ${message}\n`);
   if (process.env.CHROMIUM_PATH) return say(`CHROMIUM_PATH is set (${process.env.CHROMIUM_PATH}), nothing to unpack`);
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    return say(`${CHROMIUM_PACKAGE} ships x64 Linux only (this is ${process.platform}/${process.arch}): set CHROMIUM_PATH for the browser tests`);
-  }
-  let chromium;
+  const unsupported = unsupportedPlatform();
+  if (unsupported) return say(`${unsupported}: set CHROMIUM_PATH for the browser tests`);
   try {
-    chromium = chromiumPackage();
+    chromiumPackage();
   } catch {
     return say(`${CHROMIUM_PACKAGE} is not installed (no dev dependencies), nothing to unpack`);
   }
-  if (existsSync(join(chromium.dir, 'chromium'))) return;
   const started = Date.now();
   try {
-    await unpackChromium(chromium.bin, chromium.dir);
-    say(`unpacked into ${chromium.dir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const { dir, unpacked } = await unpackedChromium();
+    if (unpacked) say(`unpacked into ${dir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {
     say(`not unpacked (${String(error)}); the first browser test will try again`);
   }
