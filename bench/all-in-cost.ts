@@ -1,7 +1,7 @@
-// Issue 19: all-in USD per million deliveries, every line item, for W webhooks per event. Pure: cost.ts measures the
+// All-in USD per million deliveries, every line item, for W webhooks per event. Pure: cost.ts measures the
 // inputs; test/unit/all-in-cost.test.ts checks it against hand-computed examples.
 
-/** us-east-1 list prices, no free tier, from aws.amazon.com/<service>/pricing as read for issue 19. */
+/** us-east-1 list prices, no free tier, read once from aws.amazon.com/<service>/pricing (not fetched at run time). */
 export const ALL_IN_PRICES = {
   /** Arm, first 6 billion GB-s per month; requests. */
   lambda_arm64_usd_per_gb_second: 0.0000133334,

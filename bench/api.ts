@@ -1,5 +1,5 @@
 // `api`: GET and POST /v1/webhooks with autocannon as partner bench-api (its webhooks never get the pipeline's events);
-// then a flood of invalid keys beside another partner (issue 10).
+// then a flood of invalid keys beside another partner.
 import { Agent, request } from 'node:http';
 import autocannon, { type Result } from 'autocannon';
 import type { LocalState } from '../local/state-file.js';
@@ -68,7 +68,7 @@ async function bystanderGets(url: string, headers: Record<string, string>, durat
   const { p50_ms, p99_ms } = latencySummary(latencies);
   return { requests: latencies.length, p50_ms, p99_ms, status_codes: statuses };
 }
-/** Issue 10: invalid keys from one address (100 connections) must not slow another partner by more than 2×: its GET median alone, then during the flood. */
+/** Invalid keys from one address (100 connections) must not slow another partner by more than 2×: its GET median alone, then during the flood. */
 async function runAuthFlood(url: string, bystanderHeaders: Record<string, string>, durationS: number) {
   progress(`api: auth flood — bystander GET alone from ${BYSTANDER_ADDRESS}, ${durationS} s…`);
   const alone = await bystanderGets(url, bystanderHeaders, durationS);

@@ -1,4 +1,4 @@
-// `connection_reuse` (issue 18): the delivery HttpSender against loopback HTTPS receivers (a child process counting
+// `connection_reuse`: the delivery HttpSender against loopback HTTPS receivers (a child process counting
 // connections and handshakes), with its pool (one sender for every attempt, as in an instance) and without (a new
 // sender and pool per attempt). The two alternate batch by batch, so load from elsewhere hits both alike.
 import { ConnectionPool } from '../lambdas/delivery/connection-pool.js';

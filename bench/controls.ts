@@ -1,4 +1,4 @@
-// SPEC §11 delivery controls as a partner meets them (issue 20), in their own runtime: a webhook limited to 5/s sent
+// SPEC §11 delivery controls as a partner meets them, in their own runtime: a webhook limited to 5/s sent
 // 50 events/s (the most it got in any second, a neighbour's p99 alone and beside it); the same events over 20 orders
 // to a per_entity webhook and a plain one (deliveries/s, and whether each order arrived in publish order).
 import { randomUUID } from 'node:crypto';

@@ -70,7 +70,7 @@ export type CostInputs = {
   allIn?: AllInMeasured;
 };
 
-/** Issue 19: what the all-in model measures beyond units and calls (log bytes, stored bytes per item, request bytes per attempt). */
+/** What the all-in model measures beyond units and calls (log bytes, stored bytes per item, request bytes per attempt). */
 export type AllInMeasured = { logSource: string } & Record<
   'logBytesPerEvent' | 'logBytesPerDelivery' | 'historyItemBytes' | 'eventItemBytes' | 'requestBytesPerAttempt',
   number | null
@@ -158,7 +158,7 @@ export function computeCost(input: CostInputs) {
     dynamodb_provisioned_option: provisionedOption(provisionedDb),
     lambda: lambda.report,
     prices: PRICES,
-    /** Issue 19: the measured split the all-in figures (usd_per_million_all_in) are computed from. */
+    /** The measured split the all-in figures (usd_per_million_all_in) are computed from. */
     all_in_base: base ?? null,
     assumptions: costAssumptions(units, lambda.batchSize),
   };
@@ -201,7 +201,7 @@ const isPerEvent = (table: TableName | undefined, resource: string) =>
 const TLS_HANDSHAKE_BYTES = 5_500;
 /** Lambda's START / END / REPORT lines per invocation (text format): assumed, not printed locally. */
 const LAMBDA_PLATFORM_LOG_BYTES = 260;
-/** Without the kms section: its last figure in docs/performance.md (0.00027) rounded up, as the issue gives it. */
+/** Without the kms section: an assumed figure, with a margin above its last one in docs/performance.md (0.00027). */
 const DEFAULT_KMS_CALLS_PER_DELIVERY = 0.00037;
 /** Without the connection_reuse section: its last figure in docs/performance.md, 300 → 10 handshakes. */
 const DEFAULT_HANDSHAKES_PER_ATTEMPT_WITH_REUSE = 10 / 300;

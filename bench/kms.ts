@@ -1,4 +1,4 @@
-// Issue 19: KMS requests per delivery with envelope encryption at 100,000 webhooks: the real KmsSecretCipher against the
+// KMS requests per delivery with envelope encryption at 100,000 webhooks: the real KmsSecretCipher against the
 // counting KMS fake on a simulated clock. Webhooks created by containers sharing the data key through the store, as in
 // AWS; warm delivery instances; deliveries to webhooks drawn uniformly or by a Zipf law. Baseline: the kms1 cipher.
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Issue 19: CloudWatch Logs bytes at the stack's log level (info), from a second runtime at LOG_LEVEL=info (the bench's
+// CloudWatch Logs bytes at the stack's log level (info), from a second runtime at LOG_LEVEL=info (the bench's
 // runs at warn): the bytes it prints (a line + its newline) between the first publish and the last receipt.
 import { closePipeline, openPipeline, runPipeline } from './pipeline.js';
 import { withRuntime } from './runtime.js';

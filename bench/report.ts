@@ -1,4 +1,4 @@
-// The targets of issue 6, pass/fail checks, and the short table printed on stdout (a section's
+// The bench's targets, pass/fail checks, and the short table printed on stdout (a section's
 // rows are also its progress line when it ends).
 
 /** What a section's run function resolves to: its key of the results. */

@@ -1,4 +1,4 @@
-// `npm run bench` [-- --quick | --help]: the benchmark harness of issue 6. Runs the sections (sections.ts) in order,
+// `npm run bench` [-- --quick | --help]: the benchmark harness. Runs the sections (sections.ts) in order,
 // writes bench/results.json and prints a short table on stdout; progress goes to stderr.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';

@@ -9,7 +9,7 @@ import { type Behaviour, startReceiver } from '../local/receiver.js';
 import { withRuntime } from './runtime.js';
 import { ascending, num, percentile, sleep } from './util.js';
 
-/** How long a `/slow…` path takes to answer (issue 18: "endpoints answering in 3 s"). */
+/** How long a `/slow…` path takes to answer: the storm's slow endpoints answer in 3 s. */
 export const SLOW_ANSWER_MS = 3000;
 /** The API rate limits out of the way of a scenario's own runtime. */
 export const NO_RATE_LIMITS = { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_PER_MINUTE: '1000000' };

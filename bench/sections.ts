@@ -83,7 +83,7 @@ export function summariseOutput(lines: string[]) {
 export type SectionRunner = (ctx: BenchContext) => Promise<void>;
 const finding = (ctx: BenchContext, condition: boolean, text: string) => condition && ctx.results.findings.push(text);
 
-/** Throughput and latency through the whole local pipeline (the observer only counts calls meanwhile); then at 50 % and 80 % of that capacity (issue 18). */
+/** Throughput and latency through the whole local pipeline (the observer only counts calls meanwhile); then at 50 % and 80 % of that capacity. */
 const pipeline: SectionRunner = async (ctx) => {
   const { options, results } = ctx;
   const pc = await ctx.pipeline();
@@ -139,7 +139,7 @@ async function capacityPhase(ctx: BenchContext, pc: PipelineContext) {
 const costPart = <T>(results: Results, part: string, work: () => Promise<T>) =>
   work().catch((error: unknown) => void results.errors.push(`cost: ${part}: ${(error as Error).message}`));
 
-/** Issue 19: what the all-in model measures beyond units and calls. */
+/** What the all-in cost model measures beyond units and calls. */
 async function allInMeasured(ctx: BenchContext, pc: PipelineContext, requestBytesPerAttempt: number | null): Promise<AllInMeasured> {
   const { options, results } = ctx;
   const measured: AllInMeasured = {
@@ -175,7 +175,7 @@ const cost: SectionRunner = async (ctx) => {
   finishAllInCost(results);
 };
 
-/** Issue 19: (re)computes cost.usd_per_million_all_in with the kms and connection_reuse sections' results if they ran (they run after cost: run.ts calls this again at the end). */
+/** (Re)computes cost.usd_per_million_all_in with the kms and connection_reuse sections' results if they ran (they run after cost: run.ts calls this again at the end). */
 export function finishAllInCost(results: Results): void {
   if (!results.cost?.all_in_base) return;
   const r = results.connection_reuse;
@@ -191,7 +191,7 @@ const raw: SectionRunner = async (ctx) => {
   if (results.pipeline?.deliveries_per_sec != null && results.raw.posts_per_sec) results.ratio = round(results.pipeline.deliveries_per_sec / results.raw.posts_per_sec, 3);
 };
 
-/** Issue 18: 16 healthy endpoints alone, then beside 3 black holes and 3 endpoints answering in 3 s (10 events/s); a full run adds 200 webhooks with 20 % bad (0.5 events/s each: every event is a burst of 200 deliveries, and at 1 event/s the bursts alone filled the local runtime). */
+/** The storm: 16 healthy endpoints alone, then beside 3 black holes and 3 endpoints answering in 3 s (10 events/s); a full run adds 200 webhooks with 20 % bad (0.5 events/s each: every event is a burst of 200 deliveries, and at 1 event/s the bursts alone filled the local runtime). */
 const storm: SectionRunner = async (ctx) => {
   const r: NonNullable<Results['storm']> = (ctx.results.storm = await runStorm({ healthy: 16, holes: 3, slow: 3, rate: 10, healthyRate: 5, seconds: ctx.options.quick ? 10 : 20 }));
   finding(ctx, r.lost > 0, `storm: ${r.lost} healthy deliveries missing`);
@@ -217,13 +217,13 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   api: async (ctx) => void (ctx.results.api = await runApi((await ctx.runtime()).state, { connections: ctx.options.apiConnections, durationS: ctx.options.apiDurationS })),
   // The sections above share one runtime and its receivers (BenchContext); those stop before the ones below, which
   // start their own: an idle runtime's pollers and sweeper would take CPU from them (the storm ratio most of all).
-  /** Issue 18: the delivery sender's keep-alive pool against local HTTPS receivers, with and without it. */
+  /** The delivery sender's keep-alive pool against local HTTPS receivers, with and without it. */
   connection_reuse: async (ctx) => {
     const r = (ctx.results.connection_reuse = await runConnectionReuse({ endpoints: 4, batchSize: 10, batches: ctx.options.quick ? 30 : 100 }));
     finding(ctx, r.without_reuse.failed + r.with_reuse.failed > 0, `connection_reuse: ${r.without_reuse.failed + r.with_reuse.failed} attempts failed`);
   },
   storm,
-  /** Issue 20: the rate limit held against 50 events/s, a neighbour's p99; ordering's throughput cost (its own runtime). */
+  /** SPEC §11 delivery controls: the rate limit held against 50 events/s, a neighbour's p99; ordering's throughput cost (its own runtime). */
   controls: async (ctx) => {
     const r = (ctx.results.controls = await runControls());
     finding(ctx, r.rate_limit.max_in_any_second > 5, 'controls: the rate limit was exceeded');
@@ -232,14 +232,14 @@ export const SECTION_RUNNERS: { readonly [S in Section]: SectionRunner } = {
   /** SPEC §9: an outage on a compressed schedule (its own runtime): in flight stays bounded, nothing is lost. */
   outage: async ({ options, results }) =>
     void (results.outage = await runOutageSimulation({ rate: options.quick ? 20 : 50, outageSeconds: options.quick ? 15 : 30 })),
-  /** Issue 9: how fast the sweeper re-queues parked jobs from the sharded due index (its own runtime). */
+  /** How fast the sweeper re-queues parked jobs from the sharded due index (its own runtime). */
   sweep: async (ctx) => {
     const r = (ctx.results.sweep = await runSweepBench({ jobs: ctx.options.quick ? 5_000 : 20_000 }));
     finding(ctx, r.requeued < r.parked, `sweep: ${r.parked - r.requeued} parked jobs not re-queued in one run`);
   },
-  /** Issue 19: KMS requests per delivery with envelope encryption, 100,000 webhooks, against a counting KMS fake. */
+  /** KMS requests per delivery with envelope encryption, 100,000 webhooks, against a counting KMS fake. */
   kms: async ({ options, results }) => void (results.kms = await runKmsBench(options.quick ? { deliveries: 200_000, baselineDeliveries: 20_000 } : {})),
-  /** Issue 19: the delivery function's own CPU per delivery, in this process (emulators and receivers in others). */
+  /** The delivery function's own CPU per delivery, in this process (emulators and receivers in others). */
   delivery_cpu: async (ctx) => {
     const r = (ctx.results.delivery_cpu = await runDeliveryCpu({ batches: ctx.options.quick ? 100 : 400, webhooks: 4 }));
     finding(ctx, r.failed > 0, `delivery_cpu: ${r.failed} messages kept (not delivered)`);

@@ -1,4 +1,4 @@
-// Issue 19: bytes DynamoDB stores per item (item + index entries, 100 B overhead each), from a scan of a local table.
+// Bytes DynamoDB stores per item (item + index entries, 100 B overhead each), from a scan of a local table.
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableName } from '../lambdas/stores/table-definitions.js';
 import type { LocalState } from '../local/state-file.js';

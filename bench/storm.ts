@@ -1,4 +1,4 @@
-// Issue 18's storm: healthy endpoints alone, then the same load while black holes and slow endpoints (200 after 3 s)
+// The storm: healthy endpoints alone, then the same load while black holes and slow endpoints (200 after 3 s)
 // subscribe too. Healthy p99 in the storm / alone (target ≤ 2), and whether each slow endpoint got the storm's events
 // within 2× the publish time. Its own runtime, with the slow lane's concurrency the storm needs (docs/capacity.md).
 import { randomUUID } from 'node:crypto';
@@ -6,7 +6,7 @@ import { awaitReceipts, latencyOf, NO_RATE_LIMITS, p99Ratio, publishPaced, SLOW_
 import { num } from './util.js';
 
 /**
- * `rate`: events/s to each bad endpoint (the issue's "3 s endpoint at 10 events/s"); `healthyRate`: to each healthy one
+ * `rate`: events/s to each bad endpoint (the standard storm: 3 s endpoints at 10 events/s); `healthyRate`: to each healthy one
  * (≤ rate): the local runtime is one Node thread, so healthy load near its capacity would measure CPU, not isolation.
  */
 export type StormOptions = { healthy: number; holes: number; slow: number; rate: number; healthyRate: number; seconds: number };

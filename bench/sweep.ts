@@ -1,5 +1,6 @@
-// Issue 9 ("1,000,000 pending jobs in minutes"): parked jobs, all due, written into the local jobs table, then one
-// Sweeper run against the real DynamoDB engine, sending to a counting queue (SQS batches are measured elsewhere).
+// How fast the sweeper re-queues parked jobs (the goal: 1,000,000 pending jobs in minutes): parked jobs, all due,
+// written into the local jobs table, then one Sweeper run against the real DynamoDB engine, sending to a counting queue
+// (SQS batches are measured elsewhere).
 import { Sweeper } from '../lambdas/delivery/sweeper.js';
 import type { StoredJob } from '../lambdas/domain/delivery.js';
 import { JobStore } from '../lambdas/stores/job-store.js';

@@ -1,4 +1,4 @@
-// Failed authentication limited per client address (issue 10, item 4), on the real local runtime:
+// Failed authentication limited per client address, on the real local runtime:
 // the local gateway sets requestContext.http.sourceIp from the socket, so a client binding
 // 127.0.0.2 is another address than one on 127.0.0.1.
 import { request } from 'node:http';
@@ -93,7 +93,7 @@ describe('failed authentication per client address', () => {
     });
   });
 
-  it('keeps serving a valid partner from an address that a flood of bad keys has blocked (issue 22)', async () => {
+  it('keeps serving a valid partner from an address that a flood of bad keys has blocked', async () => {
     const partner = await issueTestApiKey(rt.state, { partnerId: 'behind-nat', scopes: ['webhooks:read'] });
     expect((await get('127.0.0.3', partner.auth)).status).toBe(200);
 
@@ -119,7 +119,7 @@ describe('failed authentication per client address', () => {
     expect(floodAnswers.filter((s) => s !== 401 && s !== 429)).toEqual([]);
   });
 
-  it('lets a concurrent flood of bad keys read the keys table at most the limit of times (issue 22)', async () => {
+  it('lets a concurrent flood of bad keys read the keys table at most the limit of times', async () => {
     const reads = (s: Awaited<ReturnType<typeof sdkSnapshot>>) => s.dynamodb.by_resource[`${rt.state.tables.apiKeys}.GetItem`]?.calls ?? 0;
     await inOneMinute(['127.0.0.4', '127.0.0.6'], async (address) => {
       const before = await sdkSnapshot(rt, { measure: true });

@@ -1,4 +1,4 @@
-// SPEC §7 operations raced against themselves on the real local runtime (issue 22): parallel
+// SPEC §7 operations raced against themselves on the real local runtime: parallel
 // rotate-secret requests for one webhook, and parallel redeliveries of one event, some of them
 // while the previous redelivered attempt is still being POSTed.
 // The two tests (a webhook each, on event types of their own) run concurrently.

@@ -1,4 +1,4 @@
-// Filtered delivery history reads a bounded part of the history per request (issue 10, item 6):
+// Filtered delivery history reads a bounded part of the history per request:
 // thousands of attempts written straight into the table, then `status` / `event_id` filters
 // through the API, counting the runtime's DynamoDB Query calls.
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Property-based fuzzing of published events (issue 10): whatever the characters (astral, lone
+// Property-based fuzzing of published events: whatever the characters (astral, lone
 // surrogates, U+FFFF, controls, quotes) and sizes of the data, the event reaches the webhook with
 // its data unchanged — through the fan-out, SQS (inline or by reference), the worker and the POST.
 import fc from 'fast-check';

@@ -1,4 +1,4 @@
-// Issue 22: a crash between storing an event and queueing its jobs never loses it. The runtime
+// A crash between storing an event and queueing its jobs never loses it. The runtime
 // kills itself (SIGKILL, local/crash-point.ts) right before the SendMessageBatch of the third
 // event: that event is stored, none of its jobs queued, its PutEvents unanswered. After a restart
 // on the same DATA_DIR every accepted event reaches every subscribed webhook — with no retry at

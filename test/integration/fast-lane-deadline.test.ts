@@ -1,4 +1,4 @@
-// Issue 18: the fast lane never waits long for one slow endpoint. An endpoint answering in 2 s gets
+// The fast lane never waits long for one slow endpoint. An endpoint answering in 2 s gets
 // its first attempt cut short at FAST_LANE_DEADLINE_MS (recorded as moved_to_slow_lane) and the
 // event delivered on the slow lane with the full timeout; its next events go straight to the slow
 // lane.

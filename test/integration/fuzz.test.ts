@@ -113,7 +113,7 @@ describe('fuzzed API', () => {
   });
 });
 
-describe('fuzzed ports and raw HTTP (issue 10)', () => {
+describe('fuzzed ports and raw HTTP', () => {
   it('accepts a webhook port only by the documented policy, INVALID_URL otherwise', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.integer({ min: 0, max: 70_000 }), fc.constantFrom(22, 25, 80, 443, 1023, 1024, 3306, 6379, 8443, 65535, 65536)), async (port) => {

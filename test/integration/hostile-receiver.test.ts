@@ -1,4 +1,4 @@
-// A receiver that sends 200 headers and then one byte a second (issue 10, item 2), through the
+// A receiver that sends 200 headers and then one byte a second, through the
 // real local runtime: each attempt ends at the delivery deadline as a timeout, its socket is
 // closed (seen from the receiver), and a healthy receiver still gets its deliveries.
 import { createServer, type ServerResponse } from 'node:http';

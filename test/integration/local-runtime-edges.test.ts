@@ -1,4 +1,4 @@
-// Small local-runtime guarantees (issue 10, item 9): a private DATA_DIR (LevelDB files included),
+// Small local-runtime guarantees: a private DATA_DIR (LevelDB files included),
 // and Node's own refusals (unknown method, headers too large) in the error envelope with X-Request-Id.
 import { chmodSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

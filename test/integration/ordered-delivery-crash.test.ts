@@ -1,4 +1,4 @@
-// SPEC §11 ordering "per_entity" across kill -9 (issue 20): 20 orders × 3 events to an ordered
+// SPEC §11 ordering "per_entity" across kill -9: 20 orders × 3 events to an ordered
 // webhook whose endpoint fails at first; the runtime is killed while every order waits (its first
 // event in its retry wait, the later ones behind it), and restarted on the same DATA_DIR with the
 // endpoint healthy again: every event arrives, and per order in publish order.

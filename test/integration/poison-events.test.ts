@@ -1,4 +1,4 @@
-// Issue 10.1 on the real local runtime: an event at EventBridge's size limit (1 MB), or with
+// Poison events on the real local runtime: an event at EventBridge's size limit (1 MB), or with
 // characters SQS refuses (U+FFFF; the local emulator also refuses astral ones such as emoji),
 // reaches every subscribed webhook with its data unchanged; queueing never blocks a restart.
 import { apiClient } from '../support/api-client.js';
@@ -36,7 +36,7 @@ const deliveredData = (path: string, eventId: string) =>
     .filter((e) => e.event_id === eventId)
     .map((e) => e.data);
 
-describe('poison events (issue 10.1)', () => {
+describe('poison events', () => {
   it('delivers a ~1 MB event and data with U+FFFF, emoji and lone surrogates to all 10 webhooks, unchanged, and restarts after a kill -9', async () => {
     const dataDir = makeDataDir();
     const first = await startRuntime({ dataDir, env });

@@ -99,7 +99,7 @@ const AMBIGUOUS_URLS = [
   ' https://93.184.216.34/hook',
 ];
 
-describe('URLs that parsers read differently, and the stored form (issue 22)', () => {
+describe('URLs that parsers read differently, and the stored form', () => {
   it.each(AMBIGUOUS_URLS)('refuses %j at create and at PATCH', async (url) => {
     await expectRefusedAtCreateAndPatch(url);
   });
@@ -117,7 +117,7 @@ describe('URLs that parsers read differently, and the stored form (issue 22)', (
   });
 });
 
-describe('response headers (issue 22)', () => {
+describe('response headers', () => {
   const expectApiHeaders = (what: string, headers: { get(name: string): string | null }) => {
     expect([what, headers.get('x-content-type-options'), headers.get('cache-control')]).toEqual([what, 'nosniff', 'no-store']);
   };

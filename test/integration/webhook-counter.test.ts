@@ -1,5 +1,5 @@
 // The per-partner webhook counter heals after a crash and still holds the limit under concurrent
-// creates (issue 10, item 7). A crash between a webhook write and its counter write is played by
+// creates. A crash between a webhook write and its counter write is played by
 // writing the counter item wrong, straight into the table.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';

@@ -1,5 +1,5 @@
 // The management API (SPEC §2) through real HTTP to the local runtime: every route's success,
-// every error code issue 2 can produce, auth and scopes, partner isolation, pagination.
+// every error code the API can return, auth and scopes, partner isolation, pagination.
 import { randomUUID } from 'node:crypto';
 import { SUBSCRIBABLE_EVENT_TYPES } from '../../lambdas/domain/event-types.js';
 import { type ApiResult, apiClient } from '../support/api-client.js';

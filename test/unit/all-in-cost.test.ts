@@ -1,4 +1,4 @@
-// Issue 19: the bench's all-in cost per million deliveries (bench/all-in-cost.ts), against
+// The bench's all-in cost per million deliveries (bench/all-in-cost.ts), against
 // examples computed by hand at the us-east-1 list prices.
 import { ALL_IN_PRICES, allInCostPerMillion, apiDestinationsPerMillion, type AllInInputs, GB } from '../../bench/all-in-cost.js';
 

@@ -331,7 +331,7 @@ async function waitUntil(condition: () => boolean): Promise<void> {
   if (!condition()) throw new Error('condition never met');
 }
 
-describe('DeliveryWorker: the fast lane\'s deadline (issue 18)', () => {
+describe('DeliveryWorker: the fast lane\'s deadline', () => {
   const TIMEOUT: AttemptResult = { ok: false, httpStatus: null, responseTimeMs: null, error: 'timeout' };
 
   it('cuts short an attempt unanswered at the deadline: recorded, endpoint marked slow, the job tried again at once on the slow lane', async () => {
@@ -365,7 +365,7 @@ describe('DeliveryWorker: the fast lane\'s deadline (issue 18)', () => {
   });
 });
 
-describe('DeliveryWorker: retries of a healthy endpoint leave the slow lane (issue 18)', () => {
+describe('DeliveryWorker: retries of a healthy endpoint leave the slow lane', () => {
   it('moves an ordinary retry whose endpoint is healthy again to the fast lane, unattempted; a requested job is attempted where it is', async () => {
     const t = setup();
     await t.jobs.save(stored({ attempts: 1, version: 1 }), 0);

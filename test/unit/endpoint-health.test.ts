@@ -120,7 +120,7 @@ describe('the circuit and partner actions (SPEC §9)', () => {
     ...extra,
   });
 
-  it('sends an ordinary retry of an endpoint healthy again from the slow lane back to the fast lane, and nothing else (issue 18)', () => {
+  it('sends an ordinary retry of an endpoint healthy again from the slow lane back to the fast lane, and nothing else', () => {
     const healthy = healthyEndpoint('w');
     expect(admission(healthy, 'slow', T0, idle, POLICY, true)).toBe('move_to_fast_lane');
     // A first attempt (overflowed there), or a job the partner asked for (a recover is paced there): stays.
@@ -162,7 +162,7 @@ describe('the circuit and partner actions (SPEC §9)', () => {
   });
 });
 
-describe('an endpoint that does not answer at all, on the slow lane (issue 18)', () => {
+describe('an endpoint that does not answer at all, on the slow lane', () => {
   const inFlight = (count: number, oldestAgoMs: number) => ({ count, oldestStartedAt: T0 - oldestAgoMs });
 
   // Enough attempts stay out for their timeouts to open the circuit in one round.

@@ -351,7 +351,7 @@ describe('url guard refusals carry their reason', () => {
   });
 });
 
-describe('url guard: URLs that parsers read differently (issue 22)', () => {
+describe('url guard: URLs that parsers read differently', () => {
   const guards = {
     deployed: new UrlGuard({ allowLoopback: false, resolver: fakeDns(DNS).resolver }),
     local: new UrlGuard({ allowLoopback: true, resolver: fakeDns(DNS).resolver }),
