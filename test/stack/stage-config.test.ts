@@ -1,4 +1,4 @@
-// Stage parameters: validated context (what they change in the template: webhooks-stack.test.ts).
+// Stage parameters: validated context (what they change in the template: topics/webhooks-stack.ts).
 import { parseStageConfig, RESERVED_API_FUNCTIONS } from '../../lib/stage-config.js';
 
 const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-pager';

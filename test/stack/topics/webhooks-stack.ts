@@ -1,48 +1,43 @@
 // The synthesized template, asserted resource by resource (default sandbox stage, then what the
-// live stage and other context change), cdk-nag's AWS Solutions checks on it, and CloudFormation's
-// validation of a template of each kind of stage.
-// One file, so aws-cdk-lib is loaded once; esbuild bundling is skipped here (bundling.test.ts).
+// live stage and other context change), and what `cdk synth` checks beside it: cdk-nag's AWS
+// Solutions rules and CloudFormation's validation. esbuild bundling is skipped here (bundling.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { FAN_OUT_RULE_PATTERN } from '../../lambdas/domain/event-rule.js';
-import { RetryPolicy } from '../../lambdas/domain/retry-policy.js';
-import { FALLBACK_HANDLER, ROUTE_LIST } from '../../lambdas/routes.js';
-import { parseConfig } from '../../lambdas/shared/config.js';
-import type { Lane } from '../../lambdas/domain/delivery.js';
-import { DELIVERY_QUEUES } from '../../lambdas/stores/queue-definitions.js';
-import { PER_DELIVERY_TABLES, TABLES, type TableDefinition, type TableName } from '../../lambdas/stores/table-definitions.js';
-import { STACK_OUTPUTS, TABLE_OUTPUTS } from '../../lib/stack-outputs.js';
-import { MIN_RECEIVE_MARGIN } from '../../lib/stage-config.js';
+import { FAN_OUT_RULE_PATTERN } from '../../../lambdas/domain/event-rule.js';
+import { RetryPolicy } from '../../../lambdas/domain/retry-policy.js';
+import { FALLBACK_HANDLER, ROUTE_LIST } from '../../../lambdas/routes.js';
+import { parseConfig } from '../../../lambdas/shared/config.js';
+import type { Lane } from '../../../lambdas/domain/delivery.js';
+import { DELIVERY_QUEUES } from '../../../lambdas/stores/queue-definitions.js';
+import { PER_DELIVERY_TABLES, TABLES, type TableDefinition, type TableName } from '../../../lambdas/stores/table-definitions.js';
+import { STACK_OUTPUTS, TABLE_OUTPUTS } from '../../../lib/stack-outputs.js';
+import { MIN_RECEIVE_MARGIN } from '../../../lib/stage-config.js';
 import {
   AT_CAP_AGE_SECONDS,
   DELIVERY_ERRORS_THRESHOLD,
   DYNAMODB_THROTTLES_THRESHOLD,
   IN_FLIGHT_THRESHOLD,
   SWEEP_LAG_THRESHOLD_MINUTES,
-} from '../../lib/webhooks-alarms.js';
-import { DELIVERY_FUNCTIONS } from '../../lib/function-access.js';
-import { PROJECT_ROOT } from '../../lib/webhook-function.js';
-import type { WebhooksStack } from '../../lib/webhooks-stack.js';
-import { actionsOf, buildApp, logicalId, nagFindings, roleStatements, type Statement, synth } from './synth.js';
+} from '../../../lib/webhooks-alarms.js';
+import { DELIVERY_FUNCTIONS } from '../../../lib/function-access.js';
+import { PROJECT_ROOT } from '../../../lib/webhook-function.js';
+import type { WebhooksStack } from '../../../lib/webhooks-stack.js';
+import { actionsOf, buildApp, defaultStage, logicalId, nagFindings, PRODUCER, roleStatements, type Statement, synth, TOPIC } from '../synth.js';
 
 let app: App;
 let stack: WebhooksStack;
 let template: Template;
 
 beforeAll(() => {
-  ({ app, stack, template } = synth());
+  ({ app, stack, template } = defaultStage());
 });
 
 const NON_HTTP_FUNCTIONS = ['fan-out', 'deliver', 'deliver-slow', 'sweeper'];
 const LANES: Lane[] = ['fast', 'slow'];
 const DELIVERERS: Record<Lane, string> = { fast: 'deliver', slow: 'deliver-slow' };
-/** A live stage must name its alarm topic. */
-const TOPIC = 'arn:aws:sns:eu-west-1:111122223333:ops-pager';
-/** A live stage must name the principals that publish events. */
-const PRODUCER = 'arn:aws:iam::111122223333:role/orders-service';
 const ALL_FUNCTIONS = [...new Set(ROUTE_LIST.map((r) => r.name)), FALLBACK_HANDLER, ...NON_HTTP_FUNCTIONS];
 
 type Resource = { Type: string; Properties: Record<string, any>; DeletionPolicy?: string };
@@ -359,10 +354,6 @@ describe('DynamoDB billing', () => {
       ]);
       const order = (a: { table?: string; dimension: string }, b: { table?: string; dimension: string }) => `${a.table}${a.dimension}`.localeCompare(`${b.table}${b.dimension}`);
       expect(found.sort(order)).toEqual(expected.sort(order));
-    });
-
-    it('passes cdk-nag', () => {
-      expect(nagFindings(p.app)).toEqual([]);
     });
   });
 
@@ -883,10 +874,6 @@ describe('stage context in the template', () => {
       for (const name of ['deliver', 'deliver-slow'] as const) expect(variables(name)).toMatchObject({ WEBHOOK_CACHE_TTL_MS: '1000' });
       live.template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'WebhooksLive-delivery-dlq-depth', AlarmActions: [TOPIC] });
     });
-
-    it('passes cdk-nag too', () => {
-      expect(nagFindings(live.app)).toEqual([]);
-    });
   });
 
   it('sends alarms (and their recovery) to the topic given, and has no alarm actions otherwise', () => {
@@ -898,8 +885,37 @@ describe('stage context in the template', () => {
   });
 });
 
-describe('cdk-nag (AwsSolutionsChecks)', () => {
-  it('runs during synthesis (as `cdk synth` does) and fails it on a finding nobody acknowledged', () => {
+// What `cdk synth` checks beside building the template: cdk-nag's AWS Solutions rules (a finding
+// nobody acknowledged fails the synth) and CloudFormation's validation (resource schemas and rules;
+// cdk.json's validateAgainstDefaultRules makes its errors fail the synth). Each check is a walk over
+// a whole template (nag ~1.4 s of CPU; validation ~4–6 s the first time in a process, while its
+// engine starts, ~1 s after), so they run on two templates that between them hold every kind of
+// resource and setting: the default stage, and a live stage with every optional part. A finding is
+// about a resource and its settings, whichever stage they come with.
+describe("cdk synth's checks: cdk-nag and CloudFormation validation", () => {
+  /** Every optional part of a stage at once: each brings resources or settings of its own. */
+  const EVERY_OPTION = {
+    environment: 'live', // customer-managed data key, retained data, deletion protection
+    egress: 'static', // over two zones: one has the same kinds of resources as three
+    alarmTopicArn: TOPIC,
+    producerPrincipals: [PRODUCER],
+    fastQueueAgeAlarmMinutes: 5,
+    dynamoDbBilling: 'provisioned', // auto scaling targets and policies
+    ...RESERVED_CONCURRENCY,
+    accountConcurrencyLimit: 1000,
+  };
+
+  // First: the validator's engine is built for the resource types of the first template it sees,
+  // and the default stage's are a subset of these.
+  it('passes both on a live stage with every optional part: data key, static egress, provisioned billing, reserved concurrency, alarms, producers', () => {
+    const { app: everyOption, stack } = buildApp({ validate: true, context: EVERY_OPTION });
+    const template = everyOption.synth().getStackArtifact(stack.artifactId).template as { Resources: Record<string, { Type: string }> };
+    const types = new Set(Object.values(template.Resources).map((r) => r.Type));
+    for (const type of ['AWS::KMS::Key', 'AWS::EC2::NatGateway', 'AWS::ApplicationAutoScaling::ScalingPolicy', 'AWS::Events::EventBusPolicy']) expect([type, types.has(type)]).toEqual([type, true]);
+    expect(nagFindings(everyOption)).toEqual([]);
+  });
+
+  it('runs cdk-nag during synthesis and fails it on a finding nobody acknowledged: on the default stage, only the planted ones', () => {
     const withNag = buildApp({ nag: true });
     new sqs.Queue(withNag.stack, 'UnreviewedQueue');
     let report = '';
@@ -917,18 +933,9 @@ describe('cdk-nag (AwsSolutionsChecks)', () => {
     const nagRules = [...report.matchAll(/Acknowledge with '(AwsSolutions::[^']+)'/g)].map((m) => m[1]);
     expect(nagRules.sort()).toEqual(['AwsSolutions::AwsSolutions-SQS3', 'AwsSolutions::AwsSolutions-SQS4']);
   });
-});
 
-// CDK's CloudFormation validation (resource schemas and rules; cdk.json's
-// validateAgainstDefaultRules makes its errors fail the synth), as `cdk synth` runs it, on a
-// template of each kind of stage; the other synths here assert on the template only. Here, in
-// this file's process: the first validation compiles the validator's wasm engine (~6 s of CPU),
-// the next reuse it (~1.5 s each).
-describe('CloudFormation validation', () => {
-  const validated = (context: Record<string, unknown> = {}) => buildApp({ validate: true, context });
-
-  it('runs during synthesis and fails it on an error: on the default stage, only the planted one', () => {
-    const planted = validated();
+  it('runs CloudFormation validation during synthesis and fails it on an error: on the default stage, only the planted one', () => {
+    const planted = buildApp({ validate: true });
     new sqs.CfnQueue(planted.stack, 'PlantedQueue', { visibilityTimeout: 12 * 3600 + 1 });
     let report = '';
     try {
@@ -938,16 +945,6 @@ describe('CloudFormation validation', () => {
     }
     expect(report).toMatch(/VisibilityTimeout: 43201 is greater than the maximum of 43200[\s\S]*PlantedQueue/);
     expect(report.match(/ERROR/g)).toHaveLength(1);
-  });
-
-  it('passes the live stage: customer-managed data key (its default), static egress, alarm topic, named producers', () => {
-    const live = validated({ environment: 'live', egress: 'static', alarmTopicArn: TOPIC, producerPrincipals: [PRODUCER] });
-    expect(() => live.app.synth()).not.toThrow();
-  });
-
-  it('passes provisioned billing (auto scaling targets and policies) with reserved concurrency on every function kind', () => {
-    const provisioned = validated({ dynamoDbBilling: 'provisioned', ...RESERVED_CONCURRENCY, accountConcurrencyLimit: 1000 });
-    expect(() => provisioned.app.synth()).not.toThrow();
   });
 });
 

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App } from 'aws-cdk-lib';
-import { logicalId, synth } from './synth.js';
+import { logicalId, synth } from '../synth.js';
 
 /** A guard against a dependency dragging half of npm into every function. */
 const MAX_BUNDLE_BYTES = 1.5 * 1024 * 1024;
