@@ -30,8 +30,7 @@ export const RECOVER_MAX_AGE_DAYS = 14;
  */
 const COUNT_BUDGET_MS = 15_000;
 
-/** Ended jobs read per page of the index; they are re-read and re-queued 25 at a time. */
-const PAGE = 100;
+/** Ended jobs of a page are re-read and re-queued this many at a time. */
 const CHUNK = 25;
 
 const isoTime = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
@@ -46,6 +45,8 @@ export type RecoverRunDeps = {
   tasks: { send(task: RecoverTask): Promise<void> };
   /** How long one run (the request, or one background task) works before handing on the rest. */
   budgetMs: number;
+  /** Ended jobs read per page of the index; the budget is checked between pages. */
+  pageSize: number;
   now?: Clock;
 };
 
@@ -96,7 +97,7 @@ async function recoverWithinBudget(deps: RecoverRunDeps, task: RecoverTask): Pro
   let queued = 0;
   let after = task.after;
   for (;;) {
-    const page = await deps.jobs.listEnded(task.webhook_id, task.since, task.until, { limit: PAGE, ...(after ? { after } : {}) });
+    const page = await deps.jobs.listEnded(task.webhook_id, task.since, task.until, { limit: deps.pageSize, ...(after ? { after } : {}) });
     for (let i = 0; i < page.jobIds.length; i += CHUNK) {
       const found = await Promise.all(page.jobIds.slice(i, i + CHUNK).map((id) => deps.jobs.get(task.webhook_id, id.slice(task.webhook_id.length + 1))));
       queued += await deps.requestedJobs.requeue(found.flatMap(endedEntry), 'slow');

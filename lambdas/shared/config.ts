@@ -61,6 +61,8 @@ const envSchema = z.object({
   SWEEP_BUDGET_MS: z.coerce.number().int().min(100).max(840_000).default(45_000),
   /** How long a recover request (or one run of its background task) re-queues before handing on the rest. */
   RECOVER_BUDGET_MS: z.coerce.number().int().min(0).max(20_000).default(10_000),
+  /** Ended jobs a recover run reads per page of the index (re-read and re-queued 25 at a time); the budget is checked between pages. */
+  RECOVER_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   /**
    * A fast-lane attempt unanswered this long is cut short and tried again at once on the slow lane
    * (so a fast batch never waits longer for one bad endpoint); ≥ DELIVERY_TIMEOUT_MS: never.
@@ -131,6 +133,7 @@ export type Config = {
   fanOutLeaseSeconds: number;
   sweepBudgetMs: number;
   recoverBudgetMs: number;
+  recoverPageSize: number;
   isolation: IsolationPolicy;
   endpointCacheTtlMs: number;
   autoDisableAfterMs: number;
@@ -176,6 +179,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     fanOutLeaseSeconds: e.FAN_OUT_LEASE_SECONDS,
     sweepBudgetMs: e.SWEEP_BUDGET_MS,
     recoverBudgetMs: e.RECOVER_BUDGET_MS,
+    recoverPageSize: e.RECOVER_PAGE_SIZE,
     isolation: {
       slowAfterMs: e.SLOW_ENDPOINT_MS,
       maxInFlight: e.ENDPOINT_MAX_IN_FLIGHT,

@@ -57,7 +57,7 @@ export const requestedJobs = /* @__PURE__ */ once(
 );
 
 /** One run of a recover (SPEC §7): the route's, and each background task's (delivery/recover.ts). */
-export const recoverRun = /* @__PURE__ */ once(() => ({ jobs: jobStore(), requestedJobs: requestedJobs(), tasks: recoverTasks(), budgetMs: config().recoverBudgetMs }));
+export const recoverRun = /* @__PURE__ */ once(() => ({ jobs: jobStore(), requestedJobs: requestedJobs(), tasks: recoverTasks(), budgetMs: config().recoverBudgetMs, pageSize: config().recoverPageSize }));
 
 /** Recover tasks travel on the slow lane, away from fresh deliveries. */
 const recoverTasks = () => ({

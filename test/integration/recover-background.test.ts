@@ -1,12 +1,13 @@
 // SPEC §7 recover on the real local runtime, for a window larger than one request's budget
-// (RECOVER_BUDGET_MS=0: one page of 100 per run): the request answers with the whole count, a
-// background task on the slow lane re-queues the rest, every failed event is delivered again
-// exactly once, and a second recover afterwards finds nothing.
+// (RECOVER_BUDGET_MS=0 and RECOVER_PAGE_SIZE=5: one page of 5 per run, where the defaults read
+// pages of 100 for 10 s): the request answers with the whole count, background tasks on the slow
+// lane re-queue the rest (two, one after the other), every failed event is delivered again exactly
+// once, and a second recover afterwards finds nothing.
 import { exampleData } from '../support/examples.js';
 import { type PipelineHarness, startPipeline } from '../support/pipeline-harness.js';
 import { waitFor } from '../support/wait-for.js';
 
-const EVENTS = 110; // more than one page of 100
+const EVENTS = 12; // three pages of 5: the request's and two background tasks'
 const ATTEMPTS = 2; // RETRY_SCHEDULE_SECONDS '1': an attempt and one retry
 let harness: PipelineHarness;
 
@@ -16,6 +17,7 @@ beforeAll(async () => {
     RETRY_SCHEDULE_SECONDS: '1',
     CIRCUIT_FAILURE_THRESHOLD: '1000',
     RECOVER_BUDGET_MS: '0',
+    RECOVER_PAGE_SIZE: '5',
   });
 });
 afterAll(() => harness?.stop());

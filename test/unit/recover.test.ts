@@ -27,6 +27,7 @@ function setup(ended: number, budgetMs: number) {
     requestedJobs: new RequestedJobs({ events: new FakeEvents(), queue, jobs, requeueLeaseMs: 900_000, now }),
     tasks: { send: async (task) => void tasks.push(task) },
     budgetMs,
+    pageSize: 100,
     now,
   };
   const background = { ...deps, webhooks: { get: async () => webhook } };
