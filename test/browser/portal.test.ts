@@ -58,11 +58,21 @@ async function openPortal(viewport?: { width: number; height: number }): Promise
 }
 
 /** With the keyboard only: the key field has focus on load, Tab to the secret, Enter submits. */
-async function signIn(page: Page, secret = rt.state.dev_api_secret): Promise<void> {
+async function typeSignIn(page: Page, secret: string): Promise<void> {
   await page.keyboard.type(rt.state.dev_api_key);
   await page.keyboard.press('Tab');
   await page.keyboard.type(secret);
   await page.keyboard.press('Enter');
+}
+
+/**
+ * Signs in and waits until the webhooks list has loaded (the page then moves focus to its
+ * heading): rows that arrive later push the form down, and a click aimed at it meanwhile lands
+ * elsewhere (on a phone screen, under load, a create once never happened).
+ */
+async function signIn(page: Page): Promise<void> {
+  await typeSignIn(page, rt.state.dev_api_secret);
+  await page.locator('#main h1:focus').waitFor();
 }
 
 async function createWebhook(page: Page, url: string): Promise<string> {
@@ -139,7 +149,7 @@ describe('integrator portal', () => {
 
   it('shows the API error message and request id for a wrong secret, and keeps nothing', async () => {
     const page = await openPortal();
-    await signIn(page, 'bms_wrong');
+    await typeSignIn(page, 'bms_wrong');
     const error = page.getByTestId('error');
     await error.waitFor();
     const text = (await error.textContent())!;
