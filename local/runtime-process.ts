@@ -34,14 +34,14 @@ export function removeDataDir(dataDir: string): void {
 export type RuntimeLaunch = {
   env?: Record<string, string>;
   nodeFlags?: string[];
-  /** A bundle of bin/local.ts to run instead of the source through tsx (the tests' prebuilt runtime). */
-  bundle?: string;
+  /** Node's arguments that run a bundle of bin/local.ts instead of the source through tsx (the tests' prebuilt runtime). */
+  bundle?: string[];
 };
 
 /** `npm start`'s process on free ports and `dataDir`, not waited for; `exited` says how it ended. */
 export function spawnRuntime(dataDir: string, options: RuntimeLaunch = {}) {
   let output = '';
-  const script = options.bundle ? [options.bundle] : ['--import', 'tsx', join(ROOT, 'bin', 'local.ts')];
+  const script = options.bundle ?? ['--import', 'tsx', join(ROOT, 'bin', 'local.ts')];
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...script], {
     cwd: ROOT,
     env: {

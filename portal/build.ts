@@ -78,7 +78,7 @@ export async function writePortalAssets(): Promise<string> {
 }
 
 // Run as a script (`npx tsx portal/build.ts`); by name, as a bundle that includes this module has its own import.meta.url.
+// No top-level await: the tests bundle the runtime, which includes this module, as CommonJS.
 if (process.argv[1]?.endsWith(join('portal', 'build.ts'))) {
-  const file = await writePortalAssets();
-  process.stdout.write(`portal assets written to ${file}\n`);
+  void writePortalAssets().then((file) => process.stdout.write(`portal assets written to ${file}\n`));
 }

@@ -12,7 +12,7 @@ export type CliResult = { code: number | null; stdout: string; stderr: string };
 export type CliScript = 'keys' | 'publish' | 'dlq';
 
 export function runCli(script: CliScript, args: string[], dataDir: string, options: { fromSource?: boolean } = {}): Promise<CliResult> {
-  const entry = options.fromSource ? ['--import', 'tsx', join('bin', `${script}.ts`)] : [prebuilt(script)];
+  const entry = options.fromSource ? ['--import', 'tsx', join('bin', `${script}.ts`)] : prebuilt(script);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...entry, ...args], {
       cwd: ROOT,

@@ -13,8 +13,11 @@ export const PREBUILT_DIR = join(ROOT, '.test-build');
 export type PrebuiltScript = 'local' | 'keys' | 'dlq' | 'publish';
 const SCRIPTS: PrebuiltScript[] = ['local', 'keys', 'dlq', 'publish'];
 
-/** The bundle of bin/<script>.ts. */
-export const prebuilt = (script: PrebuiltScript): string => join(PREBUILT_DIR, `${script}.mjs`);
+/** Runs a CommonJS bundle with a V8 code cache taken at the end of a run (why: in that file). */
+const CODE_CACHED_RUN = join(ROOT, 'test', 'support', 'code-cached-run.mjs');
+
+/** Node's arguments that run the bundle of bin/<script>.ts. */
+export const prebuilt = (script: PrebuiltScript): string[] => [CODE_CACHED_RUN, join(PREBUILT_DIR, `${script}.cjs`)];
 
 /**
  * Node's on-disk compile cache for the processes started from the bundles (runtimes, CLIs): most
@@ -29,7 +32,7 @@ export async function buildPrebuiltScripts(): Promise<void> {
   await build({
     entryPoints: SCRIPTS.map((s) => join(ROOT, 'bin', `${s}.ts`)),
     outdir: PREBUILT_DIR,
-    outExtension: { '.js': '.mjs' },
+    outExtension: { '.js': '.cjs' },
     bundle: true,
     // esbuild ships a binary; dynalite is loaded by path on the runtime's engine thread
     // (local/engine-thread.ts). fauxqs is bundled (~0.1 s of each start): its stores, loaded by path
@@ -37,13 +40,19 @@ export async function buildPrebuiltScripts(): Promise<void> {
     // routers, which is harmless because the routers' only class checks (`instanceof SqsError`) are
     // of errors thrown by the actions bundled with them; the stores throw none.
     external: ['esbuild', 'dynalite'],
-    // Bundled CommonJS packages require Node's built-ins.
-    banner: { js: "import { createRequire as __prebuiltRequire } from 'node:module';const require = __prebuiltRequire(import.meta.url);" },
     platform: 'node',
-    format: 'esm',
+    // CommonJS, for code-cached-run.mjs. The sources' import.meta becomes the bundle's, as in an ESM
+    // bundle: paths they take from their own location hold, since the bundle sits where bin/ does.
+    format: 'cjs',
     target: 'node24',
-    // bin/local.ts then skips rebuilding the portal's assets, which this bundle carries.
-    define: { 'process.env.PORTAL_ASSETS_IN_BUNDLE': '"yes"' },
+    banner: { js: "const __bundleImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: {
+      'import.meta.url': '__bundleImportMetaUrl',
+      'import.meta.dirname': '__dirname',
+      'import.meta.resolve': 'globalThis.__bundleImportMetaResolve',
+      // bin/local.ts then skips rebuilding the portal's assets, which this bundle carries.
+      'process.env.PORTAL_ASSETS_IN_BUNDLE': '"yes"',
+    },
     logLevel: 'warning',
   });
 }
