@@ -20,10 +20,9 @@ const CODE_CACHED_RUN = join(ROOT, 'test', 'support', 'code-cached-run.mjs');
 export const prebuilt = (script: PrebuiltScript): string[] => [CODE_CACHED_RUN, join(PREBUILT_DIR, `${script}.cjs`)];
 
 /**
- * Node's on-disk compile cache for the processes started from the bundles (runtimes, CLIs): most
- * of a start is compiling and running the bundle (~0.85 s of CPU a runtime start); with the
- * cache ~15 % less, over the ~100 processes of a run. Keyed by file content, so a rebuilt bundle
- * is compiled afresh.
+ * Node's on-disk compile cache for what the processes started from the bundles load by path
+ * (dynalite and its packages on the runtime's engine thread, fauxqs's stores): ~0.05 s of a
+ * runtime's start. The bundles themselves have code-cached-run.mjs's cache. Keyed by file content.
  */
 export const PREBUILT_ENV = { NODE_COMPILE_CACHE: join(PREBUILT_DIR, 'compile-cache') };
 
