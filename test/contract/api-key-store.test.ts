@@ -11,7 +11,7 @@ let store: ApiKeyStore;
 
 beforeAll(async () => {
   dynalite = await startDynaliteTables();
-  store = new ApiKeyStore(dynalite.db, (await dynalite.tables()).apiKeys);
+  store = new ApiKeyStore(dynalite.db, await dynalite.table('apiKeys'));
 });
 afterAll(() => dynalite?.stop());
 

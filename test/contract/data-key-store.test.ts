@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(() => dynalite?.stop());
 
 /** A fresh table per case, so cases never see each other's keys. */
-const storeOnDynalite = async (): Promise<DataKeyStore> => new DynamoDataKeyStore(dynalite.db, (await dynalite.tables()).webhooks);
+const storeOnDynalite = async (): Promise<DataKeyStore> => new DynamoDataKeyStore(dynalite.db, await dynalite.table('webhooks'));
 
 const key = (n: number) => ({ wrapped: `wrapped-${n}`, createdAt: 1_780_000_000_000 + n });
 
@@ -51,7 +51,7 @@ describe.each([
 // What the in-memory store does not model: the item's place in the webhooks table, and an item not written by this store.
 describe('data key: DynamoDataKeyStore on dynalite, the stored item', () => {
   it('reads an item that is not a whole key as no key', async () => {
-    const name = (await dynalite.tables()).webhooks;
+    const name = await dynalite.table('webhooks');
     await dynalite.db.send(new PutCommand({ TableName: name, Item: { ...DATA_KEY_ITEM, wrapped: 'w' } }));
     expect(await new DynamoDataKeyStore(dynalite.db, name).current()).toBeUndefined();
   });

@@ -24,7 +24,7 @@ const byId = (items: DeliveryAttempt[]) => [...items].sort((a, b) => (a.id < b.i
 
 /** A fresh table per case, so cases never see each other's attempts. */
 async function storeOnDynalite(): Promise<History> {
-  const store = new DeliveryStore(dynalite.db, (await dynalite.tables()).deliveries);
+  const store = new DeliveryStore(dynalite.db, await dynalite.table('deliveries'));
   return { record: (a) => store.record(a), read: async (webhookId) => byId((await store.list(webhookId, { limit: 1000 })).items) };
 }
 
@@ -79,7 +79,7 @@ describe.each([
 // What the fake does not model: the item's expiry (DynamoDB TTL).
 describe('delivery history: DeliveryStore on dynalite, the stored item', () => {
   it('keeps an attempt 30 days from when it was made', async () => {
-    const name = (await dynalite.tables()).deliveries;
+    const name = await dynalite.table('deliveries');
     await new DeliveryStore(dynalite.db, name).record([attempt('a1')]);
     const { Item } = await dynalite.db.send(new GetCommand({ TableName: name, Key: { webhook_id: 'w1', id: 'a1' } }));
     expect(Item).toMatchObject({ event_id: 'e1', http_status: 503, expires_at: Math.floor(Date.parse('2026-06-01T00:00:00.000Z') / 1000) + RETENTION_DAYS * 86_400 });

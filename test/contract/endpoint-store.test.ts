@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => dynalite?.stop());
 
 /** A fresh table per case, so cases never see each other's endpoints. */
-const storeOnDynalite = async (): Promise<Endpoints> => new EndpointStore(dynalite.db, (await dynalite.tables()).endpoints);
+const storeOnDynalite = async (): Promise<Endpoints> => new EndpointStore(dynalite.db, await dynalite.table('endpoints'));
 const tracker = (store: Endpoints) => new EndpointTracker({ store: store as EndpointStore, policy: POLICY, cacheTtlMs: 60_000, now: () => NOW });
 
 describe.each([
@@ -98,7 +98,7 @@ describe.each([
 // What the fake does not model: the item's expiry (DynamoDB TTL), and items written before writes were versioned.
 describe('endpoint health: EndpointStore on dynalite, the stored item', () => {
   it('keeps an endpoint\'s health 30 days past its last change, and reads an item without a version as version 0', async () => {
-    const name = (await dynalite.tables()).endpoints;
+    const name = await dynalite.table('endpoints');
     const store = new EndpointStore(dynalite.db, name);
     await store.save(healthyEndpoint('w1'), NOW);
     const { Item } = await dynalite.db.send(new GetCommand({ TableName: name, Key: { webhook_id: 'w1' } }));

@@ -18,7 +18,7 @@ beforeAll(async () => {
 afterAll(() => dynalite?.stop());
 
 /** A fresh table per case, so cases never see each other's events. */
-const storeOnDynalite = async (): Promise<Events> => new EventStore(dynalite.db, (await dynalite.tables()).events);
+const storeOnDynalite = async (): Promise<Events> => new EventStore(dynalite.db, await dynalite.table('events'));
 
 const event = (overrides: Partial<StoredEvent> = {}): StoredEvent => ({
   partnerId: 'p1',
@@ -84,7 +84,7 @@ describe.each([
 // What the fake does not model: the items' expiry (DynamoDB TTL) and the chunk items of a large event.
 describe('events: EventStore on dynalite, the stored items', () => {
   it('keeps an event and its chunks 30 days from its creation', async () => {
-    const name = (await dynalite.tables()).events;
+    const name = await dynalite.table('events');
     const events = new EventStore(dynalite.db, name);
     await events.putIfAbsent(event({ eventId: 'big', data: { note: 'x'.repeat(400_000) } }));
     const raw = async (key: string) => (await dynalite.db.send(new GetCommand({ TableName: name, Key: { event_key: key } }))).Item;

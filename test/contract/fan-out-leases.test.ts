@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => dynalite?.stop());
 
 /** A fresh table per case, so cases never see each other's leases. */
-const storeOnDynalite = async (): Promise<FanOutLeases> => new FanOutLeaseStore(dynalite.db, (await dynalite.tables()).fanOuts);
+const storeOnDynalite = async (): Promise<FanOutLeases> => new FanOutLeaseStore(dynalite.db, await dynalite.table('fanOuts'));
 
 describe.each([
   ['FanOutLeaseStore on dynalite', storeOnDynalite],

@@ -49,7 +49,7 @@ describe('delivery history shards', () => {
   const stored: DeliveryAttempt[] = [];
 
   beforeAll(async () => {
-    table = (await dynalite.tables()).deliveries;
+    table = await dynalite.table('deliveries');
     store = new DeliveryStore(dynalite.db, table);
     for (let i = 0; i < 60; i++) stored.push(attempt(webhookId, i));
     // Two attempts written before the history was sharded: under the bare webhook id, whatever their id's shard.

@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => dynalite?.stop());
 
 /** A fresh table per case, so cases never see each other's jobs. */
-const storeOnDynalite = async (): Promise<Jobs> => new JobStore(dynalite.db, (await dynalite.tables()).jobs);
+const storeOnDynalite = async (): Promise<Jobs> => new JobStore(dynalite.db, await dynalite.table('jobs'));
 
 /** A stored job of webhook w1 (its data as the fan-out queued it), pending, at version 1. */
 const stored = (eventId: string, fields: Partial<StoredJob> = {}): StoredJob => ({
@@ -223,7 +223,7 @@ describe.each([
 // What the fake does not model: the item's keys and its expiry (DynamoDB TTL), and the index entries it implies.
 describe('jobs: JobStore on dynalite, the stored item', () => {
   it('keeps a job 30 days from its creation, in the due index by its shard, in the ended index by its webhook', async () => {
-    const name = (await dynalite.tables()).jobs;
+    const name = await dynalite.table('jobs');
     const jobs = new JobStore(dynalite.db, name);
     const raw = async (eventId: string) => (await dynalite.db.send(new GetCommand({ TableName: name, Key: { job_id: jobIdFor('w1', eventId) } }))).Item;
     await jobs.save(stored('e1', { parked: true, nextAttemptAt: T0 + 5 }), 0);

@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => dynalite?.stop());
 
 /** A fresh table per case, so cases never see each other's lines. */
-const storeOnDynalite = async (): Promise<OrderedJobs> => new OrderedJobStore(dynalite.db, (await dynalite.tables()).orderedJobs);
+const storeOnDynalite = async (): Promise<OrderedJobs> => new OrderedJobStore(dynalite.db, await dynalite.table('orderedJobs'));
 
 const T0 = Date.parse('2026-06-01T00:00:00.000Z') * 1000;
 const line = entityKeyFor('w1', 'order:o1');

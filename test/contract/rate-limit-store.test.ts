@@ -22,7 +22,7 @@ let table: string;
 
 beforeAll(async () => {
   dynalite = await startDynaliteTables();
-  table = (await dynalite.tables()).rateLimits;
+  table = await dynalite.table('rateLimits');
 });
 afterAll(() => dynalite?.stop());
 

@@ -12,7 +12,7 @@ const T0 = Date.parse('2026-06-01T00:00:00.000Z');
 
 beforeAll(async () => {
   dynalite = await startDynaliteTables();
-  store = new RateLimitStore(dynalite.db, (await dynalite.tables()).rateLimits);
+  store = new RateLimitStore(dynalite.db, await dynalite.table('rateLimits'));
 });
 afterAll(() => dynalite?.stop());
 

@@ -23,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => dynalite?.stop());
 
 /** A fresh table per case, so cases never see each other's webhooks. */
-const storeOnDynalite = async (): Promise<Webhooks> => new WebhookStore(dynalite.db, (await dynalite.tables()).webhooks);
+const storeOnDynalite = async (): Promise<Webhooks> => new WebhookStore(dynalite.db, await dynalite.table('webhooks'));
 
 /** Ids sort as created (UUIDv7 in the service). */
 const hook = (n: number, overrides: Partial<Webhook> = {}): Webhook => webhookFixture(`w${String(n).padStart(3, '0')}`, overrides);
@@ -145,7 +145,7 @@ describe('webhooks: WebhookStore on dynalite, the stored items', () => {
   let name: string;
   let store: WebhookStore;
   beforeEach(async () => {
-    name = (await dynalite.tables()).webhooks;
+    name = await dynalite.table('webhooks');
     store = new WebhookStore(dynalite.db, name);
   });
   const counter = async () => (await dynalite.db.send(new GetCommand({ TableName: name, Key: { partner_id: 'p1', sk: 'partner' } }))).Item;
