@@ -2,11 +2,13 @@
 // the suites start skip tsx's loader (~0.6 s of CPU each). Third-party packages are bundled too:
 // resolving and loading their hundreds of files was ~0.15 s of a runtime's ~1 s start (now
 // ~0.85 s). The bundles sit one level below the project root, as bin/ does, so paths the sources
-// take from their own location (bin/publish.ts's examples, portal/build.ts) still hold.
+// take from their own location (bin/publish.ts's examples, portal/build.ts) still hold. They are
+// CommonJS, run by code-cached-run.mjs (not by plain `node`: it gives them import.meta.resolve).
 // A few tests still start what the README runs (tsx bin/*.ts): startup.test.ts and cli.test.ts.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { removeStaleCodeCaches } from './code-cache.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PREBUILT_DIR = join(ROOT, '.test-build');
@@ -28,6 +30,11 @@ export const PREBUILT_ENV = { NODE_COMPILE_CACHE: join(PREBUILT_DIR, 'compile-ca
 
 /** Jest's global setup: bundles every script (after the portal's assets, which the runtime bundle carries). */
 export async function buildPrebuiltScripts(): Promise<void> {
+  await bundleScripts();
+  removeStaleCodeCaches(PREBUILT_DIR, SCRIPTS.map((s) => `${s}.cjs`));
+}
+
+async function bundleScripts(): Promise<void> {
   await build({
     entryPoints: SCRIPTS.map((s) => join(ROOT, 'bin', `${s}.ts`)),
     outdir: PREBUILT_DIR,
@@ -44,7 +51,9 @@ export async function buildPrebuiltScripts(): Promise<void> {
     // bundle: paths they take from their own location hold, since the bundle sits where bin/ does.
     format: 'cjs',
     target: 'node24',
-    banner: { js: "const __bundleImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // "use strict" first: the banner goes before esbuild's own, which would then be no directive,
+    // and the sources (ESM) and their packages ran strict in the ESM bundle.
+    banner: { js: "'use strict';const __bundleImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
     define: {
       'import.meta.url': '__bundleImportMetaUrl',
       'import.meta.dirname': '__dirname',

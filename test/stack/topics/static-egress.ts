@@ -1,10 +1,11 @@
 // SPEC §11 static egress in the synthesized template: none by default (no VPC, no NAT, no address);
 // with `egress: static`, one Elastic IP on one NAT gateway per availability zone, the two delivery
 // functions (and only they) in the private subnets, the addresses as a stack output and in the
-// egress-ips function's environment, and VPC flow logs. (cdk-nag and CloudFormation's validation:
-// the every-option stage in webhooks-stack.ts.)
+// egress-ips function's environment, VPC flow logs, and cdk-nag clean on a sandbox over one zone
+// (CloudFormation's validation, and cdk-nag with a customer-managed key: the every-option stage in
+// webhooks-stack.ts).
 import { EGRESS_IPS_OUTPUT } from '../../../lib/stack-outputs.js';
-import { actionsOf, defaultStage, logicalId, roleStatements, synth } from '../synth.js';
+import { actionsOf, defaultStage, logicalId, nagFindings, roleStatements, synth } from '../synth.js';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 
@@ -103,5 +104,13 @@ describe.each([1, 3] as const)('egress: static over %i availability zone(s)', (c
     expect(flowLogs).toHaveLength(1);
     expect(flowLogs[0]!.Properties).toMatchObject({ ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
     expect(resources('AWS::Logs::LogGroup')[logicalId(stack, stack.egress!.flowLogs)]!.Properties.RetentionInDays).toBe(30);
+  });
+});
+
+describe('egress: static on a sandbox', () => {
+  // The settings the every-option stage (live, customer-managed key) does not have: AWS owned keys
+  // (an unencrypted flow-log group), resources destroyed with the stack, one zone.
+  it('passes cdk-nag over one availability zone', () => {
+    expect(nagFindings(staticEgress[1].app)).toEqual([]);
   });
 });

@@ -1,0 +1,2 @@
+export function codeCacheFile(file: string, source: string): string;
+export function removeStaleCodeCaches(dir: string, bundles: string[]): void;
