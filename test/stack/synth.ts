@@ -18,8 +18,8 @@ export type SynthOptions = {
   /**
    * CDK's built-in CloudFormation validation (schema and rules, errors by cdk.json's
    * validateAgainstDefaultRules). The first in a process costs ~4–6 s of CPU (the validator's
-   * engine starts), so only topics/webhooks-stack.ts asks for it, on two templates that between
-   * them hold every kind of resource; the other synths assert on the template only.
+   * engine starts), so only topics/webhooks-stack.ts asks for it, on the default stage and one
+   * with every optional part; the other synths assert on the template only.
    */
   validate?: boolean;
 };
@@ -61,7 +61,7 @@ export const PRODUCER = 'arn:aws:iam::111122223333:role/orders-service';
 /**
  * Unacknowledged AWS Solutions findings of a synthesized app (any level), one line each: rule and
  * construct. A walk costs ~1.4 s of CPU: a synth with `nag` fails on the same findings. The tests
- * walk two templates that between them hold every kind of resource (topics/webhooks-stack.ts).
+ * walk a few templates that between them hold every kind of resource (topics/webhooks-stack.ts).
  */
 export function nagFindings(synthesized: App): string[] {
   const report = new AwsSolutionsChecks(synthesized).validateScope(synthesized);

@@ -3,17 +3,18 @@
 // that it holds the functions the run compiled. Node's own compile cache (NODE_COMPILE_CACHE) is
 // taken right after compiling, when only the top level is: a bundle's modules are functions,
 // compiled lazily on every start. With this cache a runtime start costs ~0.63 s of CPU instead of
-// ~0.77 s, over the ~50 of a test run. V8 rejects a cache taken with other flags; it is then taken
-// again. The bundles need this launcher: it gives them import.meta.resolve (below).
+// ~0.77 s, over the ~50 of a test run. V8 checks a cache's flags (it is then taken again) but of
+// the source only its length: the global setup removes every cache when it bundles (prebuilt.ts),
+// so a cache here was taken from this bundle. The bundles need this launcher: it gives them
+// import.meta.resolve (below).
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import vm from 'node:vm';
-import { codeCacheFile } from './code-cache.mjs';
 
 const file = resolve(process.argv[2]);
 const source = readFileSync(file, 'utf8');
-const cacheFile = codeCacheFile(file, source);
+const cacheFile = `${file}.code-cache`;
 let cachedData;
 try {
   cachedData = readFileSync(cacheFile);

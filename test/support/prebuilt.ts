@@ -5,10 +5,10 @@
 // take from their own location (bin/publish.ts's examples, portal/build.ts) still hold. They are
 // CommonJS, run by code-cached-run.mjs (not by plain `node`: it gives them import.meta.resolve).
 // A few tests still start what the README runs (tsx bin/*.ts): startup.test.ts and cli.test.ts.
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { removeStaleCodeCaches } from './code-cache.mjs';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PREBUILT_DIR = join(ROOT, '.test-build');
@@ -30,8 +30,17 @@ export const PREBUILT_ENV = { NODE_COMPILE_CACHE: join(PREBUILT_DIR, 'compile-ca
 
 /** Jest's global setup: bundles every script (after the portal's assets, which the runtime bundle carries). */
 export async function buildPrebuiltScripts(): Promise<void> {
+  removeCodeCaches();
   await bundleScripts();
-  removeStaleCodeCaches(PREBUILT_DIR, SCRIPTS.map((s) => `${s}.cjs`));
+}
+
+/**
+ * code-cached-run.mjs's caches (`<bundle>.code-cache`, and half-written ones), before the bundles
+ * are written again: V8 would take a cache of another bundle of the same length as its own.
+ */
+function removeCodeCaches(): void {
+  mkdirSync(PREBUILT_DIR, { recursive: true });
+  for (const name of readdirSync(PREBUILT_DIR)) if (name.includes('.code-cache')) rmSync(join(PREBUILT_DIR, name), { force: true });
 }
 
 async function bundleScripts(): Promise<void> {

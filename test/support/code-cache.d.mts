@@ -1,2 +1,0 @@
-export function codeCacheFile(file: string, source: string): string;
-export function removeStaleCodeCaches(dir: string, bundles: string[]): void;
